@@ -1,0 +1,85 @@
+"""The FastAPI application: webhook, processing callback, health; it hosts the bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.container import Container
+from api.routes import health, processing, telegram
+from bot.app import build_application
+from bot.context import BotServices
+from core.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+
+async def start_bot(container: Container) -> None:
+    settings = container.settings
+    if settings.telegram_mode == "off":
+        return
+    token = container.secret(settings.telegram_bot_token, settings.telegram_bot_token_secret_id)
+    if settings.telegram_mode == "webhook":
+        container.webhook_secret = container.secret(
+            settings.telegram_webhook_secret, settings.telegram_webhook_secret_id
+        )
+    services = BotServices(
+        settings=settings,
+        session_factory=container.session_factory,
+        receipts=container.receipts,
+        queue=container.queue,
+        http=container.http,
+    )
+    application = build_application(
+        token=token, services=services, polling=settings.telegram_mode == "polling"
+    )
+    await application.initialize()
+    await application.start()
+    if application.updater is not None:
+        await application.updater.start_polling(drop_pending_updates=False)
+    container.bot_app = application
+    logger.info("bot.started mode=%s username=%s", settings.telegram_mode, application.bot.username)
+
+
+async def stop_bot(container: Container) -> None:
+    application = container.bot_app
+    if application is None:
+        return
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    container.bot_app = None
+
+
+def create_app(settings: ApiSettings | None = None, *, container: Container | None = None) -> FastAPI:
+    settings = settings or (container.settings if container else ApiSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        c = container or Container.build(settings)
+        app.state.container = c
+        await start_bot(c)
+        try:
+            yield
+        finally:
+            await stop_bot(c)
+            await c.aclose()
+
+    app = FastAPI(
+        title="ReceiptSnap API",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if settings.is_development else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.is_development else None,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(telegram.router)
+    app.include_router(processing.router)
+    return app

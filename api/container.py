@@ -1,0 +1,74 @@
+"""Everything the API builds at start-up and closes at shutdown, in one object."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
+from core.db.session import make_engine, make_session_factory, session_scope
+from core.services import ReceiptService
+from core.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class Container:
+    settings: ApiSettings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    aws: AwsClients
+    store: S3Store
+    queue: JobQueue
+    secrets: SecretsReader
+    receipts: ReceiptService
+    http: httpx.AsyncClient
+    bot_app: Any = None
+    webhook_secret: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: ApiSettings) -> Container:
+        engine = make_engine(settings.database_url)
+        aws = AwsClients(settings)
+        store = S3Store(aws)
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            aws=aws,
+            store=store,
+            queue=JobQueue(aws, queue_name=settings.queue_name),
+            secrets=SecretsReader(aws, ttl_seconds=settings.secrets_cache_seconds),
+            receipts=ReceiptService(settings=settings, store=store),
+            http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)),
+        )
+
+    def secret(self, value: Any, secret_id: str) -> str:
+        """A secret given in settings (development) or read from Secrets Manager."""
+        if value is not None:
+            return str(value.get_secret_value())
+        return self.secrets.get(secret_id)
+
+    def callback_key(self) -> bytes:
+        return self.secret(self.settings.callback_secret, self.settings.callback_secret_id).encode()
+
+    async def in_session(self, fn: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with session_scope(self.session_factory) as session:
+                return fn(session)
+
+        return await asyncio.to_thread(run)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        self.engine.dispose()

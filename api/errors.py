@@ -1,0 +1,43 @@
+"""One error format for every response: ``{"error": ..., "detail": ...}``; no stack traces leak."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import ReceiptSnapError
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(error: str, detail: object = None) -> dict[str, object]:
+    return {"error": error, "detail": detail}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ReceiptSnapError)
+    async def _domain(_: Request, exc: ReceiptSnapError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        return JSONResponse(
+            error_body(code.get(exc.status_code, "http_error"), exc.detail),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        return JSONResponse(error_body("invalid_request", detail), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("api.unhandled path=%s", request.url.path, exc_info=exc)
+        return JSONResponse(error_body("internal", "internal server error"), status_code=500)

@@ -1,0 +1,67 @@
+"""The processor's signed callback: verify, apply idempotently, wake the bot."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Header, Request
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from api.deps import ContainerDep
+from bot.context import ReceiptProcessed
+from core.contracts import ProcessingResult
+from core.errors import ReceiptSnapError
+from core.services import ApplyOutcome
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["internal"])
+
+MAX_RESULT_BYTES = 2 * 1024 * 1024
+
+
+class Unauthorized(ReceiptSnapError):
+    status_code = 401
+    code = "unauthorized"
+
+
+@router.post(
+    "/internal/processing-results",
+    summary="Store a processing result (HMAC-signed by the processor)",
+    responses={401: {"description": "missing, forged or stale signature"}},
+)
+async def processing_result(
+    request: Request,
+    container: ContainerDep,
+    timestamp: str | None = Header(default=None, alias=TIMESTAMP_HEADER),
+    signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
+) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_RESULT_BYTES:
+        raise ReceiptSnapError("result too large", code="too_large")
+    try:
+        verify(
+            container.callback_key(),
+            body,
+            timestamp=timestamp,
+            signature=signature,
+            max_age_seconds=container.settings.callback_max_age_seconds,
+        )
+    except SignatureError as exc:
+        logger.warning("callback.rejected reason=%s", exc)
+        raise Unauthorized(str(exc)) from exc
+    try:
+        result = ProcessingResult.model_validate_json(body)
+    except ValidationError as exc:
+        raise ReceiptSnapError("malformed processing result", code="invalid_result") from exc
+
+    def apply(session: Session) -> ApplyOutcome:
+        return container.receipts.apply_result(session, result)
+
+    outcome = await container.in_session(apply)
+    if outcome.applied and container.bot_app is not None:
+        await container.bot_app.update_queue.put(ReceiptProcessed(receipt_id=result.receipt_id))
+    if outcome.receipt is None:
+        return {"status": "ignored"}
+    return {"status": "applied" if outcome.applied else "unchanged"}

@@ -1,0 +1,48 @@
+"""Build the python-telegram-bot Application: webhook (inside the API) or polling."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+
+from bot import texts
+from bot.context import BotContext, BotServices
+from bot.handlers import capture, results, start
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    logger.error("bot.handler_error", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text(texts.GENERIC_ERROR)
+        except Exception:  # noqa: BLE001 - the error handler must not raise
+            logger.warning("bot.error_reply_failed")
+
+
+def build_application(*, token: str, services: BotServices, polling: bool = False) -> Any:
+    """The bot, wired to ``services``. Without ``polling`` it has no updater: updates are pushed."""
+    settings = services.settings
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["services"] = services
+    application.add_handlers(start.HANDLERS)
+    application.add_handlers(capture.HANDLERS)
+    application.add_handlers(results.HANDLERS)
+    application.add_handlers(start.FALLBACK_HANDLERS)  # last: only what nothing else took
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,54 @@
+"""What handlers reach through their context: the services, never globals."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from core.aws import JobQueue
+from core.db.session import session_scope
+from core.services import ReceiptService
+from core.settings import ApiSettings
+
+T = TypeVar("T")
+
+
+@dataclass
+class BotServices:
+    settings: ApiSettings
+    session_factory: sessionmaker[Session]
+    receipts: ReceiptService
+    queue: JobQueue
+    http: httpx.AsyncClient
+
+    async def in_session(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in a unit of work on a worker thread (the DB layer is synchronous)."""
+
+        def run() -> T:
+            with session_scope(self.session_factory) as session:
+                return fn(session)
+
+        return await asyncio.to_thread(run)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptProcessed:
+    """A custom update: a processing result was stored for this receipt."""
+
+    receipt_id: Any
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    @property
+    def services(self) -> BotServices:
+        services: BotServices = self.bot_data["services"]
+        return services
+
+
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]

@@ -1,0 +1,134 @@
+"""Photos and documents: upload through a presigned URL, submit, then show live status."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.orm import Session
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot import texts
+from bot.context import BotContext, BotServices
+from core import files
+from core.db.models import Receipt
+from core.db.repositories import UserRepository
+from core.services import PresignedUpload
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    file_id: str
+    size: int | None
+    content_type: str
+    file_name: str | None
+
+
+async def on_photo(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.photo
+    photo = message.photo[-1]  # the largest size Telegram made
+    await _capture(
+        message,
+        context,
+        IncomingFile(photo.file_id, photo.file_size, files.JPEG, None),
+    )
+
+
+async def on_document(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    doc = message.document
+    ctype = files.normalise_content_type(doc.mime_type)
+    if ctype not in files.ACCEPTED_TYPES:
+        ctype = files.guess_from_name(doc.file_name)
+    if ctype is None:
+        kind = doc.mime_type or (doc.file_name or "unknown").rsplit(".", 1)[-1]
+        await message.reply_text(texts.UNSUPPORTED_TYPE.format(kind=kind))
+        return
+    await _capture(message, context, IncomingFile(doc.file_id, doc.file_size, ctype, doc.file_name))
+
+
+async def _capture(message: Message, context: BotContext, incoming: IncomingFile) -> None:
+    services = context.services
+    if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
+        await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
+        return
+    status = await message.reply_text(texts.RECEIVED)
+    tg_user = message.from_user
+    assert tg_user is not None
+
+    def create(session: Session) -> tuple[uuid.UUID, int, PresignedUpload]:
+        user = UserRepository(session).upsert_telegram_user(
+            telegram_user_id=tg_user.id,
+            chat_id=message.chat_id,
+            username=tg_user.username,
+            first_name=tg_user.first_name,
+            language_code=tg_user.language_code,
+        )
+        receipt, upload = services.receipts.start_upload(
+            session,
+            user=user,
+            content_type=incoming.content_type,
+            file_name=incoming.file_name,
+            size=incoming.size,
+            telegram_chat_id=message.chat_id,
+            caption=message.caption,
+        )
+        receipt.status_message_id = status.message_id
+        return receipt.id, user.id, upload
+
+    receipt_id, user_id, upload = await services.in_session(create)
+    try:
+        data = await _download(context, incoming.file_id)
+        await _upload(services.http, upload, data)
+    except (TelegramError, httpx.HTTPError) as exc:
+        logger.warning("capture.upload_failed receipt_id=%s error=%r", receipt_id, exc)
+        await status.edit_text(texts.UPLOAD_FAILED)
+        return
+    sha256 = hashlib.sha256(data).hexdigest()
+
+    def submit(session: Session) -> tuple[Receipt, object]:
+        return services.receipts.submit(
+            session,
+            receipt_id=receipt_id,
+            user_id=user_id,
+            sha256=sha256,
+            status_message_id=status.message_id,
+        )
+
+    receipt, job = await services.in_session(submit)
+    if job is not None:
+        await services.in_session(lambda _s: services.queue.send_job(job))  # type: ignore[arg-type]
+        await status.edit_text(texts.QUEUED)
+    elif receipt.error_message:
+        await status.edit_text(
+            texts.FAILED.format(reason=receipt.error_message, short_id=receipt.short_id),
+            parse_mode=ParseMode.HTML,
+        )
+
+
+async def _download(context: BotContext, file_id: str) -> bytes:
+    tg_file = await context.bot.get_file(file_id)
+    return bytes(await tg_file.download_as_bytearray())
+
+
+async def _upload(http: httpx.AsyncClient, upload: PresignedUpload, data: bytes) -> None:
+    response = await http.request(upload.method, upload.url, content=data, headers=upload.headers)
+    response.raise_for_status()
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    MessageHandler(filters.PHOTO, on_photo),
+    MessageHandler(filters.Document.ALL, on_document),
+]

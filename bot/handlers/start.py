@@ -1,0 +1,40 @@
+"""/start, /help and the answer to text the bot does not understand."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot import texts
+from bot.context import BotContext
+
+
+async def start(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    name = f", {escape(user.first_name)}" if user and user.first_name else ""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(texts.START.format(name=name), parse_mode=ParseMode.HTML)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        texts.HELP.format(max_pages=context.services.settings.max_pdf_pages), parse_mode=ParseMode.HTML
+    )
+
+
+async def unknown_text(update: Update, context: BotContext) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(texts.UNKNOWN_TEXT)
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+]
+FALLBACK_HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    MessageHandler(filters.TEXT | filters.COMMAND, unknown_text),
+]

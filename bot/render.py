@@ -1,0 +1,51 @@
+"""The summary card of a receipt (Telegram HTML)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+
+from bot import texts
+from core.contracts import ReceiptStatus
+from core.db.models import Receipt
+
+MAX_ITEMS_SHOWN = 5
+
+
+def money(amount: Decimal | None, currency: str | None) -> str:
+    if amount is None:
+        return "—"
+    return f"{currency} {amount:,.2f}" if currency else f"{amount:,.2f}"
+
+
+def receipt_card(receipt: Receipt) -> str:
+    if receipt.status == ReceiptStatus.FAILED:
+        return texts.FAILED.format(
+            reason=escape(receipt.error_message or "Unknown error."), short_id=receipt.short_id
+        )
+    lines = [f"🧾 <b>{escape(receipt.merchant_name or 'Unknown merchant')}</b>"]
+    if receipt.purchase_date is not None:
+        when = receipt.purchase_date.isoformat()
+        if receipt.purchase_time is not None:
+            when += f" {receipt.purchase_time.strftime('%H:%M')}"
+        lines.append(f"📅 {when}")
+    else:
+        lines.append("📅 date not found")
+    lines.append(f"💰 <b>Total: {escape(money(receipt.total, receipt.currency))}</b>")
+    if receipt.subtotal is not None:
+        lines.append(f"Subtotal: {escape(money(receipt.subtotal, receipt.currency))}")
+    if receipt.tax is not None:
+        lines.append(f"Tax: {escape(money(receipt.tax, receipt.currency))}")
+    items = receipt.line_items
+    if items:
+        lines.append("")
+        for item in items[:MAX_ITEMS_SHOWN]:
+            qty = f" ×{item.quantity.normalize():f}" if item.quantity not in (None, 1) else ""
+            amount = f" — {item.amount:,.2f}" if item.amount is not None else ""
+            lines.append(f"• {escape(item.description)}{qty}{amount}")
+        if len(items) > MAX_ITEMS_SHOWN:
+            lines.append(f"… and {len(items) - MAX_ITEMS_SHOWN} more")
+    if receipt.category:
+        lines.append(f"\n🏷 {escape(receipt.category)}")
+    lines.append(f"\n<code>{receipt.short_id}</code>")
+    return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""Every text the bot sends, in one place (HTML parse mode: escape what users or receipts wrote)."""
+
+from __future__ import annotations
+
+START = (
+    "👋 <b>Hi{name}! I'm ReceiptSnap.</b>\n\n"
+    "Send me a photo of a receipt (or the receipt as a JPEG, PNG, WebP, HEIC or PDF file) and "
+    "I'll read the merchant, date, total, tax and items for you, and keep it.\n\n"
+    "Tips: the whole receipt in the frame, flat, in good light."
+)
+HELP = (
+    "<b>What I do</b>\n"
+    "• Send a receipt photo or a PDF/image file: I reply with its summary.\n"
+    "• Files up to 20 MB; PDFs up to {max_pages} pages.\n\n"
+    "<b>Commands</b>\n"
+    "/start – welcome\n"
+    "/help – this message"
+)
+UNKNOWN_TEXT = (
+    "I read receipts: send me a photo of one, or a PDF. /help shows what else I can do."
+)
+RECEIVED = "📥 Receipt received — uploading…"
+QUEUED = "🔎 Reading your receipt…"
+UNSUPPORTED_TYPE = (
+    "⚠️ I can't read this kind of file ({kind}). Send a photo, or a JPEG, PNG, WebP, HEIC image or "
+    "a PDF."
+)
+TOO_LARGE = (
+    "⚠️ This file is {size_mb:.1f} MB; bots can download files of at most 20 MB from Telegram. "
+    "Send it as a photo (Telegram compresses it) or export a smaller PDF."
+)
+UPLOAD_FAILED = (
+    "⚠️ Something went wrong while receiving this file; nothing was saved. Please send it again."
+)
+FAILED = "❌ <b>I couldn't read this receipt.</b>\n{reason}\n\n<code>{short_id}</code>"
+GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again in a moment."

@@ -1,0 +1,175 @@
+"""Versioned contracts shared by the API, the bot and the processor.
+
+Money is always ``Decimal`` (serialised as a string), dates are ISO 8601 and currencies ISO 4217.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+
+CONTRACT_VERSION = 1
+
+# Decimal serialised as a plain string ("12.30"), never as a float.
+Money = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=2),
+    AfterValidator(lambda v: v.quantize(Decimal("0.01"))),
+    PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
+]
+Quantity = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=3),
+    PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json"),
+]
+
+
+class ReceiptStatus(enum.StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_RANK[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (ReceiptStatus.DONE, ReceiptStatus.FAILED)
+
+
+_STATUS_RANK = {
+    ReceiptStatus.AWAITING_UPLOAD: 0,
+    ReceiptStatus.QUEUED: 1,
+    ReceiptStatus.PROCESSING: 2,
+    ReceiptStatus.DONE: 3,
+    ReceiptStatus.FAILED: 3,
+}
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ProcessingJob(_Contract):
+    """The SQS message body: one receipt file to process."""
+
+    version: Literal[1] = CONTRACT_VERSION
+    receipt_id: uuid.UUID
+    bucket: str
+    key: str
+    content_type: str
+    size: int = Field(ge=1)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    requested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    trace_id: str | None = None
+
+
+class Merchant(_Contract):
+    name: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=50)
+
+
+class LineItem(_Contract):
+    description: str = Field(max_length=300)
+    quantity: Quantity | None = None
+    unit_price: Money | None = None
+    amount: Money | None = None
+
+
+ConfidenceField = Literal[
+    "merchant", "date", "total", "currency", "subtotal", "tax", "tip", "line_items", "category"
+]
+
+
+class ReceiptExtraction(_Contract):
+    """What we read off one receipt."""
+
+    merchant: Merchant = Field(default_factory=Merchant)
+    purchase_date: date | None = None
+    purchase_time: time | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    subtotal: Money | None = None
+    tax: Money | None = None
+    tip: Money | None = None
+    total: Money | None = None
+    line_items: list[LineItem] = Field(default_factory=list, max_length=500)
+    category: str | None = Field(default=None, max_length=50)
+    payment_method: str | None = Field(default=None, max_length=50)
+    confidence: dict[ConfidenceField, float] = Field(default_factory=dict)
+    summary: str | None = Field(default=None, max_length=300)
+    warnings: list[str] = Field(default_factory=list)
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence_in_range(cls, v: dict[str, float]) -> dict[str, float]:
+        for key, value in v.items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"confidence of {key} must be within 0..1")
+        return v
+
+
+class ErrorCode(enum.StrEnum):
+    UNSUPPORTED_TYPE = "unsupported_type"
+    TOO_LARGE = "too_large"
+    TOO_MANY_PAGES = "too_many_pages"
+    UNREADABLE = "unreadable"
+    NOT_A_RECEIPT = "not_a_receipt"
+    FILE_MISSING = "file_missing"
+    INTERNAL = "internal"
+
+
+class ProcessingError(_Contract):
+    code: ErrorCode
+    message: str = Field(max_length=500)
+    retryable: bool = False
+
+
+class Timings(_Contract):
+    """Seconds spent in each stage of the processor."""
+
+    fetch: float = 0.0
+    ocr: float = 0.0
+    extraction: float = 0.0
+    total: float = 0.0
+
+
+class CostUnits(_Contract):
+    pages: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class Engines(_Contract):
+    ocr: str | None = None
+    extractor: str | None = None
+
+
+class ProcessingResult(_Contract):
+    """The processor's answer: the callback body and the processed JSON in S3."""
+
+    version: Literal[1] = CONTRACT_VERSION
+    receipt_id: uuid.UUID
+    status: Literal[ReceiptStatus.DONE, ReceiptStatus.FAILED]
+    extraction: ReceiptExtraction | None = None
+    error: ProcessingError | None = None
+    engines: Engines = Field(default_factory=Engines)
+    timings: Timings = Field(default_factory=Timings)
+    cost: CostUnits = Field(default_factory=CostUnits)
+    processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @model_validator(mode="after")
+    def _payload_matches_status(self) -> ProcessingResult:
+        if self.status == ReceiptStatus.DONE and self.extraction is None:
+            raise ValueError("a done result carries an extraction")
+        if self.status == ReceiptStatus.FAILED and self.error is None:
+            raise ValueError("a failed result carries an error")
+        return self

@@ -1,0 +1,188 @@
+"""SQLAlchemy 2 models. Portable between PostgreSQL (production) and SQLite (local run)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Time,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core.contracts import ReceiptStatus
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT primary keys autoincrement on PostgreSQL; SQLite only does so for INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+MoneyType = Numeric(14, 2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    username: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    default_currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="user", passive_deletes=True)
+
+
+class Receipt(Base):
+    __tablename__ = "receipts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('awaiting_upload', 'queued', 'processing', 'done', 'failed')",
+            name="status_valid",
+        ),
+        CheckConstraint("size_bytes IS NULL OR size_bytes > 0", name="size_positive"),
+        Index("ix_receipts_user_id_created_at", "user_id", "created_at"),
+        Index("ix_receipts_user_id_sha256", "user_id", "sha256"),
+        Index("ix_receipts_status_updated_at", "status", "updated_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default=ReceiptStatus.AWAITING_UPLOAD.value)
+    source: Mapped[str] = mapped_column(String(20), default="telegram")
+
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    raw_bucket: Mapped[str] = mapped_column(String(63))
+    raw_key: Mapped[str] = mapped_column(String(512), unique=True)
+    processed_key: Mapped[str | None] = mapped_column(String(512))
+
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    caption: Mapped[str | None] = mapped_column(String(1024))
+
+    merchant_name: Mapped[str | None] = mapped_column(String(200))
+    merchant_address: Mapped[str | None] = mapped_column(String(500))
+    merchant_phone: Mapped[str | None] = mapped_column(String(50))
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    purchase_time: Mapped[time | None] = mapped_column(Time)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    subtotal: Mapped[Decimal | None] = mapped_column(MoneyType)
+    tax: Mapped[Decimal | None] = mapped_column(MoneyType)
+    tip: Mapped[Decimal | None] = mapped_column(MoneyType)
+    total: Mapped[Decimal | None] = mapped_column(MoneyType)
+    category: Mapped[str | None] = mapped_column(String(50))
+    payment_method: Mapped[str | None] = mapped_column(String(50))
+    summary: Mapped[str | None] = mapped_column(String(300))
+    confidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    warnings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    error_message: Mapped[str | None] = mapped_column(String(500))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship(back_populates="receipts")
+    line_items: Mapped[list[LineItemRow]] = relationship(
+        back_populates="receipt",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="LineItemRow.position",
+    )
+    attempts: Mapped[list[ProcessingAttempt]] = relationship(
+        back_populates="receipt", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def status_enum(self) -> ReceiptStatus:
+        return ReceiptStatus(self.status)
+
+    @property
+    def short_id(self) -> str:
+        return self.id.hex[:8]
+
+
+class LineItemRow(Base):
+    __tablename__ = "line_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    receipt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("receipts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    unit_price: Mapped[Decimal | None] = mapped_column(MoneyType)
+    amount: Mapped[Decimal | None] = mapped_column(MoneyType)
+
+    receipt: Mapped[Receipt] = relationship(back_populates="line_items")
+
+
+class TelegramUpdate(Base):
+    """Update ids already handed to the bot: Telegram redelivers when it does not see a 200."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ProcessingAttempt(Base):
+    """One processing result received for a receipt (repeats included), for stats and support."""
+
+    __tablename__ = "processing_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    receipt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("receipts.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    applied: Mapped[bool] = mapped_column(default=False)
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    error_message: Mapped[str | None] = mapped_column(String(500))
+    ocr_engine: Mapped[str | None] = mapped_column(String(50))
+    extractor: Mapped[str | None] = mapped_column(String(50))
+    timings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    receipt: Mapped[Receipt] = relationship(back_populates="attempts")

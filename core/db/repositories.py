@@ -1,0 +1,108 @@
+"""Every query lives here. Repositories flush; the caller's unit of work commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from core.db.models import LineItemRow, ProcessingAttempt, Receipt, TelegramUpdate, User
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def get_by_telegram_id(self, telegram_user_id: int) -> User | None:
+        return self.session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
+
+    def upsert_telegram_user(
+        self,
+        *,
+        telegram_user_id: int,
+        chat_id: int | None,
+        username: str | None = None,
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> User:
+        user = self.get_by_telegram_id(telegram_user_id)
+        if user is None:
+            user = User(telegram_user_id=telegram_user_id)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(user)
+                    self.session.flush()
+            except IntegrityError:  # created concurrently by another update of the same user
+                user = self.get_by_telegram_id(telegram_user_id)
+                assert user is not None
+        user.telegram_chat_id = chat_id
+        user.username = username
+        user.first_name = first_name
+        user.language_code = language_code
+        self.session.flush()
+        return user
+
+
+class ReceiptRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, receipt: Receipt) -> Receipt:
+        self.session.add(receipt)
+        self.session.flush()
+        return receipt
+
+    def get(self, receipt_id: uuid.UUID, *, for_update: bool = False) -> Receipt | None:
+        stmt = select(Receipt).where(Receipt.id == receipt_id).options(selectinload(Receipt.line_items))
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def get_for_user(self, receipt_id: uuid.UUID, *, user_id: int) -> Receipt | None:
+        return self.session.scalar(
+            select(Receipt)
+            .where(Receipt.id == receipt_id, Receipt.user_id == user_id)
+            .options(selectinload(Receipt.line_items))
+        )
+
+    def recent_for_user(self, *, user_id: int, limit: int = 10) -> Sequence[Receipt]:
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.user_id == user_id)
+            .order_by(Receipt.created_at.desc())
+            .limit(limit)
+        ).all()
+
+    def replace_line_items(self, receipt: Receipt, items: list[LineItemRow]) -> None:
+        self.session.execute(delete(LineItemRow).where(LineItemRow.receipt_id == receipt.id))
+        self.session.expire(receipt, ["line_items"])
+        for item in items:
+            item.receipt_id = receipt.id
+            self.session.add(item)
+        self.session.flush()
+
+    def add_attempt(self, attempt: ProcessingAttempt) -> None:
+        self.session.add(attempt)
+        self.session.flush()
+
+
+class TelegramUpdateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, update_id: int) -> bool:
+        """Record ``update_id``; False when it was seen before (a redelivery)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(TelegramUpdate(update_id=update_id, received_at=datetime.now(UTC)))
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,230 @@
+"""Receipt use cases shared by the bot and the REST API: presign, submit, apply a result.
+
+Services flush, never commit: the caller's unit of work commits, and queue messages are sent
+after the commit so the processor never sees a rolled-back row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from core import files
+from core.aws import ObjectNotFound, S3Store
+from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
+from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
+from core.db.repositories import ReceiptRepository
+from core.errors import Conflict, InvalidUpload, NotFound
+from core.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    receipt_id: uuid.UUID
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOutcome:
+    receipt: Receipt | None
+    applied: bool
+
+
+class ReceiptService:
+    def __init__(self, *, settings: ApiSettings, store: S3Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    def start_upload(
+        self,
+        session: Session,
+        *,
+        user: User,
+        content_type: str,
+        file_name: str | None = None,
+        size: int | None = None,
+        source: str = "telegram",
+        telegram_chat_id: int | None = None,
+        caption: str | None = None,
+    ) -> tuple[Receipt, PresignedUpload]:
+        """Create a receipt awaiting its file, and a short-lived URL to upload it to."""
+        ctype = files.normalise_content_type(content_type)
+        if ctype not in files.ACCEPTED_TYPES:
+            raise InvalidUpload(
+                f"unsupported content type {content_type!r}; send JPEG, PNG, WebP, HEIC or PDF",
+                code="unsupported_type",
+            )
+        if size is not None and not 0 < size <= self.settings.max_file_bytes:
+            raise InvalidUpload(
+                f"file size must be 1..{self.settings.max_file_bytes} bytes", code="too_large"
+            )
+        receipt_id = uuid.uuid4()
+        key = f"users/{user.id}/{receipt_id}{files.EXTENSIONS[ctype]}"
+        receipt = ReceiptRepository(session).add(
+            Receipt(
+                id=receipt_id,
+                user_id=user.id,
+                status=ReceiptStatus.AWAITING_UPLOAD.value,
+                source=source,
+                file_name=file_name[:255] if file_name else None,
+                content_type=ctype,
+                size_bytes=size,
+                raw_bucket=self.settings.raw_bucket,
+                raw_key=key,
+                telegram_chat_id=telegram_chat_id,
+                caption=caption[:1024] if caption else None,
+            )
+        )
+        expires = self.settings.presign_expiry_seconds
+        url = self.store.presign_put(
+            bucket=receipt.raw_bucket, key=key, content_type=ctype, expires_in=expires
+        )
+        upload = PresignedUpload(
+            receipt_id=receipt_id,
+            url=url,
+            method="PUT",
+            headers={"Content-Type": ctype},
+            expires_in=expires,
+        )
+        return receipt, upload
+
+    def submit(
+        self,
+        session: Session,
+        *,
+        receipt_id: uuid.UUID,
+        user_id: int,
+        sha256: str | None = None,
+        status_message_id: int | None = None,
+        trace_id: str | None = None,
+    ) -> tuple[Receipt, ProcessingJob | None]:
+        """Check the uploaded object and queue the receipt. Returns the job to send after commit.
+
+        Submitting twice is harmless: the second call returns no job.
+        """
+        repo = ReceiptRepository(session)
+        receipt = repo.get_for_user(receipt_id, user_id=user_id)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        if status_message_id is not None:
+            receipt.status_message_id = status_message_id
+        if receipt.status != ReceiptStatus.AWAITING_UPLOAD:
+            return receipt, None
+        try:
+            info = self.store.head(bucket=receipt.raw_bucket, key=receipt.raw_key)
+        except ObjectNotFound as exc:
+            raise Conflict("the file has not been uploaded yet", code="not_uploaded") from exc
+        if not 0 < info.size <= self.settings.max_file_bytes:
+            self._fail(receipt, ErrorCode.TOO_LARGE, "The file is empty or over the size limit.")
+            return receipt, None
+        head = self.store.get(bucket=receipt.raw_bucket, key=receipt.raw_key, first=files.SNIFF_BYTES)
+        real_type = files.sniff(head)
+        if real_type is None:
+            self._fail(
+                receipt,
+                ErrorCode.UNSUPPORTED_TYPE,
+                "The file is not a JPEG, PNG, WebP, HEIC image or a PDF.",
+            )
+            return receipt, None
+        receipt.content_type = real_type
+        receipt.size_bytes = info.size
+        if sha256:
+            receipt.sha256 = sha256.lower()
+        receipt.status = ReceiptStatus.QUEUED.value
+        receipt.queued_at = datetime.now(UTC)
+        session.flush()
+        job = ProcessingJob(
+            receipt_id=receipt.id,
+            bucket=receipt.raw_bucket,
+            key=receipt.raw_key,
+            content_type=real_type,
+            size=info.size,
+            sha256=receipt.sha256,
+            trace_id=trace_id,
+        )
+        return receipt, job
+
+    def apply_result(self, session: Session, result: ProcessingResult) -> ApplyOutcome:
+        """Store a processing result. Repeats and late results change nothing."""
+        repo = ReceiptRepository(session)
+        receipt = repo.get(result.receipt_id, for_update=True)
+        if receipt is None:
+            logger.info("result.unknown_receipt receipt_id=%s", result.receipt_id)
+            return ApplyOutcome(receipt=None, applied=False)
+        current = receipt.status_enum
+        applied = not current.is_final and current.rank < ReceiptStatus(result.status).rank
+        repo.add_attempt(
+            ProcessingAttempt(
+                receipt_id=receipt.id,
+                status=result.status.value,
+                applied=applied,
+                error_code=result.error.code.value if result.error else None,
+                error_message=result.error.message if result.error else None,
+                ocr_engine=result.engines.ocr,
+                extractor=result.engines.extractor,
+                timings=result.timings.model_dump(),
+                pages=result.cost.pages,
+                input_tokens=result.cost.input_tokens,
+                output_tokens=result.cost.output_tokens,
+                processed_at=result.processed_at,
+            )
+        )
+        if not applied:
+            return ApplyOutcome(receipt=receipt, applied=False)
+        receipt.processed_key = f"processed/{receipt.id}.json"
+        receipt.completed_at = datetime.now(UTC)
+        if result.status == ReceiptStatus.FAILED:
+            assert result.error is not None
+            self._fail(receipt, result.error.code, result.error.message)
+            return ApplyOutcome(receipt=receipt, applied=True)
+        ex = result.extraction
+        assert ex is not None
+        receipt.status = ReceiptStatus.DONE.value
+        receipt.error_code = None
+        receipt.error_message = None
+        receipt.merchant_name = ex.merchant.name
+        receipt.merchant_address = ex.merchant.address
+        receipt.merchant_phone = ex.merchant.phone
+        receipt.purchase_date = ex.purchase_date
+        receipt.purchase_time = ex.purchase_time
+        receipt.currency = ex.currency
+        receipt.subtotal = ex.subtotal
+        receipt.tax = ex.tax
+        receipt.tip = ex.tip
+        receipt.total = ex.total
+        receipt.category = ex.category
+        receipt.payment_method = ex.payment_method
+        receipt.summary = ex.summary
+        receipt.confidence = dict(ex.confidence)
+        receipt.warnings = {"items": list(ex.warnings)} if ex.warnings else None
+        repo.replace_line_items(
+            receipt,
+            [
+                LineItemRow(
+                    position=n,
+                    description=item.description,
+                    quantity=item.quantity,
+                    unit_price=item.unit_price,
+                    amount=item.amount,
+                )
+                for n, item in enumerate(ex.line_items)
+            ],
+        )
+        session.refresh(receipt, ["line_items"])
+        return ApplyOutcome(receipt=receipt, applied=True)
+
+    @staticmethod
+    def _fail(receipt: Receipt, code: ErrorCode, message: str) -> None:
+        receipt.status = ReceiptStatus.FAILED.value
+        receipt.error_code = code.value
+        receipt.error_message = message[:500]
+        receipt.completed_at = datetime.now(UTC)

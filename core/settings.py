@@ -1,0 +1,125 @@
+"""Settings: one class per deployable on a shared base.
+
+Defaults give the embedded local run (SQLite, moto on loopback, local OCR, rules extractor).
+Outside development, placeholder secrets and SQLite are refused.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "local-dev-only"})
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class BaseAppSettings(BaseSettings):
+    """What every deployable needs: environment, logging and AWS access."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+
+    environment: Environment = Environment.DEVELOPMENT
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    aws_region: str = "us-east-1"
+    # Set for the embedded default (moto server on loopback); unset on AWS.
+    aws_endpoint_url: str | None = None
+    aws_retry_mode: Literal["legacy", "standard", "adaptive"] = "standard"
+    aws_max_attempts: int = Field(default=5, ge=1, le=20)
+
+    raw_bucket: str = "receiptsnap-raw"
+    processed_bucket: str = "receiptsnap-processed"
+    queue_name: str = "receiptsnap-jobs"
+    dlq_name: str = "receiptsnap-jobs-dlq"
+
+    # Secrets Manager ids; a value given directly (development only) wins over the lookup.
+    callback_secret_id: str = "receiptsnap/callback-hmac-key"
+    callback_secret: SecretStr | None = None
+    secrets_cache_seconds: int = 300
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_pdf_pages: int = 5
+    max_image_pixels: int = 40_000_000
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == Environment.DEVELOPMENT
+
+    def _refuse_placeholders(self, **secrets: SecretStr | None) -> None:
+        if self.is_development:
+            return
+        for name, value in secrets.items():
+            if value is not None and value.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name} is a placeholder; set a real secret for {self.environment}")
+
+    @model_validator(mode="after")
+    def _check_base(self) -> BaseAppSettings:
+        self._refuse_placeholders(callback_secret=self.callback_secret)
+        if not self.is_development and self.callback_secret is not None:
+            raise ValueError("outside development the callback key comes from Secrets Manager")
+        return self
+
+
+class ApiSettings(BaseAppSettings):
+    """The API on EC2, which also hosts the Telegram bot."""
+
+    database_url: str = "sqlite:///./.receiptsnap/receiptsnap.db"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_token_secret_id: str = "receiptsnap/telegram-bot-token"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_secret_id: str = "receiptsnap/telegram-webhook-secret"
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_mode: Literal["webhook", "polling", "off"] = "webhook"
+
+    presign_expiry_seconds: int = Field(default=300, ge=30, le=3600)
+    callback_max_age_seconds: int = 300
+    default_currency: str | None = None
+
+    @model_validator(mode="after")
+    def _check_api(self) -> ApiSettings:
+        self._refuse_placeholders(
+            telegram_bot_token=self.telegram_bot_token,
+            telegram_webhook_secret=self.telegram_webhook_secret,
+        )
+        if not self.is_development and self.database_url.startswith("sqlite"):
+            raise ValueError("SQLite is for development; set DATABASE_URL to PostgreSQL")
+        return self
+
+
+class ProcessorSettings(BaseAppSettings):
+    """The Lambda (or the local worker standing in for it)."""
+
+    callback_url: str = "http://127.0.0.1:8000/internal/processing-results"
+    callback_timeout_seconds: float = 10.0
+    ocr_engine: Literal["local", "textract"] = "local"
+    extractor: Literal["rules", "bedrock"] = "rules"
+    default_currency: str | None = None
+    min_text_layer_chars: int = 20
+
+
+class WorkerSettings(ProcessorSettings):
+    """The local worker: long-polls SQS and calls the Lambda handler like the event source mapping."""
+
+    worker_batch_size: int = Field(default=10, ge=1, le=10)
+    worker_wait_seconds: int = Field(default=5, ge=0, le=20)
+    queue_visibility_timeout: int = 60
+    queue_max_receive_count: int = 5
+
+
+def local_state_dir() -> Path:
+    path = Path(".receiptsnap")
+    path.mkdir(exist_ok=True)
+    return path

@@ -1,0 +1,35 @@
+"""Build the processor's pipeline from settings (Lambda cold start, local worker, tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.aws import AwsClients, S3Store, SecretsReader
+from core.engines import build_extractor, build_ocr
+from core.settings import ProcessorSettings
+from processor.callback import CallbackClient
+from processor.pipeline import Pipeline
+
+
+def callback_key_source(settings: ProcessorSettings, clients: AwsClients) -> Callable[[], bytes]:
+    if settings.callback_secret is not None:
+        value = settings.callback_secret.get_secret_value().encode()
+        return lambda: value
+    secrets = SecretsReader(clients, ttl_seconds=settings.secrets_cache_seconds)
+    return lambda: secrets.get(settings.callback_secret_id).encode()
+
+
+def build_pipeline(settings: ProcessorSettings | None = None) -> Pipeline:
+    settings = settings or ProcessorSettings()
+    clients = AwsClients(settings)
+    return Pipeline(
+        settings=settings,
+        store=S3Store(clients),
+        ocr=build_ocr(settings),
+        extractor=build_extractor(settings),
+        callback=CallbackClient(
+            url=settings.callback_url,
+            key=callback_key_source(settings, clients),
+            timeout=settings.callback_timeout_seconds,
+        ),
+    )
