@@ -32,7 +32,10 @@ class AwsClients:
 
     def __init__(self, settings: BaseAppSettings) -> None:
         self._settings = settings
-        self._session = boto3.session.Session(region_name=settings.aws_region)
+        credentials: dict[str, str] = {}
+        if settings.aws_local_credentials:
+            credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        self._session = boto3.session.Session(region_name=settings.aws_region, **credentials)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 

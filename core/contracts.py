@@ -8,22 +8,46 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
-from typing import Annotated, Literal
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 CONTRACT_VERSION = 1
+
+
+def _to_decimal(places: str) -> Callable[[Any], Any]:
+    """Accept str, int, Decimal or float (through its shortest repr); round half up to ``places``."""
+    step = Decimal(places)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value  # let pydantic reject it
+        if isinstance(value, float):
+            value = repr(value)
+        if isinstance(value, int | str):
+            try:
+                value = Decimal(str(value).strip())
+            except InvalidOperation:
+                return value  # let pydantic report it
+        if isinstance(value, Decimal) and value.is_finite():
+            return value.quantize(step, rounding=ROUND_HALF_UP)
+        return value
+
+    return convert
+
 
 # Decimal serialised as a plain string ("12.30"), never as a float.
 Money = Annotated[
     Decimal,
+    BeforeValidator(_to_decimal("0.01")),
     Field(max_digits=14, decimal_places=2),
-    AfterValidator(lambda v: v.quantize(Decimal("0.01"))),
     PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
 ]
 Quantity = Annotated[
     Decimal,
+    BeforeValidator(_to_decimal("0.001")),
     Field(max_digits=14, decimal_places=3),
     PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json"),
 ]

@@ -34,6 +34,8 @@ class BaseAppSettings(BaseSettings):
     aws_region: str = "us-east-1"
     # Set for the embedded default (moto server on loopback); unset on AWS.
     aws_endpoint_url: str | None = None
+    # Dummy credentials for the moto server of the embedded default; never for AWS itself.
+    aws_local_credentials: bool = False
     aws_retry_mode: Literal["legacy", "standard", "adaptive"] = "standard"
     aws_max_attempts: int = Field(default=5, ge=1, le=20)
 
@@ -65,6 +67,8 @@ class BaseAppSettings(BaseSettings):
     @model_validator(mode="after")
     def _check_base(self) -> BaseAppSettings:
         self._refuse_placeholders(callback_secret=self.callback_secret)
+        if not self.is_development and self.aws_local_credentials:
+            raise ValueError("local AWS credentials are for the embedded default only")
         if not self.is_development and self.callback_secret is not None:
             raise ValueError("outside development the callback key comes from Secrets Manager")
         return self

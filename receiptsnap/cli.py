@@ -1,0 +1,148 @@
+"""The `receiptsnap` command: one entry point that composes the parts."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # Keep the bot token (part of Telegram URLs) and chatty libraries out of the log.
+    for name in ("httpx", "httpcore", "botocore", "urllib3", "werkzeug", "telegram.ext"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    from receiptsnap.stack import LocalStack, StackOptions
+
+    token = os.environ.get("TELEGRAM_BOT_TOKEN")
+    options = StackOptions(
+        database_url=args.database_url,
+        api_port=args.port,
+        telegram_mode="polling" if token else "off",
+        telegram_bot_token=token,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with LocalStack(options) as stack:
+        print(f"ReceiptSnap is running: API {stack.api_url} (docs at /docs)")
+        print("Telegram bot: polling" if token else "Telegram bot: off (set TELEGRAM_BOT_TOKEN)")
+        print("Ctrl-C stops everything.")
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from receiptsnap import demo
+
+    return demo.run(args.files, as_json=args.json, database_url=args.database_url)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from receiptsnap import extract
+
+    results = extract.run(args.paths, text=args.text)
+    extract.print_results(results, as_json=args.json)
+    return 0 if results and all("error" not in r for r in results) else 1
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from core.db.session import upgrade
+    from core.settings import ApiSettings
+
+    upgrade(args.database_url or ApiSettings().database_url)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, proxy_headers=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from core.aws import AwsClients, JobQueue
+    from core.settings import WorkerSettings
+    from processor.bootstrap import build_pipeline
+    from processor.handler import make_handler
+    from processor.worker import LocalWorker
+
+    settings = WorkerSettings()
+    worker = LocalWorker(
+        queue=JobQueue(AwsClients(settings), queue_name=settings.queue_name),
+        handler=make_handler(build_pipeline(settings)),
+        region=settings.aws_region,
+        batch_size=settings.worker_batch_size,
+        wait_seconds=settings.worker_wait_seconds,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="receiptsnap", description="ReceiptSnap receipt assistant")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("local", help="run the whole stack in the foreground (moto, API, worker, bot)")
+    p.add_argument("--database-url", default="sqlite:///./.receiptsnap/receiptsnap.db")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_local)
+
+    p = sub.add_parser("demo", help="send receipts through the whole path with a fake Telegram chat")
+    p.add_argument("files", nargs="*", help="receipt images or PDFs (default: shipped samples)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--database-url", default=None)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("extract", help="OCR + extraction only, no services")
+    p.add_argument("paths", nargs="+", help="files or directories")
+    p.add_argument("--json", action="store_true", help="print one JSON array")
+    p.add_argument("--text", action="store_true", help="read OCR text files instead of images")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("db", help="database chores")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    u = dsub.add_parser("upgrade", help="apply migrations")
+    u.add_argument("--database-url", default=None)
+    u.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("api", help="serve the API (and the bot) from settings in the environment")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_api)
+
+    p = sub.add_parser("worker", help="poll SQS and process jobs (the local stand-in for Lambda)")
+    p.set_defaults(func=cmd_worker)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    if args.command in ("demo", "extract") and not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The embedded default on one machine: moto server, database, API (with the bot) and worker."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from moto.server import ThreadedMotoServer
+
+from api.app import create_app
+from api.container import Container
+from core.aws import AwsClients, JobQueue, provision_local_resources
+from core.db.session import upgrade
+from core.settings import ApiSettings, WorkerSettings
+from processor.bootstrap import build_pipeline
+from processor.handler import make_handler
+from processor.pipeline import Pipeline
+from processor.worker import LocalWorker
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/internal/processing-results"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class StackOptions:
+    database_url: str = "sqlite:///./.receiptsnap/receiptsnap.db"
+    api_port: int = 0
+    moto_port: int = 0
+    telegram_mode: str = "off"  # webhook | polling | off
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    queue_visibility_timeout: int = 30
+    worker_wait_seconds: int = 1
+    run_worker: bool = True
+    extra_api: dict[str, Any] = field(default_factory=dict)
+    extra_worker: dict[str, Any] = field(default_factory=dict)
+
+
+class LocalStack:
+    """Start with ``start()`` (or ``with``); everything listens on 127.0.0.1 only."""
+
+    def __init__(self, options: StackOptions | None = None) -> None:
+        self.options = options or StackOptions()
+        self.moto: ThreadedMotoServer | None = None
+        self.server: uvicorn.Server | None = None
+        self.worker: LocalWorker | None = None
+        self.pipeline: Pipeline | None = None
+        self.container: Container | None = None
+        self._threads: list[threading.Thread] = []
+        self.webhook_secret = secrets.token_urlsafe(24)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def start(self) -> LocalStack:
+        o = self.options
+        moto_port = o.moto_port or free_port()
+        self.api_port = o.api_port or free_port()
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self.moto.start()
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        aws = {"aws_endpoint_url": endpoint, "aws_local_credentials": True}
+
+        self.api_settings = ApiSettings(
+            **aws,
+            database_url=o.database_url,
+            public_base_url=self.api_url,
+            telegram_mode=o.telegram_mode,  # type: ignore[arg-type]
+            telegram_bot_token=o.telegram_bot_token,
+            telegram_api_base_url=o.telegram_api_base_url,
+            telegram_file_base_url=o.telegram_file_base_url,
+            **o.extra_api,
+        )
+        self.worker_settings = WorkerSettings(
+            **aws,
+            callback_url=self.api_url + CALLBACK_PATH,
+            queue_visibility_timeout=o.queue_visibility_timeout,
+            worker_wait_seconds=o.worker_wait_seconds,
+            **o.extra_worker,
+        )
+        s = self.worker_settings
+        provision_local_resources(
+            AwsClients(s),
+            raw_bucket=s.raw_bucket,
+            processed_bucket=s.processed_bucket,
+            queue_name=s.queue_name,
+            dlq_name=s.dlq_name,
+            visibility_timeout=s.queue_visibility_timeout,
+            max_receive_count=s.queue_max_receive_count,
+            secrets={
+                s.callback_secret_id: secrets.token_urlsafe(32),
+                self.api_settings.telegram_webhook_secret_id: self.webhook_secret,
+                **(
+                    {self.api_settings.telegram_bot_token_secret_id: o.telegram_bot_token}
+                    if o.telegram_bot_token
+                    else {}
+                ),
+            },
+        )
+        upgrade(o.database_url)
+
+        self.container = Container.build(self.api_settings)
+        app = create_app(container=self.container)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.api_port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self._spawn(self.server.run, "receiptsnap-api")
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._threads[-1].is_alive():
+                raise RuntimeError("the API did not start; see the log above")
+            time.sleep(0.02)
+
+        if o.run_worker:
+            self.pipeline = build_pipeline(self.worker_settings)
+            self.worker = LocalWorker(
+                queue=JobQueue(AwsClients(s), queue_name=s.queue_name),
+                handler=make_handler(self.pipeline),
+                region=s.aws_region,
+                batch_size=s.worker_batch_size,
+                wait_seconds=s.worker_wait_seconds,
+            )
+            self._threads.append(self.worker.start_thread())
+        logger.info("stack.started api=%s aws=%s", self.api_url, endpoint)
+        return self
+
+    def _spawn(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        if self.server is not None:
+            self.server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=15)
+        if self.moto is not None:
+            self.moto.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,55 @@
+"""Fakes that implement the ports (not mocks that assert calls)."""
+
+from __future__ import annotations
+
+from core.contracts import ProcessingResult
+from core.ocr.base import Document, OcrLine, OcrResult
+
+
+class FakeOcr:
+    """Returns the given lines for any document; counts how often it was asked."""
+
+    name = "fake-ocr"
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.calls = 0
+
+    def read(self, document: Document) -> OcrResult:
+        self.calls += 1
+        return OcrResult(
+            lines=[OcrLine(text, box=(0, i * 20, 300, i * 20 + 18)) for i, text in enumerate(self.lines)],
+            engine=self.name,
+            pages=len(document.images),
+        )
+
+
+class RecordingSink:
+    """A callback target that records results, and can fail a number of times first."""
+
+    def __init__(self, *, fail_times: int = 0) -> None:
+        self.results: list[ProcessingResult] = []
+        self.fail_times = fail_times
+
+    def send(self, result: ProcessingResult) -> None:
+        from core.errors import TransientProcessingError
+
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise TransientProcessingError("API unavailable")
+        self.results.append(result)
+
+
+RECEIPT_LINES = [
+    "CORNER CAFE SDN BHD",
+    "12 JALAN MAJU, KUALA LUMPUR",
+    "TAX INVOICE",
+    "DATE: 03/10/2026 12:41",
+    "LATTE 2 X 7.50 15.00",
+    "CROISSANT 6.00",
+    "SUBTOTAL 21.00",
+    "SST 6% 1.26",
+    "TOTAL RM 22.26",
+    "CASH 50.00",
+    "CHANGE 27.74",
+]
