@@ -1,0 +1,197 @@
+"""The API through ASGI: processing callbacks (HMAC, idempotency, no going backwards) and health."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.container import Container
+from core.contracts import (
+    ErrorCode,
+    LineItem,
+    Merchant,
+    ProcessingError,
+    ProcessingResult,
+    ReceiptExtraction,
+    ReceiptStatus,
+)
+from core.db.models import ProcessingAttempt, Receipt, User
+from core.settings import ApiSettings
+from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tests.conftest import CALLBACK_KEY
+
+CALLBACK = "/internal/processing-results"
+
+
+@pytest.fixture
+async def client(api_settings: ApiSettings, clean_db: None) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(api_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            c.container = app.state.container  # type: ignore[attr-defined]
+            yield c
+
+
+def add_receipt(factory: sessionmaker[Session], *, status: ReceiptStatus = ReceiptStatus.QUEUED) -> uuid.UUID:
+    with factory.begin() as session:
+        user = User(telegram_user_id=int(uuid.uuid4().int % 10**9), telegram_chat_id=1)
+        session.add(user)
+        session.flush()
+        receipt = Receipt(
+            user_id=user.id,
+            status=status.value,
+            content_type="image/jpeg",
+            raw_bucket="raw",
+            raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+        )
+        session.add(receipt)
+        session.flush()
+        return receipt.id
+
+
+def done_result(receipt_id: uuid.UUID, total: str = "22.26") -> ProcessingResult:
+    return ProcessingResult(
+        receipt_id=receipt_id,
+        status=ReceiptStatus.DONE,
+        extraction=ReceiptExtraction(
+            merchant=Merchant(name="Corner Cafe"),
+            purchase_date=date(2026, 10, 3),
+            currency="MYR",
+            total=total,
+            line_items=[LineItem(description="Latte", quantity="2", amount="15.00")],
+        ),
+    )
+
+
+async def post_result(
+    client: httpx.AsyncClient, result: ProcessingResult, *, key: str = CALLBACK_KEY, timestamp: int | None = None
+) -> httpx.Response:
+    body = result.model_dump_json().encode()
+    headers = {"Content-Type": "application/json", **sign(key.encode(), body, timestamp=timestamp)}
+    return await client.post(CALLBACK, content=body, headers=headers)
+
+
+def container(client: httpx.AsyncClient) -> Container:
+    return client.container  # type: ignore[attr-defined,no-any-return]
+
+
+class TestProcessingCallback:
+    async def test_applies_signed_result(self, client: httpx.AsyncClient) -> None:
+        factory = container(client).session_factory
+        rid = add_receipt(factory)
+
+        response = await post_result(client, done_result(rid))
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "applied"}
+        with factory() as s:
+            receipt = s.get(Receipt, rid)
+            assert receipt is not None
+            assert receipt.status == "done"
+            assert receipt.total == Decimal("22.26")
+            assert receipt.merchant_name == "Corner Cafe"
+            assert [i.description for i in receipt.line_items] == ["Latte"]
+
+    async def test_repeat_is_a_no_op(self, client: httpx.AsyncClient) -> None:
+        factory = container(client).session_factory
+        rid = add_receipt(factory)
+        assert (await post_result(client, done_result(rid))).json() == {"status": "applied"}
+
+        again = await post_result(client, done_result(rid, total="99.99"))
+
+        assert again.status_code == 200
+        assert again.json() == {"status": "unchanged"}
+        with factory() as s:
+            receipt = s.get(Receipt, rid)
+            assert receipt is not None and receipt.total == Decimal("22.26")
+            assert len(receipt.line_items) == 1
+            attempts = s.query(ProcessingAttempt).filter_by(receipt_id=rid).all()
+            assert sorted(a.applied for a in attempts) == [False, True]
+
+    async def test_late_failure_never_moves_done_backwards(self, client: httpx.AsyncClient) -> None:
+        factory = container(client).session_factory
+        rid = add_receipt(factory)
+        await post_result(client, done_result(rid))
+        late = ProcessingResult(
+            receipt_id=rid,
+            status=ReceiptStatus.FAILED,
+            error=ProcessingError(code=ErrorCode.UNREADABLE, message="blurry"),
+        )
+        assert (await post_result(client, late)).json() == {"status": "unchanged"}
+        with factory() as s:
+            receipt = s.get(Receipt, rid)
+            assert receipt is not None and receipt.status == "done" and receipt.error_code is None
+
+    async def test_failed_result_stores_reason(self, client: httpx.AsyncClient) -> None:
+        factory = container(client).session_factory
+        rid = add_receipt(factory)
+        failed = ProcessingResult(
+            receipt_id=rid,
+            status=ReceiptStatus.FAILED,
+            error=ProcessingError(code=ErrorCode.NOT_A_RECEIPT, message="No total found."),
+        )
+        assert (await post_result(client, failed)).status_code == 200
+        with factory() as s:
+            receipt = s.get(Receipt, rid)
+            assert receipt is not None
+            assert (receipt.status, receipt.error_code) == ("failed", "not_a_receipt")
+
+    async def test_forged_signature_is_401(self, client: httpx.AsyncClient) -> None:
+        rid = add_receipt(container(client).session_factory)
+        response = await post_result(client, done_result(rid), key="not-the-key")
+        assert response.status_code == 401
+        assert response.json()["error"] == "unauthorized"
+
+    async def test_stale_timestamp_is_401(self, client: httpx.AsyncClient) -> None:
+        import time
+
+        rid = add_receipt(container(client).session_factory)
+        response = await post_result(client, done_result(rid), timestamp=int(time.time()) - 3600)
+        assert response.status_code == 401
+
+    async def test_missing_signature_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(CALLBACK, content=b"{}", headers={"Content-Type": "application/json"})
+        assert response.status_code == 401
+
+    async def test_signed_garbage_is_400_not_500(self, client: httpx.AsyncClient) -> None:
+        body = b'{"receipt_id": "nope"}'
+        response = await client.post(CALLBACK, content=body, headers=sign(CALLBACK_KEY.encode(), body))
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_result"
+
+    async def test_unknown_receipt_is_acknowledged(self, client: httpx.AsyncClient) -> None:
+        response = await post_result(client, done_result(uuid.uuid4()))
+        assert response.status_code == 200
+        assert response.json() == {"status": "ignored"}
+
+
+class TestHealth:
+    async def test_healthz(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+    async def test_readyz_checks_database_s3_and_sqs(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["checks"] == {"database": "ok", "s3": "ok", "sqs": "ok"}
+
+    async def test_readyz_reports_missing_bucket(self, api_settings: ApiSettings, clean_db: None) -> None:
+        app = create_app(api_settings.model_copy(update={"raw_bucket": "does-not-exist"}))
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+                response = await c.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"]["s3"].startswith("error")
+
+
+async def test_webhook_without_bot_is_403_without_secret(client: httpx.AsyncClient) -> None:
+    response = await client.post("/telegram/webhook", json={"update_id": 1})
+    assert response.status_code == 403
+    assert set(response.json()) == {"error", "detail"}
