@@ -72,6 +72,7 @@ class LocalStack:
         o = self.options
         moto_port = o.moto_port or free_port()
         self.api_port = o.api_port or free_port()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
         endpoint = f"http://127.0.0.1:{moto_port}"

@@ -3,6 +3,7 @@ loopback with the product's resources, and settings pointing at them."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import uuid
@@ -25,6 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED_DATA = REPO.parent / "shared" / "data"
 CALLBACK_KEY = "test-callback-key-" + "x" * 16
+
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's access log
 
 
 def pytest_report_header(config: pytest.Config) -> str:

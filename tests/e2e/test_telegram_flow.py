@@ -1,0 +1,162 @@
+"""The whole path on loopback: a Telegram update with a real receipt photo is POSTed to the
+webhook; the real bot downloads it from a fake Bot API server, uploads it to moto's S3, queues the
+job on moto's SQS; the real worker runs the processor (local OCR + rules) and calls back; the bot
+edits its status message into the summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from core.aws import AwsClients, JobQueue
+from core.contracts import ProcessingJob
+from core.db.models import ProcessingAttempt, Receipt, TelegramUpdate
+from receiptsnap.fake_telegram import FakeTelegram
+from receiptsnap.stack import LocalStack, StackOptions
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
+CHAT = 5001
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(fake: FakeTelegram, database_url: str) -> Iterator[LocalStack]:
+    options = StackOptions(
+        database_url=database_url,
+        telegram_mode="webhook",
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=f"{fake.url}/bot",
+        telegram_file_base_url=f"{fake.url}/file/bot",
+        queue_visibility_timeout=5,
+    )
+    with LocalStack(options) as s:
+        yield s
+
+
+def post_update(stack: LocalStack, update: dict, *, secret: str | None = None) -> httpx.Response:
+    return httpx.post(
+        f"{stack.api_url}/telegram/webhook",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": secret or stack.webhook_secret},
+        timeout=10,
+    )
+
+
+def final_card(fake: FakeTelegram, chat_id: int) -> str | None:
+    for text in fake.messages(chat_id).values():
+        if text.startswith(("🧾", "❌")):
+            return text
+    return None
+
+
+def send_photo(stack: LocalStack, fake: FakeTelegram, path: Path, chat_id: int) -> dict:
+    file_id = fake.add_file(path.read_bytes(), file_name=path.name, mime_type="image/jpeg")
+    update = fake.photo_update(chat_id=chat_id, user_id=chat_id, file_id=file_id)
+    assert post_update(stack, update).status_code == 200
+    return update
+
+
+def test_photo_of_real_receipt_gets_summary_with_total_and_date(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    send_photo(stack, fake, SAMPLE, CHAT)
+
+    fake.wait_for(lambda f: final_card(f, CHAT) is not None, timeout=120)
+
+    card = final_card(fake, CHAT)
+    assert card is not None
+    key = json.loads(SAMPLE.with_name(SAMPLE.stem + ".key.json").read_text())
+    assert key["total"] == "9.00" and key["date"] == "25/12/2018"
+    assert "9.00" in card
+    assert "2018-12-25" in card
+    # One status message, edited: received -> reading -> summary.
+    assert len(fake.messages(CHAT)) == 1
+    edits = [c.params["text"] for c in fake.calls_for("editMessageText", CHAT)]
+    assert any("Reading" in t for t in edits)
+
+
+def test_wrong_webhook_secret_is_403(stack: LocalStack, fake: FakeTelegram) -> None:
+    update = fake.text_update(chat_id=CHAT + 1, user_id=CHAT + 1, text="/start")
+    response = post_update(stack, update, secret="wrong")
+    assert response.status_code == 403
+    assert fake.calls_for("sendMessage", CHAT + 1) == []
+
+
+def test_duplicate_update_is_handled_once(stack: LocalStack, fake: FakeTelegram) -> None:
+    chat = CHAT + 2
+    update = fake.text_update(chat_id=chat, user_id=chat, text="/start")
+    assert post_update(stack, update).status_code == 200
+    assert post_update(stack, update).status_code == 200
+
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", chat)) >= 1, timeout=10)
+    assert stack.container is not None
+    with stack.container.session_factory() as s:
+        count = s.scalar(
+            select(func.count()).select_from(TelegramUpdate).where(TelegramUpdate.update_id == update["update_id"])
+        )
+    assert count == 1
+    import time
+
+    time.sleep(0.5)
+    assert len(fake.calls_for("sendMessage", chat)) == 1
+    assert "ReceiptSnap" in fake.calls_for("sendMessage", chat)[0].params["text"]
+
+
+def test_duplicate_sqs_message_gives_one_receipt_and_one_reply(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    chat = CHAT + 3
+    send_photo(stack, fake, SAMPLE, chat)
+    fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=120)
+    assert stack.container is not None
+    with stack.container.session_factory() as s:
+        receipt = s.scalars(select(Receipt).where(Receipt.telegram_chat_id == chat)).one()
+    edits_before = len(fake.calls_for("editMessageText", chat))
+
+    # At-least-once delivery: the same job arrives again.
+    settings = stack.worker_settings
+    job = ProcessingJob(
+        receipt_id=receipt.id,
+        bucket=receipt.raw_bucket,
+        key=receipt.raw_key,
+        content_type=receipt.content_type,
+        size=receipt.size_bytes or 1,
+    )
+    JobQueue(AwsClients(settings), queue_name=settings.queue_name).send_job(job)
+
+    def repeat_seen(_: FakeTelegram) -> bool:
+        with stack.container.session_factory() as s:  # type: ignore[union-attr]
+            return (
+                s.scalar(select(func.count()).select_from(ProcessingAttempt).where(ProcessingAttempt.receipt_id == receipt.id))
+                == 2
+            )
+
+    fake.wait_for(repeat_seen, timeout=60)
+    with stack.container.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Receipt).where(Receipt.telegram_chat_id == chat)) == 1
+    assert len(fake.calls_for("editMessageText", chat)) == edits_before
+    assert len(fake.messages(chat)) == 1
+
+
+def test_unsupported_document_gets_clear_answer(stack: LocalStack, fake: FakeTelegram) -> None:
+    chat = CHAT + 4
+    file_id = fake.add_file(b"hello", file_name="notes.txt", mime_type="text/plain")
+    update = fake.document_update(
+        chat_id=chat, user_id=chat, file_id=file_id, file_name="notes.txt", mime_type="text/plain"
+    )
+    assert post_update(stack, update).status_code == 200
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", chat)) == 1, timeout=10)
+    assert "can't read this kind of file" in fake.calls_for("sendMessage", chat)[0].params["text"]
