@@ -56,7 +56,9 @@ async def stop_bot(container: Container) -> None:
     container.bot_app = None
 
 
-def create_app(settings: ApiSettings | None = None, *, container: Container | None = None) -> FastAPI:
+def create_app(
+    settings: ApiSettings | None = None, *, container: Container | None = None
+) -> FastAPI:
     settings = settings or (container.settings if container else ApiSettings())
 
     @asynccontextmanager

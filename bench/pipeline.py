@@ -1,5 +1,4 @@
-"""Run N receipts through the local path (webhook -> bot -> S3 -> SQS -> worker -> callback -> reply)
-and print per-stage times and throughput.
+"""Run N receipts through the local path and print per-stage times and throughput.
 
     python bench/pipeline.py [-n 20] [--database-url URL] [--burst]
 
@@ -27,9 +26,9 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.db.models import ProcessingAttempt, Receipt  # noqa: E402
-from receiptsnap.fake_telegram import FakeTelegram  # noqa: E402
-from receiptsnap.stack import LocalStack, StackOptions  # noqa: E402
+from core.db.models import ProcessingAttempt, Receipt
+from receiptsnap.fake_telegram import FakeTelegram
+from receiptsnap.stack import LocalStack, StackOptions
 
 REPO = Path(__file__).resolve().parents[1]
 SROIE = REPO.parent / "shared" / "data" / "sroie" / "img"
@@ -42,7 +41,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=20, help="number of receipts")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
@@ -68,15 +69,25 @@ def main() -> int:
         telegram_file_base_url=f"{fake.url}/file/bot",
         worker_wait_seconds=1,
     )
-    print(f"{args.n} receipts from {source} through the local path (one at a time)…", file=sys.stderr)
-    stages: dict[str, list[float]] = {k: [] for k in ("ack", "upload", "queue", "ocr", "extraction", "callback", "reply", "e2e")}
+    print(
+        f"{args.n} receipts from {source} through the local path (one at a time)…", file=sys.stderr
+    )
+    stages: dict[str, list[float]] = {
+        k: [] for k in ("ack", "upload", "queue", "ocr", "extraction", "callback", "reply", "e2e")
+    }
     with LocalStack(options) as stack, httpx.Client(timeout=10) as http:
         assert stack.container is not None
         # Warm-up: the OCR model loads on first use (a Lambda cold start); not counted.
         warm_id = fake.add_file(files[0].read_bytes(), file_name="warm.jpg", mime_type="image/jpeg")
         warm = fake.photo_update(chat_id=1, user_id=1, file_id=warm_id)
-        http.post(f"{stack.api_url}/telegram/webhook", json=warm, headers={"X-Telegram-Bot-Api-Secret-Token": stack.webhook_secret})
-        fake.wait_for(lambda f: any(t.startswith(("🧾", "❌")) for t in f.messages(1).values()), timeout=120)
+        http.post(
+            f"{stack.api_url}/telegram/webhook",
+            json=warm,
+            headers={"X-Telegram-Bot-Api-Secret-Token": stack.webhook_secret},
+        )
+        fake.wait_for(
+            lambda f: any(t.startswith(("🧾", "❌")) for t in f.messages(1).values()), timeout=120
+        )
 
         wall_start = time.perf_counter()
         for n, path in enumerate(files, start=2):
@@ -91,12 +102,21 @@ def main() -> int:
             )
             r.raise_for_status()
             stages["ack"].append(time.time() - t0)
-            fake.wait_for(lambda f, c=chat: any(t.startswith(("🧾", "❌")) for t in f.messages(c).values()), timeout=120)
-            final = [c for c in fake.calls_for("editMessageText", chat) if c.params.get("text", "").startswith(("🧾", "❌"))][-1]
+            fake.wait_for(
+                lambda f, c=chat: any(t.startswith(("🧾", "❌")) for t in f.messages(c).values()),
+                timeout=120,
+            )
+            final = [
+                c
+                for c in fake.calls_for("editMessageText", chat)
+                if c.params.get("text", "").startswith(("🧾", "❌"))
+            ][-1]
             replied = final.at + clock_offset
             with stack.container.session_factory() as s:
                 receipt = s.scalars(select(Receipt).where(Receipt.telegram_chat_id == chat)).one()
-                attempt = s.scalars(select(ProcessingAttempt).where(ProcessingAttempt.receipt_id == receipt.id)).one()
+                attempt = s.scalars(
+                    select(ProcessingAttempt).where(ProcessingAttempt.receipt_id == receipt.id)
+                ).one()
             ts = lambda d: d.timestamp() if isinstance(d, datetime) else float(d)  # noqa: E731
             timings = attempt.timings or {}
             started = ts(attempt.processed_at) - timings.get("total", 0.0)
@@ -110,13 +130,20 @@ def main() -> int:
         wall = time.perf_counter() - wall_start
     fake.stop()
 
+    def ms(values: list[float], p: float) -> float:
+        return pct(values, p) * 1000
+
     print(f"\n{'stage':<12}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for name, values in stages.items():
-        print(f"{name:<12}{pct(values, 50) * 1000:>10.1f}{pct(values, 99) * 1000:>10.1f}{statistics.mean(values) * 1000:>10.1f}")
-    overhead = [e - o - x for e, o, x in zip(stages["e2e"], stages["ocr"], stages["extraction"], strict=True)]
-    print(f"\nend to end per receipt: p50 {pct(stages['e2e'], 50):.2f} s, p99 {pct(stages['e2e'], 99):.2f} s")
-    print(f"pipeline overhead (end to end minus OCR and extraction): p50 {pct(overhead, 50) * 1000:.0f} ms, "
-          f"p99 {pct(overhead, 99) * 1000:.0f} ms")
+        mean = statistics.mean(values) * 1000
+        print(f"{name:<12}{ms(values, 50):>10.1f}{ms(values, 99):>10.1f}{mean:>10.1f}")
+    e2e = stages["e2e"]
+    overhead = [e - o - x for e, o, x in zip(e2e, stages["ocr"], stages["extraction"], strict=True)]
+    print(f"\nend to end per receipt: p50 {pct(e2e, 50):.2f} s, p99 {pct(e2e, 99):.2f} s")
+    print(
+        "pipeline overhead (end to end minus OCR and extraction): "
+        f"p50 {ms(overhead, 50):.0f} ms, p99 {ms(overhead, 99):.0f} ms"
+    )
     print(f"throughput, one at a time: {len(files) / wall:.2f} receipts/s")
     return 0
 

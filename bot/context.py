@@ -51,4 +51,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return services
 
 
-BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
+]

@@ -16,9 +16,7 @@ HELP = (
     "/start – welcome\n"
     "/help – this message"
 )
-UNKNOWN_TEXT = (
-    "I read receipts: send me a photo of one, or a PDF. /help shows what else I can do."
-)
+UNKNOWN_TEXT = "I read receipts: send me a photo of one, or a PDF. /help shows what else I can do."
 RECEIVED = "📥 Receipt received — uploading…"
 QUEUED = "🔎 Reading your receipt…"
 UNSUPPORTED_TYPE = (

@@ -95,9 +95,13 @@ class S3Store:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise ObjectNotFound(key) from exc
             raise
-        return ObjectInfo(size=r["ContentLength"], content_type=r.get("ContentType"), etag=r.get("ETag"))
+        return ObjectInfo(
+            size=r["ContentLength"], content_type=r.get("ContentType"), etag=r.get("ETag")
+        )
 
-    def get(self, *, bucket: str, key: str, max_bytes: int | None = None, first: int | None = None) -> bytes:
+    def get(
+        self, *, bucket: str, key: str, max_bytes: int | None = None, first: int | None = None
+    ) -> bytes:
         """The object's bytes (or its ``first`` bytes); refuses objects over ``max_bytes``."""
         kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
         if first is not None:
@@ -196,7 +200,9 @@ class JobQueue:
             entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(chunk)]
             r = self._sqs.delete_message_batch(QueueUrl=self.url, Entries=entries)
             for failure in r.get("Failed", []):
-                logger.warning("sqs.delete_failed id=%s code=%s", failure["Id"], failure.get("Code"))
+                logger.warning(
+                    "sqs.delete_failed id=%s code=%s", failure["Id"], failure.get("Code")
+                )
 
     def depth(self) -> dict[str, int]:
         attrs = self._sqs.get_queue_attributes(
@@ -251,22 +257,27 @@ def provision_local_resources(
     max_receive_count: int,
     secrets: dict[str, str],
 ) -> None:
-    """Create the buckets, the queue with its DLQ and redrive policy, and the secrets (idempotent)."""
+    """Create the buckets, the queue with its DLQ and redrive policy, the secrets (idempotent)."""
     s3 = clients.client("s3")
     for bucket in (raw_bucket, processed_bucket):
         try:
             s3.create_bucket(Bucket=bucket)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            if exc.response["Error"]["Code"] not in (
+                "BucketAlreadyOwnedByYou",
+                "BucketAlreadyExists",
+            ):
                 raise
     sqs = clients.client("sqs")
-    dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes={"MessageRetentionPeriod": "1209600"})[
-        "QueueUrl"
-    ]
+    dlq_url = sqs.create_queue(
+        QueueName=dlq_name, Attributes={"MessageRetentionPeriod": "1209600"}
+    )["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)})
+    redrive = json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+    )
     queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
     sqs.set_queue_attributes(
         QueueUrl=queue_url,

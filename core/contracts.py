@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, date, datetime, time
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION: Literal[1] = 1
 
 
 def _to_decimal(places: str) -> Callable[[Any], Any]:
-    """Accept str, int, Decimal or float (through its shortest repr); round half up to ``places``."""
+    """Accept str, int, Decimal or float (via its shortest repr); round half up to ``places``."""
     step = Decimal(places)
 
     def convert(value: Any) -> Any:

@@ -47,7 +47,9 @@ def load_document(
             ErrorCode.UNSUPPORTED_TYPE, "This file is not a JPEG, PNG, WebP, HEIC image or a PDF."
         )
     if content_type == files.PDF:
-        return _load_pdf(data, max_pixels=max_pixels, max_pages=max_pages, min_chars=min_text_layer_chars)
+        return _load_pdf(
+            data, max_pixels=max_pixels, max_pages=max_pages, min_chars=min_text_layer_chars
+        )
     return Document(content_type=content_type, images=[_load_image(data, max_pixels=max_pixels)])
 
 
@@ -56,7 +58,7 @@ def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
             if img.width * img.height > max_pixels:
                 raise PermanentProcessingError(
                     ErrorCode.TOO_LARGE,
@@ -66,9 +68,16 @@ def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
             img.load()
     except PermanentProcessingError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise PermanentProcessingError(
-            ErrorCode.UNREADABLE, "The image could not be decoded; it may be damaged. Send it again."
+            ErrorCode.UNREADABLE,
+            "The image could not be decoded; it may be damaged. Send it again.",
         ) from exc
     img = ImageOps.exif_transpose(img)
     if img.mode not in ("RGB", "L"):

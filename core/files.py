@@ -12,7 +12,18 @@ PDF = "application/pdf"
 
 ACCEPTED_TYPES = (JPEG, PNG, WEBP, HEIC, PDF)
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", WEBP: ".webp", HEIC: ".heic", PDF: ".pdf"}
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
+_HEIF_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"hevm",
+    b"hevs",
+    b"mif1",
+    b"msf1",
+}
 
 _ALIASES = {"image/jpg": JPEG, "image/pjpeg": JPEG, "image/heif": HEIC, "application/x-pdf": PDF}
 

@@ -126,7 +126,9 @@ class ReceiptService:
         if not 0 < info.size <= self.settings.max_file_bytes:
             self._fail(receipt, ErrorCode.TOO_LARGE, "The file is empty or over the size limit.")
             return receipt, None
-        head = self.store.get(bucket=receipt.raw_bucket, key=receipt.raw_key, first=files.SNIFF_BYTES)
+        head = self.store.get(
+            bucket=receipt.raw_bucket, key=receipt.raw_key, first=files.SNIFF_BYTES
+        )
         real_type = files.sniff(head)
         if real_type is None:
             self._fail(
@@ -204,7 +206,7 @@ class ReceiptService:
         receipt.category = ex.category
         receipt.payment_method = ex.payment_method
         receipt.summary = ex.summary
-        receipt.confidence = dict(ex.confidence)
+        receipt.confidence = {str(k): v for k, v in ex.confidence.items()}
         receipt.warnings = {"items": list(ex.warnings)} if ex.warnings else None
         repo.replace_line_items(
             receipt,

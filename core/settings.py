@@ -62,7 +62,9 @@ class BaseAppSettings(BaseSettings):
             return
         for name, value in secrets.items():
             if value is not None and value.get_secret_value().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name} is a placeholder; set a real secret for {self.environment}")
+                raise ValueError(
+                    f"{name} is a placeholder; set a real secret for {self.environment}"
+                )
 
     @model_validator(mode="after")
     def _check_base(self) -> BaseAppSettings:
@@ -115,7 +117,7 @@ class ProcessorSettings(BaseAppSettings):
 
 
 class WorkerSettings(ProcessorSettings):
-    """The local worker: long-polls SQS and calls the Lambda handler like the event source mapping."""
+    """The local worker: long-polls SQS, calls the Lambda handler like the event source mapping."""
 
     worker_batch_size: int = Field(default=10, ge=1, le=10)
     worker_wait_seconds: int = Field(default=5, ge=0, le=20)

@@ -18,7 +18,8 @@ def check_readable(ocr: OcrResult) -> None:
     if sum(len(line.text.strip()) for line in ocr.lines) < MIN_TEXT_CHARS:
         raise PermanentProcessingError(
             ErrorCode.UNREADABLE,
-            "No text could be read. Photograph the whole receipt flat, in good light, and send it again.",
+            "No text could be read. Photograph the whole receipt flat, in good light, "
+            "and send it again.",
         )
 
 
@@ -40,7 +41,10 @@ def validate(extraction: ReceiptExtraction, *, today: date) -> ReceiptExtraction
     parts = [extraction.subtotal, extraction.tax, extraction.tip]
     if extraction.total is not None and extraction.subtotal is not None:
         expected = sum((p for p in parts if p is not None), Decimal("0"))
-        if abs(expected - extraction.total) > TOLERANCE and abs(extraction.subtotal - extraction.total) > TOLERANCE:
+        if (
+            abs(expected - extraction.total) > TOLERANCE
+            and abs(extraction.subtotal - extraction.total) > TOLERANCE
+        ):
             warnings.append("subtotal, tax and tip do not add up to the total")
     if warnings != extraction.warnings:
         updates["warnings"] = warnings

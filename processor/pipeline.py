@@ -1,4 +1,4 @@
-"""fetch -> OCR -> extract -> validate -> write processed JSON -> callback, idempotent per receipt."""
+"""fetch -> OCR -> extract -> validate -> processed JSON -> callback; idempotent per receipt."""
 
 from __future__ import annotations
 

@@ -101,7 +101,10 @@ class LocalWorker:
         self.processed += len(done)
         self.failed += len(failed_ids)
         if failed_ids:
-            logger.warning("worker.records_failed count=%d (redelivered after the visibility timeout)", len(failed_ids))
+            logger.warning(
+                "worker.records_failed count=%d (redelivered after the visibility timeout)",
+                len(failed_ids),
+            )
         return len(messages)
 
     def run(self) -> None:

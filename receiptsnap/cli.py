@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -36,10 +37,8 @@ def cmd_local(args: argparse.Namespace) -> int:
         print(f"ReceiptSnap is running: API {stack.api_url} (docs at /docs)")
         print("Telegram bot: polling" if token else "Telegram bot: off (set TELEGRAM_BOT_TOKEN)")
         print("Ctrl-C stops everything.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 
@@ -98,16 +97,22 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="receiptsnap", description="ReceiptSnap receipt assistant")
+    parser = argparse.ArgumentParser(
+        prog="receiptsnap", description="ReceiptSnap receipt assistant"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("local", help="run the whole stack in the foreground (moto, API, worker, bot)")
+    p = sub.add_parser(
+        "local", help="run the whole stack in the foreground (moto, API, worker, bot)"
+    )
     p.add_argument("--database-url", default="sqlite:///./.receiptsnap/receiptsnap.db")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_local)
 
-    p = sub.add_parser("demo", help="send receipts through the whole path with a fake Telegram chat")
+    p = sub.add_parser(
+        "demo", help="send receipts through the whole path with a fake Telegram chat"
+    )
     p.add_argument("files", nargs="*", help="receipt images or PDFs (default: shipped samples)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--database-url", default=None)

@@ -71,7 +71,12 @@ def send_through_bot(
     assert message_id is not None
     fake.wait_for(lambda f: _final_text(f, message_id) is not None, timeout=timeout)
     reply = _final_text(fake, message_id) or ""
-    return {"file": str(path), "reply": reply, "ack_seconds": ack, "seconds": time.perf_counter() - started}
+    return {
+        "file": str(path),
+        "reply": reply,
+        "ack_seconds": ack,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def receipt_rows(stack: LocalStack) -> list[dict[str, Any]]:

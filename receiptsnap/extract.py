@@ -68,7 +68,9 @@ def to_json(file: str, extraction: ReceiptExtraction) -> dict[str, Any]:
     }
 
 
-def run(paths: list[str], *, text: bool = False, settings: ProcessorSettings | None = None) -> list[dict[str, Any]]:
+def run(
+    paths: list[str], *, text: bool = False, settings: ProcessorSettings | None = None
+) -> list[dict[str, Any]]:
     settings = settings or ProcessorSettings()
     extractor = build_extractor(settings)
     ocr_engine = None if text else build_ocr(settings)
@@ -113,4 +115,7 @@ def print_results(results: list[dict[str, Any]], *, as_json: bool) -> None:
             print(f"{r['file']}: ERROR {r['error']}")
             continue
         money = f"{r['currency'] or ''} {r['total'] or '?'}".strip()
-        print(f"{r['file']}: {r['merchant'] or '?'} | {r['date'] or '?'} | {money} | {len(r['line_items'])} items")
+        items = len(r["line_items"])
+        print(
+            f"{r['file']}: {r['merchant'] or '?'} | {r['date'] or '?'} | {money} | {items} items"
+        )

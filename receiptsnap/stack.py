@@ -76,13 +76,13 @@ class LocalStack:
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
         endpoint = f"http://127.0.0.1:{moto_port}"
-        aws = {"aws_endpoint_url": endpoint, "aws_local_credentials": True}
+        aws: dict[str, Any] = {"aws_endpoint_url": endpoint, "aws_local_credentials": True}
 
         self.api_settings = ApiSettings(
             **aws,
             database_url=o.database_url,
             public_base_url=self.api_url,
-            telegram_mode=o.telegram_mode,  # type: ignore[arg-type]
+            telegram_mode=o.telegram_mode,
             telegram_bot_token=o.telegram_bot_token,
             telegram_api_base_url=o.telegram_api_base_url,
             telegram_file_base_url=o.telegram_file_base_url,

@@ -33,7 +33,9 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's access 
 
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    return f"database: {'PostgreSQL ' + make_url(url).host if url else 'SQLite (TEST_DATABASE_URL unset)'}"
+    if url:
+        return f"database: PostgreSQL at {make_url(url).host}"
+    return "database: SQLite (TEST_DATABASE_URL is unset)"
 
 
 @pytest.fixture(scope="session")

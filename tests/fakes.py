@@ -18,7 +18,10 @@ class FakeOcr:
     def read(self, document: Document) -> OcrResult:
         self.calls += 1
         return OcrResult(
-            lines=[OcrLine(text, box=(0, i * 20, 300, i * 20 + 18)) for i, text in enumerate(self.lines)],
+            lines=[
+                OcrLine(text, box=(0, i * 20, 300, i * 20 + 18))
+                for i, text in enumerate(self.lines)
+            ],
             engine=self.name,
             pages=len(document.images),
         )

@@ -34,4 +34,7 @@ async def readyz(container: ContainerDep) -> JSONResponse:
         except Exception as exc:  # noqa: BLE001 - report, do not raise
             results[name] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in results.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": results}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status_code=200 if ready else 503,
+    )

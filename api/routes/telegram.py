@@ -30,7 +30,9 @@ class Unavailable(ReceiptSnapError):
     code = "unavailable"
 
 
-@router.post("/telegram/webhook", summary="Receive an update from Telegram", include_in_schema=False)
+@router.post(
+    "/telegram/webhook", summary="Receive an update from Telegram", include_in_schema=False
+)
 async def telegram_webhook(
     request: Request,
     container: ContainerDep,

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot import texts
-from bot.context import BotContext, BotServices
+from bot.context import BotContext
 from core import files
 from core.db.models import Receipt
 from core.db.repositories import UserRepository

@@ -16,13 +16,16 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     name = f", {escape(user.first_name)}" if user and user.first_name else ""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(texts.START.format(name=name), parse_mode=ParseMode.HTML)
+    await update.effective_message.reply_text(
+        texts.START.format(name=name), parse_mode=ParseMode.HTML
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        texts.HELP.format(max_pages=context.services.settings.max_pdf_pages), parse_mode=ParseMode.HTML
+        texts.HELP.format(max_pages=context.services.settings.max_pdf_pages),
+        parse_mode=ParseMode.HTML,
     )
 
 

@@ -60,7 +60,11 @@ class ReceiptRepository:
         return receipt
 
     def get(self, receipt_id: uuid.UUID, *, for_update: bool = False) -> Receipt | None:
-        stmt = select(Receipt).where(Receipt.id == receipt_id).options(selectinload(Receipt.line_items))
+        stmt = (
+            select(Receipt)
+            .where(Receipt.id == receipt_id)
+            .options(selectinload(Receipt.line_items))
+        )
         if for_update:
             stmt = stmt.with_for_update()
         return self.session.scalar(stmt)

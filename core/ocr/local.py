@@ -29,9 +29,7 @@ class LocalOcr:
             if self._engine is None:
                 from rapidocr_onnxruntime import RapidOCR
 
-                self._engine = RapidOCR(
-                    intra_op_num_threads=self._threads, inter_op_num_threads=1
-                )
+                self._engine = RapidOCR(intra_op_num_threads=self._threads, inter_op_num_threads=1)
             return self._engine
 
     def read(self, document: Document) -> OcrResult:
@@ -53,7 +51,9 @@ class LocalOcr:
                         page=page,
                     )
                 )
-        return OcrResult(lines=lines, engine=self.name, pages=len(document.images), page_sizes=sizes)
+        return OcrResult(
+            lines=lines, engine=self.name, pages=len(document.images), page_sizes=sizes
+        )
 
 
 def _fit(image: Any, max_side: int) -> Any:

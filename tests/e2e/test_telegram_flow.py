@@ -105,7 +105,9 @@ def test_duplicate_update_is_handled_once(stack: LocalStack, fake: FakeTelegram)
     assert stack.container is not None
     with stack.container.session_factory() as s:
         count = s.scalar(
-            select(func.count()).select_from(TelegramUpdate).where(TelegramUpdate.update_id == update["update_id"])
+            select(func.count())
+            .select_from(TelegramUpdate)
+            .where(TelegramUpdate.update_id == update["update_id"])
         )
     assert count == 1
     import time
@@ -140,13 +142,22 @@ def test_duplicate_sqs_message_gives_one_receipt_and_one_reply(
     def repeat_seen(_: FakeTelegram) -> bool:
         with stack.container.session_factory() as s:  # type: ignore[union-attr]
             return (
-                s.scalar(select(func.count()).select_from(ProcessingAttempt).where(ProcessingAttempt.receipt_id == receipt.id))
+                s.scalar(
+                    select(func.count())
+                    .select_from(ProcessingAttempt)
+                    .where(ProcessingAttempt.receipt_id == receipt.id)
+                )
                 == 2
             )
 
     fake.wait_for(repeat_seen, timeout=60)
     with stack.container.session_factory() as s:
-        assert s.scalar(select(func.count()).select_from(Receipt).where(Receipt.telegram_chat_id == chat)) == 1
+        assert (
+            s.scalar(
+                select(func.count()).select_from(Receipt).where(Receipt.telegram_chat_id == chat)
+            )
+            == 1
+        )
     assert len(fake.calls_for("editMessageText", chat)) == edits_before
     assert len(fake.messages(chat)) == 1
 

@@ -24,7 +24,7 @@ from core.contracts import (
 )
 from core.db.models import ProcessingAttempt, Receipt, User
 from core.settings import ApiSettings
-from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from core.signing import sign
 from tests.conftest import CALLBACK_KEY
 
 CALLBACK = "/internal/processing-results"
@@ -40,7 +40,9 @@ async def client(api_settings: ApiSettings, clean_db: None) -> AsyncIterator[htt
             yield c
 
 
-def add_receipt(factory: sessionmaker[Session], *, status: ReceiptStatus = ReceiptStatus.QUEUED) -> uuid.UUID:
+def add_receipt(
+    factory: sessionmaker[Session], *, status: ReceiptStatus = ReceiptStatus.QUEUED
+) -> uuid.UUID:
     with factory.begin() as session:
         user = User(telegram_user_id=int(uuid.uuid4().int % 10**9), telegram_chat_id=1)
         session.add(user)
@@ -72,7 +74,11 @@ def done_result(receipt_id: uuid.UUID, total: str = "22.26") -> ProcessingResult
 
 
 async def post_result(
-    client: httpx.AsyncClient, result: ProcessingResult, *, key: str = CALLBACK_KEY, timestamp: int | None = None
+    client: httpx.AsyncClient,
+    result: ProcessingResult,
+    *,
+    key: str = CALLBACK_KEY,
+    timestamp: int | None = None,
 ) -> httpx.Response:
     body = result.model_dump_json().encode()
     headers = {"Content-Type": "application/json", **sign(key.encode(), body, timestamp=timestamp)}
@@ -158,12 +164,16 @@ class TestProcessingCallback:
         assert response.status_code == 401
 
     async def test_missing_signature_is_401(self, client: httpx.AsyncClient) -> None:
-        response = await client.post(CALLBACK, content=b"{}", headers={"Content-Type": "application/json"})
+        response = await client.post(
+            CALLBACK, content=b"{}", headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 401
 
     async def test_signed_garbage_is_400_not_500(self, client: httpx.AsyncClient) -> None:
         body = b'{"receipt_id": "nope"}'
-        response = await client.post(CALLBACK, content=body, headers=sign(CALLBACK_KEY.encode(), body))
+        response = await client.post(
+            CALLBACK, content=body, headers=sign(CALLBACK_KEY.encode(), body)
+        )
         assert response.status_code == 400
         assert response.json()["error"] == "invalid_result"
 
@@ -182,11 +192,14 @@ class TestHealth:
         assert response.status_code == 200
         assert response.json()["checks"] == {"database": "ok", "s3": "ok", "sqs": "ok"}
 
-    async def test_readyz_reports_missing_bucket(self, api_settings: ApiSettings, clean_db: None) -> None:
+    async def test_readyz_reports_missing_bucket(
+        self, api_settings: ApiSettings, clean_db: None
+    ) -> None:
         app = create_app(api_settings.model_copy(update={"raw_bucket": "does-not-exist"}))
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
-                response = await c.get("/readyz")
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://a"
+        ) as c:
+            response = await c.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["s3"].startswith("error")
 

@@ -51,7 +51,9 @@ def text_pdf(lines: list[str]) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for off in offsets:
         out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
     return out.getvalue()
 
 
@@ -60,7 +62,9 @@ def store(processor_settings: ProcessorSettings) -> S3Store:
     return S3Store(AwsClients(processor_settings))
 
 
-def make_pipeline(settings: ProcessorSettings, store: S3Store, ocr: FakeOcr, sink: RecordingSink) -> Pipeline:
+def make_pipeline(
+    settings: ProcessorSettings, store: S3Store, ocr: FakeOcr, sink: RecordingSink
+) -> Pipeline:
     return Pipeline(
         settings=settings,
         store=store,
@@ -76,7 +80,11 @@ def upload(store: S3Store, settings: ProcessorSettings, data: bytes, ctype: str)
     key = f"users/1/{receipt_id}"
     store.put(bucket=settings.raw_bucket, key=key, body=data, content_type=ctype)
     return ProcessingJob(
-        receipt_id=receipt_id, bucket=settings.raw_bucket, key=key, content_type=ctype, size=len(data)
+        receipt_id=receipt_id,
+        bucket=settings.raw_bucket,
+        key=key,
+        content_type=ctype,
+        size=len(data),
     )
 
 
@@ -94,7 +102,9 @@ class TestPipeline:
         assert result.extraction.total == Decimal("22.26")
         assert result.extraction.purchase_date == date(2026, 10, 3)
         assert result.engines.ocr == "fake-ocr" and result.engines.extractor == "rules"
-        stored = store.get(bucket=processor_settings.processed_bucket, key=processed_key(job.receipt_id))
+        stored = store.get(
+            bucket=processor_settings.processed_bucket, key=processed_key(job.receipt_id)
+        )
         assert ProcessingResult.model_validate_json(stored) == result
         assert sink.results == [result]
 
@@ -166,7 +176,10 @@ class TestPipeline:
         from PIL import Image as PILImage
 
         buf = io.BytesIO()
-        pages = [PILImage.new("RGB", (100, 100), "white") for _ in range(processor_settings.max_pdf_pages + 1)]
+        pages = [
+            PILImage.new("RGB", (100, 100), "white")
+            for _ in range(processor_settings.max_pdf_pages + 1)
+        ]
         pages[0].save(buf, format="PDF", save_all=True, append_images=pages[1:])
         job = upload(store, processor_settings, buf.getvalue(), "application/pdf")
         result = make_pipeline(processor_settings, store, FakeOcr([]), RecordingSink()).process(job)
@@ -198,7 +211,10 @@ class TestPipeline:
         assert r1.error is not None and r1.error.code == ErrorCode.UNREADABLE
 
         prose = make_pipeline(
-            processor_settings, store, FakeOcr(["Dear friend,", "see you at the lake", "love, Ana"]), RecordingSink()
+            processor_settings,
+            store,
+            FakeOcr(["Dear friend,", "see you at the lake", "love, Ana"]),
+            RecordingSink(),
         )
         r2 = prose.process(upload(store, processor_settings, jpeg_bytes(), "image/jpeg"))
         assert r2.error is not None and r2.error.code == ErrorCode.NOT_A_RECEIPT
@@ -221,5 +237,7 @@ class TestPipeline:
     ) -> None:
         settings = processor_settings.model_copy(update={"max_image_pixels": 10_000})
         job = upload(store, settings, jpeg_bytes((200, 200)), "image/jpeg")
-        result = make_pipeline(settings, store, FakeOcr(RECEIPT_LINES), RecordingSink()).process(job)
+        result = make_pipeline(settings, store, FakeOcr(RECEIPT_LINES), RecordingSink()).process(
+            job
+        )
         assert result.error is not None and result.error.code == ErrorCode.TOO_LARGE

@@ -29,22 +29,32 @@ class FlakyPipeline:
 
 
 def job() -> ProcessingJob:
-    return ProcessingJob(receipt_id=uuid.uuid4(), bucket="b", key="k", content_type="image/jpeg", size=1)
+    return ProcessingJob(
+        receipt_id=uuid.uuid4(), bucket="b", key="k", content_type="image/jpeg", size=1
+    )
 
 
 def test_failed_record_is_redelivered_then_dead_lettered(
     processor_settings: ProcessorSettings, aws_names: dict[str, str]
 ) -> None:
-    names = {**aws_names, "queue_name": aws_names["queue_name"] + "-w", "dlq_name": aws_names["dlq_name"] + "-w"}
+    names = {
+        **aws_names,
+        "queue_name": aws_names["queue_name"] + "-w",
+        "dlq_name": aws_names["dlq_name"] + "-w",
+    }
     clients = AwsClients(processor_settings)
-    provision_local_resources(clients, **names, visibility_timeout=1, max_receive_count=2, secrets={})
+    provision_local_resources(
+        clients, **names, visibility_timeout=1, max_receive_count=2, secrets={}
+    )
     queue = JobQueue(clients, queue_name=names["queue_name"])
     dlq = JobQueue(clients, queue_name=names["dlq_name"])
     good, bad = job(), job()
     queue.send_job(good)
     queue.send_job(bad)
     pipeline = FlakyPipeline({bad.receipt_id})
-    worker = LocalWorker(queue=queue, handler=make_handler(pipeline), region="us-east-1", wait_seconds=1)  # type: ignore[arg-type]
+    worker = LocalWorker(
+        queue=queue, handler=make_handler(pipeline), region="us-east-1", wait_seconds=1
+    )  # type: ignore[arg-type]
 
     deadline = time.monotonic() + 30
     dead = []
@@ -52,8 +62,12 @@ def test_failed_record_is_redelivered_then_dead_lettered(
         worker.poll_once()
         dead = dlq.receive(wait_seconds=0)
 
-    assert pipeline.seen.count(good.receipt_id) == 1, "a processed record is deleted, not redelivered"
-    assert pipeline.seen.count(bad.receipt_id) == 2, "a failed record is retried until maxReceiveCount"
+    assert pipeline.seen.count(good.receipt_id) == 1, (
+        "a processed record is deleted, not redelivered"
+    )
+    assert pipeline.seen.count(bad.receipt_id) == 2, (
+        "a failed record is retried until maxReceiveCount"
+    )
     assert [json.loads(m.body)["receipt_id"] for m in dead] == [str(bad.receipt_id)]
     assert queue.depth() == {"visible": 0, "in_flight": 0}
 
@@ -72,7 +86,7 @@ def test_event_has_the_lambda_sqs_shape(processor_settings: ProcessorSettings) -
     worker = LocalWorker(queue=queue, handler=handler, region="us-east-1", wait_seconds=1)
     assert worker.poll_once() == 1
 
-    (event, context), = events
+    ((event, context),) = events
     record = event["Records"][0]
     assert record["eventSource"] == "aws:sqs"
     assert record["eventSourceARN"].endswith(":" + processor_settings.queue_name)
