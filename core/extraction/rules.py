@@ -18,6 +18,7 @@ from core.contracts import LineItem, Merchant, ReceiptExtraction
 from core.ocr.base import OcrLine, OcrResult
 
 CENT = Decimal("0.01")
+_MAX_AMOUNT = Decimal("1e10")  # larger figures are ids or barcodes, and overflow Money
 _TOLERANCE = Decimal("0.02")
 _EARLIEST = date(2000, 1, 1)
 
@@ -27,7 +28,7 @@ _EARLIEST = date(2000, 1, 1)
 
 _CURRENCY_PREFIX = (
     r"(?:US\$|S\$|SG\$|A\$|AU\$|C\$|CA\$|HK\$|NT\$|NZ\$|RM|MYR|USD|EUR|GBP|SGD|AUD|CAD|HKD|"
-    r"INR|IDR|THB|PHP|CHF|JPY|CNY|RMB|RP\.?|RS\.?|\$|€|£|¥|₹|₱|฿|₩)"
+    r"INR|IDR|THB|PHP|CHF|JPY|CNY|RMB|RP\.?|RS\.?|\$|€|£|¥|₹|₱|฿|₩|S(?=\d))"  # S: an OCR'd $
 )
 _AMOUNT_RE = re.compile(
     r"(?<![\w.,/])"
@@ -37,16 +38,15 @@ _AMOUNT_RE = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+\.\d{2}|\d{1,3}(?:\.\d{3})+,\d{2}|\d+[.,]\d{2})"
     r"(?![\d])(?![.,]\d)"
     r"(?P<tail>-(?![\d]))?"
-    r"(?P<unit>\s?(?:%|KGS?\b|ML\b|LTR\b|/KG\b))?"
+    r"(?P<unit>\s?(?:%|KGS?\b|ML\b|LTR\b|/KG\b|[AP]\.?M\b))?"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class _Amount:
     value: Decimal
-    start: int
+    start: int  # offsets in the row's text
     end: int
-    has_currency: bool
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -75,11 +75,11 @@ def find_amounts(text: str) -> list[_Amount]:
         if match.group("unit"):
             continue
         value = _to_decimal(match.group("num"))
-        if value is None:
+        if value is None or value >= _MAX_AMOUNT:
             continue
         if match.group("sign") or match.group("sign2") or match.group("tail"):
             value = -value
-        amounts.append(_Amount(value, match.start(), match.end(), bool(match.group("cur"))))
+        amounts.append(_Amount(value, match.start(), match.end()))
     return amounts
 
 
@@ -101,7 +101,9 @@ def find_integer_amounts(text: str) -> list[_Amount]:
         if match.group("unit"):
             continue
         value = Decimal(re.sub(r"\D", "", match.group("num"))).quantize(CENT)
-        amounts.append(_Amount(value, match.start(), match.end(), bool(match.group("cur"))))
+        if value >= _MAX_AMOUNT:
+            continue
+        amounts.append(_Amount(value, match.start(), match.end()))
     return amounts
 
 
@@ -137,7 +139,8 @@ class _Row:
 
     def finish(self) -> _Row:
         self.cells.sort(key=lambda c: c.left)
-        self.text = " ".join(c.text.strip() for c in self.cells if c.text.strip())
+        text = " ".join(c.text.strip() for c in self.cells if c.text.strip())
+        self.text = unicodedata.normalize("NFKC", text)  # full-width "（RM）" -> "(RM)"
         self.upper = _fold(self.text)
         self.amounts = find_amounts(self.upper)
         return self
@@ -161,13 +164,12 @@ def _has_geometry(lines: Sequence[OcrLine]) -> bool:
 def build_rows(lines: Sequence[OcrLine]) -> list[_Row]:
     """Group OCR boxes into visual rows (top to bottom, cells left to right)."""
     if not _has_geometry(lines):
-        rows = [
-            _Row([_Cell(part, 0, 0, 0, 0)], line.page)
+        return [
+            _Row([_Cell(part, 0, 0, 0, 0)], line.page).finish()
             for line in lines
             for part in line.text.splitlines()
             if part.strip()
         ]
-        return [row.finish() for row in rows]
     ordered = sorted(
         (line for line in lines if line.text.strip()),
         key=lambda ln: (ln.page, (ln.box[1] + ln.box[3]) / 2, ln.box[0]),
@@ -252,7 +254,8 @@ _TAX_NOT_AFTER_RE = re.compile(
     r"IDENTIFICATION|IDNR|NR|EXEMPT|FREE|RELIEF|INCLUDED|INKL)" + _NA
 )
 _TAX_NOT_BEFORE_RE = re.compile(
-    r"(?:INCL|INCLUSIVE|INCLUDING|INC|EXCL|EXCLUSIVE|EXCLUDING|INKL|INKLUSIVE|BEFORE|AFTER|W/O|"
+    r"(?:INCL|INCLUSIVE|INCLUDING|INCLUDED|INC|EXCL|EXCLUSIVE|EXCLUDING|EXCLUDED|INKL|INKLUSIVE|"
+    r"BEFORE|AFTER|W/O|"
     r"WITH|OF|PLUS|ZZGL|ENTHALTENE|DONT|INCLUDED|NO)\.?\s*[(:]?\s*$"
 )
 _TIP_RE = re.compile(_NB + r"(?:TIPS?|GRATUITY|TRINKGELD|POURBOIRE|PROPINA|MANCIA)" + _NA)
@@ -309,6 +312,16 @@ _LOOSE_LABELS = tuple(
 _LETTER_TOKEN_RE = re.compile(r"\S*[A-Z]\S*")
 
 
+def _plausible_loose_match(text: str, match: re.Match[str]) -> bool:
+    """In run-together words a keyword must be long and start or end a word: "AMOUNTTENDER"
+    yes, "MERCHANDISE" (DISC) or "CHOCOLATEBAR" (BAR) no."""
+    if sum(c.isalpha() for c in match.group()) < 4:
+        return False
+    starts = match.start() == 0 or not text[match.start() - 1].isalpha()
+    ends = match.end() == len(text) or not text[match.end()].isalpha()
+    return starts or ends
+
+
 def _is_compact(upper: str) -> bool:
     tokens = _LETTER_TOKEN_RE.findall(upper)
     return len(tokens) <= 2 and any(sum(c.isalpha() for c in t) >= 10 for t in tokens)
@@ -336,14 +349,19 @@ class _Field:
 def _find_labels(upper: str) -> list[_Label]:
     masked = upper
     labels: list[_Label] = []
-    for kind, regex, rank in _LOOSE_LABELS if _is_compact(upper) else _LABELS:
+    compact = _is_compact(upper)
+    for kind, regex, rank in _LOOSE_LABELS if compact else _LABELS:
         for match in regex.finditer(masked):
             if kind == "tax" and not _valid_tax_label(masked, match):
                 continue
+            if compact and not _plausible_loose_match(masked, match):
+                continue
             labels.append(_Label(kind, rank, match.start(), match.end()))
-            masked = masked[: match.start()] + " " * (match.end() - match.start()) + masked[
-                match.end() :
-            ]
+            masked = (
+                masked[: match.start()]
+                + " " * (match.end() - match.start())
+                + masked[match.end() :]
+            )
     labels.sort(key=lambda lb: lb.start)
     return _merge_qualifiers(upper, labels)
 
@@ -354,7 +372,8 @@ def _merge_qualifiers(upper: str, labels: list[_Label]) -> list[_Label]:
     for label in labels:
         if merged and not _ALNUM_RE.search(upper[merged[-1].end : label.start]):
             prev = merged[-1]
-            merged[-1] = _Label(prev.kind, prev.rank, prev.start, label.end)
+            kind = "change" if label.kind == "change" else prev.kind  # "CASH CHANGE"
+            merged[-1] = _Label(kind, prev.rank, prev.start, label.end)
         else:
             merged.append(label)
     return merged
@@ -397,8 +416,10 @@ _LETTERS_RE = re.compile(r"[A-Z]")
 def _amount_on_next_row(rows: Sequence[_Row], index: int) -> Decimal | None:
     """The amount of the following row when it holds nothing but that amount."""
     nxt_index = index + 1
-    while nxt_index < len(rows) and nxt_index <= index + 2 and not _ALNUM_RE.search(
-        rows[nxt_index].upper
+    while (
+        nxt_index < len(rows)
+        and nxt_index <= index + 2
+        and not _ALNUM_RE.search(rows[nxt_index].upper)
     ):
         nxt_index += 1  # a lone ":" between label and amount
     if nxt_index >= len(rows):
@@ -436,13 +457,13 @@ def _close(a: Decimal | None, b: Decimal | None, tolerance: Decimal = _TOLERANCE
     return a is not None and b is not None and abs(a - b) <= tolerance
 
 
-def _first(fields: Iterable[_Field], kind: str) -> list[_Field]:
+def _of_kind(fields: Iterable[_Field], kind: str) -> list[_Field]:
     return [f for f in fields if f.kind == kind]
 
 
 def _cash_minus_change(fields: Sequence[_Field]) -> Decimal | None:
-    changes = [f.value for f in _first(fields, "change") if f.value > 0]
-    cash = [abs(f.value) for f in _first(fields, "cash") if f.value]
+    changes = [f.value for f in _of_kind(fields, "change") if f.value > 0]
+    cash = [abs(f.value) for f in _of_kind(fields, "cash") if f.value]
     if not changes or not cash:
         return None
     value = max(cash) - changes[-1]
@@ -451,20 +472,20 @@ def _cash_minus_change(fields: Sequence[_Field]) -> Decimal | None:
 
 def _exact_payments(fields: Sequence[_Field]) -> list[Decimal]:
     """Amounts paid when no change was given (card payments, exact cash)."""
-    if any(f.value > 0 for f in _first(fields, "change")):
+    if any(f.value > 0 for f in _of_kind(fields, "change")):
         return []
-    return [abs(f.value) for f in _first(fields, "cash") if f.value]
+    return [abs(f.value) for f in _of_kind(fields, "cash") if f.value]
 
 
 def _expected_totals(
     fields: Sequence[_Field], items_sum: Decimal | None
 ) -> list[tuple[Decimal, float]]:
     """Totals implied by arithmetic on the other labelled amounts, with a weight each."""
-    taxes = sorted({f.value for f in _first(fields, "tax") if f.value >= 0})
-    extra = sum((f.value for f in _first(fields, "service")), Decimal(0))
-    extra += sum((f.value for f in _first(fields, "tip") if f.value > 0), Decimal(0))
-    discount = sum((abs(f.value) for f in _first(fields, "discount")), Decimal(0))
-    bases = [f.value for f in _first(fields, "subtotal") if f.value > 0]
+    taxes = sorted({f.value for f in _of_kind(fields, "tax") if f.value >= 0})
+    extra = sum((f.value for f in _of_kind(fields, "service")), Decimal(0))
+    extra += sum((f.value for f in _of_kind(fields, "tip") if f.value > 0), Decimal(0))
+    discount = sum((abs(f.value) for f in _of_kind(fields, "discount")), Decimal(0))
+    bases = [f.value for f in _of_kind(fields, "subtotal") if f.value > 0]
     if items_sum is not None and items_sum > 0:
         bases.append(items_sum)
     tax_options = [Decimal(0), *taxes]
@@ -479,17 +500,17 @@ def _expected_totals(
                 expected.append((base + tax + extra, weight))  # items alone: checked apart
             if discount:
                 expected.append((base + tax + extra - discount, weight))
-    roundings = [f.value for f in _first(fields, "rounding") if f.value]
+    roundings = [f.value for f in _of_kind(fields, "rounding") if f.value]
     return expected + [(e + r, w) for e, w in expected for r in roundings]
 
 
 def _total_candidates(fields: Sequence[_Field]) -> list[_Field]:
     """Labelled totals, plus ``total + rounding`` when a rounding line follows a total."""
-    totals = [f for f in _first(fields, "total") if f.value > 0]
+    totals = [f for f in _of_kind(fields, "total") if f.value > 0]
     derived: list[_Field] = []
-    for rounding in _first(fields, "rounding"):
+    for rounding in _of_kind(fields, "rounding"):
         if rounding.value >= 1:  # "ROUNDING 12.00": the rounded total itself, not an adjustment
-            derived.append(_Field("total", 2, rounding.value, rounding.row, rounding.same_row))
+            derived.append(_Field("rounded", 2, rounding.value, rounding.row, rounding.same_row))
         if rounding.value == 0 or abs(rounding.value) >= Decimal("0.10"):
             continue
         before = [t for t in totals if t.row < rounding.row]
@@ -499,6 +520,27 @@ def _total_candidates(fields: Sequence[_Field]) -> list[_Field]:
                 _Field("rounded", base.rank, base.value + rounding.value, rounding.row, True)
             )
     return totals + derived
+
+
+def _agreement(value: Decimal, other: Decimal | None) -> float:
+    """1 when two figures are equal, 0.4 when a cent or two apart (per-line tax rounding)."""
+    if other is None:
+        return 0.0
+    if value == other:
+        return 1.0
+    return 0.4 if _close(value, other) else 0.0
+
+
+def _derived_totals(
+    change_based: Decimal | None,
+    payments: Sequence[Decimal],
+    expected: Sequence[tuple[Decimal, float]],
+) -> list[_Field]:
+    """A total nobody labelled (or OCR misread) but two independent sums agree on:
+    cash - change or the amount paid, and subtotal + tax (+ rounding)."""
+    arithmetic = {e for e, w in expected if w >= 1.5}
+    paid = ([change_based] if change_based is not None else []) + list(payments)
+    return [_Field("derived", 2, v, 0, True) for v in dict.fromkeys(paid) if v in arithmetic]
 
 
 def _merge_candidates(candidates: Sequence[_Field]) -> list[_Field]:
@@ -522,10 +564,10 @@ def _merge_candidates(candidates: Sequence[_Field]) -> list[_Field]:
 def _choose_total(
     fields: Sequence[_Field], rows: Sequence[_Row], items_sum: Decimal | None
 ) -> tuple[Decimal | None, float]:
-    candidates = _total_candidates(fields)
     change_based = _cash_minus_change(fields)
     payments = _exact_payments(fields)
     expected = _expected_totals(fields, items_sum)
+    candidates = _total_candidates(fields) + _derived_totals(change_based, payments, expected)
     n_rows = max(len(rows), 1)
     largest = max((c.value for c in candidates), default=None)
     rounded = {c.value for c in candidates if c.kind == "rounded"}
@@ -534,14 +576,10 @@ def _choose_total(
         score = float(cand.rank) + (0.2 if cand.same_row else 0.0) + 0.1 * cand.row / n_rows
         score += 0.2 if cand.value == largest else 0.0
         score += 0.5 if cand.value in rounded else 0.0
-        evidence = 0.0
-        if _close(cand.value, change_based):
-            evidence += 2.0
-        evidence += max((w for e, w in expected if _close(cand.value, e)), default=0.0)
-        if any(_close(cand.value, p) for p in payments):
-            evidence += 1.0
-        if _close(cand.value, items_sum):
-            evidence += 0.5
+        evidence = 2.0 * _agreement(cand.value, change_based)
+        evidence += max((w * _agreement(cand.value, e) for e, w in expected), default=0.0)
+        evidence += max((_agreement(cand.value, p) for p in payments), default=0.0)
+        evidence += 0.5 * _agreement(cand.value, items_sum)
         score += evidence
         conf = 0.95 if evidence >= 1.0 and cand.rank >= 2 else (0.8 if cand.rank >= 2 else 0.6)
         if not cand.same_row:
@@ -572,7 +610,7 @@ def _largest_amount(rows: Sequence[_Row], fields: Sequence[_Field]) -> tuple[Dec
 def _choose_component(
     fields: Sequence[_Field], kind: str, total: Decimal | None
 ) -> tuple[Decimal | None, float]:
-    values = [f for f in _first(fields, kind) if f.value >= 0]
+    values = [f for f in _of_kind(fields, kind) if f.value >= 0]
     if total is not None:
         values = [f for f in values if f.value <= total]
     if not values:
@@ -586,9 +624,9 @@ def _resolve_money(
 ) -> _Money:
     money = _Money()
     money.total, total_conf = _choose_total(fields, rows, items_sum)
-    subtotals = [f for f in _first(fields, "subtotal") if f.value > 0]
-    taxes = [f for f in _first(fields, "tax") if f.value >= 0]
-    extra = sum((f.value for f in _first(fields, "service")), Decimal(0))
+    subtotals = [f for f in _of_kind(fields, "subtotal") if f.value > 0]
+    taxes = [f for f in _of_kind(fields, "tax") if f.value >= 0]
+    extra = sum((f.value for f in _of_kind(fields, "service")), Decimal(0))
     sub, tax = _consistent_pair(subtotals, taxes, money.total, extra)
     if sub is not None and tax is not None:
         money.subtotal, money.tax = sub, tax
@@ -601,7 +639,7 @@ def _resolve_money(
             money.confidence["subtotal"] = sub_conf
         if money.tax is not None:
             money.confidence["tax"] = tax_conf
-    tips = [f.value for f in _first(fields, "tip") if f.value > 0]
+    tips = [f.value for f in _of_kind(fields, "tip") if f.value > 0]
     if tips and (money.total is None or tips[-1] < money.total):
         money.tip = tips[-1]
     if money.total is not None:
@@ -652,25 +690,31 @@ for _number, _names in enumerate(
         _MONTHS[_name] = _number
 
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# A year; OCR often glues the time to it: "25/12/20188:13:39PM", "06/01/1812:17".
+_YEAR = r"((?:19|20)\d{2}(?=\d{1,2}:\d{2})|(?:19|20)\d{2}(?!\d)|\d{2}(?=\d{1,2}:\d{2})|\d{2}(?!\d))"
 _NUMERIC_DATE_RE = re.compile(
-    r"(?<![\w.,])(\d{1,2})\s?([/.\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d])(?!\s?[.,]\d)"
+    r"(?<![\w.,])(\d{1,2})\s?([/.\-])\s?(\d{1,2})\s?\2\s?" + _YEAR + r"(?!\s?\.\d)"
 )
-_ISO_DATE_RE = re.compile(r"(?<![\w.,])(\d{4})\s?([/.\-])\s?(\d{1,2})\s?\2\s?(\d{1,2})(?!\d)")
+_ISO_DATE_RE = re.compile(
+    r"(?<![\w.,])((?:19|20)\d{2})\s?([/.\-])\s?(\d{1,2})\s?\2\s?"
+    r"(\d{2}(?=\d{1,2}:\d{2})|\d{1,2}(?!\d))"
+)
+# "DATE06/07/15", "TIME:2016/11/0218:01": a label glued to the figures.
+_GLUED_LABEL_RE = re.compile(r"(DATE|TARIKH|DATUM|FECHA|DATA|TIME|TIJD|ZEIT)(?=[:.]?\d)")
 _COMPACT_DATE_RE = re.compile(r"(?<![\d.,])(20\d{2})(\d{2})(\d{2})(?!\d)")
 _DAY_MONTH_RE = re.compile(
     rf"(?<![\d])(\d{{1,2}})(?:ST|ND|RD|TH)?[\s\-/.,]*(?<![A-Z])({_MONTH_ALT})(?![A-Z])\.?"
-    r"[\s\-/.,']*(\d{4}|\d{2})(?![\d])(?!\s?[:.]\d)"
+    r"[\s\-/.,']*" + _YEAR + r"(?!\s?[:.]\d)"
 )
 _MONTH_DAY_RE = re.compile(
     rf"(?:(?<![A-Z])|(?<=MON|TUE|WED|THU|FRI|SAT|SUN))({_MONTH_ALT})(?![A-Z])\.?[\s\-/.]*"
-    r"(\d{1,2})(?:ST|ND|RD|TH)?[\s,.\-/']+"
-    r"(\d{4}|\d{2})(?![\d])(?!\s?[:.]\d)"
+    r"(\d{1,2})(?:ST|ND|RD|TH)?[\s,.\-/']+" + _YEAR + r"(?!\s?[:.]\d)"
 )
 _DATE_LABEL_RE = re.compile(
     r"(?<![A-Z])(?:DATE|TARIKH|DATUM|FECHA|DATA|DT|INVOICE\s*DATE|BILL\s*DATE)(?![A-Z])"
 )
 _TIME_RE = re.compile(
-    r"(?<![\d:.])([01]?\d|2[0-3])\s?[:]\s?([0-5]\d)(?:\s?:\s?([0-5]\d))?(?![\d])"
+    r"(?:(?<![\d:.])|(?<=(?:19|20)\d\d)|(?<=[/.\-]\d\d))([01]?\d|2[0-3])\s?[:]\s?([0-5]\d)(?:\s?:\s?([0-5]\d))?(?![\d])"
     r"(?:\s?([AP])\.?M\.?(?![A-Z]))?"
 )
 _DOT_TIME_RE = re.compile(r"(?<![\d:.])(1[0-2]|0?\d)\.([0-5]\d)\s?([AP])\.?M\.?(?![A-Z])")
@@ -713,6 +757,7 @@ def _dates_in_row(
 ) -> list[tuple[int, date, bool]]:
     """(position, date, ambiguous) for each date in one upper-case row."""
     plain = _strip_accents(text) if not text.isascii() else text
+    plain = _GLUED_LABEL_RE.sub(r"\1 ", plain)
     hits: list[tuple[int, date, bool]] = []
     for m in _NUMERIC_DATE_RE.finditer(plain):
         value, ambiguous = _numeric_date(
@@ -732,10 +777,10 @@ def _dates_in_row(
         value = _make_date(_year(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
         if value is not None and plausible(value):
             hits.append((m.start(), value, False))
-    if labelled or not hits:
+    if labelled:  # "20180304" is only a date next to a DATE label
         for m in _COMPACT_DATE_RE.finditer(plain):
             value = _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            if value is not None and plausible(value) and labelled:
+            if value is not None and plausible(value):
                 hits.append((m.start(), value, False))
     return sorted(hits, key=lambda h: h[0])
 
@@ -807,10 +852,11 @@ def _clock(hour: int, minute: int, second: int, meridiem: str | None) -> time | 
 # --------------------------------------------------------------------------------------------
 
 _ISO_CODES = (
-    "MYR USD EUR GBP SGD AUD CAD NZD HKD JPY CNY INR IDR THB PHP VND KRW CHF SEK NOK DKK "
-    "PLN CZK HUF AED SAR ZAR BRL MXN TWD"
-).split()
-_ISO_RE = re.compile(r"(?<![A-Z])(" + "|".join(_ISO_CODES) + r"|EUROS?|RMB)(?![A-Z])")
+    *("MYR", "USD", "EUR", "GBP", "SGD", "AUD", "CAD", "NZD", "HKD", "JPY", "CNY", "INR"),
+    *("IDR", "THB", "PHP", "VND", "KRW", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF"),
+    *("AED", "SAR", "ZAR", "BRL", "MXN", "TWD"),
+)
+_ISO_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(_ISO_CODES) + r"|EUROS?|Euros?|RMB)(?![A-Za-z])")
 _SYMBOLS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (re.compile(r"(?<![A-Z])RM(?![A-Z])"), "MYR", 0.9),
     (re.compile(r"€"), "EUR", 0.9),
@@ -838,11 +884,22 @@ _COUNTRY_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Z])(?:NEW\s*ZEALAND)(?![A-Z])"), "NZD"),
     (re.compile(r"(?<![A-Z])(?:HONG\s*KONG)(?![A-Z])"), "HKD"),
     (re.compile(r"(?<![A-Z])CANADA(?![A-Z])"), "CAD"),
+    (re.compile(r"(?<![A-Z])INDONESIA(?![A-Z])|\.CO\.ID\b"), "IDR"),
+    # A US address line: "LAS VEGAS, NV 89104".
+    (
+        re.compile(
+            r",\s?(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|"
+            r"MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)"
+            r"\.?\s?\d{5}(?:-\d{4})?(?!\d)"
+        ),
+        "USD",
+    ),
 )
 
 
-def _detect_currency(text: str, default: str | None) -> tuple[str | None, float]:
-    codes = [_normalise_code(m.group(1)) for m in _ISO_RE.finditer(text)]
+def _detect_currency(text: str, original: str, default: str | None) -> tuple[str | None, float]:
+    # ISO codes are printed in capitals: "Cashier: nok" is a name, not Norwegian kroner.
+    codes = [_normalise_code(m.group(1).upper()) for m in _ISO_RE.finditer(original)]
     if codes:
         return max(set(codes), key=codes.count), 0.9
     for regex, code, conf in _SYMBOLS:
@@ -880,21 +937,25 @@ _BUSINESS_WORDS = (
     r"FOOD|FOODS|PUB|DELI|BOUTIQUE|SALON|STATION"
 )
 _LEGAL_SUFFIX_RE = re.compile(r"(?<![A-Z])(?:" + _LEGAL_FORMS + r")(?![A-Z])")
-_LEGAL_END_RE = re.compile(r"(?<![A-Z])(?:" + _LEGAL_FORMS + r")\W*$")
+_LEGAL_END_RE = re.compile(r"(?:(?<![A-Z])(?:" + _LEGAL_FORMS + r")|SDN\.?\s*BHD\.?)\W*$")
 _BUSINESS_END_RE = re.compile(r"(?<![A-Z])(?:" + _BUSINESS_WORDS + r")\W*$")
 _GENERIC_WORD_RE = re.compile(
     r"(?<![A-Z])(?:" + _LEGAL_FORMS + "|" + _BUSINESS_WORDS + r"|AND|THE|OF)(?![A-Z])|&"
 )
 _SUFFIX_START_RE = re.compile(
-    r"^\W*(?:SDN|BHD|S/B|LTD|LIMITED|LLC|INC|CORP|GMBH|PLC|PTY|PTE|CO\.|CO\s|COMPANY|ENTERPRISE|"
+    r"^\W*(?:SDN\.?\s*BHD|SDN|BHD|S/B|LTD|LIMITED|LLC|INC|CORP|GMBH|PLC|PTY|PTE|CO\.|CO\s|COMPANY|ENTERPRISE|"
     r"TRADING|RESTAURANT|RESTORAN)(?![A-Z])"
 )
 _TITLE_RE = re.compile(
     r"(?<![A-Z])(?:TAX\s*INVOICE|INVOICE|RECEIPT|RECEIPTS|WELCOME|COPY|SIMPLIFIED|CASH\s*BILL|"
     r"CASH\s*SALES?|BILL|CHECK|ORDER|TABLE|CASHIER|THANK|MEMBER|DUPLICATE|REPRINT|"
-    r"KASSENBON|QUITTUNG|RECHNUNG|FACTURA|TICKET|RECU|REÇU|FACTURE|SCONTRINO|BON|KVITTO|"
+    r"KASSENBON|QUITTUNG|RECHNUNG|FACTURA|TICKET|RECU|REÇU|FACTURE|SCONTRINO|KVITTO|"
     r"KWITANSI|RESIT|SALES?\s*SLIP|STATEMENT|CUSTOMER|MERCHANT|OPEN|HOURS|GOODS|SOLD|"
     r"RETURN|EXCHANGE|POS|TERMINAL|TRANSACTION|QUOTATION|DOCUMENT|SHOPPING)(?![A-Z])"
+)
+_COMPACT_TITLE_RE = re.compile(
+    r"RECEIPT|INVOICE|WELCOME|CUSTOMER|CASHIER|MERCHANT|DUPLICATE|CHECKOUT|REPRINT|STATEMENT|"
+    r"TRANSACTION|SIMPLIFIED|QUITTUNG|RECHNUNG|FACTURA|KASSENBON|THANKYOU"
 )
 _REG_RE = re.compile(
     r"(?<![A-Z])(?:GST|SST|VAT|TAX|CO\.?\s*-?\s*REG|COMPANY\s*(?:REG|NO)|REG\.?\s*NO|ROC|BR\s*NO|"
@@ -920,6 +981,17 @@ _TRAILING_REG_RE = re.compile(
     r"\s*(?:\(\s*[A-Z]{0,3}\s*\d[\w\- ]*\)|\(?\s*(?:CO\.?\s*)?(?:REG\.?\s*)?(?:NO\.?\s*)?:?\s*"
     r"[A-Z]{0,2}\d{4,}[\w\-]*\)?)\s*$"
 )
+_REG_LABEL_RE = re.compile(
+    r"(?<![A-Z])(?:CO\.?\s*-?\s*REG|COMPANY\s*(?:REG|NO)|REG\.?\s*NO|ROC\s*NO|BR\s*NO|"
+    r"GST\s*(?:ID|REG|NO)|SST\s*(?:ID|REG|NO)|VAT\s*(?:ID|REG|NO))"
+)
+_STREET_START_RE = re.compile(
+    r"^\W*(?:JALAN|JLN|JL|LORONG|LRG|TAMAN|TMN|PERSIARAN|KAWASAN|LOT|UNIT|BLOCK|BLK|LEVEL|"
+    r"FLOOR|SUITE)(?![A-Z])"
+)
+_ZERO_IN_WORD_RE = re.compile(r"(?<![\w])(?=[A-Za-z]*0)[A-Za-z0]*[A-Za-z][A-Za-z0]*(?![\w])")
+_SDN_BHD_RE = re.compile(r"(?<![A-Za-z])S[A-Za-z]N(\.?\s*)B[A-Za-z]D(?=\W*$)", re.IGNORECASE)
+_KEY_VALUE_RE = re.compile(r"^[A-Z][A-Z .'/]{1,20}:\s*\S")
 _ALPHA_WORD_RE = re.compile(r"[A-Z]{2,}")
 _CONNECTOR_END_RE = re.compile(r"(?:&|\bAND|\bOF|\bTHE|-|,|/)\s*$")
 
@@ -965,7 +1037,13 @@ def _is_contact(upper: str) -> bool:
 
 
 def _clean_name(text: str) -> str:
-    name = _TRAILING_REG_RE.sub("", text.strip())
+    name = text.strip()
+    reg = _REG_LABEL_RE.search(name.upper())
+    if reg and reg.start() > 0:
+        name = name[: reg.start()]  # "ADVANCO COMPANY Company Reg. No"
+    name = _TRAILING_REG_RE.sub("", name)
+    name = _ZERO_IN_WORD_RE.sub(lambda m: m.group().replace("0", "O"), name)  # "AEON C0." (OCR)
+    name = _SDN_BHD_RE.sub(r"SDN\1BHD", name)  # "SDN BND", "San Bhd": OCR slips on the suffix
     upper = name.upper()
     label = _LEADING_LABEL_RE.match(upper)
     if label and _LEGAL_SUFFIX_RE.search(upper[label.end() :]):
@@ -980,8 +1058,14 @@ def _is_name_like(row: _Row) -> bool:
         return False
     if row.amounts or _TITLE_RE.search(upper) or _is_contact(upper):
         return False
+    if _is_compact(upper) and _COMPACT_TITLE_RE.search(upper):
+        return False
     if _REG_RE.search(upper) and not _LEGAL_SUFFIX_RE.search(upper):
         return False
+    if (_STREET_START_RE.search(upper) or _KEY_VALUE_RE.search(upper)) and not (
+        _LEGAL_SUFFIX_RE.search(upper)
+    ):
+        return False  # "JALAN ...", "MODE: CASH"
     return not _is_address(upper)
 
 
@@ -1032,6 +1116,8 @@ def _should_join(first: str, second: str) -> bool:
 
 def _choose_merchant(rows: Sequence[_Row]) -> tuple[str | None, float, int | None]:
     candidates = _name_candidates(rows)
+    # Printed shop names are capitalised; an all-lower-case line is a note or a customer name.
+    candidates = [c for c in candidates if c.tier or not c.text.islower()] or candidates
     if not candidates:
         return None, 0.0, None
     top = candidates[:4]
@@ -1085,18 +1171,28 @@ _QTY_PRICE_RE = re.compile(
     r"(?<![\d.,])(\d{1,4}(?:[.,]\d{1,3})?)\s*(?:PCS?|UNITS?|EA|KG)?\s*[X@*×]\s*"
     + rf"(?:{_CURRENCY_PREFIX})?\s?(\d+[.,]\d{{2,3}})(?!\d)"
 )
-_INT_TOKEN_RE = re.compile(r"(?<![\w.,/:-])(\d{1,3})(?![\w.,/:-])")
-_LEADING_QTY_RE = re.compile(r"^\s*(\d{1,2})\s*[X*]?\s+(?=[A-Z])")
+_QTY_TOKEN_RE = re.compile(r"(?<![\w.,/:-])(\d{1,3}(?:\.\d{1,3})?)(?![\w.,/:-])")
+_LEADING_QTY_RE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,3})?)\s*[X*]?\s+(?=[A-Z])")
+_TRAILING_QTY_RE = re.compile(r"\s(\d{1,3}(?:\.\d{1,3})?)\s*[X*]?\s*$")
 _BARCODE_RE = re.compile(r"^\s*\d{6,}\s*")
 _QTY_HEADER_RE = re.compile(r"(?<![A-Z])(?:QTY|QUANTITY|MENGE|CANT|QTE|UND|KUANTITI)(?![A-Z])")
 _ITEM_STOP_KINDS = {
-    "total", "subtotal", "tax", "cash", "change", "tip", "rounding", "service", "discount"
+    "total",
+    "subtotal",
+    "tax",
+    "cash",
+    "change",
+    "tip",
+    "rounding",
+    "service",
+    "discount",
 }
-_TAX_CODE_END_RE = re.compile(r"\s+(?:SR|ZR|ZRL|ES|OS|TX|NR|[A-Z])\s*[*]?\s*$")
+_TAX_CODE_END_RE = re.compile(r"\s+(?:SR|ZR|ZRL|ES|OS|TX|NR)\s*[*]?\s*$")  # GST/SST codes
 _NOT_ITEM_RE = re.compile(
     r"(?<![A-Z])(?:TOTAL|CHANGE|CASH|TENDER|BALANCE|GST|VAT|TAX|ROUNDING|SUMMARY|AMOUNT|"
-    r"PAYMENT|PAID|VISA|MASTERCARD|DEPOSIT|POINTS?)(?![A-Z])"
+    r"PAYMENT|PAID|VISA|MASTERCARD|DEPOSIT|POINTS?|GROSS|NETT?|SUBTOTAL)(?![A-Z])"
 )
+_UNIT_PRICE_ONLY_RE = re.compile(r"@\s*$")
 _CONTEXT_RE = re.compile(
     r"(?<![A-Z])(?:DATE|TIME|CASHIER|TABLE|INVOICE|INV|RECEIPT|BILL|ORDER|SERVER|TERMINAL|"
     r"POS|SLIP|TRANS|MEMBER|PAX|GUEST|COUNTER|STAFF|CHECK|DOC|TARIKH|KASSE|BON)(?![A-Z])"
@@ -1136,20 +1232,22 @@ def _quantity_and_price(row: _Row) -> tuple[Decimal | None, Decimal | None]:
             return qty, price.quantize(CENT)
     if len(row.amounts) >= 2:
         spans = [(a.start, a.end) for a in row.amounts]
-        for token in _INT_TOKEN_RE.finditer(row.upper[: row.amounts[-1].start]):
+        for token in _QTY_TOKEN_RE.finditer(row.upper[: row.amounts[-1].start]):
             if any(lo <= token.start() < hi for lo, hi in spans):
                 continue
-            qty = Decimal(token.group(1))
-            for price in row.amounts[:-1]:
-                if qty > 0 and price.value > 0 and _close(qty * price.value, amount):
-                    return qty, price.value
+            count = Decimal(token.group(1))
+            for unit in row.amounts[:-1]:
+                if count > 0 and unit.value > 0 and _close(count * unit.value, amount):
+                    return count, unit.value
     return None, None
 
 
-def _leading_quantity(description: str, amount: Decimal) -> tuple[str, Decimal | None, Decimal | None]:
+def _leading_quantity(
+    description: str, amount: Decimal
+) -> tuple[str, Decimal | None, Decimal | None]:
     """``2 NASI LEMAK 11.00`` under a QTY column: quantity 2, unit price 5.50."""
     match = _LEADING_QTY_RE.match(description.upper())
-    if not match or int(match.group(1)) == 0:
+    if not match or Decimal(match.group(1)) == 0:
         return description, None, None
     qty = Decimal(match.group(1))
     unit = amount / qty
@@ -1185,8 +1283,11 @@ def _make_item(
     quantity, unit_price = _quantity_and_price(row)
     if own_description and quantity is not None:
         lead = _LEADING_QTY_RE.match(description.upper())
+        trail = _TRAILING_QTY_RE.search(description)
         if lead and Decimal(lead.group(1)) == quantity:
             description = description[lead.end() :]
+        elif trail and Decimal(trail.group(1)) == quantity:
+            description = description[: trail.start()]
     elif own_description and qty_column and len(row.amounts) == 1:
         description, quantity, unit_price = _leading_quantity(description, amount)
     description = _clean_description(description)
@@ -1204,6 +1305,13 @@ def _is_description_row(row: _Row) -> bool:
 
 def _has_own_description(row: _Row) -> bool:
     return len(_LETTERS_RE.findall(_description(row).upper())) >= 3
+
+
+def _is_unit_price_line(row: _Row) -> bool:
+    """``(S) @ 15.90``: a unit price printed on its own line, not an item."""
+    return bool(row.amounts) and bool(
+        _UNIT_PRICE_ONLY_RE.search(row.upper[: row.amounts[-1].start])
+    )
 
 
 def _descriptions_follow(rows: Sequence[_Row], region: _ItemRegion, skip: set[int]) -> bool:
@@ -1227,6 +1335,7 @@ def _extract_items(rows: Sequence[_Row], fields: Sequence[_Field], start: int) -
     label_rows = {f.row for f in fields if f.kind in _ITEM_STOP_KINDS}
     skip = {i for i in range(region.begin, region.end) if i in label_rows}
     skip |= {i for i in range(region.begin, region.end) if _NOT_ITEM_RE.search(rows[i].upper)}
+    skip |= {i for i in range(region.begin, region.end) if _is_unit_price_line(rows[i])}
     follow = _descriptions_follow(rows, region, skip)
     items: list[LineItem] = []
     pending: list[str] = []  # description rows printed above their amounts
@@ -1267,8 +1376,8 @@ def _items_confidence(
             return list(items), 0.9
     reference = subtotal or total
     if reference is not None and reference > 0:
-        if total_sum > reference * Decimal("1.5") or total_sum <= 0:
-            return [], 0.0
+        if total_sum > reference * Decimal("1.25") or total_sum <= 0:
+            return [], 0.0  # more than the receipt's total: some rows are not items
         ratio = float(total_sum / reference)
         return list(items), 0.6 if 0.8 <= ratio <= 1.2 else 0.35
     return list(items), 0.3
@@ -1280,19 +1389,37 @@ def _items_confidence(
 
 _PAYMENT_METHODS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![A-Z])VISA(?![A-Z])"), "visa"),
-    (re.compile(r"(?<![A-Z])MASTER\s*CARD|(?<![A-Z])MASTER(?![A-Z])|(?<![A-Z])MC(?![A-Z])"),
-     "mastercard"),
+    (
+        re.compile(r"(?<![A-Z])MASTER\s*CARD|(?<![A-Z])MASTER(?![A-Z])"),
+        "mastercard",
+    ),
     (re.compile(r"(?<![A-Z])(?:AMEX|AMERICAN\s*EXPRESS)(?![A-Z])"), "amex"),
-    (re.compile(r"(?<![A-Z])(?:DINERS|JCB|UNIONPAY|UNION\s*PAY|MAESTRO|DISCOVER)(?![A-Z])"),
-     "card"),
-    (re.compile(r"(?<![A-Z])(?:APPLE\s*PAY|GOOGLE\s*PAY|ALIPAY|WECHAT\s*PAY|GRAB\s*PAY|"
-                r"TOUCH\s*'?N\s*GO|BOOST|PAYPAL|E-?WALLET)(?![A-Z])"), "e-wallet"),
-    (re.compile(r"(?<![A-Z])(?:DEBIT|EFTPOS|EC\s*-?\s*KARTE|GIROCARD|NETS)(?![A-Z])"),
-     "debit card"),
-    (re.compile(r"(?<![A-Z])(?:CREDIT\s*CARD|CREDIT|CARD|KARTE|CARTE|TARJETA|KAD)(?![A-Z])"),
-     "card"),
-    (re.compile(r"(?<![A-Z])(?:CASH|TUNAI|BAR|BARGELD|ESPECES|ESPÈCES|EFECTIVO|CONTANTI)"
-                r"(?![A-Z])"), "cash"),
+    (
+        re.compile(r"(?<![A-Z])(?:DINERS|JCB|UNIONPAY|UNION\s*PAY|MAESTRO|DISCOVER)(?![A-Z])"),
+        "card",
+    ),
+    (
+        re.compile(
+            r"(?<![A-Z])(?:APPLE\s*PAY|GOOGLE\s*PAY|ALIPAY|WECHAT\s*PAY|GRAB\s*PAY|"
+            r"TOUCH\s*'?N\s*GO|BOOST|PAYPAL|E-?WALLET)(?![A-Z])"
+        ),
+        "e-wallet",
+    ),
+    (
+        re.compile(r"(?<![A-Z])(?:DEBIT|EFTPOS|EC\s*-?\s*KARTE|GIROCARD|NETS)(?![A-Z])"),
+        "debit card",
+    ),
+    (
+        re.compile(r"(?<![A-Z])(?:CREDIT\s*CARD|CREDIT|CARD|KARTE|CARTE|TARJETA|KAD)(?![A-Z])"),
+        "card",
+    ),
+    (
+        re.compile(
+            r"(?<![A-Z])(?:CASH|TUNAI|BAR|BARGELD|ESPECES|ESPÈCES|EFECTIVO|CONTANTI)"
+            r"(?![A-Z])"
+        ),
+        "cash",
+    ),
 )
 _PAYMENT_CONTEXT_RE = re.compile(r"(?<![A-Z])(?:PAYMENT|PAID|TENDER|MODE|PAY\s*TYPE)(?![A-Z])")
 
@@ -1338,7 +1465,8 @@ class RulesExtractor:
         full_text = "\n".join(row.upper for row in rows)
         confidence: dict[str, float] = {}
 
-        currency, currency_conf = _detect_currency(full_text, self.default_currency)
+        original = "\n".join(row.text for row in rows)
+        currency, currency_conf = _detect_currency(full_text, original, self.default_currency)
         if currency:
             confidence["currency"] = currency_conf
 
@@ -1377,7 +1505,7 @@ class RulesExtractor:
             total=money.total,
             line_items=items[:500],
             payment_method=_payment_method(rows, fields),
-            confidence=confidence,  # type: ignore[arg-type]
+            confidence=confidence,
             summary=_summary(merchant_name, purchase_date, currency, money.total),
         )
 
