@@ -171,3 +171,23 @@ def test_unsupported_document_gets_clear_answer(stack: LocalStack, fake: FakeTel
     assert post_update(stack, update).status_code == 200
     fake.wait_for(lambda f: len(f.calls_for("sendMessage", chat)) == 1, timeout=10)
     assert "can't read this kind of file" in fake.calls_for("sendMessage", chat)[0].params["text"]
+
+
+def test_polling_mode_runs_the_same_bot(fake: FakeTelegram, database_url: str) -> None:
+    """Without a public URL the bot long-polls getUpdates; the rest of the path is the same."""
+    options = StackOptions(
+        database_url=database_url,
+        telegram_mode="polling",
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=f"{fake.url}/bot",
+        telegram_file_base_url=f"{fake.url}/file/bot",
+    )
+    chat = CHAT + 10
+    with LocalStack(options):
+        file_id = fake.add_file(SAMPLE.read_bytes(), file_name=SAMPLE.name, mime_type="image/jpeg")
+        fake.pending_updates.append(fake.photo_update(chat_id=chat, user_id=chat, file_id=file_id))
+        fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=120)
+    card = final_card(fake, chat)
+    assert card is not None
+    assert "9.00" in card
+    assert "2018-12-25" in card

@@ -196,9 +196,10 @@ class TestHealth:
         self, api_settings: ApiSettings, clean_db: None
     ) -> None:
         app = create_app(api_settings.model_copy(update={"raw_bucket": "does-not-exist"}))
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://a"
-        ) as c:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c,
+        ):
             response = await c.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["s3"].startswith("error")
