@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +13,7 @@ from fastapi import FastAPI
 from api import errors
 from api.container import Container
 from api.routes import health, processing, telegram
+from api.sweeper import run_forever
 from bot.app import build_application
 from bot.context import BotServices
 from core.settings import ApiSettings
@@ -66,9 +69,18 @@ def create_app(
         c = container or Container.build(settings)
         app.state.container = c
         await start_bot(c)
+        sweeper = None
+        if c.settings.sweep_interval_seconds > 0:
+            sweeper = asyncio.create_task(
+                run_forever(c, interval=c.settings.sweep_interval_seconds), name="sweeper"
+            )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await stop_bot(c)
             await c.aclose()
 

@@ -156,6 +156,8 @@ class ErrorCode(enum.StrEnum):
     UNREADABLE = "unreadable"
     NOT_A_RECEIPT = "not_a_receipt"
     FILE_MISSING = "file_missing"
+    UPLOAD_INCOMPLETE = "upload_incomplete"
+    TIMEOUT = "timeout"
     INTERNAL = "internal"
 
 

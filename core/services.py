@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,12 @@ class PresignedUpload:
     method: str
     headers: dict[str, str]
     expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOutcome:
+    requeued: list[ProcessingJob]
+    failed: list[uuid.UUID]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +229,59 @@ class ReceiptService:
         )
         session.refresh(receipt, ["line_items"])
         return ApplyOutcome(receipt=receipt, applied=True)
+
+    def sweep(self, session: Session, *, now: datetime, limit: int = 100) -> SweepOutcome:
+        """Fail uploads that never arrived; requeue (then fail) receipts stuck in the queue.
+
+        Jobs to send after the commit are returned; the processor is idempotent, so a job that
+        was only slow is harmlessly processed twice.
+        """
+        s = self.settings
+        repo = ReceiptRepository(session)
+        failed: list[uuid.UUID] = []
+        requeued: list[ProcessingJob] = []
+        for receipt in repo.stale(
+            statuses=(ReceiptStatus.AWAITING_UPLOAD.value,),
+            column="created_at",
+            before=now - timedelta(seconds=s.upload_timeout_seconds),
+            limit=limit,
+        ):
+            self._fail(
+                receipt,
+                ErrorCode.UPLOAD_INCOMPLETE,
+                "The file never finished uploading. Please send the receipt again.",
+            )
+            failed.append(receipt.id)
+        for receipt in repo.stale(
+            statuses=(ReceiptStatus.QUEUED.value, ReceiptStatus.PROCESSING.value),
+            column="queued_at",
+            before=now - timedelta(seconds=s.processing_timeout_seconds),
+            limit=limit,
+        ):
+            if receipt.requeue_count >= s.max_requeues:
+                self._fail(
+                    receipt,
+                    ErrorCode.TIMEOUT,
+                    "Reading this receipt took too long. Please send it again later.",
+                )
+                failed.append(receipt.id)
+                continue
+            receipt.requeue_count += 1
+            receipt.queued_at = now
+            requeued.append(
+                ProcessingJob(
+                    receipt_id=receipt.id,
+                    bucket=receipt.raw_bucket,
+                    key=receipt.raw_key,
+                    content_type=receipt.content_type,
+                    size=receipt.size_bytes or 1,
+                    sha256=receipt.sha256,
+                )
+            )
+        session.flush()
+        if failed or requeued:
+            logger.info("sweep.done failed=%d requeued=%d", len(failed), len(requeued))
+        return SweepOutcome(requeued=requeued, failed=failed)
 
     @staticmethod
     def _fail(receipt: Receipt, code: ErrorCode, message: str) -> None:

@@ -94,6 +94,12 @@ class ApiSettings(BaseAppSettings):
     callback_max_age_seconds: int = 300
     default_currency: str | None = None
 
+    # The sweeper finds receipts that stopped moving: nothing is lost, nothing waits forever.
+    sweep_interval_seconds: float = 60.0
+    upload_timeout_seconds: int = 1800
+    processing_timeout_seconds: int = 1200
+    max_requeues: int = 2
+
     @model_validator(mode="after")
     def _check_api(self) -> ApiSettings:
         self._refuse_placeholders(

@@ -78,6 +78,7 @@ class Receipt(Base):
         Index("ix_receipts_user_id_created_at", "user_id", "created_at"),
         Index("ix_receipts_user_id_sha256", "user_id", "sha256"),
         Index("ix_receipts_status_updated_at", "status", "updated_at"),
+        Index("ix_receipts_status_queued_at", "status", "queued_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -119,6 +120,7 @@ class Receipt(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column()
+    requeue_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     completed_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="receipts")

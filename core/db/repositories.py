@@ -84,6 +84,21 @@ class ReceiptRepository:
             .limit(limit)
         ).all()
 
+    def stale(
+        self, *, statuses: tuple[str, ...], column: str, before: datetime, limit: int
+    ) -> Sequence[Receipt]:
+        """Receipts in ``statuses`` whose ``column`` timestamp is older than ``before``, locked;
+        rows another instance is sweeping are skipped."""
+        ts = getattr(Receipt, column)
+        stmt = (
+            select(Receipt)
+            .where(Receipt.status.in_(statuses), ts < before)
+            .order_by(ts)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(stmt).all()
+
     def replace_line_items(self, receipt: Receipt, items: list[LineItemRow]) -> None:
         self.session.execute(delete(LineItemRow).where(LineItemRow.receipt_id == receipt.id))
         self.session.expire(receipt, ["line_items"])

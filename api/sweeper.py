@@ -1,0 +1,37 @@
+"""The periodic sweep inside the API: stuck receipts are requeued or failed, and users told."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from api.container import Container
+from bot.context import ReceiptProcessed
+from core.services import SweepOutcome
+
+logger = logging.getLogger(__name__)
+
+
+async def sweep_once(container: Container) -> SweepOutcome:
+    def run(session: Session) -> SweepOutcome:
+        return container.receipts.sweep(session, now=datetime.now(UTC))
+
+    outcome = await container.in_session(run)
+    for job in outcome.requeued:  # after the commit
+        await asyncio.to_thread(container.queue.send_job, job)
+    if container.bot_app is not None:
+        for receipt_id in outcome.failed:
+            await container.bot_app.update_queue.put(ReceiptProcessed(receipt_id=receipt_id))
+    return outcome
+
+
+async def run_forever(container: Container, *, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sweep_once(container)
+        except Exception:  # the next sweep tries again
+            logger.exception("sweep.failed")
