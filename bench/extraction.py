@@ -104,9 +104,9 @@ def parse_dates(text: str) -> set[date]:
     if m := re.search(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", s):
         add(int(m[3]), int(m[2]), int(m[1]))
         add(int(m[3]), int(m[1]), int(m[2]))
-    if m := re.search(r"(\d{1,2})[\s\-/]*([A-Z]{3})[A-Z]*[\s\-/,]*(\d{2,4})", s):
-        if m[2] in MONTHS:
-            add(int(m[3]), MONTHS[m[2]], int(m[1]))
+    day_month = re.search(r"(\d{1,2})[\s\-/]*([A-Z]{3})[A-Z]*[\s\-/,]*(\d{2,4})", s)
+    if day_month and day_month[2] in MONTHS:
+        add(int(day_month[3]), MONTHS[day_month[2]], int(day_month[1]))
     if (m := re.search(r"([A-Z]{3})[A-Z]*\.?\s*(\d{1,2}),?\s*(\d{2,4})", s)) and m[1] in MONTHS:
         add(int(m[3]), MONTHS[m[1]], int(m[2]))
     return out
