@@ -9,8 +9,9 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 from bot import texts
+from bot.callbacks import derive_key
 from bot.context import BotContext, BotServices
-from bot.handlers import capture, results, start
+from bot.handlers import capture, receipts, results, start
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,10 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data["services"] = services
+    application.bot_data["callback_key"] = derive_key(token)
     application.add_handlers(start.HANDLERS)
     application.add_handlers(capture.HANDLERS)
+    application.add_handlers(receipts.HANDLERS)
     application.add_handlers(results.HANDLERS)
     application.add_handlers(start.FALLBACK_HANDLERS)  # last: only what nothing else took
     application.add_error_handler(on_error)

@@ -50,6 +50,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         services: BotServices = self.bot_data["services"]
         return services
 
+    @property
+    def callback_key(self) -> bytes:
+        key: bytes = self.bot_data["callback_key"]
+        return key
+
 
 BotApplication = Application[
     ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any

@@ -18,6 +18,19 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     return f"{currency} {amount:,.2f}" if currency else f"{amount:,.2f}"
 
 
+def recent_line(receipt: Receipt) -> str:
+    when = receipt.purchase_date.isoformat() if receipt.purchase_date else "no date"
+    if receipt.status == ReceiptStatus.DONE:
+        what = f"{escape(receipt.merchant_name or 'Unknown merchant')} — "
+        what += escape(money(receipt.total, receipt.currency))
+    elif receipt.status == ReceiptStatus.FAILED:
+        what = "❌ could not be read"
+    else:
+        what = "⏳ being read"
+    mark = " ✅" if receipt.confirmed_at is not None else ""
+    return f"<code>{receipt.short_id}</code> {when} {what}{mark}"
+
+
 def receipt_card(receipt: Receipt) -> str:
     if receipt.status == ReceiptStatus.FAILED:
         return texts.FAILED.format(
@@ -47,5 +60,8 @@ def receipt_card(receipt: Receipt) -> str:
             lines.append(f"… and {len(items) - MAX_ITEMS_SHOWN} more")
     if receipt.category:
         lines.append(f"\n🏷 {escape(receipt.category)}")
-    lines.append(f"\n<code>{receipt.short_id}</code>")
+    footer = f"<code>{receipt.short_id}</code>"
+    if receipt.confirmed_at is not None:
+        footer += f" · {texts.CONFIRMED_MARK}"
+    lines.append(f"\n{footer}")
     return "\n".join(lines)

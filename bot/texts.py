@@ -13,6 +13,9 @@ HELP = (
     "• Send a receipt photo or a PDF/image file: I reply with its summary.\n"
     "• Files up to 20 MB; PDFs up to {max_pages} pages.\n\n"
     "<b>Commands</b>\n"
+    "/recent – your latest receipts\n"
+    "/receipt ID – one receipt again\n"
+    "/delete ID – delete a receipt and its photo\n"
     "/start – welcome\n"
     "/help – this message"
 )
@@ -32,3 +35,26 @@ UPLOAD_FAILED = (
 )
 FAILED = "❌ <b>I couldn't read this receipt.</b>\n{reason}\n\n<code>{short_id}</code>"
 GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again in a moment."
+
+# Receipts: commands and buttons
+BTN_CONFIRM = "✅ Looks right"
+BTN_DELETE = "🗑 Delete"
+BTN_DELETE_YES = "Yes, delete it"
+BTN_DELETE_NO = "No, keep it"
+CONFIRMED = "Saved as confirmed ✅"
+CONFIRMED_MARK = "✅ confirmed"
+DELETE_ASK = "Delete this receipt and its photo? This cannot be undone."
+DELETED = "🗑 Receipt <code>{short_id}</code> deleted, with its file."
+KEPT = "Kept."
+BUTTON_EXPIRED = "This button is no longer valid."
+RECEIPT_GONE = "That receipt no longer exists."
+RECENT_EMPTY = "No receipts yet. Send me a photo of one!"
+RECENT_TITLE = "<b>Your latest receipts</b>"
+RECEIPT_USAGE = (
+    "Send /receipt followed by the short id shown under a receipt, e.g. /receipt 1a2b3c4d"
+)
+DELETE_USAGE = "Send /delete followed by the short id shown under a receipt, e.g. /delete 1a2b3c4d"
+NOT_FOUND_ID = (
+    "I found no receipt of yours with the id <code>{short_id}</code>. /recent lists them."
+)
+SAME_FILE = "You sent this exact file before, on {when}; here it is. Nothing new was saved."

@@ -230,6 +230,44 @@ class ReceiptService:
         session.refresh(receipt, ["line_items"])
         return ApplyOutcome(receipt=receipt, applied=True)
 
+    def get_owned(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+        receipt = ReceiptRepository(session).get_for_user(receipt_id, user_id=user_id)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        return receipt
+
+    def confirm(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        if receipt.status != ReceiptStatus.DONE:
+            raise Conflict("only a read receipt can be confirmed", code="not_done")
+        if receipt.confirmed_at is None:
+            receipt.confirmed_at = datetime.now(UTC)
+            session.flush()
+        return receipt
+
+    def delete(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
+    ) -> list[tuple[str, str]]:
+        """Delete the receipt's rows; returns the S3 objects to delete after the commit."""
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        objects = [(receipt.raw_bucket, receipt.raw_key)]
+        objects.append((self.settings.processed_bucket, f"processed/{receipt.id}.json"))
+        ReceiptRepository(session).delete(receipt)
+        return objects
+
+    def delete_objects(self, objects: list[tuple[str, str]]) -> None:
+        for bucket, key in objects:
+            self.store.delete(bucket=bucket, key=key)
+
+    def find_same_file(self, session: Session, *, user_id: int, sha256: str) -> Receipt | None:
+        """An earlier receipt of this user made from exactly the same file (not a failed one)."""
+        receipt = ReceiptRepository(session).find_same_file(
+            user_id=user_id, sha256=sha256.lower(), exclude=uuid.UUID(int=0)
+        )
+        if receipt is None or receipt.status == ReceiptStatus.FAILED:
+            return None
+        return receipt
+
     def sweep(self, session: Session, *, now: datetime, limit: int = 100) -> SweepOutcome:
         """Fail uploads that never arrived; requeue (then fail) receipts stuck in the queue.
 

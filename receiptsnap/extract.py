@@ -116,6 +116,4 @@ def print_results(results: list[dict[str, Any]], *, as_json: bool) -> None:
             continue
         money = f"{r['currency'] or ''} {r['total'] or '?'}".strip()
         items = len(r["line_items"])
-        print(
-            f"{r['file']}: {r['merchant'] or '?'} | {r['date'] or '?'} | {money} | {items} items"
-        )
+        print(f"{r['file']}: {r['merchant'] or '?'} | {r['date'] or '?'} | {money} | {items} items")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
@@ -14,9 +15,11 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import texts
+from bot import keyboards, texts
 from bot.context import BotContext
+from bot.render import receipt_card
 from core import files
+from core.contracts import ProcessingJob
 from core.db.models import Receipt
 from core.db.repositories import UserRepository
 from core.services import PresignedUpload
@@ -67,8 +70,15 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     status = await message.reply_text(texts.RECEIVED)
     tg_user = message.from_user
     assert tg_user is not None
+    try:
+        data = await _download(context, incoming.file_id)
+    except TelegramError as exc:
+        logger.warning("capture.download_failed error=%r", exc)
+        await status.edit_text(texts.UPLOAD_FAILED)
+        return
+    sha256 = hashlib.sha256(data).hexdigest()
 
-    def create(session: Session) -> tuple[uuid.UUID, int, PresignedUpload]:
+    def create(session: Session) -> tuple[Receipt | None, uuid.UUID, int, PresignedUpload | None]:
         user = UserRepository(session).upsert_telegram_user(
             telegram_user_id=tg_user.id,
             chat_id=message.chat_id,
@@ -76,29 +86,40 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             first_name=tg_user.first_name,
             language_code=tg_user.language_code,
         )
+        earlier = services.receipts.find_same_file(session, user_id=user.id, sha256=sha256)
+        if earlier is not None:
+            _ = list(earlier.line_items)
+            return earlier, earlier.id, user.id, None
         receipt, upload = services.receipts.start_upload(
             session,
             user=user,
             content_type=incoming.content_type,
             file_name=incoming.file_name,
-            size=incoming.size,
+            size=len(data),
             telegram_chat_id=message.chat_id,
             caption=message.caption,
         )
         receipt.status_message_id = status.message_id
-        return receipt.id, user.id, upload
+        return None, receipt.id, user.id, upload
 
-    receipt_id, user_id, upload = await services.in_session(create)
+    earlier, receipt_id, user_id, upload = await services.in_session(create)
+    if earlier is not None or upload is None:
+        assert earlier is not None
+        when = earlier.created_at.date().isoformat()
+        await status.edit_text(
+            texts.SAME_FILE.format(when=when) + "\n\n" + receipt_card(earlier),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboards.card(earlier, key=context.callback_key),
+        )
+        return
     try:
-        data = await _download(context, incoming.file_id)
         await _upload(services.http, upload, data)
-    except (TelegramError, httpx.HTTPError) as exc:
+    except httpx.HTTPError as exc:
         logger.warning("capture.upload_failed receipt_id=%s error=%r", receipt_id, exc)
         await status.edit_text(texts.UPLOAD_FAILED)
         return
-    sha256 = hashlib.sha256(data).hexdigest()
 
-    def submit(session: Session) -> tuple[Receipt, object]:
+    def submit(session: Session) -> tuple[Receipt, ProcessingJob | None]:
         return services.receipts.submit(
             session,
             receipt_id=receipt_id,
@@ -109,13 +130,10 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
 
     receipt, job = await services.in_session(submit)
     if job is not None:
-        await services.in_session(lambda _s: services.queue.send_job(job))  # type: ignore[arg-type]
+        await asyncio.to_thread(services.queue.send_job, job)
         await status.edit_text(texts.QUEUED)
     elif receipt.error_message:
-        await status.edit_text(
-            texts.FAILED.format(reason=receipt.error_message, short_id=receipt.short_id),
-            parse_mode=ParseMode.HTML,
-        )
+        await status.edit_text(receipt_card(receipt), parse_mode=ParseMode.HTML)
 
 
 async def _download(context: BotContext, file_id: str) -> bytes:

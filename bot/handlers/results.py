@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, TypeHandler
 
+from bot import keyboards
 from bot.context import BotContext, ReceiptProcessed
 from bot.render import receipt_card
 from core.db.models import Receipt
@@ -28,6 +29,7 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
     if receipt is None or receipt.telegram_chat_id is None:
         return
     text = receipt_card(receipt)
+    markup = keyboards.card(receipt, key=context.callback_key)
     if receipt.status_message_id is not None:
         try:
             await context.bot.edit_message_text(
@@ -35,13 +37,16 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
                 chat_id=receipt.telegram_chat_id,
                 message_id=receipt.status_message_id,
                 parse_mode=ParseMode.HTML,
+                reply_markup=markup,
             )
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return
             logger.info("result.edit_failed receipt_id=%s error=%s", receipt.id, exc)
-    await context.bot.send_message(receipt.telegram_chat_id, text, parse_mode=ParseMode.HTML)
+    await context.bot.send_message(
+        receipt.telegram_chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
 
 
 HANDLERS: list[BaseHandler[ReceiptProcessed, BotContext, None]] = [

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -75,6 +75,32 @@ class ReceiptRepository:
             .where(Receipt.id == receipt_id, Receipt.user_id == user_id)
             .options(selectinload(Receipt.line_items))
         )
+
+    def find_for_user_by_prefix(self, prefix: str, *, user_id: int) -> Sequence[Receipt]:
+        """Receipts of this user whose id starts with ``prefix``, the short id shown in chats
+        (up to 8 hex digits: the part before the first hyphen in PostgreSQL's text form)."""
+        prefix = prefix.lower()
+        if not 4 <= len(prefix) <= 8 or any(c not in "0123456789abcdef" for c in prefix):
+            return []
+        id_text = func.substr(cast(Receipt.id, String), 1, len(prefix))
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.user_id == user_id, id_text == prefix)
+            .options(selectinload(Receipt.line_items))
+            .limit(5)
+        ).all()
+
+    def find_same_file(self, *, user_id: int, sha256: str, exclude: uuid.UUID) -> Receipt | None:
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.user_id == user_id, Receipt.sha256 == sha256, Receipt.id != exclude)
+            .order_by(Receipt.created_at)
+            .limit(1)
+        ).first()
+
+    def delete(self, receipt: Receipt) -> None:
+        self.session.delete(receipt)
+        self.session.flush()
 
     def recent_for_user(self, *, user_id: int, limit: int = 10) -> Sequence[Receipt]:
         return self.session.scalars(

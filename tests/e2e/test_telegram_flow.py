@@ -6,10 +6,7 @@ edits its status message into the summary."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -18,55 +15,9 @@ from core.contracts import ProcessingJob
 from core.db.models import ProcessingAttempt, Receipt, TelegramUpdate
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack, StackOptions
-from tests.conftest import FIXTURES
+from tests.e2e.conftest import CHAT, SAMPLE, final_card, post_update, send_photo
 
 pytestmark = pytest.mark.e2e
-
-SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
-CHAT = 5001
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def stack(fake: FakeTelegram, database_url: str) -> Iterator[LocalStack]:
-    options = StackOptions(
-        database_url=database_url,
-        telegram_mode="webhook",
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=f"{fake.url}/bot",
-        telegram_file_base_url=f"{fake.url}/file/bot",
-        queue_visibility_timeout=5,
-    )
-    with LocalStack(options) as s:
-        yield s
-
-
-def post_update(stack: LocalStack, update: dict, *, secret: str | None = None) -> httpx.Response:
-    return httpx.post(
-        f"{stack.api_url}/telegram/webhook",
-        json=update,
-        headers={"X-Telegram-Bot-Api-Secret-Token": secret or stack.webhook_secret},
-        timeout=10,
-    )
-
-
-def final_card(fake: FakeTelegram, chat_id: int) -> str | None:
-    for text in fake.messages(chat_id).values():
-        if text.startswith(("🧾", "❌")):
-            return text
-    return None
-
-
-def send_photo(stack: LocalStack, fake: FakeTelegram, path: Path, chat_id: int) -> dict:
-    file_id = fake.add_file(path.read_bytes(), file_name=path.name, mime_type="image/jpeg")
-    update = fake.photo_update(chat_id=chat_id, user_id=chat_id, file_id=file_id)
-    assert post_update(stack, update).status_code == 200
-    return update
 
 
 def test_photo_of_real_receipt_gets_summary_with_total_and_date(

@@ -1,0 +1,217 @@
+"""A user's receipts: /recent, /receipt ID, /delete ID, and the buttons under a summary card.
+
+Every action resolves the receipt through the pressing user's own id: callback data is signed,
+and even valid data never reaches another user's receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy.orm import Session
+from telegram import CallbackQuery, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import keyboards, texts
+from bot.callbacks import BadCallbackData, unpack
+from bot.context import BotContext
+from bot.render import receipt_card, recent_line
+from core.db.models import Receipt
+from core.db.repositories import ReceiptRepository, UserRepository
+from core.errors import Conflict, NotFound
+
+logger = logging.getLogger(__name__)
+
+RECENT_LIMIT = 10
+
+
+def _user_id(session: Session, telegram_user_id: int) -> int | None:
+    user = UserRepository(session).get_by_telegram_id(telegram_user_id)
+    return user.id if user else None
+
+
+async def recent(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    assert update.effective_user is not None
+    tg_id = update.effective_user.id
+
+    def load(session: Session) -> list[str]:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            return []
+        return [
+            recent_line(r)
+            for r in ReceiptRepository(session).recent_for_user(user_id=uid, limit=RECENT_LIMIT)
+        ]
+
+    lines = await context.services.in_session(load)
+    if not lines:
+        await message.reply_text(texts.RECENT_EMPTY)
+        return
+    await message.reply_text("\n".join([texts.RECENT_TITLE, *lines]), parse_mode=ParseMode.HTML)
+
+
+async def _find(context: BotContext, telegram_user_id: int, short_id: str) -> Receipt | None:
+    def load(session: Session) -> Receipt | None:
+        uid = _user_id(session, telegram_user_id)
+        if uid is None:
+            return None
+        found = ReceiptRepository(session).find_for_user_by_prefix(short_id.strip(), user_id=uid)
+        return found[0] if len(found) == 1 else None
+
+    return await context.services.in_session(load)
+
+
+async def show_receipt(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    if not context.args:
+        await message.reply_text(texts.RECEIPT_USAGE)
+        return
+    short_id = context.args[0][:16]
+    receipt = await _find(context, update.effective_user.id, short_id)
+    if receipt is None:
+        await message.reply_text(
+            texts.NOT_FOUND_ID.format(short_id=_esc(short_id)), parse_mode=ParseMode.HTML
+        )
+        return
+    await message.reply_text(
+        receipt_card(receipt),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboards.card(receipt, key=context.callback_key),
+    )
+
+
+async def delete_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    if not context.args:
+        await message.reply_text(texts.DELETE_USAGE)
+        return
+    short_id = context.args[0][:16]
+    receipt = await _find(context, update.effective_user.id, short_id)
+    if receipt is None:
+        await message.reply_text(
+            texts.NOT_FOUND_ID.format(short_id=_esc(short_id)), parse_mode=ParseMode.HTML
+        )
+        return
+    await message.reply_text(
+        receipt_card(receipt) + "\n\n" + texts.DELETE_ASK,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboards.confirm_delete(receipt, key=context.callback_key),
+    )
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        action, receipt_id = unpack(query.data or "", key=context.callback_key)
+    except BadCallbackData:
+        logger.info("bot.bad_callback_data user=%s", query.from_user.id)
+        await query.answer(texts.BUTTON_EXPIRED)
+        return
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        await query.answer(texts.BUTTON_EXPIRED)
+        return
+    try:
+        await handler(query, context, receipt_id)
+    except (NotFound, Conflict):
+        await query.answer(texts.RECEIPT_GONE)
+
+
+async def _confirm(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    services = context.services
+    tg_id = query.from_user.id
+
+    def run(session: Session) -> Receipt:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            raise NotFound("no such user")
+        receipt = services.receipts.confirm(session, receipt_id=receipt_id, user_id=uid)
+        _ = list(receipt.line_items)
+        return receipt
+
+    receipt = await services.in_session(run)
+    await query.answer(texts.CONFIRMED)
+    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+
+
+async def _ask_delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    receipt = await _owned(query, context, receipt_id)
+    await query.answer()
+    await _edit(
+        query,
+        receipt_card(receipt) + "\n\n" + texts.DELETE_ASK,
+        keyboards.confirm_delete(receipt, key=context.callback_key),
+    )
+
+
+async def _keep(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    receipt = await _owned(query, context, receipt_id)
+    await query.answer(texts.KEPT)
+    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+
+
+async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    services = context.services
+    tg_id = query.from_user.id
+
+    def run(session: Session) -> list[tuple[str, str]]:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            raise NotFound("no such user")
+        return services.receipts.delete(session, receipt_id=receipt_id, user_id=uid)
+
+    objects = await services.in_session(run)
+    await services.in_session(lambda _s: services.receipts.delete_objects(objects))
+    await query.answer()
+    await _edit(query, texts.DELETED.format(short_id=receipt_id.hex[:8]), None)
+
+
+async def _owned(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> Receipt:
+    tg_id = query.from_user.id
+
+    def run(session: Session) -> Receipt:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            raise NotFound("no such user")
+        receipt = context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
+        _ = list(receipt.line_items)
+        return receipt
+
+    return await context.services.in_session(run)
+
+
+async def _edit(query: CallbackQuery, text: str, markup: object) -> None:
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)  # type: ignore[arg-type]
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def _esc(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+_ACTIONS = {
+    keyboards.CONFIRM: _confirm,
+    keyboards.DELETE: _ask_delete,
+    keyboards.DELETE_NO: _keep,
+    keyboards.DELETE_YES: _delete,
+}
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("recent", recent),
+    CommandHandler("receipt", show_receipt),
+    CommandHandler("delete", delete_command),
+    CallbackQueryHandler(on_button),
+]
