@@ -15,6 +15,7 @@ Stages (from the database's timestamps and the fake Telegram server's clock, all
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import sys
 import time
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.db.models import ProcessingAttempt, Receipt
 from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, StackOptions
+from receiptsnap.stack import LocalStack, fake_telegram_options
 
 REPO = Path(__file__).resolve().parents[1]
 SROIE = REPO.parent / "shared" / "data" / "sroie" / "img"
@@ -58,17 +59,10 @@ def main() -> int:
     if db.startswith("sqlite:///./"):
         Path(db.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
-    fake = FakeTelegram()
+    fake = FakeTelegram(first_update_id=secrets.randbelow(2**40) + 1)
     fake.start()
     clock_offset = time.time() - time.monotonic()
-    options = StackOptions(
-        database_url=db,
-        telegram_mode="webhook",
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=f"{fake.url}/bot",
-        telegram_file_base_url=f"{fake.url}/file/bot",
-        worker_wait_seconds=1,
-    )
+    options = fake_telegram_options(fake.token, fake.url, database_url=db, worker_wait_seconds=1)
     print(
         f"{args.n} receipts from {source} through the local path (one at a time)…", file=sys.stderr
     )

@@ -96,6 +96,54 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_aws_local_provision(args: argparse.Namespace) -> int:
+    """Buckets, queue + DLQ and secrets on a local AWS emulator (docker-compose's moto server)."""
+    import secrets as random_secrets
+
+    from core.aws import AwsClients, AwsError, SecretsReader, provision_local_resources
+    from core.settings import ApiSettings, WorkerSettings
+
+    worker, api = WorkerSettings(), ApiSettings()
+    if not worker.aws_endpoint_url:
+        print("refusing: AWS_ENDPOINT_URL is unset; this is for a local emulator, not AWS")
+        return 2
+    clients = AwsClients(worker)
+    reader = SecretsReader(clients, ttl_seconds=0)
+
+    def exists(secret_id: str) -> bool:
+        try:
+            reader.get(secret_id)
+        except AwsError:
+            return False
+        return True
+
+    # Existing keys are kept: the API and the worker may have them cached already.
+    wanted = {
+        worker.callback_secret_id: random_secrets.token_urlsafe(32),
+        api.telegram_webhook_secret_id: random_secrets.token_urlsafe(32),
+    }
+    new = {k: v for k, v in wanted.items() if not exists(k)}
+    token = os.environ.get("TELEGRAM_BOT_TOKEN")
+    if token:
+        new[api.telegram_bot_token_secret_id] = token
+    provision_local_resources(
+        clients,
+        raw_bucket=worker.raw_bucket,
+        processed_bucket=worker.processed_bucket,
+        queue_name=worker.queue_name,
+        dlq_name=worker.dlq_name,
+        visibility_timeout=args.visibility_timeout or worker.queue_visibility_timeout,
+        max_receive_count=worker.queue_max_receive_count,
+        secrets=new,
+    )
+    print(
+        f"provisioned on {worker.aws_endpoint_url}: buckets {worker.raw_bucket}, "
+        f"{worker.processed_bucket}; queue {worker.queue_name} (DLQ {worker.dlq_name}); "
+        f"{len(new)} secret(s) written, {len(wanted.keys() - new.keys())} kept"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="receiptsnap", description="ReceiptSnap receipt assistant"
@@ -137,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="poll SQS and process jobs (the local stand-in for Lambda)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("aws-local", help="a local AWS emulator (AWS_ENDPOINT_URL), e.g. compose's")
+    asub = p.add_subparsers(dest="aws_local_command", required=True)
+    a = asub.add_parser("provision", help="create the buckets, queue + DLQ and secrets")
+    a.add_argument("--visibility-timeout", type=int, default=None, help="seconds")
+    a.set_defaults(func=cmd_aws_local_provision)
     return parser
 
 

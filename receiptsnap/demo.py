@@ -8,6 +8,7 @@ edits its status message into the summary. The replies the bot sent are printed.
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from core import files
 from core.db.models import Receipt
 from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, StackOptions
+from receiptsnap.stack import LocalStack, fake_telegram_options
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "receipts"
 FINAL_MARKERS = ("🧾", "❌", "⚠️")
@@ -108,18 +109,12 @@ def run(paths: list[str], *, as_json: bool = False, database_url: str | None = N
         print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
     out = sys.stderr if as_json else sys.stdout
-    fake = FakeTelegram()
+    fake = FakeTelegram(first_update_id=secrets.randbelow(2**40) + 1)
     fake.start()
     db = database_url or "sqlite:///./.receiptsnap/demo.db"
     if db.startswith("sqlite:///./"):
         Path(db.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    options = StackOptions(
-        database_url=db,
-        telegram_mode="webhook",
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=f"{fake.url}/bot",
-        telegram_file_base_url=f"{fake.url}/file/bot",
-    )
+    options = fake_telegram_options(fake.token, fake.url, database_url=db)
     print("Starting the local stack (moto S3/SQS/Secrets Manager, API + bot, worker)…", file=out)
     results: list[dict[str, Any]] = []
     try:

@@ -910,6 +910,7 @@ class FakeTelegram:
         *,
         token: str = "1000:fake-token",  # noqa: S107 - a fake token
         bot_username: str = "receiptsnap_test_bot",
+        first_update_id: int = 100_001,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
@@ -926,7 +927,7 @@ class FakeTelegram:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._update_ids = itertools.count(100_001)
+        self._update_ids = itertools.count(first_update_id)
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._file_numbers = itertools.count(0)
         self._last_message_id: dict[int | str, int] = {}

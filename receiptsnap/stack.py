@@ -51,6 +51,20 @@ class StackOptions:
     extra_worker: dict[str, Any] = field(default_factory=dict)
 
 
+def fake_telegram_options(
+    token: str, url: str, *, database_url: str, mode: str = "webhook", **extra: Any
+) -> StackOptions:
+    """Options for a stack whose bot talks to a fake Bot API server at ``url``."""
+    return StackOptions(
+        database_url=database_url,
+        telegram_mode=mode,
+        telegram_bot_token=token,
+        telegram_api_base_url=f"{url}/bot",
+        telegram_file_base_url=f"{url}/file/bot",
+        **extra,
+    )
+
+
 class LocalStack:
     """Start with ``start()`` (or ``with``); everything listens on 127.0.0.1 only."""
 

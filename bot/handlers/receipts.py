@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from html import escape
 
 from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Update
@@ -66,44 +67,42 @@ async def _find(context: BotContext, telegram_user_id: int, short_id: str) -> Re
     return await context.services.in_session(load)
 
 
-async def show_receipt(update: Update, context: BotContext) -> None:
+async def _receipt_from_args(update: Update, context: BotContext, usage: str) -> Receipt | None:
+    """The receipt named by the command's argument, or None after telling the user why not."""
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     if not context.args:
-        await message.reply_text(texts.RECEIPT_USAGE)
-        return
+        await message.reply_text(usage)
+        return None
     short_id = context.args[0][:16]
     receipt = await _find(context, update.effective_user.id, short_id)
     if receipt is None:
         await message.reply_text(
-            texts.NOT_FOUND_ID.format(short_id=_esc(short_id)), parse_mode=ParseMode.HTML
+            texts.NOT_FOUND_ID.format(short_id=escape(short_id)), parse_mode=ParseMode.HTML
         )
-        return
-    await message.reply_text(
-        receipt_card(receipt),
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboards.card(receipt, key=context.callback_key),
-    )
+    return receipt
+
+
+async def show_receipt(update: Update, context: BotContext) -> None:
+    receipt = await _receipt_from_args(update, context, texts.RECEIPT_USAGE)
+    if receipt is not None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(
+            receipt_card(receipt),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboards.card(receipt, key=context.callback_key),
+        )
 
 
 async def delete_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    if not context.args:
-        await message.reply_text(texts.DELETE_USAGE)
-        return
-    short_id = context.args[0][:16]
-    receipt = await _find(context, update.effective_user.id, short_id)
-    if receipt is None:
-        await message.reply_text(
-            texts.NOT_FOUND_ID.format(short_id=_esc(short_id)), parse_mode=ParseMode.HTML
+    receipt = await _receipt_from_args(update, context, texts.DELETE_USAGE)
+    if receipt is not None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(
+            receipt_card(receipt) + "\n\n" + texts.DELETE_ASK,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboards.confirm_delete(receipt, key=context.callback_key),
         )
-        return
-    await message.reply_text(
-        receipt_card(receipt) + "\n\n" + texts.DELETE_ASK,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboards.confirm_delete(receipt, key=context.callback_key),
-    )
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -194,12 +193,6 @@ async def _edit(query: CallbackQuery, text: str, markup: object) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
-
-
-def _esc(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 _ACTIONS = {

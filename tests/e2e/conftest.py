@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, StackOptions
+from receiptsnap.stack import LocalStack, fake_telegram_options
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
@@ -18,19 +19,16 @@ CHAT = 5001
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
+    # Update ids are unique per bot: each module's fake starts elsewhere, as the stacks of the
+    # modules share one database and its record of seen update ids.
+    with FakeTelegram(first_update_id=secrets.randbelow(2**40) + 1) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def stack(fake: FakeTelegram, database_url: str) -> Iterator[LocalStack]:
-    options = StackOptions(
-        database_url=database_url,
-        telegram_mode="webhook",
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=f"{fake.url}/bot",
-        telegram_file_base_url=f"{fake.url}/file/bot",
-        queue_visibility_timeout=5,
+    options = fake_telegram_options(
+        fake.token, fake.url, database_url=database_url, queue_visibility_timeout=5
     )
     with LocalStack(options) as s:
         yield s

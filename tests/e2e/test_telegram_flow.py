@@ -14,7 +14,7 @@ from core.aws import AwsClients, JobQueue
 from core.contracts import ProcessingJob
 from core.db.models import ProcessingAttempt, Receipt, TelegramUpdate
 from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, StackOptions
+from receiptsnap.stack import LocalStack, fake_telegram_options
 from tests.e2e.conftest import CHAT, SAMPLE, final_card, post_update, send_photo
 
 pytestmark = pytest.mark.e2e
@@ -126,13 +126,7 @@ def test_unsupported_document_gets_clear_answer(stack: LocalStack, fake: FakeTel
 
 def test_polling_mode_runs_the_same_bot(fake: FakeTelegram, database_url: str) -> None:
     """Without a public URL the bot long-polls getUpdates; the rest of the path is the same."""
-    options = StackOptions(
-        database_url=database_url,
-        telegram_mode="polling",
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=f"{fake.url}/bot",
-        telegram_file_base_url=f"{fake.url}/file/bot",
-    )
+    options = fake_telegram_options(fake.token, fake.url, database_url=database_url, mode="polling")
     chat = CHAT + 10
     with LocalStack(options):
         file_id = fake.add_file(SAMPLE.read_bytes(), file_name=SAMPLE.name, mime_type="image/jpeg")
