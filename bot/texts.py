@@ -34,6 +34,10 @@ UPLOAD_FAILED = (
     "⚠️ Something went wrong while receiving this file; nothing was saved. Please send it again."
 )
 FAILED = "❌ <b>I couldn't read this receipt.</b>\n{reason}\n\n<code>{short_id}</code>"
+RATE_LIMITED = (
+    "⏳ That's a lot of receipts in a short time — {limit}. Please wait a little and send this "
+    "one again; nothing was saved."
+)
 GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again in a moment."
 
 # Receipts: commands and buttons

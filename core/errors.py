@@ -28,6 +28,15 @@ class Conflict(ReceiptSnapError):
     code = "conflict"
 
 
+class RateLimited(ReceiptSnapError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class InvalidUpload(ReceiptSnapError):
     status_code = 422
     code = "invalid_upload"

@@ -18,7 +18,7 @@ from core.aws import ObjectNotFound, S3Store
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.db.repositories import ReceiptRepository
-from core.errors import Conflict, InvalidUpload, NotFound
+from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,17 @@ class ReceiptService:
     def __init__(self, *, settings: ApiSettings, store: S3Store) -> None:
         self.settings = settings
         self.store = store
+
+    def check_rate(self, session: Session, *, user_id: int, now: datetime) -> None:
+        """Refuse a new receipt when the user sent too many lately (fair use, cost control)."""
+        repo = ReceiptRepository(session)
+        for window, limit in self.settings.receipt_rate_limits:
+            since = now - timedelta(seconds=window)
+            if repo.count_created_since(user_id=user_id, since=since) >= limit:
+                raise RateLimited(
+                    f"at most {limit} receipts per {window // 60} minutes",
+                    retry_after_seconds=window,
+                )
 
     def start_upload(
         self,

@@ -94,6 +94,9 @@ class ApiSettings(BaseAppSettings):
     callback_max_age_seconds: int = 300
     default_currency: str | None = None
 
+    # (window seconds, receipts allowed in it) per user
+    receipt_rate_limits: list[tuple[int, int]] = [(600, 30), (86_400, 300)]
+
     # The sweeper finds receipts that stopped moving: nothing is lost, nothing waits forever.
     sweep_interval_seconds: float = 60.0
     upload_timeout_seconds: int = 1800

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from core import files
 from core.contracts import ProcessingJob
 from core.db.models import Receipt
 from core.db.repositories import UserRepository
+from core.errors import RateLimited
 from core.services import PresignedUpload
 
 logger = logging.getLogger(__name__)
@@ -67,9 +69,26 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
         await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
         return
-    status = await message.reply_text(texts.RECEIVED)
     tg_user = message.from_user
     assert tg_user is not None
+
+    def register(session: Session) -> int:
+        user = UserRepository(session).upsert_telegram_user(
+            telegram_user_id=tg_user.id,
+            chat_id=message.chat_id,
+            username=tg_user.username,
+            first_name=tg_user.first_name,
+            language_code=tg_user.language_code,
+        )
+        services.receipts.check_rate(session, user_id=user.id, now=datetime.now(UTC))
+        return user.id
+
+    try:
+        user_id = await services.in_session(register)
+    except RateLimited as exc:
+        await message.reply_text(texts.RATE_LIMITED.format(limit=exc.message))
+        return
+    status = await message.reply_text(texts.RECEIVED)
     try:
         data = await _download(context, incoming.file_id)
     except TelegramError as exc:
@@ -78,18 +97,13 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
         return
     sha256 = hashlib.sha256(data).hexdigest()
 
-    def create(session: Session) -> tuple[Receipt | None, uuid.UUID, int, PresignedUpload | None]:
-        user = UserRepository(session).upsert_telegram_user(
-            telegram_user_id=tg_user.id,
-            chat_id=message.chat_id,
-            username=tg_user.username,
-            first_name=tg_user.first_name,
-            language_code=tg_user.language_code,
-        )
+    def create(session: Session) -> tuple[Receipt | None, uuid.UUID, PresignedUpload | None]:
+        user = UserRepository(session).get(user_id)
+        assert user is not None
         earlier = services.receipts.find_same_file(session, user_id=user.id, sha256=sha256)
         if earlier is not None:
             _ = list(earlier.line_items)
-            return earlier, earlier.id, user.id, None
+            return earlier, earlier.id, None
         receipt, upload = services.receipts.start_upload(
             session,
             user=user,
@@ -100,9 +114,9 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             caption=message.caption,
         )
         receipt.status_message_id = status.message_id
-        return None, receipt.id, user.id, upload
+        return None, receipt.id, upload
 
-    earlier, receipt_id, user_id, upload = await services.in_session(create)
+    earlier, receipt_id, upload = await services.in_session(create)
     if earlier is not None or upload is None:
         assert earlier is not None
         when = earlier.created_at.date().isoformat()

@@ -90,6 +90,16 @@ class ReceiptRepository:
             .limit(5)
         ).all()
 
+    def count_created_since(self, *, user_id: int, since: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Receipt)
+                .where(Receipt.user_id == user_id, Receipt.created_at >= since)
+            )
+            or 0
+        )
+
     def find_same_file(self, *, user_id: int, sha256: str, exclude: uuid.UUID) -> Receipt | None:
         return self.session.scalars(
             select(Receipt)
