@@ -16,6 +16,7 @@ from api.routes import health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application
 from bot.context import BotServices
+from bot.webhook import ALLOWED_UPDATES
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def start_bot(container: Container) -> None:
     await application.initialize()
     await application.start()
     if application.updater is not None:
-        await application.updater.start_polling(drop_pending_updates=False)
+        await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
     container.bot_app = application
     logger.info("bot.started mode=%s username=%s", settings.telegram_mode, application.bot.username)
 

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -144,6 +145,58 @@ def cmd_aws_local_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def _telegram_bot_and_secret() -> tuple[object, str]:
+    from api.container import Container
+    from bot.webhook import make_bot
+    from core.settings import ApiSettings
+
+    settings = ApiSettings()
+    container = Container.build(settings)
+    token = container.secret(settings.telegram_bot_token, settings.telegram_bot_token_secret_id)
+    secret = container.secret(settings.telegram_webhook_secret, settings.telegram_webhook_secret_id)
+    bot = make_bot(
+        token=token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+    )
+    return bot, secret
+
+
+def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.webhook import set_webhook
+
+    bot, secret = _telegram_bot_and_secret()
+    try:
+        info = asyncio.run(
+            set_webhook(
+                bot,  # type: ignore[arg-type]
+                url=args.url,
+                secret_token=secret,
+                certificate=args.certificate,
+                drop_pending_updates=args.drop_pending,
+                max_connections=args.max_connections,
+            )
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"webhook set: {info.get('url')} (pending updates: {info.get('pending_update_count')})")
+    return 0
+
+
+def cmd_telegram_delete_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.webhook import delete_webhook
+
+    bot, _ = _telegram_bot_and_secret()
+    asyncio.run(delete_webhook(bot, drop_pending_updates=args.drop_pending))  # type: ignore[arg-type]
+    print("webhook deleted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="receiptsnap", description="ReceiptSnap receipt assistant"
@@ -185,6 +238,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="poll SQS and process jobs (the local stand-in for Lambda)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("telegram", help="Telegram chores (settings from the environment)")
+    tsub = p.add_subparsers(dest="telegram_command", required=True)
+    t = tsub.add_parser(
+        "set-webhook", help="point Telegram at URL (https://host[/telegram/webhook])"
+    )
+    t.add_argument("url")
+    t.add_argument("--certificate", type=Path, default=None, help="PEM of a self-signed cert")
+    t.add_argument("--drop-pending", action="store_true", help="drop updates waiting at Telegram")
+    t.add_argument("--max-connections", type=int, default=40)
+    t.set_defaults(func=cmd_telegram_set_webhook)
+    t = tsub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to poll instead)")
+    t.add_argument("--drop-pending", action="store_true")
+    t.set_defaults(func=cmd_telegram_delete_webhook)
 
     p = sub.add_parser("aws-local", help="a local AWS emulator (AWS_ENDPOINT_URL), e.g. compose's")
     asub = p.add_subparsers(dest="aws_local_command", required=True)
