@@ -46,7 +46,7 @@ class AwsClients:
                 config = Config(
                     region_name=s.aws_region,
                     signature_version="s3v4" if service == "s3" else None,
-                    retries={"mode": s.aws_retry_mode, "max_attempts": s.aws_max_attempts},
+                    retries={"mode": s.aws_retry_mode, "total_max_attempts": s.aws_max_attempts},
                     connect_timeout=5,
                     read_timeout=30,
                     s3={"addressing_style": "path"} if s.aws_endpoint_url else None,

@@ -102,6 +102,10 @@ class ProcessingJob(_Contract):
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     requested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     trace_id: str | None = None
+    # The user's spending categories, for the extractor to choose from (None: the default list).
+    categories: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(
+        default=None, max_length=50
+    )
 
 
 class Merchant(_Contract):
@@ -158,6 +162,9 @@ class ErrorCode(enum.StrEnum):
     FILE_MISSING = "file_missing"
     UPLOAD_INCOMPLETE = "upload_incomplete"
     TIMEOUT = "timeout"
+    # The processor cannot reach an engine it is configured for (access denied, model not
+    # enabled, wrong region): an operator must act; the file is kept and can be sent again.
+    CONFIGURATION = "configuration"
     INTERNAL = "internal"
 
 
@@ -185,6 +192,10 @@ class CostUnits(_Contract):
 class Engines(_Contract):
     ocr: str | None = None
     extractor: str | None = None
+    # The model called (its tokens are in ``cost``), even when its answer was not used.
+    model: str | None = None
+    # Why the model's answer was replaced by the rules extractor's, when it was.
+    fallback: str | None = Field(default=None, max_length=300)
 
 
 class ProcessingResult(_Contract):

@@ -45,10 +45,28 @@ class InvalidUpload(ReceiptSnapError):
 class PermanentProcessingError(Exception):
     """The file can never be processed: the receipt ends ``failed`` with this reason."""
 
+    retryable = False
+
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class EngineMisconfigured(PermanentProcessingError):
+    """An engine refuses us for a reason only an operator can fix (access denied, model not
+    enabled, wrong region). Retrying would only repeat the refusal, so the receipt fails at once
+    (``retryable``: the user may send it again once it is fixed)."""
+
+    retryable = True
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            ErrorCode.CONFIGURATION,
+            "Receipts cannot be read right now because of a problem on our side; the team has "
+            "been alerted. Please send this receipt again later.",
+        )
+        self.detail = message
 
 
 class TransientProcessingError(Exception):
@@ -56,4 +74,8 @@ class TransientProcessingError(Exception):
 
 
 class OcrUnavailable(TransientProcessingError):
+    pass
+
+
+class ExtractorUnavailable(TransientProcessingError):
     pass

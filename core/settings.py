@@ -7,10 +7,11 @@ Outside development, placeholder secrets and SQLite are refused.
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "local-dev-only"})
@@ -20,6 +21,34 @@ class Environment(enum.StrEnum):
     DEVELOPMENT = "development"
     STAGING = "staging"
     PRODUCTION = "production"
+
+
+class ModelPrice(BaseModel):
+    input_per_1k_tokens: Decimal = Field(ge=0)
+    output_per_1k_tokens: Decimal = Field(ge=0)
+
+
+def _default_model_prices() -> dict[str, ModelPrice]:
+    def price(inp: str, out: str) -> ModelPrice:
+        return ModelPrice(input_per_1k_tokens=Decimal(inp), output_per_1k_tokens=Decimal(out))
+
+    return {
+        "anthropic.claude-3-haiku-20240307-v1:0": price("0.00025", "0.00125"),
+        "us.anthropic.claude-3-5-haiku-20241022-v1:0": price("0.0008", "0.004"),
+        "amazon.nova-lite-v1:0": price("0.00006", "0.00024"),
+        "us.amazon.nova-lite-v1:0": price("0.00006", "0.00024"),
+        "amazon.nova-micro-v1:0": price("0.000035", "0.00014"),
+    }
+
+
+class PriceTable(BaseModel):
+    """USD list prices (on demand, us-east-1, first volume tier) that turn the cost units of a
+    result (pages, tokens) into dollars. Check them against the AWS pricing pages; override with
+    ``PRICES='{"textract_analyze_expense_per_page": "0.008", ...}'``."""
+
+    textract_analyze_expense_per_page: Decimal = Field(default=Decimal("0.010"), ge=0)
+    textract_detect_text_per_page: Decimal = Field(default=Decimal("0.0015"), ge=0)
+    bedrock_models: dict[str, ModelPrice] = Field(default_factory=_default_model_prices)
 
 
 class BaseAppSettings(BaseSettings):
@@ -52,6 +81,9 @@ class BaseAppSettings(BaseSettings):
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 5
     max_image_pixels: int = 40_000_000
+
+    # Shared so that the processor's bench and the API's admin statistics price alike.
+    prices: PriceTable = Field(default_factory=PriceTable)
 
     @property
     def is_development(self) -> bool:
@@ -123,6 +155,22 @@ class ProcessorSettings(BaseAppSettings):
     extractor: Literal["rules", "bedrock"] = "rules"
     default_currency: str | None = None
     min_text_layer_chars: int = 20
+
+    # Textract: "analyze" is AnalyzeExpense (fields, line items); "economy" is DetectDocumentText
+    # (plain lines, about a sixth of the price) and leaves the structuring to the extractor.
+    textract_mode: Literal["analyze", "economy"] = "analyze"
+    # Multi-page PDFs run as asynchronous jobs, polled with exponential backoff. A job still
+    # running at the deadline fails the record; the retry resumes the same job (same token).
+    textract_poll_initial_seconds: float = Field(default=1.0, gt=0)
+    textract_poll_max_seconds: float = Field(default=8.0, gt=0)
+    textract_job_timeout_seconds: float = Field(default=90.0, gt=0)
+
+    # Bedrock (Converse API, forced tool use). The model must be enabled in ``aws_region``.
+    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    bedrock_max_tokens: int = Field(default=2048, ge=256, le=8192)
+    bedrock_temperature: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Receipt text beyond this is cut in the middle (head and tail kept) before it is sent.
+    bedrock_max_input_chars: int = Field(default=12_000, ge=1_000, le=200_000)
 
 
 class WorkerSettings(ProcessorSettings):

@@ -25,8 +25,8 @@ def build_pipeline(settings: ProcessorSettings | None = None) -> Pipeline:
     return Pipeline(
         settings=settings,
         store=S3Store(clients),
-        ocr=build_ocr(settings),
-        extractor=build_extractor(settings),
+        ocr=build_ocr(settings, clients=clients),
+        extractor=build_extractor(settings, clients=clients),
         callback=CallbackClient(
             url=settings.callback_url,
             key=callback_key_source(settings, clients),

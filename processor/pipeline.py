@@ -1,4 +1,11 @@
-"""fetch -> OCR -> extract -> validate -> processed JSON -> callback; idempotent per receipt."""
+"""fetch -> OCR -> extract -> validate -> processed JSON -> callback; idempotent per receipt.
+
+An OCR engine that reads files where they are stored (Textract) gets JPEG/PNG photos without the
+processor downloading them: only their first bytes are read, to check type and pixel size. PDFs
+are downloaded to count pages and read the text layer, but not rendered for such an engine.
+A paid OCR result is kept until the receipt's result is written, so a retry (say, after the
+model was throttled) does not pay for the same pages twice.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from core.aws import ObjectNotFound, S3Store
+from pydantic import TypeAdapter, ValidationError
+
+from core import files
+from core.aws import AwsError, ObjectNotFound, S3Store
 from core.contracts import (
     CostUnits,
     Engines,
@@ -19,16 +29,24 @@ from core.contracts import (
     ReceiptStatus,
     Timings,
 )
-from core.documents import load_document
+from core.documents import PROBE_BYTES, load_document, probe
 from core.errors import PermanentProcessingError
-from core.extraction.base import Extractor
-from core.ocr.base import OcrEngine, OcrResult
+from core.extraction.base import Extractor, TokenUsage, run_extractor
+from core.ocr.base import (
+    Document,
+    FileFacts,
+    OcrEngine,
+    OcrResult,
+    ReadsStoredObjects,
+    StoredObject,
+)
 from core.settings import ProcessorSettings
 from core.validation import check_readable, validate
 
 logger = logging.getLogger(__name__)
 
 TEXT_LAYER_ENGINE = "pdf-text-layer"
+_OCR_RESULT = TypeAdapter(OcrResult)
 
 
 class ResultSink(Protocol):
@@ -37,6 +55,10 @@ class ResultSink(Protocol):
 
 def processed_key(receipt_id: object) -> str:
     return f"processed/{receipt_id}.json"
+
+
+def ocr_cache_key(receipt_id: object, engine: str) -> str:
+    return f"ocr-cache/{receipt_id}.{engine}.json"
 
 
 class Pipeline:
@@ -73,6 +95,7 @@ class Pipeline:
                 body=result.model_dump_json(indent=2).encode(),
                 content_type="application/json",
             )
+            self._drop_cached_ocr(job)
         self.callback.send(result)
         return result
 
@@ -80,48 +103,48 @@ class Pipeline:
         started = time.perf_counter()
         engines = Engines()
         pages = 0
+        usage = TokenUsage()
         stage_times: dict[str, float] = {}
         try:
             t0 = time.perf_counter()
-            data = self._fetch(job)
-            document = load_document(
-                data,
-                max_pixels=self.settings.max_image_pixels,
-                max_pages=self.settings.max_pdf_pages,
-                min_text_layer_chars=self.settings.min_text_layer_chars,
-            )
-            pages = len(document.images)
+            document = self._document(job)
+            pages = document.pages
             stage_times["fetch"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
-            if document.text_lines is not None:
-                ocr = OcrResult(lines=document.text_lines, engine=TEXT_LAYER_ENGINE, pages=pages)
-            else:
-                ocr = self.ocr.read(document)
+            ocr = self._read(job, document)
+            pages = ocr.pages
             engines = Engines(ocr=ocr.engine)
             stage_times["ocr"] = time.perf_counter() - t0
             check_readable(ocr)
 
             t0 = time.perf_counter()
-            extraction = self.extractor.extract(ocr)
-            engines = Engines(ocr=ocr.engine, extractor=self.extractor.name)
-            extraction = validate(extraction, today=self.today())
+            run = run_extractor(self.extractor, ocr, categories=job.categories)
+            usage = run.usage
+            engines = Engines(
+                ocr=ocr.engine, extractor=run.engine, model=run.model, fallback=run.fallback
+            )
+            extraction = validate(run.extraction, today=self.today())
             stage_times["extraction"] = time.perf_counter() - t0
         except PermanentProcessingError as exc:
             logger.info("job.failed receipt_id=%s code=%s", job.receipt_id, exc.code)
             return ProcessingResult(
                 receipt_id=job.receipt_id,
                 status=ReceiptStatus.FAILED,
-                error=ProcessingError(code=exc.code, message=exc.message, retryable=False),
+                error=ProcessingError(code=exc.code, message=exc.message, retryable=exc.retryable),
                 engines=engines,
                 timings=Timings(**stage_times, total=time.perf_counter() - started),
-                cost=CostUnits(pages=pages),
+                cost=_cost(pages, usage),
             )
         logger.info(
-            "job.done receipt_id=%s ocr=%s extractor=%s seconds=%.3f",
+            "job.done receipt_id=%s ocr=%s extractor=%s pages=%d input_tokens=%d "
+            "output_tokens=%d seconds=%.3f",
             job.receipt_id,
             engines.ocr,
             engines.extractor,
+            pages,
+            usage.input_tokens,
+            usage.output_tokens,
             time.perf_counter() - started,
         )
         return ProcessingResult(
@@ -130,8 +153,49 @@ class Pipeline:
             extraction=extraction,
             engines=engines,
             timings=Timings(**stage_times, total=time.perf_counter() - started),
-            cost=CostUnits(pages=pages),
+            cost=_cost(pages, usage),
         )
+
+    # ---- the file ---------------------------------------------------------------------------
+
+    def _document(self, job: ProcessingJob) -> Document:
+        """The file as the OCR engine needs it: undecoded when it reads the stored object."""
+        in_place = self.ocr if isinstance(self.ocr, ReadsStoredObjects) else None
+        facts = self._probe(job) if in_place is not None else None
+        as_is = in_place is not None and facts is not None and in_place.takes_as_is(facts)
+        if facts is not None and as_is and facts.content_type != files.PDF:
+            return Document(
+                content_type=facts.content_type,
+                images=[],
+                source=StoredObject(bucket=job.bucket, key=job.key, size=facts.size),
+                page_count=1,
+                pixel_size=facts.pixel_size,
+                request_id=str(job.receipt_id),
+            )
+        data = self._fetch(job)
+        return load_document(
+            data,
+            max_pixels=self.settings.max_image_pixels,
+            max_pages=self.settings.max_pdf_pages,
+            min_text_layer_chars=self.settings.min_text_layer_chars,
+            render=not as_is,  # a PDF the engine reads in place is not rendered
+            source=StoredObject(bucket=job.bucket, key=job.key, size=len(data)),
+            request_id=str(job.receipt_id),
+        )
+
+    def _probe(self, job: ProcessingJob) -> FileFacts:
+        try:
+            info = self.store.head(bucket=job.bucket, key=job.key)
+            if info.size > self.settings.max_file_bytes:
+                raise PermanentProcessingError(
+                    ErrorCode.TOO_LARGE,
+                    f"The file is {info.size / 1_048_576:.1f} MB; the limit is "
+                    f"{self.settings.max_file_bytes / 1_048_576:.0f} MB.",
+                )
+            head = self.store.get(bucket=job.bucket, key=job.key, first=PROBE_BYTES)
+        except ObjectNotFound as exc:
+            raise _file_missing() from exc
+        return probe(head, size=info.size, max_pixels=self.settings.max_image_pixels)
 
     def _fetch(self, job: ProcessingJob) -> bytes:
         try:
@@ -139,8 +203,73 @@ class Pipeline:
                 bucket=job.bucket, key=job.key, max_bytes=self.settings.max_file_bytes
             )
         except ObjectNotFound as exc:
-            raise PermanentProcessingError(
-                ErrorCode.FILE_MISSING, "The uploaded file is gone; send the receipt again."
-            ) from exc
+            raise _file_missing() from exc
         except ValueError as exc:
             raise PermanentProcessingError(ErrorCode.TOO_LARGE, str(exc)) from exc
+
+    # ---- OCR --------------------------------------------------------------------------------
+
+    def _read(self, job: ProcessingJob, document: Document) -> OcrResult:
+        if document.text_lines is not None:
+            return OcrResult(
+                lines=document.text_lines, engine=TEXT_LAYER_ENGINE, pages=document.pages
+            )
+        if not _is_metered(self.ocr):
+            return self.ocr.read(document)
+        cached = self._cached_ocr(job)
+        if cached is not None:
+            logger.info("ocr.cache_hit receipt_id=%s engine=%s", job.receipt_id, cached.engine)
+            return cached
+        ocr = self.ocr.read(document)
+        self._keep_ocr(job, ocr)
+        return ocr
+
+    def _cached_ocr(self, job: ProcessingJob) -> OcrResult | None:
+        key = ocr_cache_key(job.receipt_id, self.ocr.name)
+        try:
+            data = self.store.get(bucket=self.settings.processed_bucket, key=key)
+            return _OCR_RESULT.validate_json(data)
+        except ObjectNotFound:
+            return None
+        except (*AwsError, ValidationError) as exc:
+            logger.warning("ocr.cache_unreadable receipt_id=%s error=%s", job.receipt_id, exc)
+            return None
+
+    def _keep_ocr(self, job: ProcessingJob, ocr: OcrResult) -> None:
+        try:
+            self.store.put(
+                bucket=self.settings.processed_bucket,
+                key=ocr_cache_key(job.receipt_id, ocr.engine),
+                body=_OCR_RESULT.dump_json(ocr),
+                content_type="application/json",
+            )
+        except AwsError as exc:  # only an optimisation: a retry would read the file again
+            logger.warning("ocr.cache_write_failed receipt_id=%s error=%s", job.receipt_id, exc)
+
+    def _drop_cached_ocr(self, job: ProcessingJob) -> None:
+        if not _is_metered(self.ocr):
+            return
+        try:
+            self.store.delete(
+                bucket=self.settings.processed_bucket,
+                key=ocr_cache_key(job.receipt_id, self.ocr.name),
+            )
+        except AwsError as exc:
+            logger.warning("ocr.cache_delete_failed receipt_id=%s error=%s", job.receipt_id, exc)
+
+
+def _is_metered(engine: OcrEngine) -> bool:
+    """Engines billed per page (Textract) say so with ``metered = True``."""
+    return getattr(engine, "metered", False) is True
+
+
+def _file_missing() -> PermanentProcessingError:
+    return PermanentProcessingError(
+        ErrorCode.FILE_MISSING, "The uploaded file is gone; send the receipt again."
+    )
+
+
+def _cost(pages: int, usage: TokenUsage) -> CostUnits:
+    return CostUnits(
+        pages=pages, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
+    )

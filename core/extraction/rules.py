@@ -1458,7 +1458,22 @@ class RulesExtractor:
         self.default_currency = default_currency.upper() if default_currency else None
         self.today = today or date.today
 
-    def extract(self, ocr: OcrResult) -> ReceiptExtraction:
+    def extract(
+        self, ocr: OcrResult, *, categories: Sequence[str] | None = None
+    ) -> ReceiptExtraction:
+        """Fields from the OCR lines; when the OCR engine structured the receipt itself
+        (Textract AnalyzeExpense), its fields win where it is confident and the lines fill in.
+
+        ``categories`` is accepted for the port; rules do not classify (category stays None).
+        """
+        extraction = self._from_lines(ocr)
+        if ocr.fields is not None:
+            from core.extraction.structured import merge_fields
+
+            extraction = merge_fields(extraction, ocr.fields, today=self.today())
+        return extraction
+
+    def _from_lines(self, ocr: OcrResult) -> ReceiptExtraction:
         rows = _use_integer_amounts(build_rows(ocr.lines))
         if not rows:
             return ReceiptExtraction()
@@ -1531,3 +1546,48 @@ def _summary(
     if total is not None:
         parts.append(f"{currency} {total:.2f}" if currency else f"{total:.2f}")
     return " — ".join(parts)[:300] if parts else None
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for single values (fields already isolated by an engine or a model)
+# --------------------------------------------------------------------------------------------
+
+
+def parse_money(text: str) -> Decimal | None:
+    """One amount as printed in a field of its own: ``$1,810.46``, ``659.00 Y``, ``$1000``."""
+    found = parse_amount(text)
+    if found is not None:
+        return found
+    integers = find_integer_amounts(unicodedata.normalize("NFKC", text))
+    return integers[0].value if len(integers) == 1 else None
+
+
+def parse_date(text: str, *, month_first: bool, today: date) -> date | None:
+    """The first plausible date in ``text`` (``12/07/2019``, ``12 March 2020``, ``2019-12-07``)."""
+    latest = today + timedelta(days=1)
+    upper = _fold(unicodedata.normalize("NFKC", text))
+    hits = _dates_in_row(upper, month_first, lambda d: _EARLIEST <= d <= latest, labelled=True)
+    return hits[0][1] if hits else None
+
+
+def detect_currency(text: str, *, default: str | None = None) -> str | None:
+    """The currency that ``text`` shows by code, symbol or country marker."""
+    normalised = unicodedata.normalize("NFKC", text)
+    code, _conf = _detect_currency(_fold(normalised), normalised, default)
+    return code
+
+
+def receipt_summary(
+    merchant: str | None, when: date | None, currency: str | None, total: Decimal | None
+) -> str | None:
+    """The one-line summary: ``MERCHANT — 2026-10-03 — MYR 22.26``."""
+    return _summary(merchant, when, currency, total)
+
+
+def amounts_in(text: str) -> set[Decimal]:
+    """Every money amount printed in ``text`` (with cents, and cent-less grouped figures)."""
+    values: set[Decimal] = set()
+    for line in unicodedata.normalize("NFKC", text).splitlines():
+        values.update(abs(a.value) for a in find_amounts(line))
+        values.update(a.value for a in find_integer_amounts(line))
+    return values
