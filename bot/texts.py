@@ -43,6 +43,8 @@ GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again
 # Receipts: commands and buttons
 BTN_CONFIRM = "✅ Looks right"
 BTN_DELETE = "🗑 Delete"
+BTN_RETRY = "🔁 Try again"
+RETRYING = "Reading it again…"
 BTN_DELETE_YES = "Yes, delete it"
 BTN_DELETE_NO = "No, keep it"
 CONFIRMED = "Saved as confirmed ✅"

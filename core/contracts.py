@@ -102,6 +102,9 @@ class ProcessingJob(_Contract):
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     requested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     trace_id: str | None = None
+    # 1, then one more each time the user asks to read the receipt again: a stored result of an
+    # earlier attempt is not reused, and a late result of an earlier attempt is not applied.
+    attempt: int = Field(default=1, ge=1)
     # The user's spending categories, for the extractor to choose from (None: the default list).
     categories: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(
         default=None, max_length=50
@@ -203,6 +206,7 @@ class ProcessingResult(_Contract):
 
     version: Literal[1] = CONTRACT_VERSION
     receipt_id: uuid.UUID
+    attempt: int = Field(default=1, ge=1)
     status: Literal[ReceiptStatus.DONE, ReceiptStatus.FAILED]
     extraction: ReceiptExtraction | None = None
     error: ProcessingError | None = None

@@ -161,16 +161,7 @@ class ReceiptService:
         receipt.status = ReceiptStatus.QUEUED.value
         receipt.queued_at = datetime.now(UTC)
         session.flush()
-        job = ProcessingJob(
-            receipt_id=receipt.id,
-            bucket=receipt.raw_bucket,
-            key=receipt.raw_key,
-            content_type=real_type,
-            size=info.size,
-            sha256=receipt.sha256,
-            trace_id=trace_id,
-        )
-        return receipt, job
+        return receipt, _job(receipt, trace_id=trace_id)
 
     def apply_result(self, session: Session, result: ProcessingResult) -> ApplyOutcome:
         """Store a processing result. Repeats and late results change nothing."""
@@ -180,7 +171,11 @@ class ReceiptService:
             logger.info("result.unknown_receipt receipt_id=%s", result.receipt_id)
             return ApplyOutcome(receipt=None, applied=False)
         current = receipt.status_enum
-        applied = not current.is_final and current.rank < ReceiptStatus(result.status).rank
+        applied = (
+            result.attempt == receipt.attempt
+            and not current.is_final
+            and current.rank < ReceiptStatus(result.status).rank
+        )
         repo.add_attempt(
             ProcessingAttempt(
                 receipt_id=receipt.id,
@@ -279,6 +274,26 @@ class ReceiptService:
             return None
         return receipt
 
+    def retry(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
+    ) -> tuple[Receipt, ProcessingJob]:
+        """Read a failed receipt again from its stored file (no re-upload). Returns the job to
+        send after the commit."""
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        if receipt.status != ReceiptStatus.FAILED:
+            raise Conflict("only a failed receipt can be read again", code="not_failed")
+        if not self.store.exists(bucket=receipt.raw_bucket, key=receipt.raw_key):
+            raise Conflict("the file is gone; send the receipt again", code="file_missing")
+        receipt.attempt += 1
+        receipt.status = ReceiptStatus.QUEUED.value
+        receipt.error_code = None
+        receipt.error_message = None
+        receipt.completed_at = None
+        receipt.requeue_count = 0
+        receipt.queued_at = datetime.now(UTC)
+        session.flush()
+        return receipt, _job(receipt)
+
     def sweep(self, session: Session, *, now: datetime, limit: int = 100) -> SweepOutcome:
         """Fail uploads that never arrived; requeue (then fail) receipts stuck in the queue.
 
@@ -317,16 +332,7 @@ class ReceiptService:
                 continue
             receipt.requeue_count += 1
             receipt.queued_at = now
-            requeued.append(
-                ProcessingJob(
-                    receipt_id=receipt.id,
-                    bucket=receipt.raw_bucket,
-                    key=receipt.raw_key,
-                    content_type=receipt.content_type,
-                    size=receipt.size_bytes or 1,
-                    sha256=receipt.sha256,
-                )
-            )
+            requeued.append(_job(receipt))
         session.flush()
         if failed or requeued:
             logger.info("sweep.done failed=%d requeued=%d", len(failed), len(requeued))
@@ -338,3 +344,16 @@ class ReceiptService:
         receipt.error_code = code.value
         receipt.error_message = message[:500]
         receipt.completed_at = datetime.now(UTC)
+
+
+def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
+    return ProcessingJob(
+        receipt_id=receipt.id,
+        bucket=receipt.raw_bucket,
+        key=receipt.raw_key,
+        content_type=receipt.content_type,
+        size=receipt.size_bytes or 1,
+        sha256=receipt.sha256,
+        trace_id=trace_id,
+        attempt=receipt.attempt,
+    )

@@ -83,9 +83,10 @@ class Pipeline:
         """Process one job. Transient errors propagate (the SQS record is retried)."""
         key = processed_key(job.receipt_id)
         bucket = self.settings.processed_bucket
-        if self.store.exists(bucket=bucket, key=key):
+        stored = self._stored_result(bucket, key)
+        if stored is not None and stored.attempt >= job.attempt:
             # At-least-once delivery: the work is done, only the callback may be missing.
-            result = ProcessingResult.model_validate_json(self.store.get(bucket=bucket, key=key))
+            result = stored
             logger.info("job.repeat receipt_id=%s status=%s", job.receipt_id, result.status)
         else:
             result = self._run(job)
@@ -130,6 +131,7 @@ class Pipeline:
             logger.info("job.failed receipt_id=%s code=%s", job.receipt_id, exc.code)
             return ProcessingResult(
                 receipt_id=job.receipt_id,
+                attempt=job.attempt,
                 status=ReceiptStatus.FAILED,
                 error=ProcessingError(code=exc.code, message=exc.message, retryable=exc.retryable),
                 engines=engines,
@@ -149,12 +151,19 @@ class Pipeline:
         )
         return ProcessingResult(
             receipt_id=job.receipt_id,
+            attempt=job.attempt,
             status=ReceiptStatus.DONE,
             extraction=extraction,
             engines=engines,
             timings=Timings(**stage_times, total=time.perf_counter() - started),
             cost=_cost(pages, usage),
         )
+
+    def _stored_result(self, bucket: str, key: str) -> ProcessingResult | None:
+        try:
+            return ProcessingResult.model_validate_json(self.store.get(bucket=bucket, key=key))
+        except ObjectNotFound:
+            return None
 
     # ---- the file ---------------------------------------------------------------------------
 

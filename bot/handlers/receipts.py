@@ -6,6 +6,7 @@ and even valid data never reaches another user's receipt.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from html import escape
@@ -20,6 +21,7 @@ from bot import keyboards, texts
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.render import receipt_card, recent_line
+from core.contracts import ProcessingJob
 from core.db.models import Receipt
 from core.db.repositories import ReceiptRepository, UserRepository
 from core.errors import Conflict, NotFound
@@ -195,11 +197,32 @@ async def _edit(query: CallbackQuery, text: str, markup: object) -> None:
             raise
 
 
+async def _retry(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    services = context.services
+    tg_id = query.from_user.id
+    message_id = query.message.message_id if query.message else None
+
+    def run(session: Session) -> ProcessingJob:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            raise NotFound("no such user")
+        receipt, job = services.receipts.retry(session, receipt_id=receipt_id, user_id=uid)
+        if message_id is not None:  # the result edits the message the user pressed
+            receipt.status_message_id = message_id
+        return job
+
+    job = await services.in_session(run)
+    await asyncio.to_thread(services.queue.send_job, job)
+    await query.answer(texts.RETRYING)
+    await _edit(query, texts.QUEUED, None)
+
+
 _ACTIONS = {
     keyboards.CONFIRM: _confirm,
     keyboards.DELETE: _ask_delete,
     keyboards.DELETE_NO: _keep,
     keyboards.DELETE_YES: _delete,
+    keyboards.RETRY: _retry,
 }
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

@@ -209,3 +209,17 @@ async def test_webhook_without_bot_is_403_without_secret(client: httpx.AsyncClie
     response = await client.post("/telegram/webhook", json={"update_id": 1})
     assert response.status_code == 403
     assert set(response.json()) == {"error", "detail"}
+
+
+async def test_result_of_an_earlier_attempt_is_not_applied(client: httpx.AsyncClient) -> None:
+    factory = container(client).session_factory
+    rid = add_receipt(factory)
+    with factory.begin() as s:
+        receipt = s.get(Receipt, rid)
+        assert receipt is not None
+        receipt.attempt = 2
+    stale = done_result(rid).model_copy(update={"attempt": 1})
+    assert (await post_result(client, stale)).json() == {"status": "unchanged"}
+    assert (
+        await post_result(client, done_result(rid).model_copy(update={"attempt": 2}))
+    ).json() == {"status": "applied"}

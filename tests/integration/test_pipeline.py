@@ -241,3 +241,19 @@ class TestPipeline:
             job
         )
         assert result.error is not None and result.error.code == ErrorCode.TOO_LARGE
+
+
+def test_a_retry_attempt_reprocesses_despite_a_stored_result(
+    processor_settings: ProcessorSettings, store: S3Store
+) -> None:
+    ocr, sink = FakeOcr(RECEIPT_LINES), RecordingSink()
+    job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+    pipeline = make_pipeline(processor_settings, store, ocr, sink)
+
+    first = pipeline.process(job)
+    retried = pipeline.process(job.model_copy(update={"attempt": 2}))
+    late_duplicate = pipeline.process(job)
+
+    assert ocr.calls == 2
+    assert (first.attempt, retried.attempt) == (1, 2)
+    assert late_duplicate.attempt == 2  # the stored result is the newest attempt's
