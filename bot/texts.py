@@ -16,6 +16,7 @@ HELP = (
     "/recent – your latest receipts\n"
     "/receipt ID – one receipt again\n"
     "/delete ID – delete a receipt and its photo\n"
+    "/settings – default currency and time zone\n"
     "/start – welcome\n"
     "/help – this message"
 )
@@ -39,6 +40,28 @@ RATE_LIMITED = (
     "one again; nothing was saved."
 )
 GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again in a moment."
+
+# Settings
+SETTINGS = (
+    "<b>Your settings</b>\n"
+    "Currency when a receipt shows none: <b>{currency}</b>\n"
+    "Time zone (decides which month a receipt belongs to): <b>{timezone}</b>\n\n"
+    "Change them with\n"
+    "/settings currency EUR\n"
+    "/settings timezone Europe/Berlin"
+)
+SETTINGS_NOT_SET = "not set"
+SETTINGS_SAVED = "Saved: {what} is now <b>{value}</b>."
+SETTINGS_BAD_CURRENCY = (
+    "<b>{value}</b> is not a currency code I know. Use a three-letter ISO code such as EUR, USD, "
+    "GBP or MYR."
+)
+SETTINGS_BAD_TIMEZONE = (
+    "<b>{value}</b> is not a time zone I know. Use a name such as Europe/Berlin, America/New_York "
+    "or Asia/Kuala_Lumpur."
+)
+SETTINGS_USAGE = "Use /settings currency CODE or /settings timezone Area/City."
+CANCELLED = "Nothing to cancel — send me a receipt whenever you like."
 
 # Receipts: commands and buttons
 BTN_CONFIRM = "✅ Looks right"

@@ -49,6 +49,16 @@ class UserRepository:
         self.session.flush()
         return user
 
+    def update_preferences(
+        self, user: User, *, default_currency: str | None = None, timezone: str | None = None
+    ) -> User:
+        if default_currency is not None:
+            user.default_currency = default_currency
+        if timezone is not None:
+            user.timezone = timezone
+        self.session.flush()
+        return user
+
 
 class ReceiptRepository:
     def __init__(self, session: Session) -> None:

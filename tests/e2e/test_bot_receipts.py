@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.aws import AwsClients, S3Store
-from core.db.models import Receipt
+from core.db.models import Receipt, User
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
 from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo
@@ -156,3 +156,28 @@ def test_delete_asks_then_removes_rows_and_files(
         assert (
             s.scalar(select(func.count()).select_from(Receipt).where(Receipt.id == receipt.id)) == 0
         )
+
+
+def test_settings_validate_and_store_currency_and_time_zone(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    chat = 7150
+    for i, text in enumerate(
+        "/settings currency eur",
+        "/settings currency XYZ",
+        "/settings timezone europe/berlin",
+        "/settings timezone Mars/Olympus",
+        "/settings",
+    ):
+        post_update(stack, fake.text_update(chat_id=chat, user_id=chat, text=text))
+        fake.wait_for(lambda f, i=i: len(f.calls_for("sendMessage", chat)) == i + 1, timeout=10)
+    replies = [str(c.params["text"]) for c in fake.calls_for("sendMessage", chat)]
+    assert "EUR" in replies[0] and "Saved" in replies[0]
+    assert "not a currency" in replies[1]
+    assert "Europe/Berlin" in replies[2]
+    assert "not a time zone" in replies[3]
+    assert "EUR" in replies[4] and "Europe/Berlin" in replies[4]
+    assert stack.container is not None
+    with stack.container.session_factory() as s:
+        user = s.scalars(select(User).where(User.telegram_user_id == chat)).one()
+        assert (user.default_currency, user.timezone) == ("EUR", "Europe/Berlin")

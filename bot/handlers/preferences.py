@@ -1,0 +1,89 @@
+"""/settings: the user's default currency and time zone; /cancel."""
+
+from __future__ import annotations
+
+import zoneinfo
+from html import escape
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import texts
+from bot.context import BotContext
+from core.currencies import is_iso_currency
+from core.db.models import User
+from core.db.repositories import UserRepository
+
+
+def _valid_timezone(name: str) -> str | None:
+    """The canonical IANA name for ``name`` (case-insensitive), or None."""
+    by_lower = {tz.lower(): tz for tz in zoneinfo.available_timezones()}
+    return by_lower.get(name.strip().lower())
+
+
+async def settings_command(update: Update, context: BotContext) -> None:
+    message, tg_user = update.effective_message, update.effective_user
+    assert message is not None and tg_user is not None
+    args = context.args or []
+    what = args[0].lower() if args else None
+    value = " ".join(args[1:]).strip() if len(args) > 1 else ""
+    changes: dict[str, str] = {}
+    if what == "currency" and value:
+        code = value.upper()
+        if not is_iso_currency(code):
+            await message.reply_text(
+                texts.SETTINGS_BAD_CURRENCY.format(value=escape(value)), parse_mode=ParseMode.HTML
+            )
+            return
+        changes["default_currency"] = code
+    elif what in ("timezone", "tz", "time-zone") and value:
+        tz = _valid_timezone(value)
+        if tz is None:
+            await message.reply_text(
+                texts.SETTINGS_BAD_TIMEZONE.format(value=escape(value)), parse_mode=ParseMode.HTML
+            )
+            return
+        changes["timezone"] = tz
+    elif what is not None:
+        await message.reply_text(texts.SETTINGS_USAGE)
+        return
+
+    def run(session: Session) -> User:
+        repo = UserRepository(session)
+        user = repo.upsert_telegram_user(
+            telegram_user_id=tg_user.id,
+            chat_id=message.chat_id,
+            username=tg_user.username,
+            first_name=tg_user.first_name,
+            language_code=tg_user.language_code,
+        )
+        return repo.update_preferences(user, **changes)
+
+    user = await context.services.in_session(run)
+    if changes:
+        key, value = next(iter(changes.items()))
+        label = "your currency" if key == "default_currency" else "your time zone"
+        await message.reply_text(
+            texts.SETTINGS_SAVED.format(what=label, value=escape(value)), parse_mode=ParseMode.HTML
+        )
+        return
+    await message.reply_text(
+        texts.SETTINGS.format(
+            currency=escape(user.default_currency or texts.SETTINGS_NOT_SET),
+            timezone=escape(user.timezone or "UTC"),
+        ),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(texts.CANCELLED)
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("settings", settings_command),
+    CommandHandler("cancel", cancel),
+]
