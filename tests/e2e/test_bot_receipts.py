@@ -162,13 +162,14 @@ def test_settings_validate_and_store_currency_and_time_zone(
     stack: LocalStack, fake: FakeTelegram
 ) -> None:
     chat = 7150
-    for i, text in enumerate(
+    commands = [
         "/settings currency eur",
         "/settings currency XYZ",
         "/settings timezone europe/berlin",
         "/settings timezone Mars/Olympus",
         "/settings",
-    ):
+    ]
+    for i, text in enumerate(commands):
         post_update(stack, fake.text_update(chat_id=chat, user_id=chat, text=text))
         fake.wait_for(lambda f, i=i: len(f.calls_for("sendMessage", chat)) == i + 1, timeout=10)
     replies = [str(c.params["text"]) for c in fake.calls_for("sendMessage", chat)]
