@@ -105,6 +105,8 @@ class ProcessingJob(_Contract):
     # 1, then one more each time the user asks to read the receipt again: a stored result of an
     # earlier attempt is not reused, and a late result of an earlier attempt is not applied.
     attempt: int = Field(default=1, ge=1)
+    # The user's currency, for a receipt that prints none.
+    default_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     # The user's spending categories, for the extractor to choose from (None: the default list).
     categories: list[Annotated[str, Field(min_length=1, max_length=50)]] | None = Field(
         default=None, max_length=50

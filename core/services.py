@@ -356,4 +356,5 @@ def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
         sha256=receipt.sha256,
         trace_id=trace_id,
         attempt=receipt.attempt,
+        default_currency=receipt.user.default_currency if receipt.user else None,
     )

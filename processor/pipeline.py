@@ -26,6 +26,7 @@ from core.contracts import (
     ProcessingError,
     ProcessingJob,
     ProcessingResult,
+    ReceiptExtraction,
     ReceiptStatus,
     Timings,
 )
@@ -125,7 +126,9 @@ class Pipeline:
             engines = Engines(
                 ocr=ocr.engine, extractor=run.engine, model=run.model, fallback=run.fallback
             )
-            extraction = validate(run.extraction, today=self.today())
+            extraction = validate(
+                _with_default_currency(run.extraction, job.default_currency), today=self.today()
+            )
             stage_times["extraction"] = time.perf_counter() - t0
         except PermanentProcessingError as exc:
             logger.info("job.failed receipt_id=%s code=%s", job.receipt_id, exc.code)
@@ -282,3 +285,17 @@ def _cost(pages: int, usage: TokenUsage) -> CostUnits:
     return CostUnits(
         pages=pages, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens
     )
+
+
+DEFAULT_CURRENCY_CONFIDENCE = 0.3
+
+
+def _with_default_currency(
+    extraction: ReceiptExtraction, currency: str | None
+) -> ReceiptExtraction:
+    """The user's default currency for a receipt that prints none (with a low confidence, so
+    the user is asked to check it)."""
+    if extraction.currency is not None or currency is None:
+        return extraction
+    confidence = {**extraction.confidence, "currency": DEFAULT_CURRENCY_CONFIDENCE}
+    return extraction.model_copy(update={"currency": currency, "confidence": confidence})

@@ -257,3 +257,23 @@ def test_a_retry_attempt_reprocesses_despite_a_stored_result(
     assert ocr.calls == 2
     assert (first.attempt, retried.attempt) == (1, 2)
     assert late_duplicate.attempt == 2  # the stored result is the newest attempt's
+
+
+def test_users_default_currency_fills_a_receipt_that_prints_none(
+    processor_settings: ProcessorSettings, store: S3Store
+) -> None:
+    plain = ["CORNER SHOP", "DATE 03/10/2026", "TOTAL 12.50"]
+    job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+    job = job.model_copy(update={"default_currency": "EUR"})
+    result = make_pipeline(processor_settings, store, FakeOcr(plain), RecordingSink()).process(job)
+    assert result.extraction is not None
+    assert result.extraction.currency == "EUR"
+    assert result.extraction.confidence["currency"] < 0.5
+
+    printed = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+    printed = printed.model_copy(update={"default_currency": "EUR"})
+    result = make_pipeline(
+        processor_settings, store, FakeOcr(RECEIPT_LINES), RecordingSink()
+    ).process(printed)
+    assert result.extraction is not None
+    assert result.extraction.currency == "MYR"  # what the receipt prints wins
