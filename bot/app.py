@@ -11,7 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from bot import texts
 from bot.callbacks import derive_key
 from bot.context import BotContext, BotServices
-from bot.handlers import capture, preferences, receipts, results, start
+from bot.handlers import capture, edit, preferences, receipts, results, start
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.add_handlers(receipts.HANDLERS)
     application.add_handlers(preferences.HANDLERS)
     application.add_handlers(results.HANDLERS)
+    application.add_handlers(edit.HANDLERS)
     application.add_handlers(start.FALLBACK_HANDLERS)  # last: only what nothing else took
     application.add_error_handler(on_error)
     return application

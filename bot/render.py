@@ -10,6 +10,18 @@ from core.contracts import ReceiptStatus
 from core.db.models import Receipt
 
 MAX_ITEMS_SHOWN = 5
+# Below this confidence a field is marked for the user to check (bench/extraction.py measures
+# how often fields above and below it are right).
+REVIEW_THRESHOLD = 0.7
+REVIEWED_FIELDS = ("merchant", "date", "total", "currency")
+
+
+def doubtful_fields(receipt: Receipt) -> list[str]:
+    """Fields the user should check: read with low confidence, not yet confirmed."""
+    if receipt.status != ReceiptStatus.DONE or receipt.confirmed_at is not None:
+        return []
+    confidence = receipt.confidence or {}
+    return [f for f in REVIEWED_FIELDS if confidence.get(f, 1.0) < REVIEW_THRESHOLD]
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
@@ -36,15 +48,22 @@ def receipt_card(receipt: Receipt) -> str:
         return texts.FAILED.format(
             reason=escape(receipt.error_message or "Unknown error."), short_id=receipt.short_id
         )
-    lines = [f"🧾 <b>{escape(receipt.merchant_name or 'Unknown merchant')}</b>"]
+    doubt = doubtful_fields(receipt)
+
+    def mark(field: str) -> str:
+        return " ❓" if field in doubt else ""
+
+    name = escape(receipt.merchant_name or "Unknown merchant")
+    lines = [f"🧾 <b>{name}</b>{mark('merchant')}"]
     if receipt.purchase_date is not None:
         when = receipt.purchase_date.isoformat()
         if receipt.purchase_time is not None:
             when += f" {receipt.purchase_time.strftime('%H:%M')}"
-        lines.append(f"📅 {when}")
+        lines.append(f"📅 {when}{mark('date')}")
     else:
         lines.append("📅 date not found")
-    lines.append(f"💰 <b>Total: {escape(money(receipt.total, receipt.currency))}</b>")
+    total = escape(money(receipt.total, receipt.currency))
+    lines.append(f"💰 <b>Total: {total}</b>{mark('total')}{mark('currency')}")
     if receipt.subtotal is not None:
         lines.append(f"Subtotal: {escape(money(receipt.subtotal, receipt.currency))}")
     if receipt.tax is not None:
@@ -60,6 +79,8 @@ def receipt_card(receipt: Receipt) -> str:
             lines.append(f"… and {len(items) - MAX_ITEMS_SHOWN} more")
     if receipt.category:
         lines.append(f"\n🏷 {escape(receipt.category)}")
+    if doubt:
+        lines.append(f"\n{texts.REVIEW_HINT}")
     footer = f"<code>{receipt.short_id}</code>"
     if receipt.confirmed_at is not None:
         footer += f" · {texts.CONFIRMED_MARK}"

@@ -63,6 +63,30 @@ SETTINGS_BAD_TIMEZONE = (
 SETTINGS_USAGE = "Use /settings currency CODE or /settings timezone Area/City."
 CANCELLED = "Nothing to cancel — send me a receipt whenever you like."
 
+# Review and corrections
+REVIEW_HINT = "❓ I'm not sure about the marked fields: tap ✏️ Fix if one is wrong."
+BTN_FIX = "✏️ Fix"
+BTN_BACK = "« Back"
+FIELD_LABELS = {
+    "merchant": "Merchant",
+    "date": "Date",
+    "total": "Total",
+    "currency": "Currency",
+    "category": "Category",
+}
+ASK_FIELD = {
+    "merchant": "Send me the merchant's name.",
+    "date": "Send me the date, e.g. 2026-10-03 or 03/10/2026 (or “today”).",
+    "total": "Send me the total, e.g. 23.40.",
+    "currency": "Send me the currency code, e.g. EUR, USD or MYR.",
+    "category": "Send me the category, e.g. groceries.",
+}
+ASK_SUFFIX = "\n/cancel leaves it as it is."
+FIX_WHICH = "Which field is wrong?"
+INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
+CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
+EDIT_CANCELLED = "OK, nothing changed."
+
 # Receipts: commands and buttons
 BTN_CONFIRM = "✅ Looks right"
 BTN_DELETE = "🗑 Delete"

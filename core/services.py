@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import files
 from core.aws import ObjectNotFound, S3Store
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
+from core.corrections import parse_correction
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.db.repositories import ReceiptRepository
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
@@ -272,6 +273,20 @@ class ReceiptService:
         )
         if receipt is None or receipt.status == ReceiptStatus.FAILED:
             return None
+        return receipt
+
+    def correct(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int, field: str, raw: str
+    ) -> Receipt:
+        """Apply the user's correction of one field; the field is then certain."""
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        if receipt.status != ReceiptStatus.DONE:
+            raise Conflict("only a read receipt can be corrected", code="not_done")
+        value = parse_correction(field, raw, today=datetime.now(UTC).date())
+        column = {"merchant": "merchant_name", "date": "purchase_date"}.get(field, field)
+        setattr(receipt, column, value)
+        receipt.confidence = {**(receipt.confidence or {}), field: 1.0}
+        session.flush()
         return receipt
 
     def retry(

@@ -14,7 +14,7 @@ from bot import texts
 from bot.context import BotContext
 from core.currencies import is_iso_currency
 from core.db.models import User
-from core.db.repositories import UserRepository
+from core.db.repositories import PendingEditRepository, UserRepository
 
 
 def _valid_timezone(name: str) -> str | None:
@@ -79,8 +79,15 @@ async def settings_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(texts.CANCELLED)
+    message, tg_user = update.effective_message, update.effective_user
+    assert message is not None and tg_user is not None
+
+    def run(session: Session) -> bool:
+        user = UserRepository(session).get_by_telegram_id(tg_user.id)
+        return user is not None and PendingEditRepository(session).clear(user_id=user.id)
+
+    cleared = await context.services.in_session(run)
+    await message.reply_text(texts.EDIT_CANCELLED if cleared else texts.CANCELLED)
 
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

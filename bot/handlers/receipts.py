@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from sqlalchemy.orm import Session
@@ -22,8 +24,8 @@ from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.render import receipt_card, recent_line
 from core.contracts import ProcessingJob
-from core.db.models import Receipt
-from core.db.repositories import ReceiptRepository, UserRepository
+from core.db.models import PendingEdit, Receipt
+from core.db.repositories import PendingEditRepository, ReceiptRepository, UserRepository
 from core.errors import Conflict, NotFound
 
 logger = logging.getLogger(__name__)
@@ -217,12 +219,60 @@ async def _retry(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUI
     await _edit(query, texts.QUEUED, None)
 
 
-_ACTIONS = {
+async def _fix(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    receipt = await _owned(query, context, receipt_id)
+    await query.answer(texts.FIX_WHICH)
+    await _edit(query, receipt_card(receipt), keyboards.fields(receipt, key=context.callback_key))
+
+
+async def _back(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    receipt = await _owned(query, context, receipt_id)
+    await query.answer()
+    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+
+
+def _ask(field: str) -> Action:
+    async def ask(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+        tg_id = query.from_user.id
+        message = query.message
+        chat_id = message.chat.id if message else tg_id
+        message_id = message.message_id if message else None
+
+        def run(session: Session) -> None:
+            uid = _user_id(session, tg_id)
+            if uid is None:
+                raise NotFound("no such user")
+            context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
+            PendingEditRepository(session).put(
+                PendingEdit(
+                    user_id=uid,
+                    receipt_id=receipt_id,
+                    field=field,
+                    chat_id=chat_id,
+                    card_message_id=message_id,
+                    expires_at=datetime.now(UTC) + EDIT_TIMEOUT,
+                )
+            )
+
+        await context.services.in_session(run)
+        await query.answer()
+        await context.bot.send_message(chat_id, texts.ASK_FIELD[field] + texts.ASK_SUFFIX)
+
+    return ask
+
+
+Action = Callable[[CallbackQuery, BotContext, uuid.UUID], Awaitable[None]]
+EDIT_TIMEOUT = timedelta(minutes=15)
+
+_ACTIONS: dict[str, Action] = {
     keyboards.CONFIRM: _confirm,
     keyboards.DELETE: _ask_delete,
     keyboards.DELETE_NO: _keep,
     keyboards.DELETE_YES: _delete,
     keyboards.RETRY: _retry,
+    keyboards.FIX: _fix,
+    keyboards.BACK: _back,
+    **{action: _ask(field) for action, field in keyboards.EDIT_ACTIONS.items()},
 }
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

@@ -39,5 +39,5 @@ HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
     CommandHandler("help", help_command),
 ]
 FALLBACK_HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
-    MessageHandler(filters.TEXT | filters.COMMAND, unknown_text),
+    MessageHandler(filters.COMMAND, unknown_text),
 ]

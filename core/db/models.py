@@ -162,6 +162,22 @@ class LineItemRow(Base):
     receipt: Mapped[Receipt] = relationship(back_populates="line_items")
 
 
+class PendingEdit(Base):
+    """A field the user was asked to type a new value for: conversation state lives in the
+    database, so any API instance can take the answer."""
+
+    __tablename__ = "pending_edits"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    receipt_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("receipts.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class TelegramUpdate(Base):
     """Update ids already handed to the bot: Telegram redelivers when it does not see a 200."""
 

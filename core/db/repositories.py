@@ -10,7 +10,14 @@ from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from core.db.models import LineItemRow, ProcessingAttempt, Receipt, TelegramUpdate, User
+from core.db.models import (
+    LineItemRow,
+    PendingEdit,
+    ProcessingAttempt,
+    Receipt,
+    TelegramUpdate,
+    User,
+)
 
 
 class UserRepository:
@@ -156,6 +163,35 @@ class ReceiptRepository:
     def add_attempt(self, attempt: ProcessingAttempt) -> None:
         self.session.add(attempt)
         self.session.flush()
+
+
+class PendingEditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def put(self, edit: PendingEdit) -> None:
+        """The user's one pending edit (a newer question replaces an older one)."""
+        self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == edit.user_id))
+        self.session.add(edit)
+        self.session.flush()
+
+    def take(self, *, user_id: int, now: datetime) -> PendingEdit | None:
+        """Remove and return the user's pending edit, if it has not expired."""
+        edit = self.session.get(PendingEdit, user_id)
+        if edit is None:
+            return None
+        self.session.delete(edit)
+        self.session.flush()
+        return edit if _aware(edit.expires_at) > now else None
+
+    def clear(self, *, user_id: int) -> bool:
+        result = self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == user_id))
+        return bool(getattr(result, "rowcount", 0))
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were stored in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class TelegramUpdateRepository:

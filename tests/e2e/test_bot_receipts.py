@@ -130,6 +130,40 @@ def test_same_file_again_is_recognised(
     assert len(receipts_of_chat(stack, OWNER)) == 1
 
 
+def test_fix_a_field_by_typing_it(stack: LocalStack, fake: FakeTelegram, processed: None) -> None:
+    message_id, markup = card_message(fake, OWNER)
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(markup, "✏️"))
+    fake.wait_for(
+        lambda f: "Back" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
+    )
+    picker = fake.message(OWNER, message_id)["reply_markup"]
+    total_button = next(
+        b["callback_data"] for row in picker["inline_keyboard"] for b in row if "Total" in b["text"]
+    )
+    sent = len(fake.calls_for("sendMessage", OWNER))
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=total_button)
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 1, timeout=10)
+    assert "Send me the total" in str(fake.calls_for("sendMessage", OWNER)[-1].params["text"])
+
+    for text, replies in (("about nine", sent + 2), ("12,50", sent + 3)):
+        post_update(stack, fake.text_update(chat_id=OWNER, user_id=OWNER, text=text))
+        fake.wait_for(lambda f, n=replies: len(f.calls_for("sendMessage", OWNER)) == n, timeout=10)
+    answers_sent = [str(c.params["text"]) for c in fake.calls_for("sendMessage", OWNER)[sent + 1 :]]
+    assert "doesn't look right" in answers_sent[0]
+    assert "Updated" in answers_sent[1] and "12.50" in answers_sent[1]
+    fake.wait_for(lambda f: "12.50" in f.messages(OWNER)[message_id], timeout=10)
+    (receipt,) = receipts_of_chat(stack, OWNER)
+    assert str(receipt.total) == "12.50"
+    assert receipt.confidence is not None and receipt.confidence["total"] == 1.0
+
+    # The question is answered: more text is just text, and /cancel has nothing to cancel.
+    post_update(stack, fake.text_update(chat_id=OWNER, user_id=OWNER, text="99.99"))
+    post_update(stack, fake.text_update(chat_id=OWNER, user_id=OWNER, text="/cancel"))
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 5, timeout=10)
+    (again,) = receipts_of_chat(stack, OWNER)
+    assert str(again.total) == "12.50"
+
+
 def test_delete_asks_then_removes_rows_and_files(
     stack: LocalStack, fake: FakeTelegram, processed: None
 ) -> None:

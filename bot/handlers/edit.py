@@ -1,0 +1,102 @@
+"""Typed answers to "Send me the total…": the pending edit is in the database, so whichever API
+instance gets the answer can apply it. Text that answers no question gets a helpful reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from html import escape
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot import keyboards, texts
+from bot.context import BotContext
+from bot.render import receipt_card
+from core.corrections import InvalidCorrection
+from core.db.models import PendingEdit, Receipt
+from core.db.repositories import PendingEditRepository, UserRepository
+from core.errors import Conflict, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    message, tg_user = update.effective_message, update.effective_user
+    assert message is not None and tg_user is not None
+    raw = message.text or ""
+    services = context.services
+
+    def run(session: Session) -> tuple[PendingEdit | None, Receipt | None, str | None]:
+        user = UserRepository(session).get_by_telegram_id(tg_user.id)
+        if user is None:
+            return None, None, None
+        pending_repo = PendingEditRepository(session)
+        pending = pending_repo.take(user_id=user.id, now=datetime.now(UTC))
+        if pending is None:
+            return None, None, None
+        try:
+            receipt = services.receipts.correct(
+                session,
+                receipt_id=pending.receipt_id,
+                user_id=user.id,
+                field=pending.field,
+                raw=raw,
+            )
+        except InvalidCorrection as exc:
+            # Ask again: the same question stays open.
+            pending_repo.put(
+                PendingEdit(
+                    user_id=pending.user_id,
+                    receipt_id=pending.receipt_id,
+                    field=pending.field,
+                    chat_id=pending.chat_id,
+                    card_message_id=pending.card_message_id,
+                    expires_at=pending.expires_at,
+                )
+            )
+            return pending, None, exc.message
+        _ = list(receipt.line_items)
+        return pending, receipt, None
+
+    try:
+        pending, receipt, problem = await services.in_session(run)
+    except (NotFound, Conflict):
+        await message.reply_text(texts.RECEIPT_GONE)
+        return
+    if pending is None:
+        await message.reply_text(texts.UNKNOWN_TEXT)
+        return
+    if problem is not None or receipt is None:
+        await message.reply_text(texts.INVALID_FIELD.format(hint=problem))
+        return
+    label = texts.FIELD_LABELS[pending.field]
+    shown = {
+        "merchant": receipt.merchant_name,
+        "date": receipt.purchase_date.isoformat() if receipt.purchase_date else None,
+        "total": f"{receipt.total:,.2f}" if receipt.total is not None else None,
+        "currency": receipt.currency,
+        "category": receipt.category,
+    }[pending.field]
+    await message.reply_text(
+        texts.CORRECTED.format(label=label, value=escape(str(shown))), parse_mode=ParseMode.HTML
+    )
+    if pending.card_message_id is not None:
+        try:
+            await context.bot.edit_message_text(
+                receipt_card(receipt),
+                chat_id=pending.chat_id,
+                message_id=pending.card_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboards.card(receipt, key=context.callback_key),
+            )
+        except BadRequest as exc:
+            logger.info("edit.card_not_updated receipt_id=%s error=%s", receipt.id, exc)
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+]

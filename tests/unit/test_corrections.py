@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.corrections import InvalidCorrection, parse_correction
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "expected"),
+    [
+        ("total", "23.40", Decimal("23.40")),
+        ("total", "12,5", Decimal("12.50")),
+        ("total", "1.234,56", Decimal("1234.56")),
+        ("total", "$1,234.56", Decimal("1234.56")),
+        ("date", "2026-10-03", date(2026, 10, 3)),
+        ("date", "03/10/2026", date(2026, 10, 3)),
+        ("date", "yesterday", date(2026, 11, 24)),
+        ("currency", "eur", "EUR"),
+        ("merchant", "  Café Nero ", "Café Nero"),
+        ("category", "Groceries", "groceries"),
+    ],
+)
+def test_parses_what_people_type(field: str, raw: str, expected: object) -> None:
+    assert parse_correction(field, raw, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [
+        ("total", "about nine"),
+        ("total", "-3"),
+        ("date", "1999-12-31"),
+        ("date", "2027-01-01"),
+        ("date", "soon"),
+        ("currency", "XYZ"),
+        ("merchant", "x" * 201),
+        ("merchant", "   "),
+        ("tax", "1.00"),
+    ],
+)
+def test_refuses_what_cannot_be_right(field: str, raw: str) -> None:
+    with pytest.raises(InvalidCorrection):
+        parse_correction(field, raw, today=TODAY)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from bot.keyboards import card, fields
+from bot.render import doubtful_fields, receipt_card
+from core.db.models import Receipt
+
+
+def receipt(**kw: object) -> Receipt:
+    base: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "status": "done",
+        "merchant_name": "Corner <Cafe> & Co",
+        "purchase_date": date(2026, 10, 3),
+        "total": Decimal("1234.5"),
+        "currency": "EUR",
+        "confidence": {"merchant": 0.9, "date": 0.95, "total": 0.4, "currency": 0.3},
+    }
+    base.update(kw)
+    return Receipt(**base)
+
+
+def test_card_escapes_receipt_text_and_marks_doubtful_fields() -> None:
+    r = receipt()
+    text = receipt_card(r)
+    assert "Corner &lt;Cafe&gt; &amp; Co" in text
+    assert "EUR 1,234.50" in text
+    assert doubtful_fields(r) == ["total", "currency"]
+    assert "❓" in text and "not sure" in text
+
+
+def test_confirmed_receipt_has_nothing_to_review() -> None:
+    r = receipt(confirmed_at=datetime.now(UTC))
+    assert doubtful_fields(r) == []
+    assert "❓" not in receipt_card(r)
+    labels = [b.text for row in card(r, key=b"k").inline_keyboard for b in row]
+    assert not any("Looks right" in label for label in labels)
+
+
+def test_field_picker_lists_doubtful_fields_first() -> None:
+    labels = [b.text for row in fields(receipt(), key=b"k").inline_keyboard for b in row]
+    assert labels[:2] == ["❓ Total", "❓ Currency"]
+    assert labels[-1] == "« Back"
