@@ -44,6 +44,14 @@ class ReceiptProcessed:
     receipt_id: Any
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiptProgress:
+    """A custom update: the processor reached a stage of this receipt."""
+
+    receipt_id: Any
+    stage: str
+
+
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
     def services(self) -> BotServices:

@@ -22,7 +22,11 @@ HELP = (
 )
 UNKNOWN_TEXT = "I read receipts: send me a photo of one, or a PDF. /help shows what else I can do."
 RECEIVED = "📥 Receipt received — uploading…"
-QUEUED = "🔎 Reading your receipt…"
+QUEUED = "⏳ In the queue…"
+STAGES = {
+    "reading": "🔎 Reading your receipt…",
+    "understanding": "🧠 Understanding it…",
+}
 UNSUPPORTED_TYPE = (
     "⚠️ I can't read this kind of file ({kind}). Send a photo, or a JPEG, PNG, WebP, HEIC image or "
     "a PDF."

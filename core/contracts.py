@@ -224,3 +224,15 @@ class ProcessingResult(_Contract):
         if self.status == ReceiptStatus.FAILED and self.error is None:
             raise ValueError("a failed result carries an error")
         return self
+
+
+ProgressStage = Literal["reading", "understanding"]
+
+
+class ProcessingProgress(_Contract):
+    """A best-effort note from the processor that it reached a stage (the bot shows it)."""
+
+    version: Literal[1] = CONTRACT_VERSION
+    receipt_id: uuid.UUID
+    attempt: int = Field(default=1, ge=1)
+    stage: ProgressStage

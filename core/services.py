@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from core import files
 from core.aws import ObjectNotFound, S3Store
-from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
+from core.contracts import (
+    ErrorCode,
+    ProcessingJob,
+    ProcessingProgress,
+    ProcessingResult,
+    ReceiptStatus,
+)
 from core.corrections import parse_correction
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.db.repositories import ReceiptRepository
@@ -163,6 +169,16 @@ class ReceiptService:
         receipt.queued_at = datetime.now(UTC)
         session.flush()
         return receipt, _job(receipt, trace_id=trace_id)
+
+    def mark_progress(self, session: Session, progress: ProcessingProgress) -> Receipt | None:
+        """``processing`` once the processor starts; the receipt when the user should be told."""
+        receipt = ReceiptRepository(session).get(progress.receipt_id, for_update=True)
+        if receipt is None or receipt.attempt != progress.attempt or receipt.status_enum.is_final:
+            return None
+        if receipt.status_enum.rank < ReceiptStatus.PROCESSING.rank:
+            receipt.status = ReceiptStatus.PROCESSING.value
+            session.flush()
+        return receipt
 
     def apply_result(self, session: Session, result: ProcessingResult) -> ApplyOutcome:
         """Store a processing result. Repeats and late results change nothing."""

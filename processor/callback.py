@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from core.contracts import ProcessingResult
+from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import TransientProcessingError
 from core.signing import sign
 
@@ -27,11 +27,26 @@ class CallbackClient:
         self._key = key
         self._client = httpx.Client(timeout=timeout, transport=transport)
 
+    @property
+    def progress_url(self) -> str:
+        return self._url.rsplit("/", 1)[0] + "/processing-progress"
+
     def send(self, result: ProcessingResult) -> None:
-        body = result.model_dump_json().encode()
+        self._post(self._url, result.model_dump_json().encode())
+
+    def progress(self, progress: ProcessingProgress) -> None:
+        """Best effort: a lost progress note only means the user sees one status less."""
+        try:
+            self._post(self.progress_url, progress.model_dump_json().encode(), timeout=2.0)
+        except TransientProcessingError as exc:
+            logger.info("progress.not_sent receipt_id=%s error=%s", progress.receipt_id, exc)
+
+    def _post(self, url: str, body: bytes, *, timeout: float | None = None) -> None:
         headers = {"Content-Type": "application/json", **sign(self._key(), body)}
         try:
-            response = self._client.post(self._url, content=body, headers=headers)
+            response = self._client.post(
+                url, content=body, headers=headers, timeout=timeout or self._client.timeout
+            )
         except httpx.HTTPError as exc:
             raise TransientProcessingError(f"callback failed: {exc!r}") from exc
         if response.status_code >= 300:

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -25,7 +25,9 @@ from core.contracts import (
     ErrorCode,
     ProcessingError,
     ProcessingJob,
+    ProcessingProgress,
     ProcessingResult,
+    ProgressStage,
     ReceiptExtraction,
     ReceiptStatus,
     Timings,
@@ -52,6 +54,11 @@ _OCR_RESULT = TypeAdapter(OcrResult)
 
 class ResultSink(Protocol):
     def send(self, result: ProcessingResult) -> None: ...
+
+
+@runtime_checkable
+class ProgressSink(Protocol):
+    def progress(self, progress: ProcessingProgress) -> None: ...
 
 
 def processed_key(receipt_id: object) -> str:
@@ -114,6 +121,7 @@ class Pipeline:
             stage_times["fetch"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
+            self._progress(job, "reading")
             ocr = self._read(job, document)
             pages = ocr.pages
             engines = Engines(ocr=ocr.engine)
@@ -121,6 +129,7 @@ class Pipeline:
             check_readable(ocr)
 
             t0 = time.perf_counter()
+            self._progress(job, "understanding")
             run = run_extractor(self.extractor, ocr, categories=job.categories)
             usage = run.usage
             engines = Engines(
@@ -161,6 +170,12 @@ class Pipeline:
             timings=Timings(**stage_times, total=time.perf_counter() - started),
             cost=_cost(pages, usage),
         )
+
+    def _progress(self, job: ProcessingJob, stage: ProgressStage) -> None:
+        if isinstance(self.callback, ProgressSink):
+            self.callback.progress(
+                ProcessingProgress(receipt_id=job.receipt_id, attempt=job.attempt, stage=stage)
+            )
 
     def _stored_result(self, bucket: str, key: str) -> ProcessingResult | None:
         try:

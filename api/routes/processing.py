@@ -8,9 +8,10 @@ from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.container import Container
 from api.deps import ContainerDep
-from bot.context import ReceiptProcessed
-from core.contracts import ProcessingResult
+from bot.context import ReceiptProcessed, ReceiptProgress
+from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import ReceiptSnapError
 from core.services import ApplyOutcome
 from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
@@ -37,20 +38,7 @@ async def processing_result(
     timestamp: str | None = Header(default=None, alias=TIMESTAMP_HEADER),
     signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
 ) -> dict[str, str]:
-    body = await request.body()
-    if len(body) > MAX_RESULT_BYTES:
-        raise ReceiptSnapError("result too large", code="too_large")
-    try:
-        verify(
-            container.callback_key(),
-            body,
-            timestamp=timestamp,
-            signature=signature,
-            max_age_seconds=container.settings.callback_max_age_seconds,
-        )
-    except SignatureError as exc:
-        logger.warning("callback.rejected reason=%s", exc)
-        raise Unauthorized(str(exc)) from exc
+    body = await _verified_body(request, container, timestamp, signature)
     try:
         result = ProcessingResult.model_validate_json(body)
     except ValidationError as exc:
@@ -65,3 +53,50 @@ async def processing_result(
     if outcome.receipt is None:
         return {"status": "ignored"}
     return {"status": "applied" if outcome.applied else "unchanged"}
+
+
+@router.post(
+    "/internal/processing-progress",
+    summary="Note that the processor reached a stage (HMAC-signed; best effort)",
+    responses={401: {"description": "missing, forged or stale signature"}},
+)
+async def processing_progress(
+    request: Request,
+    container: ContainerDep,
+    timestamp: str | None = Header(default=None, alias=TIMESTAMP_HEADER),
+    signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
+) -> dict[str, str]:
+    body = await _verified_body(request, container, timestamp, signature)
+    try:
+        progress = ProcessingProgress.model_validate_json(body)
+    except ValidationError as exc:
+        raise ReceiptSnapError("malformed progress", code="invalid_progress") from exc
+
+    def mark(session: Session) -> bool:
+        return container.receipts.mark_progress(session, progress) is not None
+
+    if await container.in_session(mark) and container.bot_app is not None:
+        await container.bot_app.update_queue.put(
+            ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage)
+        )
+    return {"status": "ok"}
+
+
+async def _verified_body(
+    request: Request, container: Container, timestamp: str | None, signature: str | None
+) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_RESULT_BYTES:
+        raise ReceiptSnapError("body too large", code="too_large")
+    try:
+        verify(
+            container.callback_key(),
+            body,
+            timestamp=timestamp,
+            signature=signature,
+            max_age_seconds=container.settings.callback_max_age_seconds,
+        )
+    except SignatureError as exc:
+        logger.warning("callback.rejected reason=%s", exc)
+        raise Unauthorized(str(exc)) from exc
+    return body

@@ -1,16 +1,18 @@
-"""Turn the status message into the summary card when a processing result is stored."""
+"""The status message follows the receipt: stages while it is read, then the summary card."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.orm import Session
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, TypeHandler
 
-from bot import keyboards
-from bot.context import BotContext, ReceiptProcessed
+from bot import keyboards, texts
+from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
 from bot.render import receipt_card
 from core.db.models import Receipt
 from core.db.repositories import ReceiptRepository
@@ -18,7 +20,22 @@ from core.db.repositories import ReceiptRepository
 logger = logging.getLogger(__name__)
 
 
+def _lock(context: BotContext, receipt_id: Any) -> asyncio.Lock:
+    """One lock per receipt in this process: a progress note and the result (handled
+    concurrently) never edit the status message at once, so a late "Reading…" cannot cover the
+    summary. The webhook is served by one instance; across instances the order of the
+    processor's calls makes such a race unlikely, not impossible."""
+    locks: dict[Any, asyncio.Lock] = context.bot_data.setdefault("receipt_locks", {})
+    return locks.setdefault(receipt_id, asyncio.Lock())
+
+
 async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
+    async with _lock(context, update.receipt_id):
+        await _show_result(update, context)
+    context.bot_data.get("receipt_locks", {}).pop(update.receipt_id, None)
+
+
+async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     def load(session: Session) -> Receipt | None:
         receipt = ReceiptRepository(session).get(update.receipt_id)
         if receipt is not None:
@@ -49,6 +66,26 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
     )
 
 
-HANDLERS: list[BaseHandler[ReceiptProcessed, BotContext, None]] = [
+async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
+    def load(session: Session) -> Receipt | None:
+        return ReceiptRepository(session).get(update.receipt_id)
+
+    text = texts.STAGES.get(update.stage)
+    async with _lock(context, update.receipt_id):
+        receipt = await context.services.in_session(load)  # read under the lock: still not done?
+        if receipt is None or text is None or receipt.status_enum.is_final:
+            return
+        if receipt.telegram_chat_id is None or receipt.status_message_id is None:
+            return
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=receipt.telegram_chat_id, message_id=receipt.status_message_id
+            )
+        except BadRequest as exc:
+            logger.info("progress.edit_failed receipt_id=%s error=%s", receipt.id, exc)
+
+
+HANDLERS: list[BaseHandler[Any, BotContext, None]] = [
     TypeHandler(ReceiptProcessed, on_processed),
+    TypeHandler(ReceiptProgress, on_progress),
 ]

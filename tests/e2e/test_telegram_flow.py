@@ -35,8 +35,9 @@ def test_photo_of_real_receipt_gets_summary_with_total_and_date(
     assert "2018-12-25" in card
     # One status message, edited: received -> reading -> summary.
     assert len(fake.messages(CHAT)) == 1
-    edits = [c.params["text"] for c in fake.calls_for("editMessageText", CHAT)]
-    assert any("Reading" in t for t in edits)
+    edits = [str(c.params["text"]) for c in fake.calls_for("editMessageText", CHAT)]
+    stages = [next(k for k in ("queue", "Reading", "Understanding", "🧾") if k in t) for t in edits]
+    assert stages == ["queue", "Reading", "Understanding", "🧾"]
 
 
 def test_wrong_webhook_secret_is_403(stack: LocalStack, fake: FakeTelegram) -> None:

@@ -18,6 +18,7 @@ from core.contracts import (
     LineItem,
     Merchant,
     ProcessingError,
+    ProcessingProgress,
     ProcessingResult,
     ReceiptExtraction,
     ReceiptStatus,
@@ -223,3 +224,28 @@ async def test_result_of_an_earlier_attempt_is_not_applied(client: httpx.AsyncCl
     assert (
         await post_result(client, done_result(rid).model_copy(update={"attempt": 2}))
     ).json() == {"status": "applied"}
+
+
+async def test_progress_marks_processing_once_and_ignores_stale_or_forged_notes(
+    client: httpx.AsyncClient,
+) -> None:
+    factory = container(client).session_factory
+    rid = add_receipt(factory)
+    progress = ProcessingProgress(receipt_id=rid, stage="reading")
+    body = progress.model_dump_json().encode()
+    url = "/internal/processing-progress"
+
+    forged = await client.post(url, content=body, headers=sign(b"wrong-key", body))
+    assert forged.status_code == 401
+    ok = await client.post(url, content=body, headers=sign(CALLBACK_KEY.encode(), body))
+    assert ok.status_code == 200
+    with factory() as s:
+        receipt = s.get(Receipt, rid)
+        assert receipt is not None and receipt.status == "processing"
+
+    await post_result(client, done_result(rid))
+    late = await client.post(url, content=body, headers=sign(CALLBACK_KEY.encode(), body))
+    assert late.status_code == 200
+    with factory() as s:
+        receipt = s.get(Receipt, rid)
+        assert receipt is not None and receipt.status == "done"  # never backwards
