@@ -9,6 +9,7 @@ from bot.callbacks import pack
 from bot.render import doubtful_fields
 from core.contracts import ErrorCode, ReceiptStatus
 from core.db.models import Receipt
+from core.extraction.base import DEFAULT_CATEGORIES
 
 CONFIRM = "ok"
 DELETE = "del"
@@ -16,6 +17,8 @@ DELETE_YES = "dy"
 DELETE_NO = "dn"
 RETRY = "re"
 FIX = "fx"
+CATEGORY = "cg"
+KEEP_BOTH = "kb"
 BACK = "bk"
 EDIT_ACTIONS = {"em": "merchant", "ed": "date", "et": "total", "ec": "currency", "eg": "category"}
 
@@ -28,15 +31,38 @@ def _button(label: str, action: str, receipt: Receipt, key: bytes) -> InlineKeyb
 
 
 def card(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
-    row = []
-    if receipt.status == ReceiptStatus.FAILED and receipt.error_code in RETRYABLE:
-        row.append(_button(texts.BTN_RETRY, RETRY, receipt, key))
-    if receipt.status == ReceiptStatus.DONE and receipt.confirmed_at is None:
-        row.append(_button(texts.BTN_CONFIRM, CONFIRM, receipt, key))
-    if receipt.status == ReceiptStatus.DONE:
-        row.append(_button(texts.BTN_FIX, FIX, receipt, key))
-    row.append(_button(texts.BTN_DELETE, DELETE, receipt, key))
-    return InlineKeyboardMarkup([row])
+    delete = _button(texts.BTN_DELETE, DELETE, receipt, key)
+    if receipt.status != ReceiptStatus.DONE:
+        retry = receipt.status == ReceiptStatus.FAILED and receipt.error_code in RETRYABLE
+        row = [_button(texts.BTN_RETRY, RETRY, receipt, key)] if retry else []
+        return InlineKeyboardMarkup([[*row, delete]])
+    rows = []
+    if receipt.possible_duplicate_of is not None:
+        rows.append(
+            [
+                _button(texts.BTN_KEEP_BOTH, KEEP_BOTH, receipt, key),
+                _button(texts.BTN_DISCARD, DELETE_YES, receipt, key),
+            ]
+        )
+    main = []
+    if receipt.confirmed_at is None:
+        main.append(_button(texts.BTN_CONFIRM, CONFIRM, receipt, key))
+    main.append(_button(texts.BTN_FIX, FIX, receipt, key))
+    main.append(_button(texts.BTN_CATEGORY, CATEGORY, receipt, key))
+    rows.append(main)
+    rows.append([delete])
+    return InlineKeyboardMarkup(rows)
+
+
+def categories(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
+    """The category picker (the default list until users have their own)."""
+    buttons = [
+        _button(("• " if name == receipt.category else "") + name, f"k{i}", receipt, key)
+        for i, name in enumerate(DEFAULT_CATEGORIES)
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([_button(texts.BTN_BACK, BACK, receipt, key)])
+    return InlineKeyboardMarkup(rows)
 
 
 def fields(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:

@@ -81,6 +81,9 @@ def receipt_card(receipt: Receipt) -> str:
         lines.append(f"\n🏷 {escape(receipt.category)}")
     if doubt:
         lines.append(f"\n{texts.REVIEW_HINT}")
+    if receipt.possible_duplicate_of is not None:
+        short = receipt.possible_duplicate_of.hex[:8]
+        lines.append("\n" + texts.POSSIBLE_DUPLICATE.format(short_id=short))
     footer = f"<code>{receipt.short_id}</code>"
     if receipt.confirmed_at is not None:
         footer += f" · {texts.CONFIRMED_MARK}"

@@ -70,6 +70,15 @@ CANCELLED = "Nothing to cancel — send me a receipt whenever you like."
 # Review and corrections
 REVIEW_HINT = "❓ I'm not sure about the marked fields: tap ✏️ Fix if one is wrong."
 BTN_FIX = "✏️ Fix"
+BTN_CATEGORY = "🏷 Category"
+BTN_KEEP_BOTH = "Keep both"
+BTN_DISCARD = "Discard this one"
+POSSIBLE_DUPLICATE = (
+    "⚠️ This looks like receipt <code>{short_id}</code> you sent before (same shop, day and "
+    "total). Keep both, or discard this one?"
+)
+KEPT_BOTH = "Kept both."
+CATEGORY_SET = "Category: {category}"
 BTN_BACK = "« Back"
 FIELD_LABELS = {
     "merchant": "Merchant",

@@ -251,6 +251,9 @@ class ReceiptService:
             ],
         )
         session.refresh(receipt, ["line_items"])
+        lookalike = repo.find_lookalike(receipt)
+        receipt.possible_duplicate_of = lookalike.id if lookalike else None
+        session.flush()
         return ApplyOutcome(receipt=receipt, applied=True)
 
     def get_owned(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
@@ -304,6 +307,19 @@ class ReceiptService:
         receipt.confidence = {**(receipt.confidence or {}), field: 1.0}
         session.flush()
         return receipt
+
+    def keep_duplicate(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        receipt.possible_duplicate_of = None
+        session.flush()
+        return receipt
+
+    def set_category(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int, category: str
+    ) -> Receipt:
+        return self.correct(
+            session, receipt_id=receipt_id, user_id=user_id, field="category", raw=category
+        )
 
     def retry(
         self, session: Session, *, receipt_id: uuid.UUID, user_id: int

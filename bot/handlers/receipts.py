@@ -27,6 +27,7 @@ from core.contracts import ProcessingJob
 from core.db.models import PendingEdit, Receipt
 from core.db.repositories import PendingEditRepository, ReceiptRepository, UserRepository
 from core.errors import Conflict, NotFound
+from core.extraction.base import DEFAULT_CATEGORIES
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +262,60 @@ def _ask(field: str) -> Action:
     return ask
 
 
+async def _keep_both(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    receipt = await _owned_change(
+        query,
+        context,
+        lambda s, uid: context.services.receipts.keep_duplicate(
+            s, receipt_id=receipt_id, user_id=uid
+        ),
+    )
+    await query.answer(texts.KEPT_BOTH)
+    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+
+
+async def _pick_category(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    receipt = await _owned(query, context, receipt_id)
+    await query.answer()
+    await _edit(
+        query, receipt_card(receipt), keyboards.categories(receipt, key=context.callback_key)
+    )
+
+
+def _set_category(category: str) -> Action:
+    async def set_category(
+        query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID
+    ) -> None:
+        receipt = await _owned_change(
+            query,
+            context,
+            lambda s, uid: context.services.receipts.set_category(
+                s, receipt_id=receipt_id, user_id=uid, category=category
+            ),
+        )
+        await query.answer(texts.CATEGORY_SET.format(category=category))
+        await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+
+    return set_category
+
+
+async def _owned_change(
+    query: CallbackQuery, context: BotContext, change: Callable[[Session, int], Receipt]
+) -> Receipt:
+    """Run ``change`` on a receipt of the pressing user; the receipt as it is afterwards."""
+    tg_id = query.from_user.id
+
+    def run(session: Session) -> Receipt:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            raise NotFound("no such user")
+        receipt = change(session, uid)
+        _ = list(receipt.line_items)
+        return receipt
+
+    return await context.services.in_session(run)
+
+
 Action = Callable[[CallbackQuery, BotContext, uuid.UUID], Awaitable[None]]
 EDIT_TIMEOUT = timedelta(minutes=15)
 
@@ -272,6 +327,9 @@ _ACTIONS: dict[str, Action] = {
     keyboards.RETRY: _retry,
     keyboards.FIX: _fix,
     keyboards.BACK: _back,
+    keyboards.KEEP_BOTH: _keep_both,
+    keyboards.CATEGORY: _pick_category,
+    **{f"k{i}": _set_category(name) for i, name in enumerate(DEFAULT_CATEGORIES)},
     **{action: _ask(field) for action, field in keyboards.EDIT_ACTIONS.items()},
 }
 

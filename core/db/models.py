@@ -124,6 +124,9 @@ class Receipt(Base):
     requeue_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     confirmed_at: Mapped[datetime | None] = mapped_column()
     attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Another receipt of the user with the same merchant, day, total and currency (flagged,
+    # never blocking); cleared when the user keeps both.
+    possible_duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     completed_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="receipts")

@@ -125,6 +125,27 @@ class ReceiptRepository:
             .limit(1)
         ).first()
 
+    def find_lookalike(self, receipt: Receipt) -> Receipt | None:
+        """An earlier read receipt of the same user with the same merchant, day, total and
+        currency (different currencies are never duplicates)."""
+        if None in (receipt.merchant_name, receipt.purchase_date, receipt.total, receipt.currency):
+            return None
+        candidates = self.session.scalars(
+            select(Receipt)
+            .where(
+                Receipt.user_id == receipt.user_id,
+                Receipt.id != receipt.id,
+                Receipt.status == "done",
+                Receipt.purchase_date == receipt.purchase_date,
+                Receipt.total == receipt.total,
+                Receipt.currency == receipt.currency,
+            )
+            .order_by(Receipt.created_at)
+            .limit(20)
+        )
+        key = _merchant_key(receipt.merchant_name)
+        return next((c for c in candidates if _merchant_key(c.merchant_name) == key), None)
+
     def delete(self, receipt: Receipt) -> None:
         self.session.delete(receipt)
         self.session.flush()
@@ -187,6 +208,10 @@ class PendingEditRepository:
     def clear(self, *, user_id: int) -> bool:
         result = self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == user_id))
         return bool(getattr(result, "rowcount", 0))
+
+
+def _merchant_key(name: str | None) -> str:
+    return "".join(ch for ch in (name or "").upper() if ch.isalnum())
 
 
 def _aware(value: datetime) -> datetime:

@@ -164,6 +164,23 @@ def test_fix_a_field_by_typing_it(stack: LocalStack, fake: FakeTelegram, process
     assert str(again.total) == "12.50"
 
 
+def test_category_picker_sets_the_category(
+    stack: LocalStack, fake: FakeTelegram, processed: None
+) -> None:
+    message_id, markup = card_message(fake, OWNER)
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(markup, "🏷"))
+    fake.wait_for(
+        lambda f: "groceries" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
+    )
+    picker = fake.message(OWNER, message_id)["reply_markup"]
+    press(
+        stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(picker, "shopping")
+    )
+    fake.wait_for(lambda f: "🏷 shopping" in f.messages(OWNER)[message_id], timeout=10)
+    (receipt,) = receipts_of_chat(stack, OWNER)
+    assert receipt.category == "shopping"
+
+
 def test_delete_asks_then_removes_rows_and_files(
     stack: LocalStack, fake: FakeTelegram, processed: None
 ) -> None:

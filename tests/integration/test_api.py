@@ -249,3 +249,38 @@ async def test_progress_marks_processing_once_and_ignores_stale_or_forged_notes(
     with factory() as s:
         receipt = s.get(Receipt, rid)
         assert receipt is not None and receipt.status == "done"  # never backwards
+
+
+async def test_same_shop_day_and_total_is_flagged_but_never_across_currencies(
+    client: httpx.AsyncClient,
+) -> None:
+    factory = container(client).session_factory
+    first = add_receipt(factory)
+    with factory() as s:
+        owner = s.get(Receipt, first).user_id  # type: ignore[union-attr]
+
+    def another() -> uuid.UUID:
+        with factory.begin() as s:
+            r = Receipt(
+                user_id=owner,
+                status="queued",
+                content_type="image/jpeg",
+                raw_bucket="raw",
+                raw_key=f"users/{owner}/{uuid.uuid4()}.jpg",
+            )
+            s.add(r)
+            s.flush()
+            return r.id
+
+    second, third = another(), another()
+    await post_result(client, done_result(first))
+    await post_result(client, done_result(second))
+    euro = done_result(third)
+    euro = euro.model_copy(
+        update={"extraction": euro.extraction.model_copy(update={"currency": "EUR"})}  # type: ignore[union-attr]
+    )
+    await post_result(client, euro)
+    with factory() as s:
+        assert s.get(Receipt, first).possible_duplicate_of is None  # type: ignore[union-attr]
+        assert s.get(Receipt, second).possible_duplicate_of == first  # type: ignore[union-attr]
+        assert s.get(Receipt, third).possible_duplicate_of is None  # type: ignore[union-attr]
