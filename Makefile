@@ -19,7 +19,7 @@ run: setup  ## the whole path on the embedded default, with the shipped sample r
 local: setup  ## the whole stack in the foreground (set TELEGRAM_BOT_TOKEN to poll Telegram)
 	$(BIN)/receiptsnap local
 
-test: setup  ## the whole suite (PostgreSQL when TEST_DATABASE_URL is set, SQLite otherwise)
+test: setup infra-setup  ## the whole suite (PostgreSQL when TEST_DATABASE_URL is set, SQLite otherwise)
 	$(BIN)/python -m pytest
 
 lint: setup
@@ -39,3 +39,39 @@ lock:  ## re-pin every transitive dependency after changing pyproject.toml
 
 clean:
 	rm -rf $(VENV) .receiptsnap .pytest_cache .mypy_cache .ruff_cache
+
+# ---- infrastructure, images, pipelines (infra/, Dockerfile, docker-compose.yml, .github/) ------
+# The CDK app and its linters live in their own venv (infra/.venv, pinned by infra/requirements.txt)
+# so that their dependencies never meet the app's pins. Synthesis runs the app with Python (jsii
+# drives Node.js), so the node `cdk` CLI is needed only for diff/deploy.
+INFRA_VENV := infra/.venv
+INFRA_BIN := $(INFRA_VENV)/bin
+LAMBDA_ZIP := build/lambda/processor.zip
+
+.PHONY: infra-setup lambda-zip synth lint-infra test-infra
+
+infra-setup: $(INFRA_VENV)/.installed
+
+$(INFRA_VENV)/.installed: infra/requirements.txt
+	$(PY) -m venv $(INFRA_VENV)
+	$(INFRA_BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(INFRA_BIN)/python -m pip install --quiet -r infra/requirements.txt
+	touch $@
+
+lambda-zip: $(LAMBDA_ZIP)  ## the processor's deployment package (arm64, python3.12 runtime), size printed
+
+$(LAMBDA_ZIP): $(VENV)/.installed scripts/build_lambda.py requirements.lock $(shell find core processor -name '*.py' 2>/dev/null)
+	$(BIN)/python scripts/build_lambda.py --output $@
+
+synth: infra-setup lambda-zip  ## CloudFormation templates into infra/cdk.out/
+	cd infra && ../$(INFRA_BIN)/python app.py --lambda-zip ../$(LAMBDA_ZIP)
+
+lint-infra: synth  ## cfn-lint + checkov on the templates, hadolint, actionlint, compose config
+	$(INFRA_BIN)/cfn-lint infra/cdk.out/*.template.json
+	$(INFRA_BIN)/checkov --quiet --compact --skip-download --framework cloudformation --directory infra/cdk.out
+	$(INFRA_BIN)/hadolint Dockerfile
+	PATH="$(CURDIR)/$(INFRA_BIN):$$PATH" $(INFRA_BIN)/actionlint
+	$(INFRA_BIN)/docker-compose --env-file .env.example -f docker-compose.yml config --quiet
+
+test-infra: setup infra-setup  ## tests/infra only (the CDK assertions run inside infra/.venv)
+	$(BIN)/python -m pytest tests/infra

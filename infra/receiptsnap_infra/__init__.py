@@ -1,0 +1,1 @@
+"""The ReceiptSnap CDK app's constructs (see ../app.py)."""

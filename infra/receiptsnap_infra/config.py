@@ -1,0 +1,292 @@
+"""The deployment's parameters, read from CDK context (infra/cdk.json, ``-c key=value``).
+
+Every knob has a default in cdk.json; this module parses and checks them once, so the stacks
+read typed values and an impossible combination fails at synth time, not in CloudFormation.
+The app-facing names (queue, secrets, model id, engines) are the values of the app's settings
+(core/settings.py), passed to the host and the Lambda as environment variables.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# Regions where both Textract (AnalyzeExpense, async jobs) and Bedrock (on-demand Converse) are
+# offered. Check the model's own availability in the Bedrock console ("Model access").
+SUPPORTED_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-2",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-2",
+    }
+)
+# Cross-region inference profile ids start with a geography: us.anthropic.claude-...
+INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.")
+# Telegram's published webhook source ranges (core.telegram.org/bots/webhooks).
+TELEGRAM_WEBHOOK_CIDRS = ("149.154.160.0/20", "91.108.4.0/22")
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{2,20}$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    prefix: str = "receiptsnap"
+    environment: str = "production"
+    region: str = "us-east-1"
+    account: str | None = None
+
+    # Processor (values of ProcessorSettings).
+    ocr_engine: str = "textract"
+    extractor: str = "bedrock"
+    textract_mode: str = "analyze"
+    textract_job_timeout_seconds: int = 90
+    callback_timeout_seconds: int = 10
+    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+
+    # Lambda and its event source.
+    lambda_memory_mb: int = 1024
+    lambda_timeout_seconds: int = 180
+    lambda_reserved_concurrency: int | None = 10
+    sqs_batch_size: int = 5
+    sqs_max_batching_window_seconds: int = 0
+    sqs_max_concurrency: int = 5
+    max_receive_count: int = 5
+    visibility_timeout_factor: int = 6
+
+    # EC2 host.
+    host_instance_type: str = "t4g.small"
+    host_volume_gb: int = 30
+    host_ami_id: str | None = None
+    webhook_ingress_cidrs: tuple[str, ...] = TELEGRAM_WEBHOOK_CIDRS
+
+    # Database.
+    db_instance_class: str = "t4g.micro"
+    db_engine_version: str = "16.13"
+    db_allocated_storage_gb: int = 20
+    db_max_allocated_storage_gb: int = 100
+    db_backup_retention_days: int = 7
+    db_multi_az: bool = False
+    db_deletion_protection: bool = True
+
+    # Storage and logs.
+    raw_retention_days: int = 90
+    processed_noncurrent_days: int = 30
+    upload_cors_origins: tuple[str, ...] = ("https://*",)
+    log_retention_days: int = 30
+
+    # Network.
+    vpc_cidr: str = "10.40.0.0/16"
+    max_azs: int = 2
+
+    # Alarms.
+    alarm_email: str | None = None
+    oldest_message_age_alarm_seconds: int = 900
+    http_5xx_rate_alarm_percent: float = 5.0
+
+    # CI/CD (GitHub OIDC roles).
+    github_repo: str | None = None
+    github_environment: str = "production"
+    github_oidc_provider_arn: str | None = None
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ---- derived names -------------------------------------------------------------------------
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.prefix}-jobs"
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.prefix}-jobs-dlq"
+
+    @property
+    def function_name(self) -> str:
+        return f"{self.prefix}-processor"
+
+    @property
+    def db_instance_identifier(self) -> str:
+        return f"{self.prefix}-db"
+
+    @property
+    def db_name(self) -> str:
+        return self.prefix.replace("-", "_")
+
+    def secret_name(self, what: str) -> str:
+        return f"{self.prefix}/{what}"
+
+    @property
+    def host_env_parameter(self) -> str:
+        return f"/{self.prefix}/host/env"
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        return self.visibility_timeout_factor * self.lambda_timeout_seconds
+
+    @property
+    def uses_inference_profile(self) -> bool:
+        return self.bedrock_model_id.startswith(INFERENCE_PROFILE_PREFIXES)
+
+    @property
+    def bedrock_foundation_model_id(self) -> str:
+        if self.uses_inference_profile:
+            return self.bedrock_model_id.split(".", 1)[1]
+        return self.bedrock_model_id
+
+    # ---- checks --------------------------------------------------------------------------------
+
+    def validate(self) -> Config:
+        problems: list[str] = []
+        if not _NAME.match(self.prefix):
+            problems.append("prefix: 3-21 chars of a-z, 0-9 and '-', starting with a letter")
+        if self.region not in SUPPORTED_REGIONS and not self.extra.get("allowUnlistedRegion"):
+            problems.append(
+                f"region {self.region!r} is not one where Textract and Bedrock are both offered "
+                f"({', '.join(sorted(SUPPORTED_REGIONS))}); set allowUnlistedRegion to force"
+            )
+        if self.ocr_engine not in ("textract", "local"):
+            problems.append("ocrEngine: textract | local")
+        if self.extractor not in ("bedrock", "rules"):
+            problems.append("extractor: bedrock | rules")
+        if self.textract_mode not in ("analyze", "economy"):
+            problems.append("textractMode: analyze | economy")
+        if not 1 <= self.lambda_timeout_seconds <= 900:
+            problems.append("lambdaTimeoutSeconds: 1-900")
+        budget = self.textract_job_timeout_seconds + self.callback_timeout_seconds + 30
+        if self.ocr_engine == "textract" and budget > self.lambda_timeout_seconds:
+            problems.append(
+                f"lambdaTimeoutSeconds ({self.lambda_timeout_seconds}) leaves no room for a "
+                f"Textract job ({self.textract_job_timeout_seconds}s), the callback and Bedrock"
+            )
+        if self.visibility_timeout_factor < 6:
+            problems.append("visibilityTimeoutFactor: at least 6 (AWS guidance for SQS -> Lambda)")
+        if self.visibility_timeout_seconds > 43_200:
+            problems.append("the visibility timeout (factor x Lambda timeout) exceeds 12 hours")
+        if not 1 <= self.sqs_batch_size <= 10:
+            problems.append("sqsBatchSize: 1-10 (a larger batch needs a batching window)")
+        if not 2 <= self.sqs_max_concurrency <= 1000:
+            problems.append("sqsMaxConcurrency: 2-1000")
+        if (
+            self.lambda_reserved_concurrency  # None or 0: no reservation
+            and self.lambda_reserved_concurrency < self.sqs_max_concurrency
+        ):
+            problems.append("lambdaReservedConcurrency must be >= sqsMaxConcurrency (throttling)")
+        if not 1 <= self.max_receive_count <= 1000:
+            problems.append("maxReceiveCount: 1-1000")
+        if self.raw_retention_days < 1:
+            problems.append("rawRetentionDays: at least 1")
+        if self.db_max_allocated_storage_gb < self.db_allocated_storage_gb:
+            problems.append("dbMaxAllocatedStorageGb must be >= dbAllocatedStorageGb")
+        for cidr in self.webhook_ingress_cidrs:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                problems.append(f"webhookIngressCidrs: {cidr!r} is not a CIDR")
+        if not self.webhook_ingress_cidrs:
+            problems.append("webhookIngressCidrs: at least one range")
+        if self.github_repo is not None and not _REPO.match(self.github_repo):
+            problems.append("githubRepo: owner/name")
+        if problems:
+            raise ConfigError("invalid CDK context:\n  - " + "\n  - ".join(problems))
+        return self
+
+
+_KEYS: dict[str, str] = {
+    "prefix": "prefix",
+    "environment": "environment",
+    "region": "region",
+    "account": "account",
+    "ocrEngine": "ocr_engine",
+    "extractor": "extractor",
+    "textractMode": "textract_mode",
+    "textractJobTimeoutSeconds": "textract_job_timeout_seconds",
+    "callbackTimeoutSeconds": "callback_timeout_seconds",
+    "bedrockModelId": "bedrock_model_id",
+    "lambdaMemoryMb": "lambda_memory_mb",
+    "lambdaTimeoutSeconds": "lambda_timeout_seconds",
+    "lambdaReservedConcurrency": "lambda_reserved_concurrency",
+    "sqsBatchSize": "sqs_batch_size",
+    "sqsMaxBatchingWindowSeconds": "sqs_max_batching_window_seconds",
+    "sqsMaxConcurrency": "sqs_max_concurrency",
+    "maxReceiveCount": "max_receive_count",
+    "visibilityTimeoutFactor": "visibility_timeout_factor",
+    "hostInstanceType": "host_instance_type",
+    "hostVolumeGb": "host_volume_gb",
+    "hostAmiId": "host_ami_id",
+    "webhookIngressCidrs": "webhook_ingress_cidrs",
+    "dbInstanceClass": "db_instance_class",
+    "dbEngineVersion": "db_engine_version",
+    "dbAllocatedStorageGb": "db_allocated_storage_gb",
+    "dbMaxAllocatedStorageGb": "db_max_allocated_storage_gb",
+    "dbBackupRetentionDays": "db_backup_retention_days",
+    "dbMultiAz": "db_multi_az",
+    "dbDeletionProtection": "db_deletion_protection",
+    "rawRetentionDays": "raw_retention_days",
+    "processedNoncurrentDays": "processed_noncurrent_days",
+    "uploadCorsOrigins": "upload_cors_origins",
+    "logRetentionDays": "log_retention_days",
+    "vpcCidr": "vpc_cidr",
+    "maxAzs": "max_azs",
+    "alarmEmail": "alarm_email",
+    "oldestMessageAgeAlarmSeconds": "oldest_message_age_alarm_seconds",
+    "http5xxRateAlarmPercent": "http_5xx_rate_alarm_percent",
+    "githubRepo": "github_repo",
+    "githubEnvironment": "github_environment",
+    "githubOidcProviderArn": "github_oidc_provider_arn",
+}
+_PASSTHROUGH = ("allowUnlistedRegion",)
+
+
+def _coerce(default: Any, value: Any) -> Any:
+    """Context given on the command line (-c key=value) arrives as a string."""
+    if value is None or value == "":
+        return None
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+    if isinstance(default, int) and not isinstance(value, int):
+        return int(value)
+    if isinstance(default, float) and not isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return tuple(value)
+    return value
+
+
+def config_from_context(get: Any) -> Config:
+    """``get`` is ``node.try_get_context``: None when a key is absent."""
+    defaults = Config()
+    values: dict[str, Any] = {}
+    for key, attr in _KEYS.items():
+        raw = get(key)
+        if raw is None:
+            continue
+        coerced = _coerce(getattr(defaults, attr), raw)
+        if coerced is not None or attr in (
+            "lambda_reserved_concurrency",
+            "alarm_email",
+            "host_ami_id",
+            "github_repo",
+            "github_oidc_provider_arn",
+            "account",
+        ):
+            values[attr] = coerced
+    extra = {key: get(key) for key in _PASSTHROUGH if get(key) is not None}
+    return Config(**values, extra=extra).validate()

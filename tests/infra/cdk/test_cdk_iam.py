@@ -1,0 +1,282 @@
+"""Least privilege, checked on the synthesised templates: no wildcard in any action, resources
+scoped to the stack's own ARNs except where AWS supports no resource-level permission, and the
+exact set of actions each role may use (a new permission must be added here on purpose)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import GITHUB_STACK, MAIN_STACK, Synth, resources
+
+# Actions that AWS authorises only on Resource "*" (no resource types in the service
+# authorization reference), and why each role needs them.
+STAR_RESOURCE_ALLOWED = {
+    # Textract has no resource-level permissions.
+    "textract:AnalyzeExpense",
+    "textract:DetectDocumentText",
+    "textract:StartExpenseAnalysis",
+    "textract:GetExpenseAnalysis",
+    "textract:StartDocumentTextDetection",
+    "textract:GetDocumentTextDetection",
+    # Session Manager (instead of SSH), as AWS documents its minimal instance policy.
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+    # Lambda attaching to the VPC: Describe* calls have no resource types.
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+}
+
+HOST_ACTIONS = {
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "sqs:SendMessage",
+    "sqs:GetQueueUrl",
+    "sqs:GetQueueAttributes",
+    "secretsmanager:GetSecretValue",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "ssm:GetParameter",
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+}
+PROCESSOR_ACTIONS = {
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "textract:AnalyzeExpense",
+    "textract:DetectDocumentText",
+    "textract:StartExpenseAnalysis",
+    "textract:GetExpenseAnalysis",
+    "textract:StartDocumentTextDetection",
+    "textract:GetDocumentTextDetection",
+    "bedrock:InvokeModel",
+    "secretsmanager:GetSecretValue",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def identity_statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(logical id, statement) of every identity policy: AWS::IAM::Policy and inline role
+    policies (resource policies such as bucket, queue and key policies are not identity)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for lid, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            found += [(lid, s) for s in props["PolicyDocument"]["Statement"]]
+        elif res["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                found += [(lid, s) for s in policy["PolicyDocument"]["Statement"]]
+    return found
+
+
+def role_actions(template: dict[str, Any], role_prefix: str) -> set[str]:
+    """Every action granted to the role whose logical id starts with ``role_prefix``."""
+    actions: set[str] = set()
+    for res in resources(template, "AWS::IAM::Policy").values():
+        roles = json.dumps(res["Properties"].get("Roles", []))
+        if f'"{role_prefix}' in roles:
+            for statement in res["Properties"]["PolicyDocument"]["Statement"]:
+                actions.update(as_list(statement["Action"]))
+    return actions
+
+
+def statements_of(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for res in resources(template, "AWS::IAM::Policy").values():
+        if f'"{role_prefix}' in json.dumps(res["Properties"].get("Roles", [])):
+            out += res["Properties"]["PolicyDocument"]["Statement"]
+    return out
+
+
+@pytest.fixture(scope="module", params=[MAIN_STACK, GITHUB_STACK])
+def any_template(request: pytest.FixtureRequest, templates: dict[str, dict[str, Any]]) -> Any:
+    return templates[request.param]
+
+
+class TestEveryPolicy:
+    def test_no_action_has_a_wildcard(self, any_template: dict[str, Any]) -> None:
+        for lid, statement in identity_statements(any_template):
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, f"{lid}: {action}"
+
+    def test_only_allow_statements_and_no_not_action(self, any_template: dict[str, Any]) -> None:
+        for lid, statement in identity_statements(any_template):
+            assert statement["Effect"] == "Allow", lid
+            assert "NotAction" not in statement and "NotResource" not in statement, lid
+
+    def test_star_resource_only_where_aws_allows_nothing_narrower(
+        self, any_template: dict[str, Any]
+    ) -> None:
+        for lid, statement in identity_statements(any_template):
+            if "*" in as_list(statement["Resource"]):
+                extra = set(as_list(statement["Action"])) - STAR_RESOURCE_ALLOWED
+                assert not extra, f"{lid}: {sorted(extra)} on Resource '*'"
+
+    def test_no_managed_policies(self, any_template: dict[str, Any]) -> None:
+        for lid, res in resources(any_template, "AWS::IAM::Role").items():
+            assert not res["Properties"].get("ManagedPolicyArns"), lid
+
+    def test_kms_use_goes_through_our_services(self, templates: dict[str, dict[str, Any]]) -> None:
+        for prefix in ("HostRole", "ProcessorRole"):
+            for statement in statements_of(templates[MAIN_STACK], prefix):
+                if statement.get("Sid") == "UseDataKeyThroughServices":
+                    assert "kms:ViaService" in json.dumps(statement["Condition"])
+
+
+class TestHostRole:
+    def test_exact_actions(self, templates: dict[str, dict[str, Any]]) -> None:
+        assert role_actions(templates[MAIN_STACK], "HostRole") == HOST_ACTIONS
+
+    def test_raw_objects_under_users_prefix_only(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        for statement in statements_of(templates[MAIN_STACK], "HostRole"):
+            if "s3:PutObject" in as_list(statement["Action"]):
+                text = json.dumps(statement["Resource"])
+                assert "RawBucket" in text and "/users/*" in text
+                assert "ProcessedBucket" not in text, "the host never writes results"
+
+    def test_sends_but_never_consumes_jobs(self, templates: dict[str, dict[str, Any]]) -> None:
+        actions = role_actions(templates[MAIN_STACK], "HostRole")
+        assert "sqs:SendMessage" in actions
+        assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & actions
+
+    def test_reads_only_the_stack_secrets(self, templates: dict[str, dict[str, Any]]) -> None:
+        (statement,) = [
+            s
+            for s in statements_of(templates[MAIN_STACK], "HostRole")
+            if s["Action"] == "secretsmanager:GetSecretValue"
+        ]
+        refs = [r["Ref"] for r in as_list(statement["Resource"])]
+        assert len(refs) == 5 and all(isinstance(r, str) for r in refs)
+
+
+class TestProcessorRole:
+    def test_exact_actions(self, templates: dict[str, dict[str, Any]]) -> None:
+        assert role_actions(templates[MAIN_STACK], "ProcessorRole") == PROCESSOR_ACTIONS
+
+    def test_reads_raw_writes_processed(self, templates: dict[str, dict[str, Any]]) -> None:
+        for statement in statements_of(templates[MAIN_STACK], "ProcessorRole"):
+            actions = set(as_list(statement["Action"]))
+            text = json.dumps(statement["Resource"])
+            if "s3:PutObject" in actions:
+                assert "ProcessedBucket" in text and "RawBucket" not in text
+            if statement.get("Sid") == "ReadRaw":
+                assert actions == {"s3:GetObject"} and "/users/*" in text
+
+    def test_bedrock_only_on_the_configured_model(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        (statement,) = [
+            s
+            for s in statements_of(templates[MAIN_STACK], "ProcessorRole")
+            if s["Action"] == "bedrock:InvokeModel"
+        ]
+        text = json.dumps(statement["Resource"])
+        assert "foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in text
+
+    def test_inference_profile_model_grants_profile_and_model(self, synth: Synth) -> None:
+        template = synth(bedrockModelId="us.anthropic.claude-3-5-haiku-20241022-v1:0")[MAIN_STACK]
+        (statement,) = [
+            s
+            for s in statements_of(template, "ProcessorRole")
+            if s["Action"] == "bedrock:InvokeModel"
+        ]
+        text = json.dumps(statement["Resource"])
+        assert "inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0" in text
+        assert "foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0" in text
+
+    def test_reads_only_the_callback_secret(self, templates: dict[str, dict[str, Any]]) -> None:
+        (statement,) = [
+            s
+            for s in statements_of(templates[MAIN_STACK], "ProcessorRole")
+            if s["Action"] == "secretsmanager:GetSecretValue"
+        ]
+        assert statement["Resource"] == {
+            "Ref": next(
+                k for k in templates[MAIN_STACK]["Resources"] if k.startswith("CallbackKey")
+            )
+        }
+
+    def test_logs_only_to_its_log_group(self, templates: dict[str, dict[str, Any]]) -> None:
+        for statement in statements_of(templates[MAIN_STACK], "ProcessorRole"):
+            if "logs:PutLogEvents" in as_list(statement["Action"]):
+                assert "ProcessorLogs" in json.dumps(statement["Resource"])
+
+
+class TestGitHubRoles:
+    def trust(self, template: dict[str, Any], prefix: str) -> dict[str, Any]:
+        roles = resources(template, "AWS::IAM::Role")
+        role = next(r for k, r in roles.items() if k.startswith(prefix))
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        return statement
+
+    @pytest.mark.parametrize(
+        ("prefix", "subject"),
+        [
+            ("InfraDiffRole", "repo:example-org/receiptsnap:pull_request"),
+            ("InfraDeployRole", "repo:example-org/receiptsnap:environment:production"),
+            ("LambdaDeployRole", "repo:example-org/receiptsnap:environment:production"),
+        ],
+    )
+    def test_trusted_only_by_this_repository_in_one_context(
+        self, templates: dict[str, dict[str, Any]], prefix: str, subject: str
+    ) -> None:
+        statement = self.trust(templates[GITHUB_STACK], prefix)
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert statement["Condition"] == {
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": subject,
+            }
+        }
+
+    def test_pull_requests_can_only_look_up(self, templates: dict[str, dict[str, Any]]) -> None:
+        statements = statements_of(templates[GITHUB_STACK], "InfraDiffRole")
+        assert [s["Action"] for s in statements] == ["sts:AssumeRole"]
+        assert "lookup-role" in json.dumps(statements[0]["Resource"])
+        assert "deploy-role" not in json.dumps(statements[0]["Resource"])
+
+    def test_lambda_deploy_touches_only_the_processor(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        (statement,) = statements_of(templates[GITHUB_STACK], "LambdaDeployRole")
+        assert "function:receiptsnap-processor" in json.dumps(statement["Resource"])
+        assert "lambda:UpdateFunctionCode" in statement["Action"]
+
+    def test_oidc_provider_is_native(self, templates: dict[str, dict[str, Any]]) -> None:
+        providers = resources(templates[GITHUB_STACK], "AWS::IAM::OIDCProvider")
+        (provider,) = providers.values()
+        assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
+        assert not resources(templates[GITHUB_STACK], "AWS::Lambda::Function")

@@ -1,0 +1,73 @@
+"""`receiptsnap aws-local provision`: what docker-compose runs against its moto server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from receiptsnap.cli import main
+from receiptsnap.stack import free_port
+
+
+@pytest.fixture
+def moto_endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]  # no .env file
+    for key, value in {
+        "ENVIRONMENT": "development",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_LOCAL_CREDENTIALS": "true",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    yield endpoint
+    server.stop()
+
+
+def client(endpoint: str, service: str) -> object:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+class TestAwsLocalProvision:
+    def test_creates_buckets_queue_with_dlq_and_secrets(self, moto_endpoint: str) -> None:
+        assert main(["aws-local", "provision"]) == 0
+        s3, sqs, sm = (client(moto_endpoint, s) for s in ("s3", "sqs", "secretsmanager"))
+        buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}  # type: ignore[attr-defined]
+        assert {"receiptsnap-raw", "receiptsnap-processed"} <= buckets
+        url = sqs.get_queue_url(QueueName="receiptsnap-jobs")["QueueUrl"]  # type: ignore[attr-defined]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])  # type: ignore[attr-defined]
+        redrive = json.loads(attrs["Attributes"]["RedrivePolicy"])
+        assert int(redrive["maxReceiveCount"]) == 5
+        assert redrive["deadLetterTargetArn"].endswith(":receiptsnap-jobs-dlq")
+        value = sm.get_secret_value(SecretId="receiptsnap/callback-hmac-key")  # type: ignore[attr-defined]
+        assert len(value["SecretString"]) >= 32
+
+    def test_a_second_run_keeps_the_existing_keys(self, moto_endpoint: str) -> None:
+        sm = client(moto_endpoint, "secretsmanager")
+        assert main(["aws-local", "provision"]) == 0
+        first = sm.get_secret_value(SecretId="receiptsnap/callback-hmac-key")["SecretString"]  # type: ignore[attr-defined]
+        assert main(["aws-local", "provision"]) == 0
+        again = sm.get_secret_value(SecretId="receiptsnap/callback-hmac-key")["SecretString"]  # type: ignore[attr-defined]
+        assert again == first
+
+    def test_refuses_without_a_local_endpoint(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+    ) -> None:
+        monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        monkeypatch.setenv("ENVIRONMENT", "development")
+        assert main(["aws-local", "provision"]) == 2

@@ -1,0 +1,146 @@
+"""The Dockerfile (hadolint and the properties the image must have) and docker-compose.yml
+(validated by `docker compose config`, from the docker-compose binary in infra/.venv)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.infra.tools import REPO, require_infra_tool
+
+DOCKERFILE = (REPO / "Dockerfile").read_text()
+COMPOSE = REPO / "docker-compose.yml"
+ENV_EXAMPLE = REPO / ".env.example"
+
+
+def instructions(name: str) -> list[str]:
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    return [
+        line.split(None, 1)[1]
+        for line in joined.splitlines()
+        if line.strip().upper().startswith(name + " ")
+    ]
+
+
+class TestDockerfile:
+    def test_hadolint_is_clean(self) -> None:
+        hadolint = require_infra_tool("hadolint")
+        result = subprocess.run(  # noqa: S603 - the repo's own venv
+            [str(hadolint), str(REPO / "Dockerfile")], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_multi_stage_from_a_pinned_slim_base(self) -> None:
+        bases = instructions("FROM")
+        assert len(bases) >= 2
+        for base in bases:
+            image = base.split()[0]
+            assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", image), image
+
+    def test_runs_as_a_non_root_user_with_a_healthcheck(self) -> None:
+        (user,) = instructions("USER")
+        assert user.split(":")[0] not in ("0", "root")
+        assert instructions("HEALTHCHECK") and "/healthz" in instructions("HEALTHCHECK")[0]
+
+    def test_default_command_is_the_api(self) -> None:
+        (cmd,) = instructions("CMD")
+        api = ["receiptsnap", "api", "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104
+        assert json.loads(cmd) == api
+
+    def test_no_secret_in_the_image(self) -> None:
+        for line in instructions("ENV") + instructions("ARG"):
+            assert not re.search(r"(TOKEN|PASSWORD|SECRET|_KEY)\s*=", line, re.I), line
+        ignore = (REPO / ".dockerignore").read_text().splitlines()
+        assert "**" in ignore, ".dockerignore is an allow-list"
+        assert "**/.env" in ignore and "!.env" not in ignore
+
+
+def compose_config(env_file: Path | None = ENV_EXAMPLE) -> dict[str, Any]:
+    binary = require_infra_tool("docker-compose")
+    cmd = [str(binary), "-f", str(COMPOSE)]
+    if env_file is not None:
+        cmd += ["--env-file", str(env_file)]
+    result = subprocess.run(  # noqa: S603 - the repo's own venv
+        [*cmd, "config", "--format", "json"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    return compose_config()
+
+
+class TestCompose:
+    def test_the_whole_stack(self, config: dict[str, Any]) -> None:
+        assert set(config["services"]) == {
+            "postgres",
+            "moto",
+            "provision",
+            "migrate",
+            "api",
+            "worker",
+        }
+
+    def test_runs_without_an_env_file(self) -> None:
+        assert compose_config(env_file=None)["services"]["api"]
+
+    def test_long_running_services_have_healthchecks(self, config: dict[str, Any]) -> None:
+        for name in ("postgres", "moto", "api", "worker"):
+            check = config["services"][name]["healthcheck"]
+            assert check.get("test") and not check.get("disable"), name
+
+    def test_start_order(self, config: dict[str, Any]) -> None:
+        s = config["services"]
+        assert s["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert s["provision"]["depends_on"]["moto"]["condition"] == "service_healthy"
+        api = s["api"]["depends_on"]
+        assert api["migrate"]["condition"] == "service_completed_successfully"
+        assert api["provision"]["condition"] == "service_completed_successfully"
+        assert s["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
+
+    def test_commands_match_the_cli(self, config: dict[str, Any]) -> None:
+        s = config["services"]
+        api = ["receiptsnap", "api", "--host", "0.0.0.0", "--port", "8000"]  # noqa: S104
+        assert s["api"]["command"] == api
+        assert s["worker"]["command"] == ["receiptsnap", "worker"]
+        assert s["migrate"]["command"] == ["receiptsnap", "db", "upgrade"]
+        assert s["provision"]["command"] == ["receiptsnap", "aws-local", "provision"]
+
+    def test_app_containers_are_locked_down_and_local_only(self, config: dict[str, Any]) -> None:
+        for name, service in config["services"].items():
+            assert not service.get("privileged"), name
+            for port in service.get("ports", []):
+                assert port["host_ip"] == "127.0.0.1", f"{name} publishes beyond loopback"
+            if name != "postgres":
+                assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+                env = service["environment"]
+                assert env["ENVIRONMENT"] == "development", "moto credentials need development"
+                assert env["AWS_ENDPOINT_URL"] == "http://moto:5000"
+
+    def test_env_example_holds_no_secret_values(self) -> None:
+        for line in ENV_EXAMPLE.read_text().splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                if any(w in key for w in ("PASSWORD", "TOKEN", "SECRET")):
+                    assert value == "", f"{key} must be empty in .env.example"
+
+    def test_worker_healthcheck_finds_the_worker_process_only(self, config: dict[str, Any]) -> None:
+        code = config["services"]["worker"]["healthcheck"]["test"][3]
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(30)", "receiptsnap", "worker"]
+        )
+        try:
+            alive = subprocess.run([sys.executable, "-c", code], check=False)  # noqa: S603
+        finally:
+            worker.kill()
+            worker.wait()
+        assert alive.returncode == 0

@@ -1,0 +1,67 @@
+"""The EC2 host's scripts and proxy config: shellcheck, and the same Telegram ranges as the
+security group."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+
+from tests.infra.tools import REPO, require_infra_tool
+
+HOST = REPO / "infra" / "host"
+
+
+def infra_config_module() -> object:
+    """receiptsnap_infra/config.py is plain Python (no aws_cdk): load it without the venv."""
+    path = REPO / "infra" / "receiptsnap_infra" / "config.py"
+    spec = importlib.util.spec_from_file_location("receiptsnap_infra_config", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shellcheck_is_clean() -> None:
+    shellcheck = require_infra_tool("shellcheck")
+    scripts = sorted(str(p) for p in HOST.glob("*.sh"))
+    assert len(scripts) == 3
+    result = subprocess.run(  # noqa: S603 - the repo's own venv
+        [str(shellcheck), *scripts], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_proxy_admits_the_same_telegram_ranges_as_the_security_group() -> None:
+    cidrs = set(infra_config_module().TELEGRAM_WEBHOOK_CIDRS)  # type: ignore[attr-defined]
+    context = json.loads((REPO / "infra/cdk.json").read_text())["context"]
+    assert set(context["webhookIngressCidrs"]) == cidrs
+    nginx = (HOST / "nginx.conf").read_text()
+    public = nginx.split("listen 443", 1)[1].split("server {", 1)[0]
+    assert set(re.findall(r"allow (\S+);", public)) == cidrs
+    assert "deny all;" in public
+
+
+def test_proxy_exposes_only_the_webhook_and_the_processor_callbacks() -> None:
+    nginx = (HOST / "nginx.conf").read_text()
+    locations = re.findall(r"location (= )?(\S+) \{", nginx)
+    exact = sorted(path for eq, path in locations if eq)
+    assert exact == [
+        "/internal/processing-progress",
+        "/internal/processing-results",
+        "/telegram/webhook",
+    ]
+    assert nginx.count("return 404;") == 2
+
+
+def test_deploy_rolls_back_and_keeps_secrets_off_the_command_line() -> None:
+    deploy = (HOST / "deploy.sh").read_text()
+    assert "receiptsnap db upgrade" in deploy
+    assert "/readyz" in deploy and "rolling back" in deploy
+    assert "umask 077" in deploy
+    webhook = (HOST / "set-webhook.sh").read_text()
+    assert "receiptsnap telegram set-webhook" in webhook and "--certificate" in webhook
+    assert "TOKEN" not in webhook.split("set -euo pipefail", 1)[1], "no token in the script"
