@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
-from core.db.session import make_engine, make_session_factory, session_scope
+from core.db.session import make_engine, make_session_factory, session_scope, url_from_secret
 from core.services import ReceiptService
 from core.settings import ApiSettings
 
@@ -38,8 +38,8 @@ class Container:
 
     @classmethod
     def build(cls, settings: ApiSettings) -> Container:
-        engine = make_engine(settings.database_url)
         aws = AwsClients(settings)
+        engine = database_engine(settings, SecretsReader(aws, ttl_seconds=300))
         store = S3Store(aws)
         return cls(
             settings=settings,
@@ -72,3 +72,20 @@ class Container:
     async def aclose(self) -> None:
         await self.http.aclose()
         self.engine.dispose()
+
+
+def database_url(settings: ApiSettings, secrets: SecretsReader) -> str | URL:
+    if settings.database_secret_id:
+        secret = secrets.get_json(settings.database_secret_id)
+        return url_from_secret(secret, sslmode=settings.database_sslmode)
+    return settings.database_url
+
+
+def database_engine(settings: ApiSettings, secrets: SecretsReader) -> Engine:
+    secret_id = settings.database_secret_id
+    if secret_id is None:
+        return make_engine(settings.database_url)
+    return make_engine(
+        database_url(settings, secrets),
+        password=lambda: secrets.get_json(secret_id).get("password"),
+    )

@@ -112,6 +112,10 @@ class ApiSettings(BaseAppSettings):
     """The API on EC2, which also hosts the Telegram bot."""
 
     database_url: str = "sqlite:///./.receiptsnap/receiptsnap.db"
+    # On AWS: the RDS secret (JSON with username, password, host, port, dbname); it wins over
+    # DATABASE_URL, and the password is read again for new connections (rotation keeps working).
+    database_secret_id: str | None = None
+    database_sslmode: str = "require"
     public_base_url: str = "http://127.0.0.1:8000"
 
     telegram_bot_token: SecretStr | None = None
@@ -141,7 +145,11 @@ class ApiSettings(BaseAppSettings):
             telegram_bot_token=self.telegram_bot_token,
             telegram_webhook_secret=self.telegram_webhook_secret,
         )
-        if not self.is_development and self.database_url.startswith("sqlite"):
+        if (
+            not self.is_development
+            and self.database_url.startswith("sqlite")
+            and not self.database_secret_id
+        ):
             raise ValueError("SQLite is for development; set DATABASE_URL to PostgreSQL")
         return self
 

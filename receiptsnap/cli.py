@@ -58,10 +58,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from api.container import database_url
+    from core.aws import AwsClients, SecretsReader
     from core.db.session import upgrade
     from core.settings import ApiSettings
 
-    upgrade(args.database_url or ApiSettings().database_url)
+    settings = ApiSettings()
+    url = args.database_url or database_url(settings, SecretsReader(AwsClients(settings)))
+    upgrade(url if isinstance(url, str) else url.render_as_string(hide_password=False))
     return 0
 
 

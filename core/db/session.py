@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -20,7 +20,41 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def url_from_secret(secret: dict[str, Any], *, sslmode: str) -> URL:
+    """The PostgreSQL URL described by an RDS secret (its password included)."""
+    return URL.create(
+        "postgresql+psycopg2",
+        username=str(secret["username"]),
+        password=str(secret["password"]) if secret.get("password") else None,
+        host=str(secret["host"]),
+        port=int(secret.get("port") or 5432),
+        database=str(secret.get("dbname") or "postgres"),
+        query={"sslmode": sslmode},
+    )
+
+
+def make_engine(
+    url: str | URL, *, password: Callable[[], str | None] | None = None, **kwargs: Any
+) -> Engine:
+    """``password``, when given, is asked for each new connection (a rotated secret is used)."""
+    if password is not None:
+        engine = _make_engine(url, **kwargs)
+
+        @event.listens_for(engine, "do_connect")
+        def _fresh_password(_dialect: Any, _rec: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+            value = password()
+            if value:
+                cparams["password"] = value
+
+        return engine
+    return _make_engine(url, **kwargs)
+
+
+def _make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    if isinstance(url, URL):
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        return create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)

@@ -458,9 +458,9 @@ class ReceiptSnapStack(Stack):
             CKV_AWS_157="Single-AZ by default for cost (dbMultiAz=true in cdk.json turns it on); "
             "daily backups with point-in-time recovery cover the data.",
         )
-        # No rotation of the database password yet: deploy.sh renders DATABASE_URL from the
-        # secret at deploy time, so a rotation would cut the running API off. Enable it
-        # (add_rotation_single_user) once the app reads the secret itself.
+        # No rotation of the database password yet. The app reads the secret itself
+        # (DATABASE_SECRET_ID) and asks for the password again on new connections, so rotation
+        # (add_rotation_single_user, with its Lambda in the VPC) can be turned on next.
         return db
 
     # ---- EC2 host ----------------------------------------------------------------------------
