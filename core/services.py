@@ -26,6 +26,7 @@ from core.corrections import parse_correction
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.db.repositories import ReceiptRepository
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
+from core.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ class ReceiptService:
         receipt.tax = ex.tax
         receipt.tip = ex.tip
         receipt.total = ex.total
-        receipt.category = ex.category
+        receipt.category = category_from_caption(receipt.caption) or ex.category
         receipt.payment_method = ex.payment_method
         receipt.summary = ex.summary
         receipt.confidence = {str(k): v for k, v in ex.confidence.items()}
@@ -405,3 +406,12 @@ def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
         attempt=receipt.attempt,
         default_currency=receipt.user.default_currency if receipt.user else None,
     )
+
+
+def category_from_caption(caption: str | None) -> str | None:
+    """A caption naming a category ("groceries", "#dining", "fuel for the trip") is the user's
+    hint and wins over the extractor's guess; any other caption stays a note."""
+    if not caption:
+        return None
+    words = {w.strip("#.,;:!?()").lower() for w in caption.split()}
+    return next((c for c in DEFAULT_CATEGORIES if c in words), None)

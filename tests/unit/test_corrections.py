@@ -46,3 +46,19 @@ def test_parses_what_people_type(field: str, raw: str, expected: object) -> None
 def test_refuses_what_cannot_be_right(field: str, raw: str) -> None:
     with pytest.raises(InvalidCorrection):
         parse_correction(field, raw, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("groceries", "groceries"),
+        ("#Dining with Ana", "dining"),
+        ("fuel for the trip!", "fuel"),
+        ("lunch with Ana", None),
+        (None, None),
+    ],
+)
+def test_caption_naming_a_category_is_a_hint(caption: str | None, expected: str | None) -> None:
+    from core.services import category_from_caption
+
+    assert category_from_caption(caption) == expected
