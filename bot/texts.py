@@ -22,6 +22,8 @@ HELP = (
 )
 UNKNOWN_TEXT = "I read receipts: send me a photo of one, or a PDF. /help shows what else I can do."
 RECEIVED = "📥 Receipt received — uploading…"
+ALBUM_RECEIVING = "📥 Receiving your receipts…"
+ALBUM_HEAD = "<b>{count} receipts</b> ({done} done)"
 QUEUED = "⏳ In the queue…"
 STAGES = {
     "reading": "🔎 Reading your receipt…",

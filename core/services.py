@@ -80,6 +80,7 @@ class ReceiptService:
         source: str = "telegram",
         telegram_chat_id: int | None = None,
         caption: str | None = None,
+        media_group_id: str | None = None,
     ) -> tuple[Receipt, PresignedUpload]:
         """Create a receipt awaiting its file, and a short-lived URL to upload it to."""
         ctype = files.normalise_content_type(content_type)
@@ -107,6 +108,7 @@ class ReceiptService:
                 raw_key=key,
                 telegram_chat_id=telegram_chat_id,
                 caption=caption[:1024] if caption else None,
+                media_group_id=media_group_id[:64] if media_group_id else None,
             )
         )
         expires = self.settings.presign_expiry_seconds

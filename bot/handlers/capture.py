@@ -11,18 +11,19 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.orm import Session
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot import keyboards, texts
+from bot.albums import update_album
 from bot.context import BotContext
 from bot.render import receipt_card
 from core import files
 from core.contracts import ProcessingJob
 from core.db.models import Receipt
-from core.db.repositories import UserRepository
+from core.db.repositories import AlbumRepository, UserRepository
 from core.errors import RateLimited
 from core.services import PresignedUpload
 
@@ -88,22 +89,26 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     except RateLimited as exc:
         await message.reply_text(texts.RATE_LIMITED.format(limit=exc.message))
         return
-    status = await message.reply_text(texts.RECEIVED)
+    album = message.media_group_id
+    status = _Status(message, context, album=album)
+    await status.start()
     try:
         data = await _download(context, incoming.file_id)
     except TelegramError as exc:
         logger.warning("capture.download_failed error=%r", exc)
-        await status.edit_text(texts.UPLOAD_FAILED)
+        await status.problem(texts.UPLOAD_FAILED)
         return
     sha256 = hashlib.sha256(data).hexdigest()
 
-    def create(session: Session) -> tuple[Receipt | None, uuid.UUID, PresignedUpload | None]:
+    def create(
+        session: Session,
+    ) -> tuple[Receipt | None, uuid.UUID, PresignedUpload | None, bool]:
         user = UserRepository(session).get(user_id)
         assert user is not None
         earlier = services.receipts.find_same_file(session, user_id=user.id, sha256=sha256)
         if earlier is not None:
             _ = list(earlier.line_items)
-            return earlier, earlier.id, None
+            return earlier, earlier.id, None, False
         receipt, upload = services.receipts.start_upload(
             session,
             user=user,
@@ -112,25 +117,30 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             size=len(data),
             telegram_chat_id=message.chat_id,
             caption=message.caption,
+            media_group_id=album,
         )
         receipt.status_message_id = status.message_id
-        return None, receipt.id, upload
+        first = album is not None and AlbumRepository(session).claim(
+            chat_id=message.chat_id, media_group_id=album
+        )
+        return None, receipt.id, upload, first
 
-    earlier, receipt_id, upload = await services.in_session(create)
+    earlier, receipt_id, upload, first_of_album = await services.in_session(create)
     if earlier is not None or upload is None:
         assert earlier is not None
         when = earlier.created_at.date().isoformat()
-        await status.edit_text(
+        await status.problem(
             texts.SAME_FILE.format(when=when) + "\n\n" + receipt_card(earlier),
-            parse_mode=ParseMode.HTML,
             reply_markup=keyboards.card(earlier, key=context.callback_key),
         )
         return
+    if first_of_album:
+        await status.open_album()
     try:
         await _upload(services.http, upload, data)
     except httpx.HTTPError as exc:
         logger.warning("capture.upload_failed receipt_id=%s error=%r", receipt_id, exc)
-        await status.edit_text(texts.UPLOAD_FAILED)
+        await status.problem(texts.UPLOAD_FAILED)
         return
 
     def submit(session: Session) -> tuple[Receipt, ProcessingJob | None]:
@@ -145,9 +155,56 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     receipt, job = await services.in_session(submit)
     if job is not None:
         await asyncio.to_thread(services.queue.send_job, job)
-        await status.edit_text(texts.QUEUED)
+        await status.progress(texts.QUEUED)
     elif receipt.error_message:
-        await status.edit_text(receipt_card(receipt), parse_mode=ParseMode.HTML)
+        await status.problem(receipt_card(receipt))
+
+
+class _Status:
+    """Where a receipt's progress shows: its own status message, or its album's one message
+    (problems with one photo of an album are answered under that photo)."""
+
+    def __init__(self, message: Message, context: BotContext, *, album: str | None) -> None:
+        self.message = message
+        self.context = context
+        self.album = album
+        self.own: Message | None = None
+
+    @property
+    def message_id(self) -> int | None:
+        return self.own.message_id if self.own else None
+
+    async def start(self) -> None:
+        if self.album is None:
+            self.own = await self.message.reply_text(texts.RECEIVED)
+
+    async def open_album(self) -> None:
+        assert self.album is not None
+        sent = await self.message.reply_text(texts.ALBUM_RECEIVING)
+        chat_id, album = self.message.chat_id, self.album
+
+        def remember(session: Session) -> None:
+            AlbumRepository(session).set_message(
+                chat_id=chat_id, media_group_id=album, message_id=sent.message_id
+            )
+
+        await self.context.services.in_session(remember)
+
+    async def progress(self, text: str) -> None:
+        if self.own is not None:
+            await self.own.edit_text(text)
+        elif self.album is not None:
+            await update_album(
+                self.context, chat_id=self.message.chat_id, media_group_id=self.album
+            )
+
+    async def problem(self, text: str, *, reply_markup: InlineKeyboardMarkup | None = None) -> None:
+        if self.own is not None:
+            await self.own.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+        else:
+            await self.message.reply_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=reply_markup
+            )
 
 
 async def _download(context: BotContext, file_id: str) -> bytes:

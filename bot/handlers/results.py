@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, TypeHandler
 
 from bot import keyboards, texts
+from bot.albums import update_album
 from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
 from bot.render import receipt_card
 from core.db.models import Receipt
@@ -45,6 +46,10 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     receipt = await context.services.in_session(load)
     if receipt is None or receipt.telegram_chat_id is None:
         return
+    if receipt.media_group_id is not None:
+        await update_album(
+            context, chat_id=receipt.telegram_chat_id, media_group_id=receipt.media_group_id
+        )
     text = receipt_card(receipt)
     markup = keyboards.card(receipt, key=context.callback_key)
     if receipt.status_message_id is not None:
@@ -74,6 +79,11 @@ async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
     async with _lock(context, update.receipt_id):
         receipt = await context.services.in_session(load)  # read under the lock: still not done?
         if receipt is None or text is None or receipt.status_enum.is_final:
+            return
+        if receipt.telegram_chat_id is not None and receipt.media_group_id is not None:
+            await update_album(
+                context, chat_id=receipt.telegram_chat_id, media_group_id=receipt.media_group_id
+            )
             return
         if receipt.telegram_chat_id is None or receipt.status_message_id is None:
             return

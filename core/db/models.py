@@ -127,6 +127,8 @@ class Receipt(Base):
     # Another receipt of the user with the same merchant, day, total and currency (flagged,
     # never blocking); cleared when the user keeps both.
     possible_duplicate_of: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Sent as part of an album: progress is shown in one message for the whole album.
+    media_group_id: Mapped[str | None] = mapped_column(String(64))
     completed_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="receipts")
@@ -179,6 +181,17 @@ class PendingEdit(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class AlbumMessage(Base):
+    """The one progress message of an album (several receipts sent at once)."""
+
+    __tablename__ = "album_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    media_group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TelegramUpdate(Base):

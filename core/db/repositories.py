@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.db.models import (
+    AlbumMessage,
     LineItemRow,
     PendingEdit,
     ProcessingAttempt,
@@ -184,6 +185,37 @@ class ReceiptRepository:
     def add_attempt(self, attempt: ProcessingAttempt) -> None:
         self.session.add(attempt)
         self.session.flush()
+
+
+class AlbumRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, *, chat_id: int, media_group_id: str) -> bool:
+        """True for the first receipt of the album: it sends the album's progress message."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(AlbumMessage(chat_id=chat_id, media_group_id=media_group_id))
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def set_message(self, *, chat_id: int, media_group_id: str, message_id: int) -> None:
+        album = self.session.get(AlbumMessage, (chat_id, media_group_id))
+        if album is not None:
+            album.message_id = message_id
+            self.session.flush()
+
+    def get(self, *, chat_id: int, media_group_id: str) -> AlbumMessage | None:
+        return self.session.get(AlbumMessage, (chat_id, media_group_id))
+
+    def receipts(self, *, chat_id: int, media_group_id: str) -> Sequence[Receipt]:
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.telegram_chat_id == chat_id, Receipt.media_group_id == media_group_id)
+            .order_by(Receipt.created_at)
+        ).all()
 
 
 class PendingEditRepository:

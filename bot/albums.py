@@ -1,0 +1,76 @@
+"""Several receipts sent at once (a Telegram album): one progress message for all of them, then
+each receipt's own summary card."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from html import escape
+from typing import Any
+
+from sqlalchemy.orm import Session
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot import texts
+from bot.context import BotContext
+from bot.render import money
+from core.contracts import ReceiptStatus
+from core.db.models import Receipt
+from core.db.repositories import AlbumRepository
+
+logger = logging.getLogger(__name__)
+
+_STATE = {
+    ReceiptStatus.AWAITING_UPLOAD: "📥 receiving…",
+    ReceiptStatus.QUEUED: "⏳ in the queue",
+    ReceiptStatus.PROCESSING: "🔎 reading…",
+}
+
+
+def album_line(n: int, receipt: Receipt) -> str:
+    status = receipt.status_enum
+    if status == ReceiptStatus.DONE:
+        name = escape(receipt.merchant_name or "Unknown merchant")
+        what = f"✅ {name} — {escape(money(receipt.total, receipt.currency))}"
+    elif status == ReceiptStatus.FAILED:
+        what = "❌ could not be read"
+    else:
+        what = _STATE[status]
+    return f"{n}. {what}"
+
+
+def album_text(receipts: list[Receipt]) -> str:
+    done = sum(r.status_enum.is_final for r in receipts)
+    head = texts.ALBUM_HEAD.format(count=len(receipts), done=done)
+    return "\n".join([head, *(album_line(n, r) for n, r in enumerate(receipts, 1))])
+
+
+def _lock(context: BotContext, key: Any) -> asyncio.Lock:
+    locks: dict[Any, asyncio.Lock] = context.bot_data.setdefault("album_locks", {})
+    return locks.setdefault(key, asyncio.Lock())
+
+
+async def update_album(context: BotContext, *, chat_id: int, media_group_id: str) -> None:
+    """Show the album's receipts as they are now in its one progress message."""
+
+    def load(session: Session) -> tuple[int | None, list[Receipt]]:
+        repo = AlbumRepository(session)
+        album = repo.get(chat_id=chat_id, media_group_id=media_group_id)
+        receipts = list(repo.receipts(chat_id=chat_id, media_group_id=media_group_id))
+        return (album.message_id if album else None), receipts
+
+    async with _lock(context, (chat_id, media_group_id)):
+        message_id, receipts = await context.services.in_session(load)
+        if message_id is None or not receipts:
+            return
+        try:
+            await context.bot.edit_message_text(
+                album_text(receipts),
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                logger.info("album.edit_failed media_group_id=%s error=%s", media_group_id, exc)
