@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from api.container import Container
 from api.deps import ContainerDep
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
@@ -27,18 +27,42 @@ class Unauthorized(ReceiptSnapError):
     code = "unauthorized"
 
 
+async def _verified_body(
+    request: Request,
+    container: ContainerDep,
+    timestamp: str | None = Header(default=None, alias=TIMESTAMP_HEADER),
+    signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
+) -> bytes:
+    """The request body, once its HMAC signature and timestamp are checked (401 otherwise)."""
+    body = await request.body()
+    if len(body) > MAX_RESULT_BYTES:
+        raise ReceiptSnapError("body too large", code="too_large")
+    try:
+        verify(
+            container.callback_key(),
+            body,
+            timestamp=timestamp,
+            signature=signature,
+            max_age_seconds=container.settings.callback_max_age_seconds,
+        )
+    except SignatureError as exc:
+        logger.warning("callback.rejected reason=%s", exc)
+        raise Unauthorized(str(exc)) from exc
+    return body
+
+
+SignedBody = Annotated[bytes, Depends(_verified_body)]
+
+
 @router.post(
     "/internal/processing-results",
     summary="Store a processing result (HMAC-signed by the processor)",
     responses={401: {"description": "missing, forged or stale signature"}},
 )
 async def processing_result(
-    request: Request,
+    body: SignedBody,
     container: ContainerDep,
-    timestamp: str | None = Header(default=None, alias=TIMESTAMP_HEADER),
-    signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
 ) -> dict[str, str]:
-    body = await _verified_body(request, container, timestamp, signature)
     try:
         result = ProcessingResult.model_validate_json(body)
     except ValidationError as exc:
@@ -61,12 +85,9 @@ async def processing_result(
     responses={401: {"description": "missing, forged or stale signature"}},
 )
 async def processing_progress(
-    request: Request,
+    body: SignedBody,
     container: ContainerDep,
-    timestamp: str | None = Header(default=None, alias=TIMESTAMP_HEADER),
-    signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
 ) -> dict[str, str]:
-    body = await _verified_body(request, container, timestamp, signature)
     try:
         progress = ProcessingProgress.model_validate_json(body)
     except ValidationError as exc:
@@ -80,23 +101,3 @@ async def processing_progress(
             ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage)
         )
     return {"status": "ok"}
-
-
-async def _verified_body(
-    request: Request, container: Container, timestamp: str | None, signature: str | None
-) -> bytes:
-    body = await request.body()
-    if len(body) > MAX_RESULT_BYTES:
-        raise ReceiptSnapError("body too large", code="too_large")
-    try:
-        verify(
-            container.callback_key(),
-            body,
-            timestamp=timestamp,
-            signature=signature,
-            max_age_seconds=container.settings.callback_max_age_seconds,
-        )
-    except SignatureError as exc:
-        logger.warning("callback.rejected reason=%s", exc)
-        raise Unauthorized(str(exc)) from exc
-    return body
