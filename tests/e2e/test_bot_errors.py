@@ -1,0 +1,84 @@
+"""What the user sees when something is off: every message says what happened and what to do."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from receiptsnap.fake_telegram import FakeTelegram
+from receiptsnap.stack import LocalStack
+from tests.e2e.conftest import SAMPLE, final_card, post_update
+
+pytestmark = pytest.mark.e2e
+
+
+def replies(fake: FakeTelegram, chat: int) -> list[str]:
+    return [str(c.params.get("text", "")) for c in fake.calls_for("sendMessage", chat)]
+
+
+def test_file_over_telegrams_download_limit_is_refused_with_advice(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    chat = 7601
+    file_id = fake.add_file(b"%PDF-1.4 tiny", file_name="big.pdf", mime_type="application/pdf")
+    update = fake.document_update(
+        chat_id=chat,
+        user_id=chat,
+        file_id=file_id,
+        file_name="big.pdf",
+        mime_type="application/pdf",
+    )
+    update["message"]["document"]["file_size"] = 25 * 1024 * 1024
+    downloads = len(fake.calls_for("getFile"))
+    assert post_update(stack, update).status_code == 200
+    fake.wait_for(lambda f: len(replies(f, chat)) == 1, timeout=10)
+    assert "20 MB" in replies(fake, chat)[0] and "smaller" in replies(fake, chat)[0]
+    assert len(fake.calls_for("getFile")) == downloads  # not even tried
+
+
+def test_blank_photo_ends_with_a_reason_and_no_retry_button(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    chat = 7602
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 600), "white").save(buf, format="PNG")
+    file_id = fake.add_file(buf.getvalue(), file_name="blank.png", mime_type="image/png")
+    update = fake.document_update(
+        chat_id=chat, user_id=chat, file_id=file_id, file_name="blank.png", mime_type="image/png"
+    )
+    assert post_update(stack, update).status_code == 200
+    fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=60)
+    card = final_card(fake, chat)
+    assert card is not None and card.startswith("❌")
+    assert "good light" in card  # what to do
+    (message_id,) = fake.messages(chat)
+    markup = fake.message(chat, message_id)["reply_markup"]
+    assert [b["text"] for row in markup["inline_keyboard"] for b in row] == ["🗑 Delete"]
+
+
+def test_forwarded_photo_is_read_like_any_other(stack: LocalStack, fake: FakeTelegram) -> None:
+    chat = 7603
+    file_id = fake.add_file(SAMPLE.read_bytes(), file_name=SAMPLE.name, mime_type="image/jpeg")
+    update = fake.photo_update(chat_id=chat, user_id=chat, file_id=file_id)
+    update["message"]["forward_origin"] = {
+        "type": "user",
+        "date": update["message"]["date"],
+        "sender_user": {"id": 42, "is_bot": False, "first_name": "Bo"},
+    }
+    assert post_update(stack, update).status_code == 200
+    fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=120)
+    card = final_card(fake, chat)
+    assert card is not None and "9.00" in card
+
+
+def test_help_and_unknown_commands_get_answers(stack: LocalStack, fake: FakeTelegram) -> None:
+    chat = 7604
+    for i, text in enumerate(["/help", "/frobnicate", "hello there"]):
+        post_update(stack, fake.text_update(chat_id=chat, user_id=chat, text=text))
+        fake.wait_for(lambda f, i=i: len(replies(f, chat)) == i + 1, timeout=10)
+    help_text, unknown, text = replies(fake, chat)
+    assert "/recent" in help_text and "/settings" in help_text
+    assert "send me a photo" in unknown
+    assert "send me a photo" in text
