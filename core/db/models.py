@@ -80,6 +80,7 @@ class Receipt(Base):
         Index("ix_receipts_user_id_sha256", "user_id", "sha256"),
         Index("ix_receipts_status_updated_at", "status", "updated_at"),
         Index("ix_receipts_status_queued_at", "status", "queued_at"),
+        Index("ix_receipts_user_id_purchase_date", "user_id", "purchase_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -1,0 +1,313 @@
+"""Monthly answers: totals per currency (never added across currencies), categories, merchants,
+days, the change against the month before; and CSV exports streamed from the database.
+
+Which month a receipt belongs to: its printed purchase date; a receipt without one counts on the
+day it was sent, in the user's time zone (and the summary says how many did).
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.contracts import ReceiptStatus
+from core.db.models import LineItemRow, Receipt
+
+NO_CURRENCY = "???"
+MONTHS = {
+    name.lower(): n
+    for n in range(1, 13)
+    for name in (calendar.month_name[n], calendar.month_abbr[n])
+}
+
+
+class BadMonth(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    year: int
+    month: int
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def previous(self) -> Month:
+        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    @property
+    def label(self) -> str:
+        return f"{calendar.month_name[self.month]} {self.year}"
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def parse_month(text: str | None, *, today: date) -> Month:
+    """``2026-10``, ``10``, ``october``, ``oct``, ``last month``, ``this month`` or nothing."""
+    value = (text or "").strip().lower()
+    current = Month(today.year, today.month)
+    if value in ("", "this month", "now"):
+        return current
+    if value in ("last month", "previous month", "last"):
+        return current.previous
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+        year, month = int(m[1]), int(m[2])
+    elif value.isdigit() and 1 <= int(value) <= 12:
+        year, month = today.year, int(value)
+    elif value in MONTHS:
+        year, month = today.year, MONTHS[value]
+    else:
+        raise BadMonth(value)
+    if not 1 <= month <= 12:
+        raise BadMonth(value)
+    chosen = Month(year, month)
+    if not re.fullmatch(r"\d{4}-\d{1,2}", value) and chosen.first > today:
+        chosen = Month(year - 1, month)  # "december" in November: the last December
+    return chosen
+
+
+@dataclass
+class MonthSummary:
+    month: Month
+    timezone: str
+    count: int = 0
+    undated: int = 0
+    totals: dict[str, Decimal] = field(default_factory=dict)
+    previous_totals: dict[str, Decimal] = field(default_factory=dict)
+    by_category: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
+    top_merchants: dict[str, list[tuple[str, Decimal, int]]] = field(default_factory=dict)
+    daily: dict[str, dict[date, Decimal]] = field(default_factory=dict)
+    biggest: tuple[str, str, Decimal] | None = None  # merchant, currency, total
+
+    @property
+    def main_currency(self) -> str | None:
+        return max(self.totals, key=lambda c: self.totals[c]) if self.totals else None
+
+
+def _in_month(user_id: int, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
+    """Done receipts of the user in ``month``: by purchase date, else by the day sent (in tz)."""
+    start = datetime.combine(month.first, time.min, tz).astimezone(UTC)
+    end = datetime.combine(month.last + timedelta(days=1), time.min, tz).astimezone(UTC)
+    return and_(
+        Receipt.user_id == user_id,
+        Receipt.status == ReceiptStatus.DONE.value,
+        or_(
+            Receipt.purchase_date.between(month.first, month.last),
+            and_(
+                Receipt.purchase_date.is_(None),
+                Receipt.created_at >= start,
+                Receipt.created_at < end,
+            ),
+        ),
+    )
+
+
+def _totals(session: Session, where: ColumnElement[bool]) -> dict[str, Decimal]:
+    currency = func.coalesce(Receipt.currency, NO_CURRENCY)
+    rows = session.execute(
+        select(currency, func.sum(Receipt.total)).where(where).group_by(currency)
+    ).all()
+    return {str(c): _dec(s) for c, s in rows if s is not None}
+
+
+def summarize(
+    session: Session, *, user_id: int, month: Month, timezone: str | None, top: int = 5
+) -> MonthSummary:
+    tz_name = timezone or "UTC"
+    tz = ZoneInfo(tz_name)
+    where = _in_month(user_id, month, tz)
+    currency = func.coalesce(Receipt.currency, NO_CURRENCY)
+    out = MonthSummary(month=month, timezone=tz_name)
+    out.count, out.undated = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Receipt.purchase_date.is_(None)),
+        ).where(where)
+    ).one()
+    if not out.count:
+        out.previous_totals = _totals(session, _in_month(user_id, month.previous, tz))
+        return out
+    out.totals = _totals(session, where)
+    out.previous_totals = _totals(session, _in_month(user_id, month.previous, tz))
+
+    category = func.coalesce(Receipt.category, "uncategorised")
+    for cur, cat, total in session.execute(
+        select(currency, category, func.sum(Receipt.total))
+        .where(where)
+        .group_by(currency, category)
+        .order_by(func.sum(Receipt.total).desc())
+    ):
+        if total is not None:
+            out.by_category.setdefault(str(cur), []).append((str(cat), _dec(total)))
+
+    merchant = func.coalesce(Receipt.merchant_name, "Unknown merchant")
+    ranked = (
+        select(currency, merchant, func.sum(Receipt.total), func.count())
+        .where(where)
+        .group_by(currency, merchant)
+        .order_by(func.sum(Receipt.total).desc())
+        .limit(top * 4)
+    )
+    for cur, name, total, n in session.execute(ranked):
+        rows = out.top_merchants.setdefault(str(cur), [])
+        if total is not None and len(rows) < top:
+            rows.append((str(name), _dec(total), int(n)))
+
+    daily: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for cur, day, total in session.execute(
+        select(currency, Receipt.purchase_date, func.sum(Receipt.total))
+        .where(where, Receipt.purchase_date.is_not(None))
+        .group_by(currency, Receipt.purchase_date)
+    ):
+        if total is not None and day is not None:
+            daily[str(cur)][day] += _dec(total)
+    if out.undated:  # few: their local day is computed here, portably
+        for cur, sent, total in session.execute(
+            select(currency, Receipt.created_at, Receipt.total).where(
+                where, Receipt.purchase_date.is_(None)
+            )
+        ):
+            if total is not None:
+                daily[str(cur)][_aware(sent).astimezone(tz).date()] += _dec(total)
+    out.daily = {c: dict(days) for c, days in daily.items()}
+
+    big = session.execute(
+        select(merchant, currency, Receipt.total)
+        .where(where, Receipt.total.is_not(None))
+        .order_by(Receipt.total.desc())
+        .limit(1)
+    ).first()
+    if big is not None:
+        out.biggest = (str(big[0]), str(big[1]), _dec(big[2]))
+    return out
+
+
+# ---- CSV export ------------------------------------------------------------------------------
+
+RECEIPT_COLUMNS = [
+    "receipt_id", "date", "date_source", "merchant", "category", "currency", "subtotal", "tax",
+    "tip", "total", "payment_method", "status", "confirmed", "sent_at",
+]  # fmt: skip
+ITEM_COLUMNS = ["receipt_id", "position", "description", "quantity", "unit_price", "amount"]
+
+
+def _export_where(user_id: int, month: Month | None, tz: ZoneInfo) -> ColumnElement[bool]:
+    if month is None:
+        return and_(Receipt.user_id == user_id, Receipt.status == ReceiptStatus.DONE.value)
+    return _in_month(user_id, month, tz)
+
+
+def export_receipts_csv(
+    session: Session, *, user_id: int, month: Month | None, timezone: str | None,
+    batch: int = 2000,
+) -> Iterator[str]:  # fmt: skip
+    """CSV lines (UTF-8 text, ISO dates, decimals as printed), streamed from the database."""
+    tz = ZoneInfo(timezone or "UTC")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+
+    def flush() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
+    writer.writerow(RECEIPT_COLUMNS)
+    yield flush()
+    stmt = (
+        select(Receipt)
+        .where(_export_where(user_id, month, tz))
+        .order_by(Receipt.purchase_date, Receipt.created_at)
+        .execution_options(yield_per=batch)
+    )
+    for n, r in enumerate(session.scalars(stmt), 1):
+        sent = _aware(r.created_at).astimezone(tz)
+        writer.writerow(
+            [
+                r.id,
+                (r.purchase_date or sent.date()).isoformat(),
+                "receipt" if r.purchase_date else "sent",
+                r.merchant_name or "",
+                r.category or "",
+                r.currency or "",
+                _s(r.subtotal),
+                _s(r.tax),
+                _s(r.tip),
+                _s(r.total),
+                r.payment_method or "",
+                r.status,
+                "yes" if r.confirmed_at else "no",
+                sent.isoformat(timespec="seconds"),
+            ]
+        )
+        if n % 500 == 0:
+            yield flush()
+    yield flush()
+
+
+def export_items_csv(
+    session: Session, *, user_id: int, month: Month | None, timezone: str | None,
+    batch: int = 5000,
+) -> Iterator[str]:  # fmt: skip
+    tz = ZoneInfo(timezone or "UTC")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(ITEM_COLUMNS)
+    stmt = (
+        select(LineItemRow)
+        .join(Receipt, Receipt.id == LineItemRow.receipt_id)
+        .where(_export_where(user_id, month, tz))
+        .order_by(LineItemRow.receipt_id, LineItemRow.position)
+        .execution_options(yield_per=batch)
+    )
+    for n, item in enumerate(session.scalars(stmt), 1):
+        writer.writerow(
+            [
+                item.receipt_id,
+                item.position,
+                item.description,
+                "" if item.quantity is None else format(item.quantity.normalize(), "f"),
+                _s(item.unit_price),
+                _s(item.amount),
+            ]
+        )
+        if n % 1000 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def _s(value: Decimal | None) -> str:
+    return "" if value is None else format(_dec(value), "f")
+
+
+def _dec(value: object) -> Decimal:
+    """SQLite returns sums as floats: back to cents, exactly as stored."""
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
