@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.container import Container
-from api.routes import health, processing, telegram
+from api.routes import admin, health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application
 from bot.context import BotServices
@@ -97,4 +97,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(processing.router)
+    app.include_router(admin.router)
     return app

@@ -12,10 +12,12 @@ import httpx
 from sqlalchemy import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.ratelimit import SlidingWindowLimiter
 from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
 from core.db.session import make_engine, make_session_factory, session_scope, url_from_secret
 from core.services import ReceiptService
 from core.settings import ApiSettings
+from core.tokens import SigningKeys
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +37,7 @@ class Container:
     bot_app: Any = None
     webhook_secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    admin_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
 
     @classmethod
     def build(cls, settings: ApiSettings) -> Container:
@@ -58,6 +61,11 @@ class Container:
         if value is not None:
             return str(value.get_secret_value())
         return self.secrets.get(secret_id)
+
+    def jwt_keys(self) -> SigningKeys:
+        """The admin token keys (re-read from Secrets Manager when the cache expires, so a
+        rotation is picked up without a restart)."""
+        return SigningKeys.parse(self.secret(self.settings.jwt_secret, self.settings.jwt_secret_id))
 
     def callback_key(self) -> bytes:
         return self.secret(self.settings.callback_secret, self.settings.callback_secret_id).encode()

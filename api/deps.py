@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.container import Container
+from core.errors import Forbidden, RateLimited, Unauthorized
+from core.tokens import Principal, Role, verify
 
 
 def get_container(request: Request) -> Container:
@@ -13,3 +18,50 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="AdminToken",
+    description="A JWT minted by `receiptsnap admin token --subject NAME --role admin|viewer`.",
+)
+
+
+def get_principal(
+    request: Request,
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The admin behind the bearer token (401 without a valid one); rate-limited per subject."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("a bearer token is required", code="missing_token")
+    s = container.settings
+    principal = verify(
+        credentials.credentials,
+        container.jwt_keys(),
+        issuer=s.jwt_issuer,
+        audience=s.jwt_audience,
+        leeway_seconds=s.jwt_leeway_seconds,
+        grace=timedelta(seconds=s.jwt_rotation_grace_seconds),
+        max_ttl=timedelta(seconds=s.jwt_max_ttl_seconds),
+    )
+    window, limit = s.admin_rate_limit
+    retry_after = container.admin_limiter.hit(principal.subject, window=window, limit=limit)
+    if retry_after is not None:
+        raise RateLimited(
+            f"at most {limit} requests per {window} seconds", retry_after_seconds=retry_after
+        )
+    request.state.principal = principal
+    return principal
+
+
+def _require(role: Role) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.role.allows(role):
+            raise Forbidden(f"this action needs the {role.value} role")
+        return principal
+
+    return check
+
+
+ViewerDep = Annotated[Principal, Depends(_require(Role.VIEWER))]
+AdminDep = Annotated[Principal, Depends(_require(Role.ADMIN))]

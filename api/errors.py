@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import ReceiptSnapError
+from core.errors import RateLimited, ReceiptSnapError
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,14 @@ def error_body(error: str, detail: object = None) -> dict[str, object]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ReceiptSnapError)
     async def _domain(_: Request, exc: ReceiptSnapError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
+        headers: dict[str, str] = {}
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
+        return JSONResponse(
+            error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -28,6 +28,16 @@ class Conflict(ReceiptSnapError):
     code = "conflict"
 
 
+class Unauthorized(ReceiptSnapError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ReceiptSnapError):
+    status_code = 403
+    code = "forbidden"
+
+
 class RateLimited(ReceiptSnapError):
     status_code = 429
     code = "rate_limited"

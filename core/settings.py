@@ -139,12 +139,29 @@ class ApiSettings(BaseAppSettings):
     processing_timeout_seconds: int = 1200
     max_requeues: int = 2
 
+    # Admin API tokens (JWT, HS256). The secret holds the signing key as a plain string or as
+    # JSON {"current": ..., "previous": ..., "rotated_at": ISO-8601}; after a rotation the
+    # previous key keeps verifying for ``jwt_rotation_grace_seconds``.
+    jwt_secret_id: str = "receiptsnap/jwt-signing-key"
+    jwt_secret: SecretStr | None = None  # development only
+    jwt_issuer: str = "receiptsnap"
+    jwt_audience: str = "receiptsnap-admin"
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=120)
+    jwt_max_ttl_seconds: int = Field(default=7 * 86_400, ge=60, le=30 * 86_400)
+    jwt_rotation_grace_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    # (window seconds, requests allowed in it) per token subject, per API instance
+    admin_rate_limit: tuple[int, int] = (60, 120)
+    admin_presign_expiry_seconds: int = Field(default=120, ge=10, le=900)
+
     @model_validator(mode="after")
     def _check_api(self) -> ApiSettings:
         self._refuse_placeholders(
             telegram_bot_token=self.telegram_bot_token,
             telegram_webhook_secret=self.telegram_webhook_secret,
+            jwt_secret=self.jwt_secret,
         )
+        if not self.is_development and self.jwt_secret is not None:
+            raise ValueError("outside development the JWT signing key comes from Secrets Manager")
         if (
             not self.is_development
             and self.database_url.startswith("sqlite")

@@ -126,6 +126,7 @@ def cmd_aws_local_provision(args: argparse.Namespace) -> int:
     wanted = {
         worker.callback_secret_id: random_secrets.token_urlsafe(32),
         api.telegram_webhook_secret_id: random_secrets.token_urlsafe(32),
+        api.jwt_secret_id: random_secrets.token_urlsafe(48),
     }
     new = {k: v for k, v in wanted.items() if not exists(k)}
     token = os.environ.get("TELEGRAM_BOT_TOKEN")
@@ -201,6 +202,40 @@ def cmd_telegram_delete_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    """Mint an admin API token with the current signing key (settings from the environment)."""
+    from datetime import timedelta
+
+    from core.aws import AwsClients, AwsError, SecretsReader
+    from core.settings import ApiSettings
+    from core.tokens import Role, SigningKeys, mint, parse_ttl
+
+    settings = ApiSettings()
+    try:
+        ttl = parse_ttl(args.ttl)
+        if settings.jwt_secret is not None:
+            raw = settings.jwt_secret.get_secret_value()
+        else:
+            raw = SecretsReader(AwsClients(settings), ttl_seconds=0).get(settings.jwt_secret_id)
+        token = mint(
+            SigningKeys.parse(raw).current,
+            subject=args.subject,
+            role=Role(args.role),
+            ttl=ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            max_ttl=timedelta(seconds=settings.jwt_max_ttl_seconds),
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except AwsError as exc:
+        print(f"error: cannot read {settings.jwt_secret_id}: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="receiptsnap", description="ReceiptSnap receipt assistant"
@@ -256,6 +291,14 @@ def build_parser() -> argparse.ArgumentParser:
     t = tsub.add_parser("delete-webhook", help="stop webhook delivery (e.g. to poll instead)")
     t.add_argument("--drop-pending", action="store_true")
     t.set_defaults(func=cmd_telegram_delete_webhook)
+
+    p = sub.add_parser("admin", help="admin API chores (settings from the environment)")
+    adsub = p.add_subparsers(dest="admin_command", required=True)
+    t = adsub.add_parser("token", help="mint a bearer token for /admin/v1 (printed on stdout)")
+    t.add_argument("--subject", required=True, help="who the token is for (shown in the audit)")
+    t.add_argument("--role", choices=["admin", "viewer"], default="viewer")
+    t.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 1h, 2d (default 1h)")
+    t.set_defaults(func=cmd_admin_token)
 
     p = sub.add_parser("aws-local", help="a local AWS emulator (AWS_ENDPOINT_URL), e.g. compose's")
     asub = p.add_subparsers(dest="aws_local_command", required=True)

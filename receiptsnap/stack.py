@@ -121,6 +121,7 @@ class LocalStack:
             secrets={
                 s.callback_secret_id: secrets.token_urlsafe(32),
                 self.api_settings.telegram_webhook_secret_id: self.webhook_secret,
+                self.api_settings.jwt_secret_id: secrets.token_urlsafe(48),
                 **(
                     {self.api_settings.telegram_bot_token_secret_id: o.telegram_bot_token}
                     if o.telegram_bot_token

@@ -1,0 +1,15 @@
+"""The admin REST API under /admin/v1: bearer tokens (admin | viewer), one error format."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ViewerDep
+from api.routes.admin.schemas import AUTH_RESPONSES, Me
+
+router = APIRouter(prefix="/admin/v1", responses=AUTH_RESPONSES)
+
+
+@router.get("/me", tags=["admin"], summary="Who the token belongs to and its role")
+def me(principal: ViewerDep) -> Me:
+    return Me(subject=principal.subject, role=principal.role.value)
