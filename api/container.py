@@ -13,6 +13,7 @@ from sqlalchemy import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.ratelimit import SlidingWindowLimiter
+from core.admin import AdminService
 from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
 from core.db.session import make_engine, make_session_factory, session_scope, url_from_secret
 from core.services import ReceiptService
@@ -34,6 +35,7 @@ class Container:
     secrets: SecretsReader
     receipts: ReceiptService
     http: httpx.AsyncClient
+    admin: AdminService
     bot_app: Any = None
     webhook_secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -54,6 +56,7 @@ class Container:
             secrets=SecretsReader(aws, ttl_seconds=settings.secrets_cache_seconds),
             receipts=ReceiptService(settings=settings, store=store),
             http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)),
+            admin=AdminService(settings=settings, store=store),
         )
 
     def secret(self, value: Any, secret_id: str) -> str:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.container import Container
+from core.admin import Actor
 from core.errors import Forbidden, RateLimited, Unauthorized
 from core.tokens import Principal, Role, verify
 
@@ -65,3 +66,11 @@ def _require(role: Role) -> Callable[[Principal], Principal]:
 
 ViewerDep = Annotated[Principal, Depends(_require(Role.VIEWER))]
 AdminDep = Annotated[Principal, Depends(_require(Role.ADMIN))]
+
+
+def get_actor(request: Request, principal: AdminDep) -> Actor:
+    """The admin doing a write, and the address it came from (for the audit)."""
+    return Actor(principal=principal, client_ip=request.client.host if request.client else None)
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 
-from bot import texts
+from bot import blocked, texts
 from bot.callbacks import derive_key
 from bot.context import BotContext, BotServices
 from bot.handlers import capture, edit, preferences, receipts, results, start
@@ -42,6 +42,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application = builder.build()
     application.bot_data["services"] = services
     application.bot_data["callback_key"] = derive_key(token)
+    application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here
     application.add_handlers(start.HANDLERS)
     application.add_handlers(capture.HANDLERS)
     application.add_handlers(receipts.HANDLERS)

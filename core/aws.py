@@ -131,6 +131,26 @@ class S3Store:
     def delete(self, *, bucket: str, key: str) -> None:
         self._s3.delete_object(Bucket=bucket, Key=key)
 
+    def list_keys(self, *, bucket: str, prefix: str, limit: int = 100_000) -> list[str]:
+        keys: list[str] = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix
+        ):
+            keys.extend(obj["Key"] for obj in page.get("Contents", []))
+            if len(keys) >= limit:
+                break
+        return keys[:limit]
+
+    def delete_many(self, *, bucket: str, keys: list[str]) -> None:
+        """Delete keys (missing ones included: S3 deletes are idempotent), 1000 per request."""
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            r = self._s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+            )
+            for error in r.get("Errors", []):
+                logger.warning("s3.delete_failed key=%s code=%s", error["Key"], error.get("Code"))
+
 
 @dataclass(frozen=True, slots=True)
 class QueueMessage:

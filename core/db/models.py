@@ -62,6 +62,8 @@ class User(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     default_currency: Mapped[str | None] = mapped_column(String(3))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Set by an admin: the bot answers the user's updates politely and processes nothing.
+    blocked_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -227,3 +229,19 @@ class ProcessingAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     receipt: Mapped[Receipt] = relationship(back_populates="attempts")
+
+
+class AdminAuditEntry(Base):
+    """One admin write through the admin API: who, what, when, from where."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    client_ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ViewerDep
+from api.routes.admin import audit, users
 from api.routes.admin.schemas import AUTH_RESPONSES, Me
 
 router = APIRouter(prefix="/admin/v1", responses=AUTH_RESPONSES)
@@ -13,3 +14,7 @@ router = APIRouter(prefix="/admin/v1", responses=AUTH_RESPONSES)
 @router.get("/me", tags=["admin"], summary="Who the token belongs to and its role")
 def me(principal: ViewerDep) -> Me:
     return Me(subject=principal.subject, role=principal.role.value)
+
+
+router.include_router(users.router)
+router.include_router(audit.router)

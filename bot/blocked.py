@@ -1,0 +1,49 @@
+"""Users blocked by an admin: each update gets one polite reply and nothing else happens.
+
+A ``TypeHandler`` in group -1 runs before every other handler and stops the update there.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.context import BotContext
+from core.db.repositories import UserRepository
+
+logger = logging.getLogger(__name__)
+
+GROUP = -1
+BLOCKED = (
+    "Sorry, this account can no longer use ReceiptSnap. "
+    "If you think this is a mistake, please contact support."
+)
+
+
+async def stop_blocked(update: Update, context: BotContext) -> None:
+    tg_user = update.effective_user
+    if tg_user is None:
+        return
+
+    def is_blocked(session: Session) -> bool:
+        user = UserRepository(session).get_by_telegram_id(tg_user.id)
+        return user is not None and user.blocked_at is not None
+
+    if not await context.services.in_session(is_blocked):
+        return
+    logger.info("bot.blocked_user_update update_id=%s", update.update_id)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(BLOCKED, show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(BLOCKED)
+    except TelegramError as exc:
+        logger.warning("bot.blocked_reply_failed error=%r", exc)
+    raise ApplicationHandlerStop
+
+
+GATE = TypeHandler(Update, stop_blocked)

@@ -1,0 +1,210 @@
+"""Queries of the admin API (kept apart from the bot's repositories). They flush; the caller's
+unit of work commits."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from core.db.models import AdminAuditEntry, AlbumMessage, Receipt, User
+from core.errors import ReceiptSnapError
+
+
+class InvalidCursor(ReceiptSnapError):
+    status_code = 422
+    code = "invalid_cursor"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Keyset position: the (created_at, id) of the last row of the previous page."""
+
+    created_at: datetime
+    id: str
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            created, _, ident = raw.partition("|")
+            return cls(created_at=datetime.fromisoformat(created), id=ident)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidCursor("the cursor is not one this API gave out") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptFilter:
+    status: str | None = None
+    user_id: int | None = None
+    merchant: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    error_code: str | None = None
+
+
+class AdminUserQueries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def search(self, *, query: str | None, offset: int, limit: int) -> tuple[Sequence[User], int]:
+        stmt: Select[User] = select(User)
+        if query:
+            q = query.strip()
+            conditions = [
+                func.lower(User.username).contains(q.lower().lstrip("@"), autoescape=True),
+                func.lower(User.first_name).contains(q.lower(), autoescape=True),
+            ]
+            if q.isdigit() and len(q) <= 18:
+                conditions.append(User.telegram_user_id == int(q))
+            stmt = stmt.where(or_(*conditions))
+        total = int(self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+        rows = self.session.scalars(
+            stmt.order_by(User.created_at.desc(), User.id.desc()).offset(offset).limit(limit)
+        ).all()
+        return rows, total
+
+    def receipt_counts(self, user_id: int) -> dict[str, int]:
+        rows = self.session.execute(
+            select(Receipt.status, func.count())
+            .where(Receipt.user_id == user_id)
+            .group_by(Receipt.status)
+        ).all()
+        return {str(status): int(n) for status, n in rows}
+
+    def receipt_keys(self, user_id: int) -> Sequence[tuple[uuid.UUID, str, str]]:
+        rows = self.session.execute(
+            select(Receipt.id, Receipt.raw_bucket, Receipt.raw_key).where(
+                Receipt.user_id == user_id
+            )
+        ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def delete(self, user: User) -> None:
+        """The user and everything of theirs (receipts, items, attempts, edits cascade)."""
+        if user.telegram_chat_id is not None:
+            self.session.execute(
+                delete(AlbumMessage).where(AlbumMessage.chat_id == user.telegram_chat_id)
+            )
+        self.session.execute(delete(Receipt).where(Receipt.user_id == user.id))
+        self.session.delete(user)
+        self.session.flush()
+
+
+class AdminReceiptQueries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _filtered(self, f: ReceiptFilter) -> Select[Receipt]:
+        stmt = select(Receipt)
+        if f.status:
+            stmt = stmt.where(Receipt.status == f.status)
+        if f.user_id is not None:
+            stmt = stmt.where(Receipt.user_id == f.user_id)
+        if f.merchant:
+            stmt = stmt.where(
+                func.lower(Receipt.merchant_name).contains(f.merchant.lower(), autoescape=True)
+            )
+        if f.created_from is not None:
+            stmt = stmt.where(Receipt.created_at >= f.created_from)
+        if f.created_to is not None:
+            stmt = stmt.where(Receipt.created_at < f.created_to)
+        if f.error_code:
+            stmt = stmt.where(Receipt.error_code == f.error_code)
+        return stmt
+
+    def page(
+        self, f: ReceiptFilter, *, after: Cursor | None, limit: int
+    ) -> tuple[Sequence[Receipt], Cursor | None]:
+        """Newest first; ``limit`` rows after ``after`` and the cursor of the next page."""
+        stmt = self._filtered(f)
+        if after is not None:
+            try:
+                after_id = uuid.UUID(after.id)
+            except ValueError as exc:
+                raise InvalidCursor("the cursor is not one this API gave out") from exc
+            stmt = stmt.where(
+                or_(
+                    Receipt.created_at < after.created_at,
+                    and_(Receipt.created_at == after.created_at, Receipt.id < after_id),
+                )
+            )
+        rows = self.session.scalars(
+            stmt.order_by(Receipt.created_at.desc(), Receipt.id.desc()).limit(limit + 1)
+        ).all()
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], Cursor(created_at=last.created_at, id=str(last.id))
+
+    def matching(self, f: ReceiptFilter, *, limit: int) -> Sequence[Receipt]:
+        """Up to ``limit`` receipts, oldest first, locked (for bulk reprocessing)."""
+        stmt = self._filtered(f).order_by(Receipt.created_at).limit(limit)
+        return self.session.scalars(
+            stmt.options(selectinload(Receipt.user)).with_for_update(skip_locked=True)
+        ).all()
+
+    def get(self, receipt_id: uuid.UUID, *, for_update: bool = False) -> Receipt | None:
+        stmt = (
+            select(Receipt)
+            .where(Receipt.id == receipt_id)
+            .options(selectinload(Receipt.line_items), selectinload(Receipt.user))
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entry: AdminAuditEntry) -> AdminAuditEntry:
+        self.session.add(entry)
+        self.session.flush()
+        return entry
+
+    def page(
+        self,
+        *,
+        subject: str | None,
+        action: str | None,
+        since: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[Sequence[AdminAuditEntry], int]:
+        stmt = select(AdminAuditEntry)
+        if subject:
+            stmt = stmt.where(AdminAuditEntry.subject == subject)
+        if action:
+            stmt = stmt.where(AdminAuditEntry.action == action)
+        if since is not None:
+            stmt = stmt.where(AdminAuditEntry.created_at >= since)
+        total = int(self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+        rows = self.session.scalars(
+            stmt.order_by(AdminAuditEntry.created_at.desc(), AdminAuditEntry.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return rows, total
+
+
+def jsonable(value: Any) -> Any:
+    """Audit details stored as JSON (ids, dates and decimals as strings)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
