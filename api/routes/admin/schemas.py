@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import uuid
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,3 +87,82 @@ class AuditEntryPublic(BaseModel):
 class AuditPublic(BaseModel):
     data: list[AuditEntryPublic]
     count: int
+
+
+class ReceiptPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    user_id: int
+    status: str
+    source: str
+    content_type: str
+    size_bytes: int | None
+    merchant_name: str | None
+    purchase_date: date | None
+    currency: str | None
+    total: Decimal | None
+    category: str | None
+    error_code: str | None
+    error_message: str | None
+    attempt: int
+    created_at: datetime
+    queued_at: datetime | None
+    completed_at: datetime | None
+
+
+class ReceiptsPublic(BaseModel):
+    data: list[ReceiptPublic]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
+class LineItemPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    description: str
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    amount: Decimal | None
+
+
+class ReceiptDetail(ReceiptPublic):
+    merchant_address: str | None
+    merchant_phone: str | None
+    purchase_time: time | None
+    subtotal: Decimal | None
+    tax: Decimal | None
+    tip: Decimal | None
+    payment_method: str | None
+    summary: str | None
+    confidence: dict[str, Any] | None
+    warnings: dict[str, Any] | None
+    caption: str | None
+    line_items: list[LineItemPublic]
+    processed: dict[str, Any] | None = Field(description="the processed JSON, when it exists")
+    original_url: str | None = Field(description="short-lived presigned GET of the original")
+    original_url_expires_in: int
+
+
+class ReprocessRequest(BaseModel):
+    """Which receipts to send back to the queue: explicit ids, or a filter (oldest first)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    receipt_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
+    status: Literal["failed", "queued", "processing"] = "failed"
+    since: datetime | None = None
+    until: datetime | None = None
+    error_code: str | None = Field(default=None, max_length=50)
+    user_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class Reprocessed(BaseModel):
+    queued: list[uuid.UUID]
+    skipped: list[uuid.UUID] = Field(description="not reprocessable (state or missing file)")
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool = True
