@@ -16,6 +16,8 @@ HELP = (
     "/recent – your latest receipts\n"
     "/receipt ID – one receipt again\n"
     "/delete ID – delete a receipt and its photo\n"
+    "/summary [month] – totals, categories, merchants and a chart\n"
+    "/export [month|all] – your receipts as CSV\n"
     "/settings – default currency and time zone\n"
     "/start – welcome\n"
     "/help – this message"
@@ -101,6 +103,22 @@ FIX_WHICH = "Which field is wrong?"
 INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
 EDIT_CANCELLED = "OK, nothing changed."
+
+# Summaries and exports
+SUMMARY_HEAD = "📊 <b>{month}</b> — {count} receipts"
+SUMMARY_EMPTY = (
+    "No receipts for {month} yet. Send me some, or ask for another month: /summary 2026-10"
+)
+SUMMARY_BIGGEST = "\nBiggest purchase: {what}"
+SUMMARY_UNDATED = "\n{n} receipt(s) printed no date: they count on the day you sent them."
+SUMMARY_TZ = "<i>Months follow your time zone, {tz} (/settings).</i>"
+SUMMARY_CAPTION = "{month}: {total} in {count} receipts"
+SUMMARY_BAD_MONTH = (
+    "I didn't understand that month. Try /summary, /summary last month, /summary october or "
+    "/summary 2026-10."
+)
+EXPORT_EMPTY = "Nothing to export for {what}."
+EXPORT_CAPTION = "{what}: receipts and line items as CSV (UTF-8, ISO dates, one currency column)."
 
 # Receipts: commands and buttons
 BTN_CONFIRM = "✅ Looks right"

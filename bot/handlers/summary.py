@@ -1,0 +1,121 @@
+"""/summary [month] and /export [month|all]."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import texts
+from bot.charts import summary_chart
+from bot.context import BotContext
+from bot.summary_text import chart_caption, summary_text
+from core.db.repositories import UserRepository
+from core.summaries import (
+    BadMonth,
+    Month,
+    MonthSummary,
+    export_items_csv,
+    export_receipts_csv,
+    parse_month,
+    summarize,
+)
+
+SPOOL_BYTES = 8 * 1024 * 1024  # larger exports spill to disk, never all in memory
+
+
+def _today(tz: str | None) -> datetime:
+    return datetime.now(UTC).astimezone(ZoneInfo(tz or "UTC"))
+
+
+async def summary(update: Update, context: BotContext) -> None:
+    message, tg_user = update.effective_message, update.effective_user
+    assert message is not None and tg_user is not None
+    arg = " ".join(context.args or [])
+
+    def run(session: Session) -> MonthSummary | None:
+        user = UserRepository(session).get_by_telegram_id(tg_user.id)
+        tz = user.timezone if user else None
+        month = parse_month(arg, today=_today(tz).date())
+        if user is None:
+            return MonthSummary(month=month, timezone=tz or "UTC")
+        return summarize(session, user_id=user.id, month=month, timezone=tz)
+
+    try:
+        result = await context.services.in_session(run)
+    except BadMonth:
+        await message.reply_text(texts.SUMMARY_BAD_MONTH)
+        return
+    assert result is not None
+    await message.reply_text(summary_text(result), parse_mode=ParseMode.HTML)
+    currency = result.main_currency
+    if result.count and currency is not None:
+        png = summary_chart(result, currency)
+        await message.reply_photo(
+            InputFile(png, filename=f"summary-{result.month.iso}.png"),
+            caption=chart_caption(result, currency),
+        )
+
+
+async def export(update: Update, context: BotContext) -> None:
+    message, tg_user = update.effective_message, update.effective_user
+    assert message is not None and tg_user is not None
+    arg = " ".join(context.args or []).strip().lower()
+
+    def run(session: Session) -> tuple[str, IO[bytes], IO[bytes]] | None:
+        user = UserRepository(session).get_by_telegram_id(tg_user.id)
+        if user is None:
+            return None
+        tz = user.timezone
+        month: Month | None = None if arg == "all" else parse_month(arg, today=_today(tz).date())
+        what = "all your receipts" if month is None else month.label
+        receipts = _spool(export_receipts_csv(session, user_id=user.id, month=month, timezone=tz))
+        items = _spool(export_items_csv(session, user_id=user.id, month=month, timezone=tz))
+        return what, receipts, items
+
+    try:
+        result = await context.services.in_session(run)
+    except BadMonth:
+        await message.reply_text(texts.SUMMARY_BAD_MONTH)
+        return
+    if result is None:
+        await message.reply_text(texts.EXPORT_EMPTY.format(what="you"))
+        return
+    what, receipts, items = result
+    suffix = "all" if arg == "all" else what.replace(" ", "-").lower()
+    try:
+        if receipts.readline() and not receipts.readline():  # the header line only
+            await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
+            return
+        receipts.seek(0)
+        # The rows were streamed from the database into a spooled file; the Bot API upload
+        # itself needs the bytes (PTB builds the multipart body in memory; bots may send 50 MB).
+        await message.reply_document(
+            InputFile(receipts.read(), filename=f"receipts-{suffix}.csv"),
+            caption=texts.EXPORT_CAPTION.format(what=what),
+        )
+        await message.reply_document(InputFile(items.read(), filename=f"line-items-{suffix}.csv"))
+    finally:
+        receipts.close()
+        items.close()
+
+
+def _spool(chunks: Iterable[str]) -> IO[bytes]:
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by caller
+    for chunk in chunks:
+        out.write(chunk.encode("utf-8"))
+    out.seek(0)
+    return out
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("summary", summary),
+    CommandHandler("export", export),
+]

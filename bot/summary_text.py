@@ -1,0 +1,59 @@
+"""The /summary message (Telegram HTML)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from html import escape
+
+from bot import texts
+from bot.render import money
+from core.summaries import NO_CURRENCY, MonthSummary
+
+
+def _cur(code: str) -> str | None:
+    return None if code == NO_CURRENCY else code
+
+
+def change(now: Decimal, before: Decimal | None) -> str:
+    if not before:
+        return ""
+    pct = (now - before) / before * 100
+    arrow = "▲" if pct > 0 else "▼" if pct < 0 else "="
+    return f" ({arrow} {abs(pct):.0f}% vs {money(before, None)})"
+
+
+def summary_text(summary: MonthSummary) -> str:
+    s = summary
+    if not s.count:
+        return texts.SUMMARY_EMPTY.format(month=s.month.label)
+    lines = [texts.SUMMARY_HEAD.format(month=s.month.label, count=s.count)]
+    for code, total in sorted(s.totals.items(), key=lambda kv: -kv[1]):
+        before = s.previous_totals.get(code)
+        lines.append(f"💰 <b>{escape(money(total, _cur(code)))}</b>{change(total, before)}")
+    for code, categories in s.by_category.items():
+        label = f" ({code})" if len(s.totals) > 1 else ""
+        lines.append(f"\n<b>By category</b>{escape(label)}")
+        for name, total in categories[:6]:
+            lines.append(f"• {escape(name)}: {escape(money(total, _cur(code)))}")
+    for code, merchants in s.top_merchants.items():
+        label = f" ({code})" if len(s.totals) > 1 else ""
+        lines.append(f"\n<b>Top merchants</b>{escape(label)}")
+        for name, total, n in merchants:
+            times = f" ×{n}" if n > 1 else ""
+            lines.append(f"• {escape(name)}{times}: {escape(money(total, _cur(code)))}")
+    if s.biggest is not None:
+        name, code, total = s.biggest
+        lines.append(
+            texts.SUMMARY_BIGGEST.format(what=escape(f"{name}, {money(total, _cur(code))}"))
+        )
+    if s.undated:
+        lines.append(texts.SUMMARY_UNDATED.format(n=s.undated))
+    lines.append(texts.SUMMARY_TZ.format(tz=escape(s.timezone)))
+    return "\n".join(lines)
+
+
+def chart_caption(summary: MonthSummary, currency: str) -> str:
+    total = summary.totals.get(currency, Decimal(0))
+    return texts.SUMMARY_CAPTION.format(
+        month=summary.month.label, total=money(total, _cur(currency)), count=summary.count
+    )

@@ -1,0 +1,158 @@
+"""Monthly summaries and exports on a known set of receipts: several currencies (never added
+together), time zones at month edges, receipts without a date."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db.models import LineItemRow, Receipt, User
+from core.summaries import (
+    BadMonth,
+    Month,
+    export_items_csv,
+    export_receipts_csv,
+    parse_month,
+    summarize,
+)
+
+OCT = Month(2026, 10)
+
+
+def add(
+    s: Session,
+    user: User,
+    *,
+    total: str,
+    currency: str | None = "EUR",
+    day: date | None = None,
+    sent: datetime | None = None,
+    merchant: str = "Corner Cafe",
+    category: str | None = "dining",
+    status: str = "done",
+    items: int = 0,
+) -> Receipt:
+    r = Receipt(
+        user_id=user.id,
+        status=status,
+        content_type="image/jpeg",
+        raw_bucket="raw",
+        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+        total=Decimal(total),
+        currency=currency,
+        purchase_date=day,
+        merchant_name=merchant,
+        category=category,
+        created_at=sent or datetime(2026, 10, 15, 12, tzinfo=UTC),
+    )
+    s.add(r)
+    s.flush()
+    for n in range(items):
+        s.add(
+            LineItemRow(
+                receipt_id=r.id, position=n, description=f"item {n}", amount=Decimal("1.10")
+            )
+        )
+    return r
+
+
+@pytest.fixture
+def user(session_factory: sessionmaker[Session]) -> User:
+    with session_factory.begin() as s:
+        u = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="Asia/Kuala_Lumpur")
+        s.add(u)
+        s.flush()
+        add(s, u, total="10.50", day=date(2026, 10, 1), items=2)
+        add(s, u, total="20.00", day=date(2026, 10, 31), merchant="Grocer", category="groceries")
+        add(s, u, total="5.25", day=date(2026, 10, 3), merchant="Grocer", category="groceries")
+        add(s, u, total="100.00", currency="MYR", day=date(2026, 10, 9), merchant="Kedai")
+        add(s, u, total="7.00", day=date(2026, 9, 30))  # September
+        add(s, u, total="99.00", day=date(2026, 10, 2), status="failed")  # not counted
+        # No printed date: 2026-09-30 17:30 UTC is 2026-10-01 01:30 in Kuala Lumpur -> October.
+        add(s, u, total="3.00", sent=datetime(2026, 9, 30, 17, 30, tzinfo=UTC), category=None)
+        # No printed date: 2026-10-31 16:30 UTC is 2026-11-01 00:30 in Kuala Lumpur -> November.
+        add(s, u, total="4.00", sent=datetime(2026, 10, 31, 16, 30, tzinfo=UTC))
+        s.expunge(u)
+        return u
+
+
+def test_summary_per_currency_category_merchant_and_month_edges(
+    session_factory: sessionmaker[Session], user: User
+) -> None:
+    with session_factory() as s:
+        out = summarize(s, user_id=user.id, month=OCT, timezone=user.timezone)
+
+    assert out.count == 5
+    assert out.undated == 1
+    assert out.totals == {"EUR": Decimal("38.75"), "MYR": Decimal("100.00")}
+    assert out.previous_totals == {"EUR": Decimal("7.00")}
+    assert out.by_category["EUR"] == [
+        ("groceries", Decimal("25.25")),
+        ("dining", Decimal("10.50")),
+        ("uncategorised", Decimal("3.00")),
+    ]
+    assert out.top_merchants["EUR"][0] == ("Grocer", Decimal("25.25"), 2)
+    assert out.daily["EUR"][date(2026, 10, 1)] == Decimal("13.50")  # dated + undated that day
+    assert out.biggest == ("Kedai", "MYR", Decimal("100.00"))
+    assert out.main_currency == "MYR"
+
+
+def test_same_receipts_in_utc_move_the_undated_ones(
+    session_factory: sessionmaker[Session], user: User
+) -> None:
+    with session_factory() as s:
+        out = summarize(s, user_id=user.id, month=OCT, timezone="UTC")
+    assert out.totals["EUR"] == Decimal("39.75")  # 10.50+20+5.25+4.00 (Oct 31 UTC), not 3.00
+
+
+def test_exports_parse_back_to_the_same_amounts(
+    session_factory: sessionmaker[Session], user: User
+) -> None:
+    with session_factory() as s:
+        receipts = "".join(
+            export_receipts_csv(s, user_id=user.id, month=OCT, timezone=user.timezone)
+        )
+        items = "".join(export_items_csv(s, user_id=user.id, month=OCT, timezone=user.timezone))
+        everything = "".join(export_receipts_csv(s, user_id=user.id, month=None, timezone=None))
+    rows = list(csv.DictReader(io.StringIO(receipts)))
+    assert len(rows) == 5
+    by_currency: dict[str, Decimal] = {}
+    for row in rows:
+        by_currency[row["currency"]] = by_currency.get(row["currency"], Decimal(0)) + Decimal(
+            row["total"]
+        )
+        date.fromisoformat(row["date"])
+    assert by_currency == {"EUR": Decimal("38.75"), "MYR": Decimal("100.00")}
+    undated = [r for r in rows if r["date_source"] == "sent"]
+    assert [r["date"] for r in undated] == ["2026-10-01"]
+    item_rows = list(csv.DictReader(io.StringIO(items)))
+    assert [Decimal(r["amount"]) for r in item_rows] == [Decimal("1.10"), Decimal("1.10")]
+    assert len(list(csv.DictReader(io.StringIO(everything)))) == 7  # all done receipts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Month(2026, 11)),
+        ("last month", Month(2026, 10)),
+        ("2026-10", Month(2026, 10)),
+        ("10", Month(2026, 10)),
+        ("october", Month(2026, 10)),
+        ("Dec", Month(2025, 12)),  # the last December, not the coming one
+        ("2027-01", Month(2027, 1)),
+    ],
+)
+def test_parse_month(text: str, expected: Month) -> None:
+    assert parse_month(text, today=date(2026, 11, 25)) == expected
+
+
+@pytest.mark.parametrize("text", ["13", "2026-13", "someday"])
+def test_parse_month_refuses(text: str) -> None:
+    with pytest.raises(BadMonth):
+        parse_month(text, today=date(2026, 11, 25))
