@@ -36,6 +36,7 @@ class Container:
     receipts: ReceiptService
     http: httpx.AsyncClient
     admin: AdminService
+    dlq: JobQueue
     bot_app: Any = None
     webhook_secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -57,6 +58,7 @@ class Container:
             receipts=ReceiptService(settings=settings, store=store),
             http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)),
             admin=AdminService(settings=settings, store=store),
+            dlq=JobQueue(aws, queue_name=settings.dlq_name),
         )
 
     def secret(self, value: Any, secret_id: str) -> str:

@@ -234,6 +234,40 @@ class JobQueue:
             "in_flight": int(attrs["ApproximateNumberOfMessagesNotVisible"]),
         }
 
+    def oldest_age_seconds(self, *, now: float | None = None) -> int | None:
+        """Age of the oldest of up to 10 visible messages, peeked with a zero visibility timeout
+        (for the DLQ: peeking a work queue would count as a receive towards its redrive)."""
+        r = self._sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            WaitTimeSeconds=0,
+            MessageSystemAttributeNames=["SentTimestamp"],
+        )
+        sent = [int(m["Attributes"]["SentTimestamp"]) for m in r.get("Messages", [])]
+        if not sent:
+            return None
+        now = time.time() if now is None else now
+        return max(0, int(now - min(sent) / 1000))
+
+    def move_to(self, target: JobQueue, *, limit: int) -> int:
+        """Move up to ``limit`` messages to ``target`` (receive, send, then delete): a DLQ
+        redrive. At-least-once: a message may be sent twice, never lost."""
+        moved = 0
+        while moved < limit:
+            batch = self.receive(max_messages=min(10, limit - moved), wait_seconds=0)
+            if not batch:
+                break
+            for m in batch:
+                target._sqs.send_message(
+                    QueueUrl=target.url,
+                    MessageBody=m.body,
+                    MessageAttributes=m.message_attributes or {},
+                )
+            self.delete([m.receipt_handle for m in batch])
+            moved += len(batch)
+        return moved
+
     def ping(self) -> None:
         _ = self._sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])
 

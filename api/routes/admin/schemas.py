@@ -166,3 +166,27 @@ class Reprocessed(BaseModel):
 class Deleted(BaseModel):
     id: str
     deleted: bool = True
+
+
+class QueueState(BaseModel):
+    name: str
+    visible: int = Field(description="approximate messages waiting")
+    in_flight: int = Field(description="approximate messages being processed")
+    oldest_age_seconds: int | None = Field(
+        description="queue: oldest receipt waiting in the database; DLQ: oldest message peeked"
+    )
+
+
+class QueuesPublic(BaseModel):
+    queue: QueueState
+    dlq: QueueState
+
+
+class RedriveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int | None = Field(default=None, ge=1, le=10_000, description="all when omitted")
+
+
+class Redriven(BaseModel):
+    moved: int
