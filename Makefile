@@ -31,8 +31,11 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup  ## benchmarks that print figures
+bench: setup  ## benchmarks that print figures (summary needs PostgreSQL: TEST_DATABASE_URL)
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/extraction.py --input lines
+	$(BIN)/python bench/cost.py
+	$(BIN)/python bench/summary.py
 
 lock:  ## re-pin every transitive dependency after changing pyproject.toml
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^-e" > requirements.lock
