@@ -24,7 +24,7 @@ from core.contracts import (
 )
 from core.corrections import parse_correction
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
-from core.db.repositories import ReceiptRepository
+from core.db.repositories import MerchantCategoryRepository, ReceiptRepository
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
@@ -235,7 +235,13 @@ class ReceiptService:
         receipt.tax = ex.tax
         receipt.tip = ex.tip
         receipt.total = ex.total
-        receipt.category = category_from_caption(receipt.caption) or ex.category
+        receipt.category = (
+            category_from_caption(receipt.caption)
+            or MerchantCategoryRepository(session).lookup(
+                user_id=receipt.user_id, merchant=ex.merchant.name
+            )
+            or ex.category
+        )
         receipt.payment_method = ex.payment_method
         receipt.summary = ex.summary
         receipt.confidence = {str(k): v for k, v in ex.confidence.items()}
@@ -308,6 +314,10 @@ class ReceiptService:
         column = {"merchant": "merchant_name", "date": "purchase_date"}.get(field, field)
         setattr(receipt, column, value)
         receipt.confidence = {**(receipt.confidence or {}), field: 1.0}
+        if field == "category" and isinstance(value, str):
+            MerchantCategoryRepository(session).remember(
+                user_id=user_id, merchant=receipt.merchant_name, category=value
+            )
         session.flush()
         return receipt
 

@@ -197,6 +197,19 @@ class AlbumMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MerchantCategory(Base):
+    """The category a user chose for a merchant: it wins for that merchant from then on."""
+
+    __tablename__ = "merchant_categories"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    merchant_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    category: Mapped[str] = mapped_column(String(50))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class TelegramUpdate(Base):
     """Update ids already handed to the bot: Telegram redelivers when it does not see a 200."""
 

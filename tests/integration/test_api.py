@@ -284,3 +284,35 @@ async def test_same_shop_day_and_total_is_flagged_but_never_across_currencies(
         assert s.get(Receipt, first).possible_duplicate_of is None  # type: ignore[union-attr]
         assert s.get(Receipt, second).possible_duplicate_of == first  # type: ignore[union-attr]
         assert s.get(Receipt, third).possible_duplicate_of is None  # type: ignore[union-attr]
+
+
+async def test_the_users_category_for_a_merchant_wins_from_then_on(
+    client: httpx.AsyncClient,
+) -> None:
+    c = container(client)
+    first = add_receipt(c.session_factory)
+    await post_result(client, done_result(first))
+    with c.session_factory.begin() as s:
+        owner = s.get(Receipt, first).user_id  # type: ignore[union-attr]
+        c.receipts.correct(s, receipt_id=first, user_id=owner, field="category", raw="Coffee")
+        second = Receipt(
+            user_id=owner,
+            status="queued",
+            content_type="image/jpeg",
+            raw_bucket="raw",
+            raw_key=f"users/{owner}/{uuid.uuid4()}.jpg",
+        )
+        s.add(second)
+        s.flush()
+        second_id = second.id
+    later = done_result(second_id, total="4.10")
+    later = later.model_copy(
+        update={
+            "extraction": later.extraction.model_copy(  # type: ignore[union-attr]
+                update={"merchant": Merchant(name="CORNER  CAFE"), "category": "dining"}
+            )
+        }
+    )
+    await post_result(client, later)
+    with c.session_factory() as s:
+        assert s.get(Receipt, second_id).category == "coffee"  # type: ignore[union-attr]
