@@ -12,16 +12,13 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot import texts
 from bot.context import BotContext
 from core.db.repositories import UserRepository
 
 logger = logging.getLogger(__name__)
 
 GROUP = -1
-BLOCKED = (
-    "Sorry, this account can no longer use ReceiptSnap. "
-    "If you think this is a mistake, please contact support."
-)
 
 
 async def stop_blocked(update: Update, context: BotContext) -> None:
@@ -38,9 +35,9 @@ async def stop_blocked(update: Update, context: BotContext) -> None:
     logger.info("bot.blocked_user_update update_id=%s", update.update_id)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(BLOCKED, show_alert=True)
+            await update.callback_query.answer(texts.BLOCKED, show_alert=True)
         elif update.effective_message is not None:
-            await update.effective_message.reply_text(BLOCKED)
+            await update.effective_message.reply_text(texts.BLOCKED)
     except TelegramError as exc:
         logger.warning("bot.blocked_reply_failed error=%r", exc)
     raise ApplicationHandlerStop

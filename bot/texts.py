@@ -47,6 +47,10 @@ RATE_LIMITED = (
     "⏳ That's a lot of receipts in a short time — {limit}. Please wait a little and send this "
     "one again; nothing was saved."
 )
+BLOCKED = (
+    "Sorry, this account can no longer use ReceiptSnap. "
+    "If you think this is a mistake, please contact support."
+)
 GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again in a moment."
 
 # Settings

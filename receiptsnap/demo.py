@@ -72,9 +72,12 @@ def send_through_bot(
     assert message_id is not None
     fake.wait_for(lambda f: _final_text(f, message_id) is not None, timeout=timeout)
     reply = _final_text(fake, message_id) or ""
+    markup = fake.message(CHAT_ID, message_id).get("reply_markup") or {}
+    buttons = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
     return {
         "file": str(path),
         "reply": reply,
+        "buttons": buttons,
         "ack_seconds": ack,
         "seconds": time.perf_counter() - started,
     }
@@ -124,6 +127,8 @@ def run(paths: list[str], *, as_json: bool = False, database_url: str | None = N
                 result = send_through_bot(stack, fake, path)
                 results.append(result)
                 print(result["reply"], file=out)
+                if result["buttons"]:
+                    print("  ".join(f"[{b}]" for b in result["buttons"]), file=out)
                 print(f"   ({result['seconds']:.2f} s end to end)", file=out)
             rows = receipt_rows(stack)
     finally:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.blocked import BLOCKED
+from bot.texts import BLOCKED
 from core.db.models import Receipt, User
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack, fake_telegram_options
