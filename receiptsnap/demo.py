@@ -72,7 +72,7 @@ def send_through_bot(
     assert message_id is not None
     fake.wait_for(lambda f: _final_text(f, message_id) is not None, timeout=timeout)
     reply = _final_text(fake, message_id) or ""
-    markup = fake.message(CHAT_ID, message_id).get("reply_markup") or {}
+    markup = (fake.message(CHAT_ID, message_id) or {}).get("reply_markup") or {}
     buttons = [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
     return {
         "file": str(path),
