@@ -598,6 +598,17 @@ class ReceiptSnapStack(Stack):
                 resources=[self.queue.queue_arn],
             ),
             iam.PolicyStatement(
+                sid="RedriveDeadLetters",
+                # The admin API's DLQ depth, peek and redrive (receive, send to the queue, delete).
+                actions=[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueUrl",
+                    "sqs:GetQueueAttributes",
+                ],
+                resources=[self.dlq.queue_arn],
+            ),
+            iam.PolicyStatement(
                 sid="ReadOwnSecrets",
                 actions=["secretsmanager:GetSecretValue"],
                 resources=[

@@ -32,6 +32,8 @@ STAR_RESOURCE_ALLOWED = {
 }
 
 HOST_ACTIONS = {
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
     "s3:PutObject",
     "s3:GetObject",
     "s3:DeleteObject",
@@ -170,7 +172,10 @@ class TestHostRole:
     def test_sends_but_never_consumes_jobs(self, templates: dict[str, dict[str, Any]]) -> None:
         actions = role_actions(templates[MAIN_STACK], "HostRole")
         assert "sqs:SendMessage" in actions
-        assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & actions
+        for statement in statements_of(templates[MAIN_STACK], "HostRole"):
+            if {"sqs:ReceiveMessage", "sqs:DeleteMessage"} & set(as_list(statement["Action"])):
+                text = json.dumps(statement["Resource"])
+                assert "DeadLetter" in text or "Dlq" in text, "only the DLQ, for redrive"
 
     def test_reads_only_the_stack_secrets(self, templates: dict[str, dict[str, Any]]) -> None:
         (statement,) = [
