@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ViewerDep
-from api.routes.admin import audit, queue, receipts, users
+from api.routes.admin import audit, queue, receipts, stats, users
 from api.routes.admin.schemas import AUTH_RESPONSES, Me
 
 router = APIRouter(prefix="/admin/v1", responses=AUTH_RESPONSES)
@@ -19,4 +19,5 @@ def me(principal: ViewerDep) -> Me:
 router.include_router(users.router)
 router.include_router(receipts.router)
 router.include_router(queue.router)
+router.include_router(stats.router)
 router.include_router(audit.router)

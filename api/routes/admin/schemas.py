@@ -190,3 +190,29 @@ class RedriveRequest(BaseModel):
 
 class Redriven(BaseModel):
     moved: int
+
+
+class DayCounts(BaseModel):
+    day: date
+    done: int = 0
+    failed: int = 0
+    other: int = Field(default=0, description="still awaiting upload, queued or processing")
+
+
+class StatsPublic(BaseModel):
+    since: datetime
+    until: datetime
+    receipts_per_day: list[DayCounts]
+    done: int
+    failed: int
+    success_rate: float | None = Field(description="done / (done + failed); null without any")
+    failures_by_reason: dict[str, int]
+    processing_seconds_p50: float | None = Field(description="inside the processor")
+    processing_seconds_p95: float | None
+    end_to_end_seconds_p50: float | None = Field(description="queued -> result stored")
+    end_to_end_seconds_p95: float | None
+    engines: dict[str, int] = Field(description='"ocr + extractor" -> results')
+    cost_total_usd: Decimal
+    cost_per_receipt_usd: Decimal | None
+    cost_complete: bool = Field(description="false when some model tokens had no price")
+    active_users: int = Field(description="users who sent a receipt in the window")
