@@ -46,5 +46,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _is_nul_in_text(exc):  # PostgreSQL text cannot hold NUL: the input's fault, not ours
+            return JSONResponse(
+                error_body("invalid_request", "NUL characters are not allowed"), status_code=400
+            )
         logger.error("api.unhandled path=%s", request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal", "internal server error"), status_code=500)
+
+
+def _is_nul_in_text(exc: BaseException) -> bool:
+    """psycopg2 refuses strings with NUL (0x00) characters with a ValueError."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ValueError) and "NUL (0x00)" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
