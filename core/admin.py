@@ -19,7 +19,7 @@ from core.contracts import ProcessingJob, ReceiptStatus
 from core.db.admin_queries import AdminReceiptQueries, AdminUserQueries, AuditRepository, jsonable
 from core.db.models import AdminAuditEntry, Receipt, User
 from core.errors import Conflict, NotFound
-from core.services import _job
+from core.services import new_attempt
 from core.settings import ApiSettings
 from core.tokens import Principal
 
@@ -199,14 +199,7 @@ class AdminService:
             )
         if not self.store.exists(bucket=receipt.raw_bucket, key=receipt.raw_key):
             raise Conflict("the receipt's file is gone", code="file_missing")
-        receipt.attempt += 1
-        receipt.status = ReceiptStatus.QUEUED.value
-        receipt.error_code = None
-        receipt.error_message = None
-        receipt.completed_at = None
-        receipt.requeue_count = 0
-        receipt.queued_at = datetime.now(UTC)
-        return _job(receipt)
+        return new_attempt(receipt)
 
     def delete_receipt(
         self, session: Session, actor: Actor, *, receipt_id: uuid.UUID

@@ -344,15 +344,9 @@ class ReceiptService:
             raise Conflict("only a failed receipt can be read again", code="not_failed")
         if not self.store.exists(bucket=receipt.raw_bucket, key=receipt.raw_key):
             raise Conflict("the file is gone; send the receipt again", code="file_missing")
-        receipt.attempt += 1
-        receipt.status = ReceiptStatus.QUEUED.value
-        receipt.error_code = None
-        receipt.error_message = None
-        receipt.completed_at = None
-        receipt.requeue_count = 0
-        receipt.queued_at = datetime.now(UTC)
+        job = new_attempt(receipt)
         session.flush()
-        return receipt, _job(receipt)
+        return receipt, job
 
     def sweep(self, session: Session, *, now: datetime, limit: int = 100) -> SweepOutcome:
         """Fail uploads that never arrived; requeue (then fail) receipts stuck in the queue.
@@ -404,6 +398,19 @@ class ReceiptService:
         receipt.error_code = code.value
         receipt.error_message = message[:500]
         receipt.completed_at = datetime.now(UTC)
+
+
+def new_attempt(receipt: Receipt) -> ProcessingJob:
+    """Queue the receipt again as a new attempt (its stored file read afresh); the job to send
+    after the commit. Results of earlier attempts are ignored from now on."""
+    receipt.attempt += 1
+    receipt.status = ReceiptStatus.QUEUED.value
+    receipt.error_code = None
+    receipt.error_message = None
+    receipt.completed_at = None
+    receipt.requeue_count = 0
+    receipt.queued_at = datetime.now(UTC)
+    return _job(receipt)
 
 
 def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
