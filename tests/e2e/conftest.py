@@ -14,6 +14,8 @@ from receiptsnap.stack import LocalStack, fake_telegram_options
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
+# The e2e modules share one database: each uses its own chat/user ids (5001-5020 the flow,
+# 71xx receipts, 73xx limits, 74xx retry, 75xx albums, 76xx errors, 77xx summary, 78xx blocked).
 CHAT = 5001
 
 

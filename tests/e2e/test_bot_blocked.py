@@ -18,7 +18,7 @@ from tests.e2e.conftest import post_update
 
 pytestmark = pytest.mark.e2e
 
-CHAT = 7401
+CHAT = 7801
 
 
 def test_blocked_user_gets_one_polite_reply_and_no_receipt(database_url: str) -> None:
