@@ -11,7 +11,16 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from bot import blocked, texts
 from bot.callbacks import derive_key
 from bot.context import BotContext, BotServices
-from bot.handlers import capture, edit, preferences, receipts, results, start, summary
+from bot.handlers import (
+    budgets,
+    capture,
+    edit,
+    preferences,
+    receipts,
+    results,
+    start,
+    summary,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +57,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.add_handlers(receipts.HANDLERS)
     application.add_handlers(preferences.HANDLERS)
     application.add_handlers(summary.HANDLERS)
+    application.add_handlers(budgets.HANDLERS)
     application.add_handlers(results.HANDLERS)
     application.add_handlers(edit.HANDLERS)
     application.add_handlers(start.FALLBACK_HANDLERS)  # last: only what nothing else took

@@ -121,6 +121,26 @@ SUMMARY_BAD_MONTH = (
     "I didn't understand that month. Try /summary, /summary last month, /summary october or "
     "/summary 2026-10."
 )
+BUDGETS_NONE = (
+    "No budgets yet. Set one per category and month, e.g. /budget groceries 300 "
+    "(in your currency from /settings) or /budget dining 150 EUR."
+)
+BUDGETS_HEAD = "<b>Budgets for {month}</b>"
+BUDGET_LINE = "• {category}: {spent} of {amount} ({percent}%)"
+BUDGET_SET = "Budget for {category}: {amount} a month. I'll warn you at 80% and 100%."
+BUDGET_REMOVED = "Budget for {category} removed."
+BUDGET_NOT_FOUND = "There was no budget for {category}."
+BUDGET_USAGE = (
+    "Use /budget CATEGORY AMOUNT [CURRENCY], e.g. /budget groceries 300, /budget groceries off "
+    "to remove it, or /budget to list them."
+)
+BUDGET_NEEDS_CURRENCY = (
+    "Which currency? Add it (/budget groceries 300 EUR) or set yours with /settings currency EUR."
+)
+BUDGET_WARNING = {
+    80: "⚠️ You've used {percent}% of your {category} budget for {month}: {spent} of {amount}.",
+    100: "🚨 Your {category} budget for {month} is used up: {spent} of {amount} ({percent}%).",
+}
 EXPORT_EMPTY = "Nothing to export for {what}."
 EXPORT_CAPTION = "{what}: receipts and line items as CSV (UTF-8, ISO dates, one currency column)."
 

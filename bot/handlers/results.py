@@ -14,7 +14,10 @@ from telegram.ext import BaseHandler, TypeHandler
 from bot import keyboards, texts
 from bot.albums import update_album
 from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
+from bot.handlers.budgets import warning_text
 from bot.render import receipt_card
+from core.budgets import BudgetWarning, new_warnings
+from core.contracts import ReceiptStatus
 from core.db.models import Receipt
 from core.db.repositories import ReceiptRepository
 
@@ -34,6 +37,20 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
     async with _lock(context, update.receipt_id):
         await _show_result(update, context)
     context.bot_data.get("receipt_locks", {}).pop(update.receipt_id, None)
+    await _warn_budgets(update, context)
+
+
+async def _warn_budgets(update: ReceiptProcessed, context: BotContext) -> None:
+    def check(session: Session) -> tuple[int | None, list[BudgetWarning]]:
+        receipt = ReceiptRepository(session).get(update.receipt_id)
+        if receipt is None or receipt.status != ReceiptStatus.DONE:
+            return None, []
+        return receipt.telegram_chat_id, new_warnings(session, receipt=receipt)
+
+    chat_id, warnings = await context.services.in_session(check)
+    for warning in warnings:
+        if chat_id is not None:
+            await context.bot.send_message(chat_id, warning_text(warning))
 
 
 async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:

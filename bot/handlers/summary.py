@@ -16,7 +16,9 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import texts
 from bot.charts import summary_chart
 from bot.context import BotContext
+from bot.handlers.budgets import status_lines
 from bot.summary_text import chart_caption, summary_text
+from core.budgets import budget_status
 from core.db.repositories import UserRepository
 from core.summaries import (
     BadMonth,
@@ -40,21 +42,26 @@ async def summary(update: Update, context: BotContext) -> None:
     assert message is not None and tg_user is not None
     arg = " ".join(context.args or [])
 
-    def run(session: Session) -> MonthSummary | None:
+    def run(session: Session) -> tuple[MonthSummary, str]:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)
         tz = user.timezone if user else None
         month = parse_month(arg, today=_today(tz).date())
         if user is None:
-            return MonthSummary(month=month, timezone=tz or "UTC")
-        return summarize(session, user_id=user.id, month=month, timezone=tz)
+            return MonthSummary(month=month, timezone=tz or "UTC"), ""
+        statuses = budget_status(session, user=user, month=month)
+        lines = status_lines(statuses, month) if statuses else ""
+        return summarize(session, user_id=user.id, month=month, timezone=tz), lines
 
     try:
-        result = await context.services.in_session(run)
+        result, budget_lines = await context.services.in_session(run)
     except BadMonth:
         await message.reply_text(texts.SUMMARY_BAD_MONTH)
         return
     assert result is not None
-    await message.reply_text(summary_text(result), parse_mode=ParseMode.HTML)
+    text = summary_text(result)
+    if budget_lines:
+        text += "\n\n" + budget_lines
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
     currency = result.main_currency
     if result.count and currency is not None:
         png = summary_chart(result, currency)

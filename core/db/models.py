@@ -228,6 +228,34 @@ class MerchantCategory(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class Budget(Base):
+    """A monthly budget of a user for one category, in one currency."""
+
+    __tablename__ = "budgets"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    category: Mapped[str] = mapped_column(String(50), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(MoneyType)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BudgetAlert(Base):
+    """A budget warning already given (each level once per month)."""
+
+    __tablename__ = "budget_alerts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    category: Mapped[str] = mapped_column(String(50), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TelegramUpdate(Base):
     """Update ids already handed to the bot: Telegram redelivers when it does not see a 200."""
 

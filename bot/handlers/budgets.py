@@ -1,0 +1,90 @@
+"""/budget: monthly budgets per category; warnings come with the receipt that crosses them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import texts
+from bot.context import BotContext
+from bot.render import money
+from core.budgets import BudgetStatus, BudgetWarning, budget_status, remove_budget, set_budget
+from core.corrections import InvalidCorrection, parse_amount
+from core.currencies import is_iso_currency
+from core.db.repositories import UserRepository
+from core.summaries import Month
+
+
+def status_lines(statuses: list[BudgetStatus], month: Month) -> str:
+    lines = [texts.BUDGETS_HEAD.format(month=month.label)]
+    for s in statuses:
+        lines.append(
+            texts.BUDGET_LINE.format(
+                category=escape(s.category),
+                spent=money(s.spent, s.currency),
+                amount=money(s.amount, s.currency),
+                percent=s.percent,
+            )
+        )
+    return "\n".join(lines)
+
+
+def warning_text(warning: BudgetWarning) -> str:
+    s = warning.status
+    return texts.BUDGET_WARNING[warning.level].format(
+        percent=s.percent,
+        category=s.category,
+        month=warning.month.label,
+        spent=money(s.spent, s.currency),
+        amount=money(s.amount, s.currency),
+    )
+
+
+async def budget(update: Update, context: BotContext) -> None:
+    message, tg_user = update.effective_message, update.effective_user
+    assert message is not None and tg_user is not None
+    args = context.args or []
+
+    def run(session: Session) -> str:
+        users = UserRepository(session)
+        user = users.upsert_telegram_user(
+            telegram_user_id=tg_user.id,
+            chat_id=message.chat_id,
+            username=tg_user.username,
+            first_name=tg_user.first_name,
+            language_code=tg_user.language_code,
+        )
+        now = datetime.now(UTC).astimezone(ZoneInfo(user.timezone or "UTC"))
+        month = Month(now.year, now.month)
+        if not args:
+            statuses = budget_status(session, user=user, month=month)
+            return status_lines(statuses, month) if statuses else texts.BUDGETS_NONE
+        category = args[0].strip().lower()[:50]
+        if len(args) == 2 and args[1].lower() in ("off", "remove", "none", "0"):
+            removed = remove_budget(session, user_id=user.id, category=category)
+            template = texts.BUDGET_REMOVED if removed else texts.BUDGET_NOT_FOUND
+            return template.format(category=escape(category))
+        if len(args) not in (2, 3):
+            return texts.BUDGET_USAGE
+        try:
+            amount = parse_amount(args[1])
+        except InvalidCorrection:
+            return texts.BUDGET_USAGE
+        currency = args[2].upper() if len(args) == 3 else user.default_currency
+        if currency is None or not is_iso_currency(currency) or amount <= Decimal(0):
+            return texts.BUDGET_NEEDS_CURRENCY if currency is None else texts.BUDGET_USAGE
+        set_budget(session, user_id=user.id, category=category, amount=amount, currency=currency)
+        return texts.BUDGET_SET.format(category=escape(category), amount=money(amount, currency))
+
+    reply = await context.services.in_session(run)
+    await message.reply_text(reply, parse_mode=ParseMode.HTML)
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [CommandHandler("budget", budget)]

@@ -1,0 +1,45 @@
+"""Budgets through the real bot: set one, a receipt crossing 80% warns once, /summary shows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from receiptsnap.fake_telegram import FakeTelegram
+from receiptsnap.stack import LocalStack
+from tests.e2e.conftest import SAMPLE, final_card, post_update
+
+pytestmark = pytest.mark.e2e
+
+CHAT = 7901
+
+
+def texts_sent(fake: FakeTelegram) -> list[str]:
+    return [str(c.params.get("text", "")) for c in fake.calls_for("sendMessage", CHAT)]
+
+
+def test_budget_warns_once_and_shows_in_the_summary(stack: LocalStack, fake: FakeTelegram) -> None:
+    for i, text in enumerate(["/budget shopping 10 MYR", "/budget", "/budget shopping ten"]):
+        post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text=text))
+        fake.wait_for(lambda f, i=i: len(texts_sent(f)) == i + 1, timeout=10)
+    set_reply, listing, bad = texts_sent(fake)
+    assert "MYR 10.00 a month" in set_reply
+    assert "shopping: MYR 0.00 of MYR 10.00 (0%)" in listing
+    assert "Use /budget" in bad
+
+    # The caption names the category; MYR 9.00 is 90% of the budget.
+    file_id = fake.add_file(SAMPLE.read_bytes(), file_name=SAMPLE.name, mime_type="image/jpeg")
+    update = fake.photo_update(chat_id=CHAT, user_id=CHAT, file_id=file_id, caption="shopping")
+    assert post_update(stack, update).status_code == 200
+    fake.wait_for(lambda f: any("budget" in t for t in texts_sent(f)[3:]), timeout=120)
+    card = final_card(fake, CHAT)
+    assert card is not None and "shopping" in card
+    warnings = [t for t in texts_sent(fake) if "% of your shopping budget" in t]
+    assert warnings == [
+        "⚠️ You've used 90% of your shopping budget for December 2018: MYR 9.00 of MYR 10.00."
+    ]
+
+    post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text="/summary 2018-12"))
+    fake.wait_for(
+        lambda f: any("Budgets for December 2018" in t for t in texts_sent(f)), timeout=30
+    )
+    assert any("shopping: MYR 9.00 of MYR 10.00 (90%)" in t for t in texts_sent(fake))

@@ -1,0 +1,74 @@
+"""Budget warnings fire once per level, month and category; other currencies never count."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.budgets import budget_status, new_warnings, set_budget
+from core.db.models import Receipt, User
+from core.summaries import Month
+
+
+def test_warnings_fire_once_per_level(session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as s:
+        user = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="Europe/Berlin")
+        s.add(user)
+        s.flush()
+        set_budget(s, user_id=user.id, category="groceries", amount=Decimal("100"), currency="EUR")
+
+        def receipt(total: str, currency: str = "EUR", day: date = date(2026, 10, 5)) -> list[int]:
+            r = Receipt(
+                user_id=user.id,
+                status="done",
+                content_type="image/jpeg",
+                raw_bucket="raw",
+                raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+                category="groceries",
+                total=Decimal(total),
+                currency=currency,
+                purchase_date=day,
+            )
+            s.add(r)
+            s.flush()
+            return [w.level for w in new_warnings(s, receipt=r)]
+
+        assert receipt("50.00") == []
+        assert receipt("500.00", currency="USD") == []  # never across currencies
+        assert receipt("35.00") == [80]  # 85%
+        assert receipt("1.00") == []  # 86%: already warned
+        assert receipt("20.00") == [100]  # 106%
+        assert receipt("5.00") == []
+        assert receipt("90.00", day=date(2026, 11, 2)) == [80]  # a new month starts afresh
+        (status,) = budget_status(s, user=user, month=Month(2026, 10))
+        assert (status.spent, status.percent) == (Decimal("111.00"), 111)
+
+
+def test_jumping_past_100_warns_once_and_never_at_80_afterwards(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as s:
+        user = User(telegram_user_id=uuid.uuid4().int % 10**9)
+        s.add(user)
+        s.flush()
+        set_budget(s, user_id=user.id, category="dining", amount=Decimal("10"), currency="EUR")
+        levels = []
+        for total in ("12.00", "1.00"):
+            r = Receipt(
+                user_id=user.id,
+                status="done",
+                content_type="image/jpeg",
+                raw_bucket="raw",
+                raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+                category="dining",
+                total=Decimal(total),
+                currency="EUR",
+                purchase_date=date(2026, 10, 5),
+            )
+            s.add(r)
+            s.flush()
+            levels.append([w.level for w in new_warnings(s, receipt=r)])
+        assert levels == [[100], []]
