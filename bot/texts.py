@@ -18,6 +18,7 @@ HELP = (
     "/delete ID – delete a receipt and its photo\n"
     "/summary [month] – totals, categories, merchants and a chart\n"
     "/export [month|all] – your receipts as CSV\n"
+    "/budget [category amount] – monthly budgets and warnings\n"
     "/settings – default currency and time zone\n"
     "/start – welcome\n"
     "/help – this message"
