@@ -109,6 +109,12 @@ INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
 EDIT_CANCELLED = "OK, nothing changed."
 
+# Questions in plain words
+ANSWER_TOTAL = "{month}{what}: {amounts} in {count} receipt(s)."
+ANSWER_NONE = "I found no receipts{what} in {month}."
+ANSWER_BIGGEST = "Your biggest purchase{what} in {month}: {merchant}, {amount}{when}."
+ANSWER_COUNT = "You have {count} receipt(s){what} in {month}."
+
 # Summaries and exports
 SUMMARY_HEAD = "📊 <b>{month}</b> — {count} receipts"
 SUMMARY_EMPTY = (

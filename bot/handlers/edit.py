@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -15,11 +17,13 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot import keyboards, texts
 from bot.context import BotContext
-from bot.render import receipt_card
+from bot.render import money, receipt_card
 from core.corrections import InvalidCorrection
 from core.db.models import PendingEdit, Receipt
 from core.db.repositories import PendingEditRepository, UserRepository
 from core.errors import Conflict, NotFound
+from core.questions import Question, answer, parse_question
+from core.summaries import NO_CURRENCY
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +72,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.RECEIPT_GONE)
         return
     if pending is None:
-        await message.reply_text(texts.UNKNOWN_TEXT)
+        await message.reply_text(await _answer_question(context, tg_user.id, raw))
         return
     if problem is not None or receipt is None:
         await message.reply_text(texts.INVALID_FIELD.format(hint=problem))
@@ -95,6 +99,55 @@ async def on_text(update: Update, context: BotContext) -> None:
             )
         except BadRequest as exc:
             logger.info("edit.card_not_updated receipt_id=%s error=%s", receipt.id, exc)
+
+
+async def _answer_question(context: BotContext, telegram_user_id: int, raw: str) -> str:
+    """A question in plain words ("how much on coffee in October?"), or the usual hint."""
+
+    def run(session: Session) -> str | None:
+        user = UserRepository(session).get_by_telegram_id(telegram_user_id)
+        if user is None:
+            return None
+        today = datetime.now(UTC).astimezone(ZoneInfo(user.timezone or "UTC")).date()
+        question = parse_question(raw, today=today)
+        if question is None:
+            return None
+        result = answer(session, question, user_id=user.id, timezone=user.timezone)
+        return render_answer(question, result)
+
+    return await context.services.in_session(run) or texts.UNKNOWN_TEXT
+
+
+def render_answer(question: Question, result: dict[str, Any]) -> str:
+    month = result["month"].label
+    what = f" on {question.term}" if question.term else ""
+    if question.metric == "biggest":
+        big = result["biggest"]
+        if big is None:
+            return texts.ANSWER_NONE.format(what=what, month=month)
+        merchant, code, total, day = big
+        when = f" on {day.isoformat()}" if day else ""
+        amount = money(total, None if code == NO_CURRENCY else code)
+        return texts.ANSWER_BIGGEST.format(
+            what=what,
+            month=month,
+            merchant=merchant or "unknown merchant",
+            amount=amount,
+            when=when,
+        )
+    if not result["count"]:
+        return texts.ANSWER_NONE.format(what=what, month=month)
+    if question.metric == "count":
+        return texts.ANSWER_COUNT.format(count=result["count"], what=what, month=month)
+    amounts = ", ".join(
+        money(t, None if c == NO_CURRENCY else c) for c, t in sorted(result["totals"].items())
+    )
+    return texts.ANSWER_TOTAL.format(
+        month=month,
+        what=f", {question.term}" if question.term else "",
+        amounts=amounts,
+        count=result["count"],
+    )
 
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

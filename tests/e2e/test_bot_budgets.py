@@ -43,3 +43,24 @@ def test_budget_warns_once_and_shows_in_the_summary(stack: LocalStack, fake: Fak
         lambda f: any("Budgets for December 2018" in t for t in texts_sent(f)), timeout=30
     )
     assert any("shopping: MYR 9.00 of MYR 10.00 (90%)" in t for t in texts_sent(fake))
+
+
+def test_questions_in_plain_words_are_answered_from_the_users_receipts(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    # Runs after the budget test: this chat has one MYR 9.00 "shopping" receipt of 2018-12-25.
+    questions = [
+        "How much did I spend on shopping in 2018-12?",
+        "biggest purchase in 2018-12",
+        "how much on coffee in 2018-12",
+        "what's the weather like?",
+    ]
+    before = len(texts_sent(fake))
+    for i, text in enumerate(questions):
+        post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text=text))
+        fake.wait_for(lambda f, i=i: len(texts_sent(f)) == before + i + 1, timeout=10)
+    total, biggest, nothing, other = texts_sent(fake)[before:]
+    assert total == "December 2018, shopping: MYR 9.00 in 1 receipt(s)."
+    assert "MYR 9.00 on 2018-12-25" in biggest
+    assert nothing == "I found no receipts on coffee in December 2018."
+    assert "send me a photo" in other
