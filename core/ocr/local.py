@@ -39,7 +39,8 @@ class LocalOcr:
         for page, image in enumerate(document.images):
             img = _fit(image, self._max_side)
             sizes.append(img.size)
-            result, _elapsed = engine(np.asarray(img.convert("RGB")))
+            # RapidOCR expects OpenCV's channel order (BGR) for arrays.
+            result, _elapsed = engine(np.asarray(img.convert("RGB"))[:, :, ::-1])
             for box, text, score in result or []:
                 xs = [float(p[0]) for p in box]
                 ys = [float(p[1]) for p in box]
