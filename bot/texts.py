@@ -17,7 +17,7 @@ HELP = (
     "/receipt ID – one receipt again\n"
     "/delete ID – delete a receipt and its photo\n"
     "/summary [month] – totals, categories, merchants and a chart\n"
-    "/export [month|all] – your receipts as CSV\n"
+    "/export [month|all] [zip] – your receipts as CSV (zip: the original files too)\n"
     "/budget [category amount] – monthly budgets and warnings\n"
     "/settings – default currency and time zone\n"
     "/start – welcome\n"
@@ -148,6 +148,12 @@ BUDGET_WARNING = {
     80: "⚠️ You've used {percent}% of your {category} budget for {month}: {spent} of {amount}.",
     100: "🚨 Your {category} budget for {month} is used up: {spent} of {amount} ({percent}%).",
 }
+EXPORT_ZIP_CAPTION = "{what}: the original files ({count})."
+EXPORT_ZIP_TOO_BIG = (
+    "The original files come to more than Telegram lets a bot send ({limit} MB): ask for one month "
+    "at a time, e.g. /export 2026-10 zip."
+)
+EXPORT_ZIP_PARTIAL = "Only the first {count} files are in the ZIP: ask for one month at a time."
 EXPORT_EMPTY = "Nothing to export for {what}."
 EXPORT_CAPTION = "{what}: receipts and line items as CSV (UTF-8, ISO dates, one currency column)."
 

@@ -311,3 +311,34 @@ def _dec(value: object) -> Decimal:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    receipt_id: str
+    day: date
+    bucket: str
+    key: str
+
+
+def export_files(
+    session: Session, *, user_id: int, month: Month | None, timezone: str | None, limit: int
+) -> list[ExportFile]:
+    """The original files of the exported receipts (at most ``limit``), oldest first."""
+    tz = ZoneInfo(timezone or "UTC")
+    rows = session.execute(
+        select(
+            Receipt.id,
+            Receipt.purchase_date,
+            Receipt.created_at,
+            Receipt.raw_bucket,
+            Receipt.raw_key,
+        )
+        .where(_export_where(user_id, month, tz))
+        .order_by(Receipt.purchase_date, Receipt.created_at)
+        .limit(limit)
+    )
+    return [
+        ExportFile(str(rid), day or _aware(sent).astimezone(tz).date(), bucket, key)
+        for rid, day, sent, bucket, key in rows
+    ]

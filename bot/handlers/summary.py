@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
@@ -18,12 +20,15 @@ from bot.charts import summary_chart
 from bot.context import BotContext
 from bot.handlers.budgets import status_lines
 from bot.summary_text import chart_caption, summary_text
+from core.aws import ObjectNotFound
 from core.budgets import budget_status
 from core.db.repositories import UserRepository
 from core.summaries import (
     BadMonth,
+    ExportFile,
     Month,
     MonthSummary,
+    export_files,
     export_items_csv,
     export_receipts_csv,
     parse_month,
@@ -31,6 +36,8 @@ from core.summaries import (
 )
 
 SPOOL_BYTES = 8 * 1024 * 1024  # larger exports spill to disk, never all in memory
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # what a bot may send through the Bot API
+MAX_ZIP_FILES = 500
 
 
 def _today(tz: str | None) -> datetime:
@@ -74,9 +81,11 @@ async def summary(update: Update, context: BotContext) -> None:
 async def export(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     assert message is not None and tg_user is not None
-    arg = " ".join(context.args or []).strip().lower()
+    words = [w.lower() for w in context.args or []]
+    with_files = any(w in ("zip", "files", "originals") for w in words)
+    arg = " ".join(w for w in words if w not in ("zip", "files", "originals"))
 
-    def run(session: Session) -> tuple[str, IO[bytes], IO[bytes]] | None:
+    def run(session: Session) -> tuple[str, IO[bytes], IO[bytes], list[ExportFile]] | None:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)
         if user is None:
             return None
@@ -85,7 +94,12 @@ async def export(update: Update, context: BotContext) -> None:
         what = "all your receipts" if month is None else month.label
         receipts = _spool(export_receipts_csv(session, user_id=user.id, month=month, timezone=tz))
         items = _spool(export_items_csv(session, user_id=user.id, month=month, timezone=tz))
-        return what, receipts, items
+        originals = (
+            export_files(session, user_id=user.id, month=month, timezone=tz, limit=MAX_ZIP_FILES)
+            if with_files
+            else []
+        )
+        return what, receipts, items, originals
 
     try:
         result = await context.services.in_session(run)
@@ -95,7 +109,7 @@ async def export(update: Update, context: BotContext) -> None:
     if result is None:
         await message.reply_text(texts.EXPORT_EMPTY.format(what="you"))
         return
-    what, receipts, items = result
+    what, receipts, items, originals = result
     suffix = "all" if arg == "all" else what.replace(" ", "-").lower()
     try:
         if receipts.readline() and not receipts.readline():  # the header line only
@@ -109,9 +123,46 @@ async def export(update: Update, context: BotContext) -> None:
             caption=texts.EXPORT_CAPTION.format(what=what),
         )
         await message.reply_document(InputFile(items.read(), filename=f"line-items-{suffix}.csv"))
+        if originals:
+            await _send_originals(message, context, originals, what=what, suffix=suffix)
     finally:
         receipts.close()
         items.close()
+
+
+async def _send_originals(
+    message: Message, context: BotContext, files: list[ExportFile], *, what: str, suffix: str
+) -> None:
+    """The receipts' original files in one ZIP, built file by file in a spooled temp file."""
+    store = context.services.receipts.store
+
+    def build() -> IO[bytes] | None:
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+            for f in files:
+                try:
+                    data = store.get(bucket=f.bucket, key=f.key)
+                except ObjectNotFound:
+                    continue
+                extension = f.key.rsplit(".", 1)[-1] if "." in f.key else "bin"
+                archive.writestr(f"{f.day.isoformat()}_{f.receipt_id[:8]}.{extension}", data)
+                if out.tell() > MAX_UPLOAD_BYTES:
+                    out.close()
+                    return None
+        out.seek(0)
+        return out
+
+    archive = await asyncio.to_thread(build)
+    if archive is None:
+        await message.reply_text(texts.EXPORT_ZIP_TOO_BIG.format(limit=MAX_UPLOAD_BYTES // 2**20))
+        return
+    with archive:
+        await message.reply_document(
+            InputFile(archive.read(), filename=f"receipts-{suffix}.zip"),
+            caption=texts.EXPORT_ZIP_CAPTION.format(what=what, count=len(files)),
+        )
+    if len(files) >= MAX_ZIP_FILES:
+        await message.reply_text(texts.EXPORT_ZIP_PARTIAL.format(count=MAX_ZIP_FILES))
 
 
 def _spool(chunks: Iterable[str]) -> IO[bytes]:

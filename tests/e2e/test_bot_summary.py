@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -46,6 +47,16 @@ def test_summary_and_export_of_a_month(stack: LocalStack, fake: FakeTelegram) ->
         ("2018-12-25", "MYR", Decimal("9.00"))
     ]
     assert "line-items-december-2018.csv" in files
+
+    post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text="/export 2018-12 zip"))
+    fake.wait_for(lambda f: len(f.calls_for("sendDocument", CHAT)) == 5, timeout=30)
+    files = {
+        name: data for c in fake.calls_for("sendDocument", CHAT) for name, data in c.files.values()
+    }
+    with zipfile.ZipFile(io.BytesIO(files["receipts-december-2018.zip"])) as archive:
+        (name,) = archive.namelist()
+        assert name.startswith("2018-12-25_") and name.endswith(".jpg")
+        assert archive.read(name) == SAMPLE.read_bytes()
 
     post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text="/summary 1999-01"))
     post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text="/summary someday"))
