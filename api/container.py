@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.ratelimit import SlidingWindowLimiter
 from core.admin import AdminService
 from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
-from core.db.session import make_engine, make_session_factory, session_scope, url_from_secret
+from core.db.session import make_engine, make_session_factory, run_in_session, url_from_secret
 from core.services import ReceiptService
 from core.settings import ApiSettings
 from core.tokens import SigningKeys
@@ -76,11 +75,7 @@ class Container:
         return self.secret(self.settings.callback_secret, self.settings.callback_secret_id).encode()
 
     async def in_session(self, fn: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with session_scope(self.session_factory) as session:
-                return fn(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_session(self.session_factory, fn)
 
     async def aclose(self) -> None:
         await self.http.aclose()

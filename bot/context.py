@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.aws import JobQueue
-from core.db.session import session_scope
+from core.db.session import run_in_session
 from core.services import ReceiptService
 from core.settings import ApiSettings
 
@@ -29,12 +28,7 @@ class BotServices:
 
     async def in_session(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in a unit of work on a worker thread (the DB layer is synchronous)."""
-
-        def run() -> T:
-            with session_scope(self.session_factory) as session:
-                return fn(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_session(self.session_factory, fn)
 
 
 @dataclass(frozen=True, slots=True)

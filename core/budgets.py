@@ -82,9 +82,7 @@ def budget_status(session: Session, *, user: User, month: Month) -> list[BudgetS
 def receipt_month(receipt: Receipt, timezone: str | None) -> Month:
     if receipt.purchase_date is not None:
         return Month(receipt.purchase_date.year, receipt.purchase_date.month)
-    sent = receipt.created_at
-    sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
-    local = sent.astimezone(ZoneInfo(timezone or "UTC"))
+    local = receipt.created_at.astimezone(ZoneInfo(timezone or "UTC"))
     return Month(local.year, local.month)
 
 

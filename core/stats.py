@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -81,7 +81,7 @@ def system_stats(
     )
 
     e2e = [
-        (_aware(done) - _aware(queued)).total_seconds()
+        (done - queued).total_seconds()
         for queued, done in session.execute(
             select(Receipt.queued_at, Receipt.completed_at).where(
                 *in_window, Receipt.queued_at.is_not(None), Receipt.completed_at.is_not(None)
@@ -127,7 +127,3 @@ def system_stats(
         out.cost_per_receipt_usd = (out.cost_total_usd / len(costs)).quantize(Decimal("0.00001"))
         out.cost_complete = all(c.priced for c in costs)
     return out
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -188,7 +188,7 @@ def summarize(
             )
         ):
             if total is not None:
-                daily[str(cur)][_aware(sent).astimezone(tz).date()] += _dec(total)
+                daily[str(cur)][sent.astimezone(tz).date()] += _dec(total)
     out.daily = {c: dict(days) for c, days in daily.items()}
 
     big = session.execute(
@@ -241,7 +241,7 @@ def export_receipts_csv(
         .execution_options(yield_per=batch)
     )
     for n, r in enumerate(session.scalars(stmt), 1):
-        sent = _aware(r.created_at).astimezone(tz)
+        sent = r.created_at.astimezone(tz)
         writer.writerow(
             [
                 r.id,
@@ -309,10 +309,6 @@ def _dec(value: object) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class ExportFile:
     receipt_id: str
@@ -339,6 +335,6 @@ def export_files(
         .limit(limit)
     )
     return [
-        ExportFile(str(rid), day or _aware(sent).astimezone(tz).date(), bucket, key)
+        ExportFile(str(rid), day or sent.astimezone(tz).date(), bucket, key)
         for rid, day, sent, bucket, key in rows
     ]

@@ -236,7 +236,7 @@ class PendingEditRepository:
             return None
         self.session.delete(edit)
         self.session.flush()
-        return edit if _aware(edit.expires_at) > now else None
+        return edit if edit.expires_at > now else None
 
     def clear(self, *, user_id: int) -> bool:
         result = self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == user_id))
@@ -245,11 +245,6 @@ class PendingEditRepository:
 
 def _merchant_key(name: str | None) -> str:
     return "".join(ch for ch in (name or "").upper() if ch.isalnum())
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were stored in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class TelegramUpdateRepository:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -89,6 +91,16 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+async def run_in_session(factory: sessionmaker[Session], fn: Callable[[Session], T]) -> T:
+    """Run ``fn`` in a unit of work on a worker thread (async callers, sync SQLAlchemy)."""
+
+    def run() -> T:
+        with session_scope(factory) as session:
+            return fn(session)
+
+    return await asyncio.to_thread(run)
 
 
 def alembic_config(url: str) -> Config:
