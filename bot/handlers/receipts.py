@@ -130,18 +130,11 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 
 async def _confirm(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
-    services = context.services
-    tg_id = query.from_user.id
-
-    def run(session: Session) -> Receipt:
-        uid = _user_id(session, tg_id)
-        if uid is None:
-            raise NotFound("no such user")
-        receipt = services.receipts.confirm(session, receipt_id=receipt_id, user_id=uid)
-        _ = list(receipt.line_items)
-        return receipt
-
-    receipt = await services.in_session(run)
+    receipt = await _owned_change(
+        query,
+        context,
+        lambda s, uid: context.services.receipts.confirm(s, receipt_id=receipt_id, user_id=uid),
+    )
     await query.answer(texts.CONFIRMED)
     await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
 
@@ -179,17 +172,11 @@ async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UU
 
 
 async def _owned(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> Receipt:
-    tg_id = query.from_user.id
-
-    def run(session: Session) -> Receipt:
-        uid = _user_id(session, tg_id)
-        if uid is None:
-            raise NotFound("no such user")
-        receipt = context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
-        _ = list(receipt.line_items)
-        return receipt
-
-    return await context.services.in_session(run)
+    return await _owned_change(
+        query,
+        context,
+        lambda s, uid: context.services.receipts.get_owned(s, receipt_id=receipt_id, user_id=uid),
+    )
 
 
 async def _edit(query: CallbackQuery, text: str, markup: object) -> None:
