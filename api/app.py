@@ -37,6 +37,7 @@ async def start_bot(container: Container) -> None:
         receipts=container.receipts,
         queue=container.queue,
         http=container.http,
+        questions=container.questions,
     )
     application = build_application(
         token=token, services=services, polling=settings.telegram_mode == "polling"

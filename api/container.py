@@ -15,6 +15,8 @@ from api.ratelimit import SlidingWindowLimiter
 from core.admin import AdminService
 from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
 from core.db.session import make_engine, make_session_factory, run_in_session, url_from_secret
+from core.engines import build_question_reader
+from core.questions import QuestionReader
 from core.services import ReceiptService
 from core.settings import ApiSettings
 from core.tokens import SigningKeys
@@ -36,6 +38,7 @@ class Container:
     http: httpx.AsyncClient
     admin: AdminService
     dlq: JobQueue
+    questions: QuestionReader
     bot_app: Any = None
     webhook_secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -58,6 +61,7 @@ class Container:
             http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)),
             admin=AdminService(settings=settings, store=store),
             dlq=JobQueue(aws, queue_name=settings.dlq_name),
+            questions=build_question_reader(settings, clients=aws),
         )
 
     def secret(self, value: Any, secret_id: str) -> str:

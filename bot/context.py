@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from core.aws import JobQueue
 from core.db.session import run_in_session
+from core.questions import QuestionReader, RulesQuestionReader
 from core.services import ReceiptService
 from core.settings import ApiSettings
 
@@ -25,6 +26,7 @@ class BotServices:
     receipts: ReceiptService
     queue: JobQueue
     http: httpx.AsyncClient
+    questions: QuestionReader = field(default_factory=RulesQuestionReader)
 
     async def in_session(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in a unit of work on a worker thread (the DB layer is synchronous)."""

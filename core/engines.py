@@ -1,7 +1,8 @@
-"""The one place that chooses OCR and extraction backends from settings.
+"""The one place that chooses OCR, extraction and question-reading backends from settings.
 
 OCR (``ocr_engine``: local | textract) and extractor (``extractor``: rules | bedrock) are chosen
-independently: local OCR + Bedrock, or Textract + rules, work as well as the pure pairs.
+independently: local OCR + Bedrock, or Textract + rules, work as well as the pure pairs. The API's
+question reader (``question_reader``: rules | bedrock) is chosen the same way.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from core.extraction.base import Extractor
 from core.ocr.base import OcrEngine
-from core.settings import ProcessorSettings
+from core.settings import ApiSettings, BaseAppSettings, ProcessorSettings
 
 if TYPE_CHECKING:
     from core.aws import AwsClients
+    from core.questions import QuestionReader  # SQLAlchemy: never imported by the Lambda
 
 
-def _clients(settings: ProcessorSettings, clients: AwsClients | None) -> AwsClients:
+def _clients(settings: BaseAppSettings, clients: AwsClients | None) -> AwsClients:
     if clients is not None:
         return clients
     from core.aws import AwsClients
@@ -62,3 +64,28 @@ def build_extractor(settings: ProcessorSettings, *, clients: AwsClients | None =
             region=settings.aws_region,
         )
     raise NotImplementedError(f"extractor {settings.extractor!r} is not available")
+
+
+def build_question_reader(
+    settings: ApiSettings, *, clients: AwsClients | None = None
+) -> QuestionReader:
+    from core.questions import RulesQuestionReader
+
+    rules = RulesQuestionReader()
+    if settings.question_reader == "rules":
+        return rules
+    if settings.question_reader == "bedrock":
+        from core.questions_bedrock import BedrockQuestionReader
+
+        client = _clients(settings, clients).client(
+            "bedrock-runtime", read_timeout=settings.question_timeout_seconds, max_attempts=2
+        )
+        return BedrockQuestionReader(
+            client=client,
+            model_id=settings.question_model_id,
+            fallback=rules,
+            prices=settings.prices,
+            max_tokens=settings.question_max_tokens,
+            region=settings.aws_region,
+        )
+    raise NotImplementedError(f"question reader {settings.question_reader!r} is not available")

@@ -153,6 +153,15 @@ class ApiSettings(BaseAppSettings):
     admin_rate_limit: tuple[int, int] = (60, 120)
     admin_presign_expiry_seconds: int = Field(default=120, ge=10, le=900)
 
+    # Questions in plain words ("how much on coffee in October?"): read by rules (the embedded
+    # default) or by a Bedrock model (on AWS), which gets only the question, the user's date and
+    # category names, and falls back to the rules on any failure. A user waits for the answer:
+    # one short attempt plus one retry, then the rules.
+    question_reader: Literal["rules", "bedrock"] = "rules"
+    question_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    question_max_tokens: int = Field(default=200, ge=64, le=1024)
+    question_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
+
     @model_validator(mode="after")
     def _check_api(self) -> ApiSettings:
         self._refuse_placeholders(

@@ -3,6 +3,7 @@ instance gets the answer can apply it. Text that answers no question gets a help
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from html import escape
@@ -22,7 +23,7 @@ from core.corrections import InvalidCorrection
 from core.db.models import PendingEdit, Receipt
 from core.db.repositories import PendingEditRepository, UserRepository
 from core.errors import Conflict, NotFound
-from core.questions import Question, answer, parse_question
+from core.questions import Question, answer, question_categories
 from core.summaries import NO_CURRENCY
 
 logger = logging.getLogger(__name__)
@@ -102,20 +103,42 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 async def _answer_question(context: BotContext, telegram_user_id: int, raw: str) -> str:
-    """A question in plain words ("how much on coffee in October?"), or the usual hint."""
+    """A question in plain words ("how much on coffee in October?"), or the usual hint.
 
-    def run(session: Session) -> str | None:
+    The reader (rules, or a model on AWS) sees only the text, the user's date and category
+    names; the numbers come from this user's receipts. No session is held while it reads."""
+    services = context.services
+
+    def asker(session: Session) -> tuple[int, str | None, list[str]] | None:
         user = UserRepository(session).get_by_telegram_id(telegram_user_id)
         if user is None:
             return None
-        today = datetime.now(UTC).astimezone(ZoneInfo(user.timezone or "UTC")).date()
-        question = parse_question(raw, today=today)
-        if question is None:
-            return None
-        result = answer(session, question, user_id=user.id, timezone=user.timezone)
+        return user.id, user.timezone, question_categories(session, user_id=user.id)
+
+    found = await services.in_session(asker)
+    if found is None:
+        return texts.UNKNOWN_TEXT
+    user_id, timezone, categories = found
+    today = datetime.now(UTC).astimezone(ZoneInfo(timezone or "UTC")).date()
+    reading = await asyncio.to_thread(
+        services.questions.read, raw, today=today, categories=categories
+    )
+    question = reading.question
+    if question is None:
+        return texts.UNKNOWN_TEXT
+    logger.info(
+        "questions.answer user_id=%s reader=%s metric=%s fallback=%s",
+        user_id,
+        reading.reader,
+        question.metric,
+        reading.fallback,
+    )
+
+    def run(session: Session) -> str:
+        result = answer(session, question, user_id=user_id, timezone=timezone)
         return render_answer(question, result)
 
-    return await context.services.in_session(run) or texts.UNKNOWN_TEXT
+    return await services.in_session(run)
 
 
 def render_answer(question: Question, result: dict[str, Any]) -> str:

@@ -1,0 +1,145 @@
+"""Questions answered from the database: the model reader sees no receipt data, and the numbers
+come from the asker's receipts only (another user's, failed ones and other months never count)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.aws import AwsClients
+from core.db.models import Receipt, User
+from core.extraction.base import DEFAULT_CATEGORIES
+from core.questions import Question, RulesQuestionReader, answer, question_categories
+from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader
+from core.settings import ApiSettings
+
+TODAY = date(2026, 11, 25)
+
+
+def add(
+    s: Session,
+    user: User,
+    *,
+    total: str,
+    merchant: str,
+    category: str | None,
+    day: date,
+    currency: str = "EUR",
+    status: str = "done",
+) -> Receipt:
+    r = Receipt(
+        user_id=user.id,
+        status=status,
+        content_type="image/jpeg",
+        raw_bucket="raw",
+        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+        total=Decimal(total),
+        currency=currency,
+        purchase_date=day,
+        merchant_name=merchant,
+        category=category,
+        summary=f"{merchant} — {day} — {currency} {total}",
+    )
+    s.add(r)
+    s.flush()
+    return r
+
+
+@pytest.fixture
+def users(session_factory: sessionmaker[Session]) -> tuple[User, User]:
+    with session_factory.begin() as s:
+        asker = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="Europe/Berlin")
+        other = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="UTC")
+        s.add_all([asker, other])
+        s.flush()
+        oct_1, oct_9 = date(2026, 10, 1), date(2026, 10, 9)
+        add(s, asker, total="4.20", merchant="Kaffeehaus Sperl", category="Coffee", day=oct_1)
+        add(s, asker, total="3.80", merchant="Blue Bottle", category="coffee", day=oct_9)
+        add(s, asker, total="61.35", merchant="REWE Markt", category="groceries", day=oct_9)
+        add(s, asker, total="9.99", merchant="Kaffeehaus Sperl", category="coffee", day=TODAY)
+        add(s, asker, total="5.00", merchant="Blue Bottle", category="coffee", day=oct_1,
+            status="failed")  # fmt: skip
+        add(s, other, total="777.77", merchant="Secret Coffee Roasters", category="espresso bar",
+            day=oct_9)  # fmt: skip
+        s.expunge_all()
+    return asker, other
+
+
+def test_the_model_gets_no_receipt_data_and_the_answer_only_the_askers_receipts(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    asker, other = users
+    settings = ApiSettings(_env_file=None, aws_local_credentials=True)
+    client = AwsClients(settings).client("bedrock-runtime")
+    sent: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "provide-client-params.bedrock-runtime.Converse",
+        lambda params, **_: sent.append(json.loads(json.dumps(params, default=str))),
+    )
+    tool_input = {"is_question": True, "metric": "total", "term": "coffee", "month": "2026-10"}
+    reader = BedrockQuestionReader(
+        client=client, model_id="amazon.nova-micro-v1:0", fallback=RulesQuestionReader()
+    )
+
+    with session_factory() as s:
+        categories = question_categories(s, user_id=asker.id)
+    with Stubber(client) as stub:
+        stub.add_response(
+            "converse",
+            {
+                "output": {
+                    "message": {
+                        "role": "assistant",
+                        "content": [
+                            {
+                                "toolUse": {
+                                    "toolUseId": "tooluse_1",
+                                    "name": TOOL_NAME,
+                                    "input": tool_input,
+                                }
+                            }
+                        ],
+                    }
+                },
+                "stopReason": "tool_use",
+                "usage": {"inputTokens": 640, "outputTokens": 41, "totalTokens": 681},
+                "metrics": {"latencyMs": 410},
+            },
+        )
+        reading = reader.read(
+            "how much went on coffee in october?", today=TODAY, categories=categories
+        )
+    assert reading.question is not None
+    with session_factory() as s:
+        result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
+
+    # The asker's category names go (names only); nothing else of a receipt, nothing of others.
+    assert categories == [*DEFAULT_CATEGORIES, "coffee"]
+    request = json.dumps(sent)
+    for leaked in (
+        "Sperl", "Blue Bottle", "REWE", "4.20", "3.80", "61.35", "9.99", "EUR", "Secret",
+        "777", "espresso", str(asker.telegram_user_id), str(other.telegram_user_id), "Berlin",
+    ):  # fmt: skip
+        assert leaked not in request, leaked
+    assert result["totals"] == {"EUR": Decimal("8.00")} and result["count"] == 2
+
+
+def test_a_term_with_like_wildcards_matches_itself_only(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    asker, _ = users
+    with session_factory() as s:
+        everything = answer(
+            s, Question(metric="count", term="%", month="2026-10"), user_id=asker.id, timezone=None
+        )
+        one_char = answer(
+            s, Question(metric="count", term="_", month="2026-10"), user_id=asker.id, timezone=None
+        )
+    assert (everything["count"], one_char["count"]) == (0, 0)
