@@ -2,7 +2,9 @@
 days, the change against the month before; and CSV exports streamed from the database.
 
 Which month a receipt belongs to: its printed purchase date; a receipt without one counts on the
-day it was sent, in the user's time zone (and the summary says how many did).
+day it was sent, in the user's time zone (and the summary says how many did). The same summary
+over every user (the admin API) counts each such receipt in its owner's time zone, so its numbers
+are the sums of the users' own summaries.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.contracts import ReceiptStatus
-from core.db.models import LineItemRow, Receipt
+from core.db.models import LineItemRow, Receipt, User
 
 NO_CURRENCY = "???"
 MONTHS = {
@@ -86,12 +88,16 @@ def parse_month(text: str | None, *, today: date) -> Month:
     return chosen
 
 
+EVERY_USERS_OWN_ZONE = "each user's own"
+
+
 @dataclass
 class MonthSummary:
     month: Month
-    timezone: str
+    timezone: str  # EVERY_USERS_OWN_ZONE in a summary over every user
     count: int = 0
     undated: int = 0
+    users: int = 0  # users with a receipt in the month
     totals: dict[str, Decimal] = field(default_factory=dict)
     previous_totals: dict[str, Decimal] = field(default_factory=dict)
     by_category: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
@@ -104,22 +110,75 @@ class MonthSummary:
         return max(self.totals, key=lambda c: self.totals[c]) if self.totals else None
 
 
-def _in_month(user_id: int, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    """Done receipts of the user in ``month``: by purchase date, else by the day sent (in tz)."""
+def _sent_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
+    """Sent during ``month`` as the calendar reads in ``tz``."""
     start = datetime.combine(month.first, time.min, tz).astimezone(UTC)
     end = datetime.combine(month.last + timedelta(days=1), time.min, tz).astimezone(UTC)
+    return and_(Receipt.created_at >= start, Receipt.created_at < end)
+
+
+def _done_in(
+    month: Month, *, user_id: int | None, sent: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """Done receipts (of one user, or of every user) in ``month``: by purchase date, else
+    sent in it (``sent``)."""
+    mine = [Receipt.user_id == user_id] if user_id is not None else []
     return and_(
-        Receipt.user_id == user_id,
+        *mine,
         Receipt.status == ReceiptStatus.DONE.value,
         or_(
             Receipt.purchase_date.between(month.first, month.last),
-            and_(
-                Receipt.purchase_date.is_(None),
-                Receipt.created_at >= start,
-                Receipt.created_at < end,
-            ),
+            and_(Receipt.purchase_date.is_(None), sent),
         ),
     )
+
+
+def _in_month(user_id: int, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
+    """Done receipts of the user in ``month``: by purchase date, else by the day sent (in tz)."""
+    return _done_in(month, user_id=user_id, sent=_sent_in(month, tz))
+
+
+_OWNER_ZONE = func.coalesce(User.timezone, "UTC")
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _owner_zones(session: Session) -> dict[str, list[str]]:
+    """The time zones of users who have done receipts without a printed date: zone -> the names
+    stored for it (an unknown name counts as UTC)."""
+    names = session.scalars(
+        select(_OWNER_ZONE)
+        .where(
+            User.id.in_(
+                select(Receipt.user_id).where(
+                    Receipt.status == ReceiptStatus.DONE.value, Receipt.purchase_date.is_(None)
+                )
+            )
+        )
+        .distinct()
+    )
+    zones: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        zones[_zone(name).key].append(name)
+    return dict(zones)
+
+
+def _in_month_everyone(month: Month, zones: dict[str, list[str]]) -> ColumnElement[bool]:
+    """Done receipts of every user in ``month``; one without a printed date by the day it was
+    sent in its owner's time zone (one condition per zone in use)."""
+    sent = [
+        and_(
+            Receipt.user_id.in_(select(User.id).where(_OWNER_ZONE.in_(names))),
+            _sent_in(month, ZoneInfo(key)),
+        )
+        for key, names in sorted(zones.items())
+    ]
+    return _done_in(month, user_id=None, sent=or_(*sent) if sent else false())
 
 
 def _totals(session: Session, where: ColumnElement[bool]) -> dict[str, Decimal]:
@@ -131,24 +190,39 @@ def _totals(session: Session, where: ColumnElement[bool]) -> dict[str, Decimal]:
 
 
 def summarize(
-    session: Session, *, user_id: int, month: Month, timezone: str | None, top: int = 5
+    session: Session, *, user_id: int | None, month: Month, timezone: str | None, top: int = 5
 ) -> MonthSummary:
-    tz_name = timezone or "UTC"
-    tz = ZoneInfo(tz_name)
-    where = _in_month(user_id, month, tz)
+    """One user's month (``timezone``: theirs), or every user's (``user_id`` None: each receipt
+    without a printed date in its owner's time zone; ``timezone`` is not used)."""
+    tz: ZoneInfo | None = None  # every user: each receipt in its owner's zone
+    if user_id is None:
+        zones = _owner_zones(session)
+        tz_name = EVERY_USERS_OWN_ZONE
+
+        def in_month(m: Month) -> ColumnElement[bool]:
+            return _in_month_everyone(m, zones)
+    else:
+        tz_name = timezone or "UTC"
+        user_tz = tz = ZoneInfo(tz_name)
+
+        def in_month(m: Month) -> ColumnElement[bool]:
+            return _in_month(user_id, m, user_tz)
+
+    where = in_month(month)
     currency = func.coalesce(Receipt.currency, NO_CURRENCY)
     out = MonthSummary(month=month, timezone=tz_name)
-    out.count, out.undated = session.execute(
+    out.count, out.undated, out.users = session.execute(
         select(
             func.count(),
             func.count().filter(Receipt.purchase_date.is_(None)),
+            func.count(Receipt.user_id.distinct()),
         ).where(where)
     ).one()
     if not out.count:
-        out.previous_totals = _totals(session, _in_month(user_id, month.previous, tz))
+        out.previous_totals = _totals(session, in_month(month.previous))
         return out
     out.totals = _totals(session, where)
-    out.previous_totals = _totals(session, _in_month(user_id, month.previous, tz))
+    out.previous_totals = _totals(session, in_month(month.previous))
 
     category = func.coalesce(Receipt.category, "uncategorised")
     for cur, cat, total in session.execute(
@@ -182,13 +256,14 @@ def summarize(
         if total is not None and day is not None:
             daily[str(cur)][day] += _dec(total)
     if out.undated:  # few: their local day is computed here, portably
-        for cur, sent, total in session.execute(
-            select(currency, Receipt.created_at, Receipt.total).where(
-                where, Receipt.purchase_date.is_(None)
-            )
+        for cur, sent, total, owner_zone in session.execute(
+            select(currency, Receipt.created_at, Receipt.total, User.timezone)
+            .join(User, User.id == Receipt.user_id)
+            .where(where, Receipt.purchase_date.is_(None))
         ):
             if total is not None:
-                daily[str(cur)][sent.astimezone(tz).date()] += _dec(total)
+                zone = tz or _zone(owner_zone)
+                daily[str(cur)][sent.astimezone(zone).date()] += _dec(total)
     out.daily = {c: dict(days) for c, days in daily.items()}
 
     big = session.execute(

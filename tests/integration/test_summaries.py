@@ -156,3 +156,50 @@ def test_parse_month(text: str, expected: Month) -> None:
 def test_parse_month_refuses(text: str) -> None:
     with pytest.raises(BadMonth):
         parse_month(text, today=date(2026, 11, 25))
+
+
+def test_every_users_summary_is_the_sum_of_their_own(
+    session_factory: sessionmaker[Session], user: User
+) -> None:
+    """Each undated receipt counts in its owner's zone: 2026-09-30 22:30 UTC is October in Kuala
+    Lumpur (the fixture's user) and still September in New York."""
+    with session_factory.begin() as s:
+        ny = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="America/New_York")
+        nobody = User(telegram_user_id=uuid.uuid4().int % 10**9)  # no time zone set: UTC
+        s.add_all([ny, nobody])
+        s.flush()
+        add(s, ny, total="2.00", sent=datetime(2026, 9, 30, 22, 30, tzinfo=UTC))  # September
+        add(s, ny, total="8.00", sent=datetime(2026, 11, 1, 2, 0, tzinfo=UTC))  # Oct 31 in NY
+        add(s, ny, total="50.00", currency="USD", day=date(2026, 10, 20), merchant="Grocer",
+            category="groceries")  # fmt: skip
+        add(s, nobody, total="1.00", currency=None, day=date(2026, 10, 5), category=None)
+        s.expunge_all()
+    owners = [(user.id, user.timezone), (ny.id, ny.timezone), (nobody.id, None)]
+
+    with session_factory() as s:
+        everyone = summarize(s, user_id=None, month=OCT, timezone=None)
+        each = [summarize(s, user_id=u, month=OCT, timezone=tz) for u, tz in owners]
+
+    def added(parts: list[dict[str, Decimal]]) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for part in parts:
+            for code, amount in part.items():
+                out[code] = out.get(code, Decimal(0)) + amount
+        return out
+
+    assert everyone.totals == added([e.totals for e in each])
+    assert everyone.totals == {
+        "EUR": Decimal("46.75"),  # 38.75 + 8.00 (the New York 2.00 is September's)
+        "MYR": Decimal("100.00"),
+        "USD": Decimal("50.00"),
+        "???": Decimal("1.00"),  # never added to another currency
+    }
+    assert everyone.previous_totals == added([e.previous_totals for e in each])
+    assert (everyone.count, everyone.undated, everyone.users) == (8, 2, 3)
+    assert everyone.count == sum(e.count for e in each)
+    assert everyone.undated == sum(e.undated for e in each)
+    assert everyone.timezone == "each user's own"
+    assert everyone.by_category["EUR"][0] == ("groceries", Decimal("25.25"))
+    assert everyone.top_merchants["USD"] == [("Grocer", Decimal("50.00"), 1)]
+    assert everyone.daily["EUR"][date(2026, 10, 31)] == Decimal("28.00")  # 20.00 + NY's 8.00
+    assert everyone.biggest == ("Kedai", "MYR", Decimal("100.00"))

@@ -216,3 +216,57 @@ class StatsPublic(BaseModel):
     cost_per_receipt_usd: Decimal | None
     cost_complete: bool = Field(description="false when some model tokens had no price")
     active_users: int = Field(description="users who sent a receipt in the window")
+
+
+class CurrencyTotal(BaseModel):
+    currency: str | None = Field(description="ISO 4217; null for receipts without a currency")
+    total: Decimal = Field(description="this month (0 when only the month before had any)")
+    previous_total: Decimal | None = Field(description="the month before; null without any")
+    change_percent: float | None = Field(
+        description="(total - previous_total) / previous_total x 100, one decimal"
+    )
+
+
+class CategoryTotal(BaseModel):
+    currency: str | None
+    category: str = Field(examples=["groceries", "uncategorised"])
+    total: Decimal
+
+
+class MerchantTotal(BaseModel):
+    currency: str | None
+    merchant: str
+    total: Decimal
+    receipts: int
+
+
+class DayTotal(BaseModel):
+    day: date
+    currency: str | None
+    total: Decimal
+
+
+class Purchase(BaseModel):
+    merchant: str
+    currency: str | None
+    total: Decimal
+
+
+class SummaryPublic(BaseModel):
+    """The numbers of /summary, for one user or for every user. Amounts in different currencies
+    are never added together: every total carries its currency."""
+
+    month: str = Field(examples=["2026-10"])
+    user_id: int | None = Field(description="the user summarised; null for every user")
+    timezone: str | None = Field(
+        description="the user's zone for receipts without a printed date (which count on the "
+        "day they were sent); null for every user: each receipt in its owner's zone"
+    )
+    receipts: int = Field(description="done receipts in the month")
+    undated: int = Field(description="of which without a printed date")
+    users: int = Field(description="users with a receipt in the month")
+    totals: list[CurrencyTotal] = Field(description="per currency, largest first")
+    by_category: list[CategoryTotal] = Field(description="per currency, largest first")
+    top_merchants: list[MerchantTotal] = Field(description="per currency, at most `top` each")
+    daily: list[DayTotal]
+    biggest: Purchase | None = Field(description="the largest single receipt (any currency)")
