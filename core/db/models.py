@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Time,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -226,6 +227,20 @@ class MerchantCategory(Base):
     merchant_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     category: Mapped[str] = mapped_column(String(50))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class UserCategory(Base):
+    """One of a user's own spending categories. A user without rows has the default list; the
+    first change copies the defaults in, so that every later change works on one list. Names are
+    kept in lower case, as receipts, budgets and corrections keep them."""
+
+    __tablename__ = "user_categories"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Budget(Base):
