@@ -11,10 +11,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core import files
 from core.aws import ObjectNotFound, S3Store
+from core.categories import (
+    CategoryError,
+    category_from_caption,
+    ensure_category,
+    find,
+    list_categories,
+    own_categories,
+)
 from core.contracts import (
     ErrorCode,
     ProcessingJob,
@@ -22,11 +30,10 @@ from core.contracts import (
     ProcessingResult,
     ReceiptStatus,
 )
-from core.corrections import parse_correction
+from core.corrections import InvalidCorrection, parse_correction
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.db.repositories import MerchantCategoryRepository, ReceiptRepository
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
-from core.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -235,12 +242,15 @@ class ReceiptService:
         receipt.tax = ex.tax
         receipt.tip = ex.tip
         receipt.total = ex.total
+        # The caption, then the user's choice for this merchant, then the extractor's pick if it
+        # is one of the user's categories (a result may come back after a rename).
+        categories = list_categories(session, user_id=receipt.user_id)
         receipt.category = (
-            category_from_caption(receipt.caption)
+            category_from_caption(receipt.caption, categories)
             or MerchantCategoryRepository(session).lookup(
                 user_id=receipt.user_id, merchant=ex.merchant.name
             )
-            or ex.category
+            or (find(categories, ex.category) if ex.category else None)
         )
         receipt.payment_method = ex.payment_method
         receipt.summary = ex.summary
@@ -311,6 +321,8 @@ class ReceiptService:
         if receipt.status != ReceiptStatus.DONE:
             raise Conflict("only a read receipt can be corrected", code="not_done")
         value = parse_correction(field, raw, today=datetime.now(UTC).date())
+        if field == "category" and isinstance(value, str):
+            value = _users_category(session, user_id=user_id, name=value)
         column = {"merchant": "merchant_name", "date": "purchase_date"}.get(field, field)
         setattr(receipt, column, value)
         receipt.confidence = {**(receipt.confidence or {}), field: 1.0}
@@ -400,6 +412,18 @@ class ReceiptService:
         receipt.completed_at = datetime.now(UTC)
 
 
+def _users_category(session: Session, *, user_id: int, name: str) -> str:
+    """A typed category is one of the user's, or becomes one."""
+    try:
+        return ensure_category(session, user_id=user_id, name=name)[0]
+    except CategoryError as exc:
+        if exc.code == "too_many":
+            raise InvalidCorrection(
+                "one of your categories: your list is full, /categories shows it"
+            ) from exc
+        raise InvalidCorrection(f"a category name with {exc.message}") from exc
+
+
 def new_attempt(receipt: Receipt) -> ProcessingJob:
     """Queue the receipt again as a new attempt (its stored file read afresh); the job to send
     after the commit. Results of earlier attempts are ignored from now on."""
@@ -414,6 +438,8 @@ def new_attempt(receipt: Receipt) -> ProcessingJob:
 
 
 def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
+    session = object_session(receipt)
+    categories = own_categories(session, user_id=receipt.user_id) if session else None
     return ProcessingJob(
         receipt_id=receipt.id,
         bucket=receipt.raw_bucket,
@@ -424,13 +450,5 @@ def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
         trace_id=trace_id,
         attempt=receipt.attempt,
         default_currency=receipt.user.default_currency if receipt.user else None,
+        categories=categories,
     )
-
-
-def category_from_caption(caption: str | None) -> str | None:
-    """A caption naming a category ("groceries", "#dining", "fuel for the trip") is the user's
-    hint and wins over the extractor's guess; any other caption stays a note."""
-    if not caption:
-        return None
-    words = {w.strip("#.,;:!?()").lower() for w in caption.split()}
-    return next((c for c in DEFAULT_CATEGORIES if c in words), None)
