@@ -14,6 +14,7 @@ from bot.context import BotContext, BotServices
 from bot.handlers import (
     budgets,
     capture,
+    categories,
     edit,
     preferences,
     receipts,
@@ -58,6 +59,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.add_handlers(preferences.HANDLERS)
     application.add_handlers(summary.HANDLERS)
     application.add_handlers(budgets.HANDLERS)
+    application.add_handlers(categories.HANDLERS)
     application.add_handlers(results.HANDLERS)
     application.add_handlers(edit.HANDLERS)
     application.add_handlers(start.FALLBACK_HANDLERS)  # last: only what nothing else took

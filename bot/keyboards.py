@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
@@ -54,13 +58,37 @@ def card(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def categories(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
-    """The category picker (the default list until users have their own)."""
+def category_action(name: str) -> str:
+    """The action of the button choosing ``name``: a short digest, as names do not fit in
+    callback data; resolved against the user's list when pressed, so a stale button never
+    picks another category."""
+    return "c" + hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def is_category_action(action: str) -> bool:
+    return re.fullmatch(r"c[0-9a-f]{8}|k\d{1,2}", action) is not None
+
+
+def chosen_category(action: str, names: Sequence[str]) -> str | None:
+    """The category in the user's list ``names`` that a picker button chose, or None (gone)."""
+    legacy = re.fullmatch(r"k(\d{1,2})", action)  # buttons sent before users had their own
+    if legacy is not None:
+        index = int(legacy[1])
+        name = DEFAULT_CATEGORIES[index] if index < len(DEFAULT_CATEGORIES) else None
+        return name if name in names else None
+    return next((n for n in names if category_action(n) == action), None)
+
+
+def categories(receipt: Receipt, names: Sequence[str], *, key: bytes) -> InlineKeyboardMarkup:
+    """The category picker: the user's categories (their own first), the current one marked."""
     buttons = [
-        _button(("• " if name == receipt.category else "") + name, f"k{i}", receipt, key)
-        for i, name in enumerate(DEFAULT_CATEGORIES)
+        _button(
+            ("• " if name == receipt.category else "") + name, category_action(name), receipt, key
+        )
+        for name in names
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    per_row = 3 if all(len(name) <= 12 for name in names) else 2
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     rows.append([_button(texts.BTN_BACK, BACK, receipt, key)])
     return InlineKeyboardMarkup(rows)
 

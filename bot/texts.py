@@ -19,6 +19,7 @@ HELP = (
     "/summary [month] – totals, categories, merchants and a chart\n"
     "/export [month|all] [zip] – your receipts as CSV (zip: the original files too)\n"
     "/budget [category amount] – monthly budgets and warnings\n"
+    "/categories – your spending categories: add, rename, remove\n"
     "/settings – default currency and time zone\n"
     "/start – welcome\n"
     "/help – this message"
@@ -88,6 +89,7 @@ POSSIBLE_DUPLICATE = (
 )
 KEPT_BOTH = "Kept both."
 CATEGORY_SET = "Category: {category}"
+CATEGORY_GONE = "That category no longer exists: pick another."
 BTN_BACK = "« Back"
 FIELD_LABELS = {
     "merchant": "Merchant",
@@ -107,6 +109,7 @@ ASK_SUFFIX = "\n/cancel leaves it as it is."
 FIX_WHICH = "Which field is wrong?"
 INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
+CATEGORY_ADDED_NOTE = "\nIt's new, so I added it to your categories (/categories)."
 EDIT_CANCELLED = "OK, nothing changed."
 
 # Questions in plain words
@@ -141,6 +144,10 @@ BUDGET_USAGE = (
     "Use /budget CATEGORY AMOUNT [CURRENCY], e.g. /budget groceries 300, /budget groceries off "
     "to remove it, or /budget to list them."
 )
+BUDGET_UNKNOWN_CATEGORY = (
+    "<b>{category}</b> is not one of your categories. /categories lists them; "
+    "/categories add {category} adds it."
+)
 BUDGET_NEEDS_CURRENCY = (
     "Which currency? Add it (/budget groceries 300 EUR) or set yours with /settings currency EUR."
 )
@@ -148,6 +155,53 @@ BUDGET_WARNING = {
     80: "⚠️ You've used {percent}% of your {category} budget for {month}: {spent} of {amount}.",
     100: "🚨 Your {category} budget for {month} is used up: {spent} of {amount} ({percent}%).",
 }
+
+# Categories
+CATEGORIES_HEAD = "<b>Your categories</b>"
+CATEGORIES_DEFAULT_NOTE = "<i>The default list: make it yours.</i>"
+CATEGORIES_LINE = "• {name}"
+CATEGORIES_USAGE = (
+    "/categories add pets\n"
+    "/categories rename dining -&gt; eating out\n"
+    "/categories remove pets\n"
+    "/categories reset – back to the default list"
+)
+CATEGORIES_RENAME_USAGE = (
+    "Tell me the old name and the new one, e.g. /categories rename dining -&gt; eating out"
+)
+CATEGORIES_REMOVE_USAGE = "Which one? e.g. /categories remove pets"
+CATEGORY_ADDED = (
+    "Added <b>{name}</b>: the 🏷 Category button offers it now, and new receipts can land in it."
+)
+CATEGORY_RENAMED = "Renamed <b>{old}</b> to <b>{new}</b>.{receipts}{budget}"
+CATEGORY_RENAMED_RECEIPTS = " Its {count} receipt(s) moved with it."
+CATEGORY_RENAMED_BUDGET = " So did its budget."
+CATEGORY_REMOVED = "Removed <b>{name}</b>.{receipts}{budget}"
+CATEGORY_REMOVED_RECEIPTS = (
+    " Its {count} receipt(s) are kept, now without a category (🏷 Category on a receipt sets one)."
+)
+CATEGORY_REMOVED_BUDGET = " Its budget is removed too."
+CATEGORIES_RESET = "Back to the default list.{removed}{receipts}{budgets}"
+CATEGORIES_RESET_REMOVED = " Removed: {names}."
+CATEGORIES_RESET_RECEIPTS = " {count} receipt(s) in them are kept, now without a category."
+CATEGORIES_RESET_BUDGETS = " Budgets removed: {names}."
+CATEGORIES_RESET_ALREADY = "You have the default list already."
+CATEGORY_ERRORS = {
+    "empty": "A category needs a name of 1 to 50 characters, e.g. /categories add pets",
+    "too_long": "That name is too long: at most 50 characters.",
+    "control_characters": "A category name can't hold control characters such as line breaks.",
+    "duplicate": "You have <b>{name}</b> already.",
+    "too_many": (
+        "You have {max} categories, the most I keep. Remove one first, e.g. /categories remove pets"
+    ),
+    "unknown": "<b>{name}</b> is not one of your categories. /categories lists them.",
+    "same_name": "<b>{name}</b> is its name already.",
+    "last_one": (
+        "<b>{name}</b> is your last category, and you need at least one: add another first, or "
+        "/categories reset."
+    ),
+}
+
 EXPORT_ZIP_CAPTION = "{what}: the original files ({count})."
 EXPORT_ZIP_TOO_BIG = (
     "The original files come to more than Telegram lets a bot send ({limit} MB): ask for one month "

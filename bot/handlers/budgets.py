@@ -16,10 +16,13 @@ from bot import texts
 from bot.context import BotContext
 from bot.render import money
 from core.budgets import BudgetStatus, BudgetWarning, budget_status, remove_budget, set_budget
+from core.categories import find, list_categories
 from core.corrections import InvalidCorrection, parse_amount
 from core.currencies import is_iso_currency
 from core.db.repositories import UserRepository
 from core.summaries import Month
+
+OFF = ("off", "remove", "none", "0")
 
 
 def status_lines(statuses: list[BudgetStatus], month: Month) -> str:
@@ -66,18 +69,28 @@ async def budget(update: Update, context: BotContext) -> None:
         if not args:
             statuses = budget_status(session, user=user, month=month)
             return status_lines(statuses, month) if statuses else texts.BUDGETS_NONE
-        category = args[0].strip().lower()[:50]
-        if len(args) == 2 and args[1].lower() in ("off", "remove", "none", "0"):
+        *words, last = args
+        if words and last.lower() in OFF:
+            category = " ".join(words).lower()[:50]
             removed = remove_budget(session, user_id=user.id, category=category)
             template = texts.BUDGET_REMOVED if removed else texts.BUDGET_NOT_FOUND
             return template.format(category=escape(category))
-        if len(args) not in (2, 3):
+        # CATEGORY (maybe several words) AMOUNT [CURRENCY]
+        currency = None
+        if len(args) >= 3 and len(last) == 3 and last.isalpha():
+            *words, last = words
+            currency = args[-1].upper()
+        if not words:
             return texts.BUDGET_USAGE
         try:
-            amount = parse_amount(args[1])
+            amount = parse_amount(last)
         except InvalidCorrection:
             return texts.BUDGET_USAGE
-        currency = args[2].upper() if len(args) == 3 else user.default_currency
+        found = find(list_categories(session, user_id=user.id), " ".join(words))
+        if found is None:
+            return texts.BUDGET_UNKNOWN_CATEGORY.format(category=escape(" ".join(words)))
+        category = found
+        currency = currency or user.default_currency
         if currency is None or not is_iso_currency(currency) or amount <= Decimal(0):
             return texts.BUDGET_NEEDS_CURRENCY if currency is None else texts.BUDGET_USAGE
         set_budget(session, user_id=user.id, category=category, amount=amount, currency=currency)

@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from bot import keyboards, texts
 from bot.context import BotContext
 from bot.render import money, receipt_card
+from core.categories import list_categories
 from core.corrections import InvalidCorrection
 from core.db.models import PendingEdit, Receipt
 from core.db.repositories import PendingEditRepository, UserRepository
@@ -35,6 +36,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     raw = message.text or ""
     services = context.services
 
+    known: list[str] = []  # the user's categories before the answer (a new one is added)
+
     def run(session: Session) -> tuple[PendingEdit | None, Receipt | None, str | None]:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)
         if user is None:
@@ -43,6 +46,8 @@ async def on_text(update: Update, context: BotContext) -> None:
         pending = pending_repo.take(user_id=user.id, now=datetime.now(UTC))
         if pending is None:
             return None, None, None
+        if pending.field == "category":
+            known.extend(list_categories(session, user_id=user.id))
         try:
             receipt = services.receipts.correct(
                 session,
@@ -86,9 +91,10 @@ async def on_text(update: Update, context: BotContext) -> None:
         "currency": receipt.currency,
         "category": receipt.category,
     }[pending.field]
-    await message.reply_text(
-        texts.CORRECTED.format(label=label, value=escape(str(shown))), parse_mode=ParseMode.HTML
-    )
+    reply = texts.CORRECTED.format(label=label, value=escape(str(shown)))
+    if pending.field == "category" and receipt.category not in known:
+        reply += texts.CATEGORY_ADDED_NOTE
+    await message.reply_text(reply, parse_mode=ParseMode.HTML)
     if pending.card_message_id is not None:
         try:
             await context.bot.edit_message_text(

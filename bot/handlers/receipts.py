@@ -23,11 +23,11 @@ from bot import keyboards, texts
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.render import receipt_card, recent_line
+from core.categories import list_categories
 from core.contracts import ProcessingJob
 from core.db.models import PendingEdit, Receipt
 from core.db.repositories import PendingEditRepository, ReceiptRepository, UserRepository
 from core.errors import Conflict, NotFound
-from core.extraction.base import DEFAULT_CATEGORIES
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(texts.BUTTON_EXPIRED)
         return
     handler = _ACTIONS.get(action)
+    if handler is None and keyboards.is_category_action(action):
+        handler = _set_category(action)
     if handler is None:
         await query.answer(texts.BUTTON_EXPIRED)
         return
@@ -262,25 +264,56 @@ async def _keep_both(query: CallbackQuery, context: BotContext, receipt_id: uuid
 
 
 async def _pick_category(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
-    receipt = await _owned(query, context, receipt_id)
+    tg_id = query.from_user.id
+
+    def run(session: Session) -> tuple[Receipt, list[str]]:
+        uid = _user_id(session, tg_id)
+        if uid is None:
+            raise NotFound("no such user")
+        receipt = context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
+        _ = list(receipt.line_items)
+        return receipt, list_categories(session, user_id=uid)
+
+    receipt, names = await context.services.in_session(run)
     await query.answer()
     await _edit(
-        query, receipt_card(receipt), keyboards.categories(receipt, key=context.callback_key)
+        query,
+        receipt_card(receipt),
+        keyboards.categories(receipt, names, key=context.callback_key),
     )
 
 
-def _set_category(category: str) -> Action:
+def _set_category(action: str) -> Action:
+    """A picker button: the category it names in the user's list as it is now."""
+
     async def set_category(
         query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID
     ) -> None:
-        receipt = await _owned_change(
-            query,
-            context,
-            lambda s, uid: context.services.receipts.set_category(
-                s, receipt_id=receipt_id, user_id=uid, category=category
-            ),
-        )
-        await query.answer(texts.CATEGORY_SET.format(category=category))
+        tg_id = query.from_user.id
+        receipts = context.services.receipts
+
+        def run(session: Session) -> tuple[Receipt, list[str], str | None]:
+            uid = _user_id(session, tg_id)
+            if uid is None:
+                raise NotFound("no such user")
+            names = list_categories(session, user_id=uid)
+            name = keyboards.chosen_category(action, names)
+            if name is None:
+                receipt = receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
+            else:
+                receipt = receipts.set_category(
+                    session, receipt_id=receipt_id, user_id=uid, category=name
+                )
+            _ = list(receipt.line_items)
+            return receipt, names, name
+
+        receipt, names, name = await context.services.in_session(run)
+        if name is None:  # renamed or removed since the picker was shown: show it afresh
+            await query.answer(texts.CATEGORY_GONE)
+            markup = keyboards.categories(receipt, names, key=context.callback_key)
+            await _edit(query, receipt_card(receipt), markup)
+            return
+        await query.answer(texts.CATEGORY_SET.format(category=name))
         await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
 
     return set_category
@@ -316,7 +349,6 @@ _ACTIONS: dict[str, Action] = {
     keyboards.BACK: _back,
     keyboards.KEEP_BOTH: _keep_both,
     keyboards.CATEGORY: _pick_category,
-    **{f"k{i}": _set_category(name) for i, name in enumerate(DEFAULT_CATEGORIES)},
     **{action: _ask(field) for action, field in keyboards.EDIT_ACTIONS.items()},
 }
 
