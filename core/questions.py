@@ -24,9 +24,9 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.categories import list_categories
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
-from core.extraction.base import DEFAULT_CATEGORIES
 from core.summaries import NO_CURRENCY, BadMonth, Month, _in_month, parse_month
 
 MAX_QUESTION_CHARS = 200
@@ -106,8 +106,8 @@ class RulesQuestionReader:
 
 
 def question_categories(session: Session, *, user_id: int) -> list[str]:
-    """The category names a reader may map words to: the default list and the ones this user's
-    receipts carry (names only, never amounts or merchants)."""
+    """The category names a reader may map words to: the user's list (``/categories``) and the
+    ones their receipts carry (names only, never amounts or merchants)."""
     used = session.scalars(
         select(Receipt.category)
         .where(
@@ -119,7 +119,10 @@ def question_categories(session: Session, *, user_id: int) -> list[str]:
         .order_by(func.count().desc())
         .limit(MAX_CATEGORIES)
     )
-    names = [*DEFAULT_CATEGORIES, *(c.strip().lower() for c in used if c and c.strip())]
+    names = [
+        *list_categories(session, user_id=user_id),
+        *(c.strip().lower() for c in used if c and c.strip()),
+    ]
     return list(dict.fromkeys(names))[:MAX_CATEGORIES]
 
 

@@ -14,6 +14,7 @@ from botocore.stub import Stubber
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.aws import AwsClients
+from core.categories import add_category
 from core.db.models import Receipt, User
 from core.extraction.base import DEFAULT_CATEGORIES
 from core.questions import Question, RulesQuestionReader, answer, question_categories
@@ -120,7 +121,8 @@ def test_the_model_gets_no_receipt_data_and_the_answer_only_the_askers_receipts(
     with session_factory() as s:
         result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
 
-    # The asker's category names go (names only); nothing else of a receipt, nothing of others.
+    # The asker's category names go (their list, then those on their receipts); nothing else of
+    # a receipt, nothing of another user.
     assert categories == [*DEFAULT_CATEGORIES, "coffee"]
     request = json.dumps(sent)
     for leaked in (
@@ -143,3 +145,17 @@ def test_a_term_with_like_wildcards_matches_itself_only(
             s, Question(metric="count", term="_", month="2026-10"), user_id=asker.id, timezone=None
         )
     assert (everything["count"], one_char["count"]) == (0, 0)
+
+
+def test_the_users_own_category_list_comes_first(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    asker, other = users
+    with session_factory.begin() as s:
+        add_category(s, user_id=asker.id, name="Pets")
+        add_category(s, user_id=other.id, name="Yachts")
+
+    with session_factory() as s:
+        categories = question_categories(s, user_id=asker.id)
+
+    assert categories[0] == "pets" and "coffee" in categories and "yachts" not in categories
