@@ -44,6 +44,17 @@ class ConfigError(ValueError):
     pass
 
 
+def is_inference_profile(model_id: str) -> bool:
+    return model_id.startswith(INFERENCE_PROFILE_PREFIXES)
+
+
+def foundation_model_id(model_id: str) -> str:
+    """The model behind a cross-region inference profile id (the id itself otherwise)."""
+    if is_inference_profile(model_id):
+        return model_id.split(".", 1)[1]
+    return model_id
+
+
 @dataclass(frozen=True)
 class Config:
     prefix: str = "receiptsnap"
@@ -58,6 +69,10 @@ class Config:
     textract_job_timeout_seconds: int = 90
     callback_timeout_seconds: int = 10
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+
+    # API host: questions in plain words (values of ApiSettings).
+    question_reader: str = "bedrock"
+    question_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
     # Lambda and its event source.
     lambda_memory_mb: int = 1024
@@ -139,16 +154,6 @@ class Config:
     def visibility_timeout_seconds(self) -> int:
         return self.visibility_timeout_factor * self.lambda_timeout_seconds
 
-    @property
-    def uses_inference_profile(self) -> bool:
-        return self.bedrock_model_id.startswith(INFERENCE_PROFILE_PREFIXES)
-
-    @property
-    def bedrock_foundation_model_id(self) -> str:
-        if self.uses_inference_profile:
-            return self.bedrock_model_id.split(".", 1)[1]
-        return self.bedrock_model_id
-
     # ---- checks --------------------------------------------------------------------------------
 
     def validate(self) -> Config:
@@ -164,6 +169,8 @@ class Config:
             problems.append("ocrEngine: textract | local")
         if self.extractor not in ("bedrock", "rules"):
             problems.append("extractor: bedrock | rules")
+        if self.question_reader not in ("bedrock", "rules"):
+            problems.append("questionReader: bedrock | rules")
         if self.textract_mode not in ("analyze", "economy"):
             problems.append("textractMode: analyze | economy")
         if not 1 <= self.lambda_timeout_seconds <= 900:
@@ -218,6 +225,8 @@ _KEYS: dict[str, str] = {
     "textractJobTimeoutSeconds": "textract_job_timeout_seconds",
     "callbackTimeoutSeconds": "callback_timeout_seconds",
     "bedrockModelId": "bedrock_model_id",
+    "questionReader": "question_reader",
+    "questionModelId": "question_model_id",
     "lambdaMemoryMb": "lambda_memory_mb",
     "lambdaTimeoutSeconds": "lambda_timeout_seconds",
     "lambdaReservedConcurrency": "lambda_reserved_concurrency",

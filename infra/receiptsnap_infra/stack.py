@@ -4,6 +4,7 @@
                                                    │  presigned PUT, HEAD ─▶ S3 raw
                                                    │  SendMessage ────────▶ SQS (+ DLQ)
                                                    │  5432 ───────────────▶ RDS PostgreSQL
+                                                   │  InvokeModel ────────▶ Bedrock (questions)
     SQS ──event source mapping──▶ Lambda (VPC, private subnets, no internet)
                                     ├─ S3 (gateway endpoint), Textract, Bedrock, Secrets Manager
                                     │  (interface endpoints)
@@ -43,7 +44,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from receiptsnap_infra.config import Config
+from receiptsnap_infra.config import Config, foundation_model_id, is_inference_profile
 from receiptsnap_infra.suppress import cfn_lint_ignore, checkov_skip
 
 HOST_DIR = Path(__file__).resolve().parents[1] / "host"
@@ -492,6 +493,8 @@ class ReceiptSnapStack(Stack):
             "JWT_SECRET_ID": cfg.secret_name("jwt-signing-key"),
             "TELEGRAM_MODE": "webhook",
             "PUBLIC_BASE_URL": f"https://{public_ip}",
+            "QUESTION_READER": cfg.question_reader,
+            "QUESTION_MODEL_ID": cfg.question_model_id,
             # Read by infra/host/deploy.sh, not passed to the app.
             "RECEIPTSNAP_ENV_PARAMETER": cfg.host_env_parameter,
             "RECEIPTSNAP_PUBLIC_IP": public_ip,
@@ -644,6 +647,18 @@ class ReceiptSnapStack(Stack):
                 actions=["ssm:GetParameter"],
                 resources=[env_parameter.parameter_arn],
             ),
+        ]
+        if cfg.question_reader == "bedrock":
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BedrockQuestionModel",
+                    # Questions in plain words (core/questions_bedrock.py): Converse on the
+                    # configured model only.
+                    actions=["bedrock:InvokeModel"],
+                    resources=self._bedrock_model_arns(cfg.question_model_id),
+                )
+            )
+        statements += [
             iam.PolicyStatement(
                 sid="SessionManagerInsteadOfSsh",
                 # The minimum for Session Manager (no Run Command, no patching, no S3).
@@ -749,18 +764,23 @@ class ReceiptSnapStack(Stack):
         )
         return function, log_group
 
+    @staticmethod
+    def _bedrock_model_arns(model_id: str) -> list[str]:
+        """What ``bedrock:InvokeModel`` needs for ``model_id``: the foundation model in this
+        region, or a cross-region inference profile and the model it routes to."""
+        partition, region, account = Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID
+        if is_inference_profile(model_id):
+            return [
+                f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}",
+                # A cross-region profile routes to the model in the regions of its geography.
+                f"arn:{partition}:bedrock:*::foundation-model/{foundation_model_id(model_id)}",
+            ]
+        return [f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"]
+
     def _processor_statements(self, log_group: logs.LogGroup) -> list[iam.PolicyStatement]:
         cfg = self.cfg
         partition, region, account = Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID
-        if cfg.uses_inference_profile:
-            models = [
-                f"arn:{partition}:bedrock:{region}:{account}:inference-profile/"
-                f"{cfg.bedrock_model_id}",
-                # A cross-region profile routes to the model in the regions of its geography.
-                f"arn:{partition}:bedrock:*::foundation-model/{cfg.bedrock_foundation_model_id}",
-            ]
-        else:
-            models = [f"arn:{partition}:bedrock:{region}::foundation-model/{cfg.bedrock_model_id}"]
+        models = self._bedrock_model_arns(cfg.bedrock_model_id)
         subnet_arns = [
             f"arn:{partition}:ec2:{region}:{account}:subnet/{s.subnet_id}"
             for s in self.vpc.select_subnets(subnet_group_name="app").subnets

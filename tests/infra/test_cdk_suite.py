@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -100,10 +100,14 @@ def rendered(value: Any) -> str:
     return "<token>"
 
 
-def test_host_environment_sets_real_api_settings(template: dict[str, Any]) -> None:
+def host_env(template: dict[str, Any]) -> dict[str, str]:
     (param,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"]
     lines = rendered(param["Properties"]["Value"]).splitlines()
-    names = {line.split("=", 1)[0] for line in lines if line}
+    return dict(line.split("=", 1) for line in lines if line)
+
+
+def test_host_environment_sets_real_api_settings(template: dict[str, Any]) -> None:
+    names = set(host_env(template))
     fields = {name.upper() for name in ApiSettings.model_fields}
     # JWT_SECRET_ID is for the admin API's tokens (no setting yet); RECEIPTSNAP_* for deploy.sh.
     unknown = {n for n in names if n not in fields and not n.startswith("RECEIPTSNAP_")}
@@ -113,4 +117,12 @@ def test_host_environment_sets_real_api_settings(template: dict[str, Any]) -> No
 
 def test_the_configured_model_is_priced(template: dict[str, Any]) -> None:
     model = lambda_env(template)["BEDROCK_MODEL_ID"]
+    assert model in PriceTable().bedrock_models, "add its price to core/settings.py PriceTable"
+
+
+def test_host_reads_questions_with_a_priced_bedrock_model(template: dict[str, Any]) -> None:
+    env = host_env(template)
+    readers = get_args(ApiSettings.model_fields["question_reader"].annotation)
+    assert env["QUESTION_READER"] == "bedrock" and env["QUESTION_READER"] in readers
+    model = env["QUESTION_MODEL_ID"]
     assert model in PriceTable().bedrock_models, "add its price to core/settings.py PriceTable"

@@ -47,6 +47,7 @@ HOST_ACTIONS = {
     "logs:CreateLogStream",
     "logs:PutLogEvents",
     "ssm:GetParameter",
+    "bedrock:InvokeModel",
     "ssm:UpdateInstanceInformation",
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -185,6 +186,41 @@ class TestHostRole:
         ]
         refs = [r["Ref"] for r in as_list(statement["Resource"])]
         assert len(refs) == 5 and all(isinstance(r, str) for r in refs)
+
+    def test_bedrock_only_on_the_question_model(self, templates: dict[str, dict[str, Any]]) -> None:
+        (statement,) = [
+            s
+            for s in statements_of(templates[MAIN_STACK], "HostRole")
+            if "bedrock:InvokeModel" in as_list(s["Action"])
+        ]
+        assert statement["Sid"] == "BedrockQuestionModel"
+        assert statement["Action"] == "bedrock:InvokeModel", "no other Bedrock action"
+        (resource,) = as_list(statement["Resource"])
+        text = json.dumps(resource)
+        assert "foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in text
+        assert "*" not in text and "inference-profile" not in text
+
+    def test_question_inference_profile_grants_profile_and_model(self, synth: Synth) -> None:
+        template = synth(questionModelId="eu.anthropic.claude-3-5-haiku-20241022-v1:0")[MAIN_STACK]
+        (statement,) = [
+            s for s in statements_of(template, "HostRole") if s["Action"] == "bedrock:InvokeModel"
+        ]
+        resources_ = as_list(statement["Resource"])
+        assert len(resources_) == 2
+        text = json.dumps(resources_)
+        assert "inference-profile/eu.anthropic.claude-3-5-haiku-20241022-v1:0" in text
+        assert "foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0" in text
+        # The processor's grant follows its own model, not the question model.
+        (processor,) = [
+            s
+            for s in statements_of(template, "ProcessorRole")
+            if s["Action"] == "bedrock:InvokeModel"
+        ]
+        assert "claude-3-5-haiku" not in json.dumps(processor["Resource"])
+
+    def test_rules_reader_gets_no_bedrock(self, synth: Synth) -> None:
+        template = synth(questionReader="rules")[MAIN_STACK]
+        assert role_actions(template, "HostRole") == HOST_ACTIONS - {"bedrock:InvokeModel"}
 
 
 class TestProcessorRole:

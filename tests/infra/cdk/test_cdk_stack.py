@@ -241,6 +241,20 @@ class TestHost:
         assert "RECEIPTSNAP_DB_SECRET_ARN" in text
         assert "PASSWORD" not in text.upper().replace("RECEIPTSNAP_DB_SECRET_ARN", "")
 
+    def test_settings_switch_questions_to_bedrock(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        param = one(tpl(templates), "AWS::SSM::Parameter")["Properties"]
+        text = json.dumps(param["Value"])
+        assert "QUESTION_READER=bedrock\\n" in text
+        assert f"QUESTION_MODEL_ID={CONTEXT['questionModelId']}\\n" in text
+
+    def test_question_reader_and_model_are_configurable(self, synth: Synth) -> None:
+        template = synth(questionReader="rules", questionModelId="amazon.nova-micro-v1:0")
+        text = json.dumps(one(template[MAIN_STACK], "AWS::SSM::Parameter")["Properties"]["Value"])
+        assert "QUESTION_READER=rules\\n" in text
+        assert "QUESTION_MODEL_ID=amazon.nova-micro-v1:0\\n" in text
+
     def test_user_data_reads_the_settings_parameter(
         self, templates: dict[str, dict[str, Any]]
     ) -> None:
@@ -413,6 +427,7 @@ class TestConfig:
             ({"lambdaReservedConcurrency": 2, "sqsMaxConcurrency": 5}, ">= sqsMaxConcurrency"),
             ({"webhookIngressCidrs": ["not-a-cidr"]}, "not a CIDR"),
             ({"sqsBatchSize": 50}, "sqsBatchSize"),
+            ({"questionReader": "llm"}, "questionReader"),
         ],
     )
     def test_rejects_impossible_combinations(self, overrides: dict[str, Any], message: str) -> None:
