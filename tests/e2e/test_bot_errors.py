@@ -80,5 +80,6 @@ def test_help_and_unknown_commands_get_answers(stack: LocalStack, fake: FakeTele
         fake.wait_for(lambda f, i=i: len(replies(f, chat)) == i + 1, timeout=10)
     help_text, unknown, text = replies(fake, chat)
     assert "/recent" in help_text and "/settings" in help_text
+    assert "plain words" in help_text and "biggest purchase" in help_text.lower()
     assert "send me a photo" in unknown
     assert "send me a photo" in text

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
+from bot import texts
 from core.questions import parse_question
 
 TODAY = date(2026, 11, 25)
@@ -28,3 +30,10 @@ def test_common_forms(text: str, metric: str, term: str | None, month: str) -> N
 @pytest.mark.parametrize("text", ["hello", "what's the weather?", "x" * 300])
 def test_anything_else_is_not_a_question(text: str) -> None:
     assert parse_question(text, today=TODAY) is None
+
+
+def test_the_examples_in_help_are_answered_without_a_model() -> None:
+    examples = re.findall(r"• “([^”]+)”", texts.HELP)
+    assert len(examples) == 3
+    for text in examples:
+        assert parse_question(text, today=TODAY) is not None, text
