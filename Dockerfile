@@ -38,15 +38,8 @@ LABEL org.opencontainers.image.title="receiptsnap" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Proprietary"
 
-# opencv-python (pulled in by rapidocr for the local OCR engine) is the GUI build: it links
-# libGL and glib (libgthread), absent from slim images; libgl1 drags in Mesa and LLVM (about
-# 215 MB). With opencv-python-headless in the lock, this whole layer can go (check with ldd).
-# Debian's security updates replace package versions in place, so they are not pinned (DL3008).
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install --yes --no-install-recommends libgl1 libglib2.0-0 \
-    && rm -rf /var/lib/apt/lists/*
-
+# No system packages: opencv-python-headless and OpenVINO (the local OCR) bundle their libraries
+# and need only glibc and libstdc++, which the slim image has (apt links libstdc++).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -172,7 +173,7 @@ def wild_cases(root: Path) -> Iterator[Case]:
 
 def ocr_image(ocr: LocalOcr, path: Path, *, cache: bool) -> OcrResult:
     data = path.read_bytes()
-    cached = CACHE / ocr.name / f"{hashlib.sha256(data).hexdigest()}.json"
+    cached = CACHE / ocr.tag / f"{hashlib.sha256(data).hexdigest()}.json"
     if cache and cached.exists():
         rows = json.loads(cached.read_text())
         return OcrResult([OcrLine(r[0], tuple(r[1]), r[2], r[3]) for r in rows], ocr.name)
@@ -238,6 +239,11 @@ def main() -> int:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--threshold", type=float, default=0.7)
     p.add_argument("--cache", action="store_true")
+    p.add_argument(
+        "--ocr",
+        default="",
+        help="LocalOcr options to try, e.g. det_side=736,rec_batch=1,rec_min_width=160",
+    )
     p.add_argument("--misses", action="store_true", help="list the receipts each field missed")
     args = p.parse_args()
 
@@ -254,7 +260,15 @@ def main() -> int:
         print("no data set found; pass --sroie or --wild", file=sys.stderr)
         return 2
     inputs = ["images", "lines"] if args.input == "both" else [args.input]
-    ocr = LocalOcr(threads=1) if "images" in inputs else None
+    options: dict[str, Any] = {
+        k: int(v) if v.isdigit() else v
+        for k, v in (kv.split("=") for kv in args.ocr.split(",") if kv)
+    }
+    ocr = LocalOcr(threads=1, **options) if "images" in inputs else None
+    if ocr is not None:
+        t0 = time.perf_counter()
+        ocr.warm_up()
+        print(f"OCR models loaded in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
 
     header = f"{'data set':<12}{'input':<8}{'n':>4}  " + "".join(f"{f:<18}" for f in FIELDS)
     header += f"{'s/receipt':>9}"

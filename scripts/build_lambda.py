@@ -4,7 +4,7 @@ The package holds ``processor/`` and ``core/`` and the third-party packages that
 needs in its AWS configuration (OCR_ENGINE=textract, EXTRACTOR=bedrock), at the versions pinned in
 requirements.lock, built for the Lambda runtime: python3.12 on Amazon Linux 2023, arm64 by default.
 (python3.11 runs on Amazon Linux 2, glibc 2.26, and pillow 13 ships only manylinux_2_28 wheels.)
-The local OCR engine (rapidocr, onnxruntime, opencv, numpy, ...), the web stack, the bot, the
+The local OCR engine (rapidocr, openvino, opencv, numpy, ...), the web stack, the bot, the
 database layer and moto are left out: the processor never imports them in that configuration.
 
 boto3/botocore are bundled (the code is tested against the pinned SDK; the runtime's copy lags and
@@ -47,8 +47,8 @@ LAMBDA_REQUIREMENTS = [
 SDK_REQUIREMENTS = ["boto3", "botocore"]
 # Never in the package, whatever pulls them in: the local OCR stack and test/dev tooling.
 FORBIDDEN = {
-    "rapidocr_onnxruntime",
-    "onnxruntime",
+    "rapidocr",
+    "openvino",
     "cv2",
     "numpy",
     "shapely",

@@ -799,6 +799,43 @@ def _find_dates(
     return hits
 
 
+# Dates whose separators the OCR lost or mixed up: "27032018", "27 032018", "05 02-18". Only
+# looked for when a receipt shows no well-formed date, and then only where the figures stand
+# alone on their row or next to a DATE label, so phone numbers and ids are not taken for dates.
+_RUN_DATE_RE = re.compile(r"(?<![\d.,])(\d{2})\s?(\d{2})\s?((?:19|20)\d{2})(?![\d.,])")
+_MIXED_DATE_RE = re.compile(
+    r"(?<![\d.,])(\d{1,2})\s?[\s/.\-]\s?(\d{1,2})\s?[\s/.\-]\s?((?:19|20)?\d{2})(?![\d.,])"
+)
+_TIME_TAIL_RE = re.compile(r"\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s?[AP]M)?$")
+
+
+def _damaged_date(
+    rows: Sequence[_Row], month_first: bool, plausible: Callable[[date], bool]
+) -> tuple[date | None, float, int | None]:
+    for index, row in enumerate(rows):
+        labelled = bool(_DATE_LABEL_RE.search(row.upper)) or (
+            index > 0 and _is_bare_label(rows[index - 1].upper, _DATE_LABEL_RE)
+        )
+        # Next to a label, anywhere in the row; otherwise a cell must hold nothing else.
+        texts = [row.upper] if labelled else [_fold(c.text.strip()) for c in row.cells]
+        for text in texts:
+            text = _TIME_TAIL_RE.sub("", _DATE_LABEL_RE.sub("", text).strip(" :."))
+            for regex in (_RUN_DATE_RE, _MIXED_DATE_RE):
+                match = regex.search(text) if labelled else regex.fullmatch(text)
+                if match is None:
+                    continue
+                value, _ambiguous = _numeric_date(
+                    int(match.group(1)),
+                    int(match.group(2)),
+                    _year(match.group(3)),
+                    month_first,
+                    plausible,
+                )
+                if value is not None:
+                    return value, 0.5, index
+    return None, 0.0, None
+
+
 def _is_bare_label(upper: str, regex: re.Pattern[str]) -> bool:
     match = regex.search(upper)
     return bool(match) and not any(ch.isdigit() for ch in upper)
@@ -1532,7 +1569,11 @@ class RulesExtractor:
         def plausible(value: date) -> bool:
             return _EARLIEST <= value <= latest
 
-        return _choose_date(_find_dates(rows, currency == "USD", plausible))
+        month_first = currency == "USD"
+        found = _choose_date(_find_dates(rows, month_first, plausible))
+        if found[0] is None:
+            return _damaged_date(rows, month_first, plausible)
+        return found
 
 
 def _summary(
