@@ -328,6 +328,33 @@ def test_date_and_time_glued_together_by_ocr(
     assert result.purchase_time == expected_time
 
 
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # OCR dropped or mixed up the separators; the figures stand alone in their box.
+        (("SHOP", ("27032018", "NO: CS-20243")), date(2018, 3, 27)),
+        (("SHOP", ("27 032018", "NO. CS-20242")), date(2018, 3, 27)),
+        (("SHOP", ("01:34PM 568017", "05 02-18")), date(2018, 2, 5)),
+        (("SHOP", "DATE: 20 03 2018"), date(2018, 3, 20)),
+    ],
+)
+def test_dates_whose_separators_the_ocr_lost(
+    rows: tuple[str | tuple[str, ...], ...], expected: date
+) -> None:
+    result = _extract(_receipt(*rows, ("TOTAL", "5.00")))
+    assert result.purchase_date == expected
+    assert result.confidence["date"] < 0.7  # a guess: the review prompt asks about it
+
+
+def test_figures_that_only_look_like_a_damaged_date_are_not_taken() -> None:
+    # An invoice number and a phone number share the row with other text: not a date.
+    result = _extract(_receipt("SHOP", "INV 27032018 TEL 0327032018", ("TOTAL", "5.00")))
+    assert result.purchase_date is None
+    # A well-formed date anywhere wins over any damaged one.
+    clean = _extract(_receipt("SHOP", "27032018", "DATE 14/02/2018", ("TOTAL", "5.00")))
+    assert clean.purchase_date == date(2018, 2, 14)
+
+
 def test_time_with_meridiem() -> None:
     result = _extract(_receipt("SHOP", "DATE: 25/12/2018 8:13:39 PM", ("TOTAL", "9.00")))
     assert result.purchase_time == time(20, 13, 39)
