@@ -313,7 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     if args.command in ("demo", "extract") and not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except BrokenPipeError:  # `receiptsnap extract ... | head`: the reader has gone
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit's flush does not fail again
+        return 141
     return result
 
 
