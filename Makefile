@@ -33,7 +33,7 @@ format: setup
 
 bench: setup  ## benchmarks that print figures (summary needs PostgreSQL: TEST_DATABASE_URL)
 	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/extraction.py --input lines
+	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/cost.py
 	$(BIN)/python bench/summary.py
 
