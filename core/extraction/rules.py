@@ -119,6 +119,7 @@ class _Cell:
     top: float
     right: float
     bottom: float
+    score: float = 1.0  # the OCR's recognition confidence
 
 
 @dataclass(slots=True)
@@ -165,7 +166,7 @@ def build_rows(lines: Sequence[OcrLine]) -> list[_Row]:
     """Group OCR boxes into visual rows (top to bottom, cells left to right)."""
     if not _has_geometry(lines):
         return [
-            _Row([_Cell(part, 0, 0, 0, 0)], line.page).finish()
+            _Row([_Cell(part, 0, 0, 0, 0, line.confidence)], line.page).finish()
             for line in lines
             for part in line.text.splitlines()
             if part.strip()
@@ -176,7 +177,7 @@ def build_rows(lines: Sequence[OcrLine]) -> list[_Row]:
     )
     rows: list[_Row] = []
     for line in ordered:
-        cell = _Cell(line.text, *line.box)
+        cell = _Cell(line.text, *line.box, line.confidence)
         current = rows[-1] if rows else None
         if current is not None and current.page == line.page and _same_row(current, cell):
             current.cells.append(cell)
@@ -1151,6 +1152,9 @@ def _should_join(first: str, second: str) -> bool:
     return bool(_SUFFIX_START_RE.search(b)) and not _LEGAL_END_RE.search(a)
 
 
+MERCHANT_MIN_OCR_SCORE = 0.9
+
+
 def _choose_merchant(rows: Sequence[_Row]) -> tuple[str | None, float, int | None]:
     candidates = _name_candidates(rows)
     # Printed shop names are capitalised; an all-lower-case line is a note or a customer name.
@@ -1162,6 +1166,9 @@ def _choose_merchant(rows: Sequence[_Row]) -> tuple[str | None, float, int | Non
     conf = {2: 0.85, 1: 0.7, 0: 0.55}[best.tier]
     if best.rows[0] > 3:
         conf -= 0.15
+    # A name the OCR was unsure of is often misspelt: ask the user about it.
+    if min(cell.score for i in best.rows for cell in rows[i].cells) < MERCHANT_MIN_OCR_SCORE:
+        conf -= 0.2
     return best.text[:200], round(conf, 2), best.rows[-1]
 
 

@@ -635,3 +635,20 @@ def test_accuracy_on_sroie_box_lines() -> None:
     assert n_dates > 0
     assert totals / n_totals >= 0.85, f"total accuracy {totals}/{n_totals}"
     assert dates / n_dates >= 0.9, f"date accuracy {dates}/{n_dates}"
+
+
+def test_a_merchant_name_the_ocr_was_unsure_of_is_marked_for_review() -> None:
+    def receipt(score: float) -> OcrResult:
+        return OcrResult(
+            [
+                OcrLine("KEDAI RUNCIT MAJU SDN BHD", (20, 40, 400, 58), score),
+                OcrLine("DATE: 14/02/2023", (20, 70, 300, 88)),
+                OcrLine("TOTAL", (20, 100, 100, 118)),
+                OcrLine("5.00", (300, 100, 360, 118)),
+            ],
+            "test",
+        )
+
+    sure, unsure = _extract(receipt(0.99)), _extract(receipt(0.6))
+    assert sure.merchant.name == unsure.merchant.name == "KEDAI RUNCIT MAJU SDN BHD"
+    assert sure.confidence["merchant"] >= 0.7 > unsure.confidence["merchant"]
