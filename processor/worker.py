@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +73,10 @@ class LocalWorker:
         region: str,
         batch_size: int = 10,
         wait_seconds: int = 5,
+        warm_up: Callable[[], None] | None = None,
     ) -> None:
         self.queue = queue
+        self.warm_up = warm_up
         self.handler = handler
         self.region = region
         self.batch_size = batch_size
@@ -109,6 +112,13 @@ class LocalWorker:
 
     def run(self) -> None:
         logger.info("worker.started queue=%s", self.queue.name)
+        if self.warm_up is not None:  # load the OCR models before the first receipt arrives
+            started = time.perf_counter()
+            try:
+                self.warm_up()
+                logger.info("worker.warmed_up seconds=%.2f", time.perf_counter() - started)
+            except Exception:
+                logger.exception("worker.warm_up_failed")  # the first receipt will try again
         while not self.stop_event.is_set():
             try:
                 self.poll_once()

@@ -86,9 +86,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from processor.worker import LocalWorker
 
     settings = WorkerSettings()
+    pipeline = build_pipeline(settings)
     worker = LocalWorker(
         queue=JobQueue(AwsClients(settings), queue_name=settings.queue_name),
-        handler=make_handler(build_pipeline(settings)),
+        handler=make_handler(pipeline),
+        warm_up=getattr(pipeline.ocr, "warm_up", None),
         region=settings.aws_region,
         batch_size=settings.worker_batch_size,
         wait_seconds=settings.worker_wait_seconds,

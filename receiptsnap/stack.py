@@ -149,6 +149,7 @@ class LocalStack:
             self.worker = LocalWorker(
                 queue=JobQueue(AwsClients(s), queue_name=s.queue_name),
                 handler=make_handler(self.pipeline),
+                warm_up=getattr(self.pipeline.ocr, "warm_up", None),
                 region=s.aws_region,
                 batch_size=s.worker_batch_size,
                 wait_seconds=s.worker_wait_seconds,

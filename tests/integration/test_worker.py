@@ -93,3 +93,29 @@ def test_event_has_the_lambda_sqs_shape(processor_settings: ProcessorSettings) -
     assert ProcessingJob.model_validate_json(record["body"]) == j
     assert int(record["attributes"]["ApproximateReceiveCount"]) == 1
     assert context.get_remaining_time_in_millis() > 0
+
+
+def test_warm_up_runs_before_polling_and_its_failure_does_not_stop_the_worker(
+    processor_settings: ProcessorSettings,
+) -> None:
+    calls: list[str] = []
+    clients = AwsClients(processor_settings)
+    queue = JobQueue(clients, queue_name=processor_settings.queue_name)
+    queue.send_job(job())
+
+    def warm_up() -> None:
+        calls.append("warm_up")
+        raise RuntimeError("models not found")
+
+    def handler(event: dict, context: object) -> dict:
+        calls.append("handler")
+        worker.stop()
+        return {"batchItemFailures": []}
+
+    worker = LocalWorker(
+        queue=queue, handler=handler, region="us-east-1", wait_seconds=1, warm_up=warm_up
+    )
+    thread = worker.start_thread()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert calls == ["warm_up", "handler"]
