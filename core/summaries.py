@@ -234,18 +234,33 @@ def summarize(
         if total is not None:
             out.by_category.setdefault(str(cur), []).append((str(cat), _dec(total)))
 
+    # Ranked within each currency (a cut over all currencies would compare their amounts and
+    # leave a currency of small numbers without merchants).
     merchant = func.coalesce(Receipt.merchant_name, "Unknown merchant")
-    ranked = (
-        select(currency, merchant, func.sum(Receipt.total), func.count())
+    spent = func.sum(Receipt.total)
+    per_merchant = (
+        select(
+            currency.label("currency"),
+            merchant.label("merchant"),
+            spent.label("total"),
+            func.count().label("receipts"),
+            func.row_number()
+            .over(partition_by=currency, order_by=(spent.desc(), merchant))
+            .label("rank"),
+        )
         .where(where)
         .group_by(currency, merchant)
-        .order_by(func.sum(Receipt.total).desc())
-        .limit(top * 4)
+        .having(spent.is_not(None))
+        .subquery()
+    )
+    m = per_merchant.c
+    ranked = (
+        select(m.currency, m.merchant, m.total, m.receipts)
+        .where(m.rank <= top)
+        .order_by(m.currency, m.rank)
     )
     for cur, name, total, n in session.execute(ranked):
-        rows = out.top_merchants.setdefault(str(cur), [])
-        if total is not None and len(rows) < top:
-            rows.append((str(name), _dec(total), int(n)))
+        out.top_merchants.setdefault(str(cur), []).append((str(name), _dec(total), int(n)))
 
     daily: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for cur, day, total in session.execute(

@@ -203,3 +203,23 @@ def test_every_users_summary_is_the_sum_of_their_own(
     assert everyone.top_merchants["USD"] == [("Grocer", Decimal("50.00"), 1)]
     assert everyone.daily["EUR"][date(2026, 10, 31)] == Decimal("28.00")  # 20.00 + NY's 8.00
     assert everyone.biggest == ("Kedai", "MYR", Decimal("100.00"))
+
+
+def test_top_merchants_are_ranked_within_each_currency(
+    session_factory: sessionmaker[Session], user: User
+) -> None:
+    """Amounts of different currencies are never compared: many big MYR merchants leave the
+    small EUR ones their own top list (and each list is cut at ``top``)."""
+    with session_factory.begin() as s:
+        for n in range(25):
+            add(s, user, total=f"{200 + n}.00", currency="MYR", day=date(2026, 10, 9),
+                merchant=f"Kedai {n:02}")  # fmt: skip
+
+    with session_factory() as s:
+        out = summarize(s, user_id=user.id, month=OCT, timezone=user.timezone, top=3)
+
+    assert out.top_merchants["EUR"] == [
+        ("Grocer", Decimal("25.25"), 2),
+        ("Corner Cafe", Decimal("13.50"), 2),
+    ]
+    assert [name for name, _, _ in out.top_merchants["MYR"]] == ["Kedai 24", "Kedai 23", "Kedai 22"]
