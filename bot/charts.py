@@ -10,13 +10,22 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: no display, no GUI toolkit
 
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from core.summaries import MonthSummary
 
 
 def summary_chart(summary: MonthSummary, currency: str) -> bytes:
-    """A PNG: categories (horizontal bars) above daily spending (bars over the month's days)."""
+    """A PNG: categories (horizontal bars) above daily spending (bars over the month's days).
+
+    Category names are the user's own words: shown as written, never read as mathtext ("$x$"
+    would be set as a formula, and "$\\foo$" would fail the whole chart)."""
+    with rc_context({"text.parse_math": False}):
+        return _draw(summary, currency)
+
+
+def _draw(summary: MonthSummary, currency: str) -> bytes:
     fig = Figure(figsize=(7, 6), dpi=110, layout="constrained")
     top, bottom = fig.subplots(2, 1, height_ratios=[1, 1])
 
