@@ -66,17 +66,37 @@ def _spent(session: Session, user: User, budget: Budget, month: Month) -> Decima
             Receipt.currency == budget.currency,
         )
     )
-    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+    return _money(total)
 
 
 def budget_status(session: Session, *, user: User, month: Month) -> list[BudgetStatus]:
+    """Where each budget stands in ``month``: one query for the spending of them all (this is
+    on /summary's path; a user may have a budget for each of their 30 categories)."""
     budgets = session.scalars(
         select(Budget).where(Budget.user_id == user.id).order_by(Budget.category)
     ).all()
+    if not budgets:
+        return []
+    tz = ZoneInfo(user.timezone or "UTC")
+    spent = {
+        (category, currency): total
+        for category, currency, total in session.execute(
+            select(Receipt.category, Receipt.currency, func.sum(Receipt.total))
+            .where(
+                _in_month(user.id, month, tz),
+                Receipt.category.in_(sorted({b.category for b in budgets})),
+            )
+            .group_by(Receipt.category, Receipt.currency)
+        )
+    }
     return [
-        BudgetStatus(b.category, b.currency, b.amount, _spent(session, user, b, month))
+        BudgetStatus(b.category, b.currency, b.amount, _money(spent.get((b.category, b.currency))))
         for b in budgets
     ]
+
+
+def _money(total: object) -> Decimal:
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
 
 
 def receipt_month(receipt: Receipt, timezone: str | None) -> Month:

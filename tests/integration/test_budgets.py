@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.budgets import budget_status, new_warnings, set_budget
@@ -72,3 +73,53 @@ def test_jumping_past_100_warns_once_and_never_at_80_afterwards(
             s.flush()
             levels.append([w.level for w in new_warnings(s, receipt=r)])
         assert levels == [[100], []]
+
+
+def test_status_of_every_budget_in_two_queries(session_factory: sessionmaker[Session]) -> None:
+    """/summary shows every budget: their spending comes in one query however many there are,
+    each in its own currency and month."""
+    with session_factory.begin() as s:
+        user = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="Europe/Berlin")
+        s.add(user)
+        s.flush()
+        for category in ("dining", "fuel", "groceries", "health", "transport"):
+            set_budget(s, user_id=user.id, category=category, amount=Decimal("50"), currency="EUR")
+        for category, total, currency, day in (
+            ("groceries", "30.00", "EUR", date(2026, 10, 5)),
+            ("groceries", "12.50", "EUR", date(2026, 10, 31)),
+            ("groceries", "99.00", "USD", date(2026, 10, 5)),  # another currency: not counted
+            ("groceries", "70.00", "EUR", date(2026, 11, 1)),  # another month: not counted
+            ("dining", "60.00", "EUR", date(2026, 10, 1)),
+            ("shopping", "10.00", "EUR", date(2026, 10, 1)),  # no budget
+        ):
+            s.add(
+                Receipt(
+                    user_id=user.id,
+                    status="done",
+                    content_type="image/jpeg",
+                    raw_bucket="raw",
+                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+                    category=category,
+                    total=Decimal(total),
+                    currency=currency,
+                    purchase_date=day,
+                )
+            )
+        s.flush()
+        statements: list[str] = []
+
+        def record(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(s.connection(), "before_cursor_execute", record)
+
+        statuses = budget_status(s, user=user, month=Month(2026, 10))
+
+        assert [(b.category, b.spent, b.percent) for b in statuses] == [
+            ("dining", Decimal("60.00"), 120),
+            ("fuel", Decimal("0.00"), 0),
+            ("groceries", Decimal("42.50"), 85),
+            ("health", Decimal("0.00"), 0),
+            ("transport", Decimal("0.00"), 0),
+        ]
+        assert len(statements) == 2
