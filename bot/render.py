@@ -10,6 +10,9 @@ from core.contracts import ReceiptStatus
 from core.db.models import Receipt
 
 MAX_ITEMS_SHOWN = 5
+# Telegram's limit on a message, in UTF-16 code units of the text after entity parsing; the
+# HTML before parsing is never shorter, so measuring it errs on the safe side.
+MAX_MESSAGE_LENGTH = 4096
 # Below this confidence a field is marked for the user to check (bench/extraction.py measures
 # how often fields above and below it are right).
 REVIEW_THRESHOLD = 0.7
@@ -89,3 +92,23 @@ def receipt_card(receipt: Receipt) -> str:
         footer += f" · {texts.CONFIRMED_MARK}"
     lines.append(f"\n{footer}")
     return "\n".join(lines)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def message_parts(*blocks: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """``blocks`` of Telegram HTML (each line closing its own tags) in as few messages as
+    Telegram takes: joined by a blank line while they fit, cut between lines when they do not.
+    """
+    parts: list[str] = []
+    current = ""
+    for line in "\n\n".join(b for b in blocks if b).split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if current and _units(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    parts.append(current)
+    return [p.strip("\n") for p in parts if p.strip()]

@@ -19,6 +19,7 @@ from bot import texts
 from bot.charts import summary_chart
 from bot.context import BotContext
 from bot.handlers.budgets import status_lines
+from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
 from core.aws import ObjectNotFound
 from core.budgets import budget_status
@@ -65,10 +66,10 @@ async def summary(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.SUMMARY_BAD_MONTH)
         return
     assert result is not None
-    text = summary_text(result)
-    if budget_lines:
-        text += "\n\n" + budget_lines
-    await message.reply_text(text, parse_mode=ParseMode.HTML)
+    # A budget for each of 30 categories and a summary in several currencies can pass
+    # Telegram's 4,096 characters together: then they come as two messages (or more).
+    for part in message_parts(summary_text(result), budget_lines):
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
     currency = result.main_currency
     if result.count and currency is not None:
         png = summary_chart(result, currency)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 import zipfile
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from core.budgets import set_budget
+from core.categories import MAX_CATEGORIES, add_category, list_categories
+from core.db.models import Receipt
+from core.db.repositories import UserRepository
+from core.extraction.base import DEFAULT_CATEGORIES
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
 from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo
@@ -73,3 +80,49 @@ def test_summary_and_export_of_a_month(stack: LocalStack, fake: FakeTelegram) ->
         ),
         timeout=10,
     )
+
+
+def test_a_summary_with_thirty_budgets_comes_in_parts_telegram_takes(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    """GIVEN a budget on each of 30 long-named categories and a month in four currencies: the
+    summary and the budgets together pass 4,096 characters."""
+    chat = CHAT + 1
+    assert stack.container is not None
+    own = MAX_CATEGORIES - len(DEFAULT_CATEGORIES)
+    names = [f"shared household spending: category {n:02} of the 30" for n in range(own)]
+    with stack.container.session_factory.begin() as s:
+        user = UserRepository(s).upsert_telegram_user(
+            telegram_user_id=chat, chat_id=chat, username=None, first_name="B", language_code="en"
+        )
+        for name in names:
+            add_category(s, user_id=user.id, name=name)
+        for n, name in enumerate(list_categories(s, user_id=user.id)):
+            set_budget(s, user_id=user.id, category=name, amount=Decimal(3000), currency="EUR")
+            for currency in ("EUR", "USD", "MYR", "SGD"):
+                s.add(
+                    Receipt(
+                        user_id=user.id,
+                        status="done",
+                        content_type="image/jpeg",
+                        raw_bucket="raw",
+                        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+                        merchant_name=f"Supermercado Internacional de la Avenida Principal {n}",
+                        category=name,
+                        total=Decimal("1234.56") + n,
+                        currency=currency,
+                        purchase_date=date(2026, 10, 1 + n),
+                    )
+                )
+
+    post_update(stack, fake.text_update(chat_id=chat, user_id=chat, text="/summary 2026-10"))
+    fake.wait_for(lambda f: len(f.calls_for("sendPhoto", chat)) == 1, timeout=30)
+
+    texts = [str(c.params["text"]) for c in fake.calls_for("sendMessage", chat)]
+    assert len(texts) == 2
+    assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
+    whole = "\n".join(fake.messages(chat).values())  # as the user sees them
+    assert "went wrong" not in whole
+    assert "October 2026</b> — 120 receipts" in texts[0]
+    assert "Budgets for October 2026" in whole
+    assert whole.count(": EUR ") >= 30  # every budget's line

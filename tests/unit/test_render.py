@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from bot.keyboards import card, fields
-from bot.render import doubtful_fields, receipt_card
+from bot.render import doubtful_fields, message_parts, receipt_card
 from core.db.models import Receipt
 
 
@@ -44,3 +44,16 @@ def test_field_picker_lists_doubtful_fields_first() -> None:
     labels = [b.text for row in fields(receipt(), key=b"k").inline_keyboard for b in row]
     assert labels[:2] == ["❓ Total", "❓ Currency"]
     assert labels[-1] == "« Back"
+
+
+def test_message_parts_join_blocks_that_fit_and_cut_between_lines_otherwise() -> None:
+    summary = "📊 <b>October</b>\n• a: EUR 1.00\n\n<b>Top merchants</b>\n• b: EUR 2.00"
+    budgets = "<b>Budgets</b>\n• a: EUR 1.00 of EUR 5.00 (20%)"
+
+    assert message_parts(summary, "") == [summary]
+    assert message_parts(summary, budgets) == [f"{summary}\n\n{budgets}"]
+    cut = message_parts(summary, budgets, limit=60)
+    assert all(len(p.encode("utf-16-le")) // 2 <= 60 for p in cut)  # 📊 counts twice
+    assert "\n".join(cut).replace("\n", "") == f"{summary}{budgets}".replace("\n", "")
+    assert all(p.count("<b>") == p.count("</b>") for p in cut)  # never inside a line
+    assert not any(p.startswith("\n") or p.endswith("\n") for p in cut)
