@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.categories import list_categories
+from core.categories import MAX_NAME_LENGTH, list_categories
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
 from core.summaries import NO_CURRENCY, BadMonth, Month, _in_month, parse_month
@@ -41,7 +41,7 @@ _TOTAL = re.compile(r"\b(how much|total|spent|spend|spending)\b")
 _BIGGEST = re.compile(r"\b(biggest|largest|most expensive|highest)\b")
 _COUNT = re.compile(r"\bhow many\b")
 _TERM = re.compile(
-    r"\b(?:on|at|for)\s+([a-z0-9][a-z0-9 &'.-]{1,39}?)(?=\s+(?:in|during|this|last)\b|[?.!]*$)"
+    r"\b(?:on|at|for)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)(?=\s+(?:in|during|this|last)\b|[?.!]*$)"
 )
 _MONTH = re.compile(rf"\b(?:in\s+)?{_MONTH_WORDS}\b")
 
@@ -55,7 +55,7 @@ class Question(BaseModel):
     )
     term: str | None = Field(
         default=None,
-        max_length=40,
+        max_length=MAX_NAME_LENGTH,  # any of the user's category names
         description="a category or merchant the question is limited to, lowercase; null for all",
     )
     month: str = Field(pattern=r"^\d{4}-\d{2}$", description="the month asked about, YYYY-MM")

@@ -19,6 +19,12 @@ TODAY = date(2026, 11, 25)
         ("biggest purchase last month", "biggest", None, "2026-10"),
         ("how many receipts this month", "count", None, "2026-11"),
         ("total for groceries in 2025-12", "total", "groceries", "2025-12"),
+        (  # a category name of 50 characters, the longest there is
+            "how much on weekly groceries and household things for our kids in october",
+            "total",
+            "weekly groceries and household things for our kids",
+            "2026-10",
+        ),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, month: str) -> None:

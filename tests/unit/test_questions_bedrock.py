@@ -16,6 +16,7 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
 from core.aws import AwsClients
+from core.categories import MAX_NAME_LENGTH
 from core.engines import build_question_reader
 from core.questions import Question, RulesQuestionReader
 from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader, tool_schema
@@ -134,6 +135,26 @@ class TestGoodReading:
         # Claude 3 Haiku at $0.00025 / $0.00125 per 1k tokens: about $0.0003 a question.
         assert reading.cost_usd == Decimal("0.000228") + Decimal("0.000085")
 
+    def test_the_term_may_be_any_of_the_users_category_names(
+        self, client: Any, stub: Stubber
+    ) -> None:
+        """A category name may have 50 characters: the model may name it as the term."""
+        longest = "shared household spending: category 01 of the 30!!"
+        assert len(longest) == MAX_NAME_LENGTH
+        stub.add_response(
+            "converse",
+            reply({"is_question": True, "metric": "total", "term": longest, "month": "2026-10"}),
+        )
+
+        reading = reader(client).read(
+            "how much on the shared household spending in october?",
+            today=TODAY,
+            categories=[*CATEGORIES, longest],
+        )
+
+        assert (reading.reader, reading.fallback) == ("bedrock", None)
+        assert reading.question == Question(metric="total", term=longest, month="2026-10")
+
     def test_a_form_the_rules_do_not_know(self, client: Any, stub: Stubber) -> None:
         stub.add_response(
             "converse",
@@ -223,7 +244,7 @@ class TestFallback:
             ({"is_question": True, "metric": "average", "month": "2026-10"}, "schema: metric"),
             ({"is_question": True, "metric": "total", "month": "2026-13"}, "schema: month"),
             ({"is_question": True, "metric": "total", "month": "Oct"}, "schema: month"),
-            ({"is_question": True, "metric": "total", "term": "x" * 41}, "schema: term,month"),
+            ({"is_question": True, "metric": "total", "term": "x" * 51}, "schema: term,month"),
             ({"is_question": True, "metric": "total", "month": "2026-12"}, "implausible_month"),
             ({"metric": "total", "month": "2026-10"}, "not_a_question"),
             ("{not json", "schema: the tool input is not JSON"),
