@@ -202,6 +202,10 @@ CATEGORY_ERRORS = {
     ),
     "unknown": "<b>{name}</b> is not one of your categories. /categories lists them.",
     "same_name": "<b>{name}</b> is its name already.",
+    "reserved": (
+        "<b>{name}</b> is what I call receipts without a category: choose another name, or "
+        "remove the category to leave its receipts without one."
+    ),
     "last_one": (
         "<b>{name}</b> is your last category, and you need at least one: add another first, or "
         "/categories reset."

@@ -22,9 +22,12 @@ from sqlalchemy.orm import Session
 from core.db.models import Budget, BudgetAlert, MerchantCategory, Receipt, User, UserCategory
 from core.errors import ReceiptSnapError
 from core.extraction.base import DEFAULT_CATEGORIES
+from core.summaries import UNCATEGORISED
 
 MAX_CATEGORIES = 30
 MAX_NAME_LENGTH = 50
+# What summaries call receipts without a category: a category of that name would be added to them.
+RESERVED_NAMES = frozenset({UNCATEGORISED, "uncategorized"})
 
 # Characters a name may not hold: controls (tabs and newlines included), line and paragraph
 # separators, private-use, surrogates, unassigned, and the bidirectional overrides that can make
@@ -86,6 +89,12 @@ def clean_name(raw: str) -> str:
         raise CategoryError("a name of 1 to 50 characters", code="empty")
     if len(name) > MAX_NAME_LENGTH:
         raise CategoryError("at most 50 characters", code="too_long", name=name)
+    if name in RESERVED_NAMES:
+        raise CategoryError(
+            f"another name than {UNCATEGORISED}, which receipts without a category show",
+            code="reserved",
+            name=name,
+        )
     return name
 
 

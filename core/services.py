@@ -421,6 +421,8 @@ def _users_category(session: Session, *, user_id: int, name: str) -> str:
             raise InvalidCorrection(
                 "one of your categories: your list is full, /categories shows it"
             ) from exc
+        if exc.code == "reserved":
+            raise InvalidCorrection(f"a category name other than {exc.name}") from exc
         raise InvalidCorrection(f"a category name with {exc.message}") from exc
 
 

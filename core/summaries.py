@@ -27,6 +27,7 @@ from core.contracts import ReceiptStatus
 from core.db.models import LineItemRow, Receipt, User
 
 NO_CURRENCY = "???"
+UNCATEGORISED = "uncategorised"  # the category shown for receipts without one
 MONTHS = {
     name.lower(): n
     for n in range(1, 13)
@@ -224,7 +225,7 @@ def summarize(
     out.totals = _totals(session, where)
     out.previous_totals = _totals(session, in_month(month.previous))
 
-    category = func.coalesce(Receipt.category, "uncategorised")
+    category = func.coalesce(Receipt.category, UNCATEGORISED)
     for cur, cat, total in session.execute(
         select(currency, category, func.sum(Receipt.total))
         .where(where)

@@ -333,3 +333,10 @@ class TestReceiptsUseTheUsersList:
                 receipts.correct(
                     s, receipt_id=receipt.id, user_id=user.id, field="category", raw="tea\x07"
                 )
+            # Summaries show receipts without a category as "uncategorised": not a name.
+            with pytest.raises(InvalidCorrection, match="other than uncategorised"):
+                receipts.correct(
+                    s, receipt_id=receipt.id, user_id=user.id, field="category", raw="Uncategorised"
+                )
+            assert receipt.category == "coffee"
+            assert "uncategorised" not in list_categories(s, user_id=user.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import keyboards
-from bot.handlers.categories import split_rename
+from bot.handlers.categories import error_text, split_rename
 from core.categories import CategoryError, category_from_caption, clean_name
 from core.extraction.base import DEFAULT_CATEGORIES
 
@@ -33,12 +33,20 @@ class TestCleanName:
             ("pets\tfood", "control_characters"),
             ("pe\x00ts", "control_characters"),
             ("\u202eevil", "control_characters"),
+            (" Uncategorised ", "reserved"),  # summaries' name for receipts without one
+            ("UNCATEGORIZED", "reserved"),
         ],
     )
     def test_refuses(self, raw: str, code: str) -> None:
         with pytest.raises(CategoryError) as caught:
             clean_name(raw)
         assert caught.value.code == code
+
+    def test_the_reserved_name_is_explained_in_the_chat(self) -> None:
+        with pytest.raises(CategoryError) as caught:
+            clean_name("Uncategorised")
+        text = error_text(caught.value)
+        assert text.startswith("<b>uncategorised</b> is what I call receipts without a category")
 
 
 class TestCategoryFromCaption:
