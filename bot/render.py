@@ -94,6 +94,12 @@ def receipt_card(receipt: Receipt) -> str:
     return "\n".join(lines)
 
 
+def shown(name: str, *, limit: int = 50) -> str:
+    """A name the user typed, as a reply quotes it: HTML-escaped and cut after ``limit``
+    characters (a reply quoting all of a 4,096-character message would pass Telegram's limit)."""
+    return escape(name if len(name) <= limit else name[:limit] + "…")
+
+
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
-from bot.render import money
+from bot.render import money, shown
 from core.budgets import BudgetStatus, BudgetWarning, budget_status, remove_budget, set_budget
 from core.categories import find, list_categories
 from core.corrections import InvalidCorrection, parse_amount
@@ -88,7 +88,7 @@ async def budget(update: Update, context: BotContext) -> None:
             return texts.BUDGET_USAGE
         found = find(list_categories(session, user_id=user.id), " ".join(words))
         if found is None:
-            return texts.BUDGET_UNKNOWN_CATEGORY.format(category=escape(" ".join(words)))
+            return texts.BUDGET_UNKNOWN_CATEGORY.format(category=shown(" ".join(words)))
         category = found
         currency = currency or user.default_currency
         if currency is None or not is_iso_currency(currency) or amount <= Decimal(0):

@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
+from bot.render import shown
 from core.categories import (
     MAX_CATEGORIES,
     CategoryError,
@@ -56,7 +57,7 @@ def listing(names: Sequence[str], *, customised: bool) -> str:
 
 def error_text(error: CategoryError) -> str:
     template = texts.CATEGORY_ERRORS.get(error.code, texts.CATEGORY_ERRORS["empty"])
-    return template.format(name=escape(error.name), max=MAX_CATEGORIES)
+    return template.format(name=shown(error.name), max=MAX_CATEGORIES)
 
 
 def _names(items: Sequence[str]) -> str:

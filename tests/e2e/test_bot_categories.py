@@ -148,3 +148,15 @@ def test_own_categories_from_command_to_caption_picker_and_budget(
     assert budgets(stack) == []
     assert "The default list" in say(stack, fake, "/categories")
     assert say(stack, fake, "/categories reset") == "You have the default list already."
+
+
+def test_replies_quoting_a_long_name_stay_within_telegrams_limit(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    """A name of thousands of characters is quoted cut, not whole (twice, for /budget)."""
+    long = "x" * 4000
+
+    assert say(stack, fake, f"/categories remove {long}") == (
+        "x" * 50 + "… is not one of your categories. /categories lists them."
+    )
+    assert say(stack, fake, f"/budget {long} 10 EUR").startswith("x" * 50 + "… is not one of")
