@@ -981,7 +981,7 @@ _GENERIC_WORD_RE = re.compile(
     r"(?<![A-Z])(?:" + _LEGAL_FORMS + "|" + _BUSINESS_WORDS + r"|AND|THE|OF)(?![A-Z])|&"
 )
 _SUFFIX_START_RE = re.compile(
-    r"^\W*(?:SDN\.?\s*BHD|SDN|BHD|S/B|LTD|LIMITED|LLC|INC|CORP|GMBH|PLC|PTY|PTE|CO\.|CO\s|COMPANY|ENTERPRISE|"
+    r"^\W*(?:\(M\)\s*)?(?:SDN\.?\s*BHD|SDN|BHD|S/B|LTD|LIMITED|LLC|INC|CORP|GMBH|PLC|PTY|PTE|CO\.|CO\s|COMPANY|ENTERPRISE|"
     r"TRADING|RESTAURANT|RESTORAN)(?![A-Z])"
 )
 _TITLE_RE = re.compile(
@@ -1075,13 +1075,14 @@ def _is_contact(upper: str) -> bool:
 
 
 def _clean_name(text: str) -> str:
-    name = text.strip()
+    name = text.strip().replace("·", "-")  # "(519537·X)": the OCR's hyphen in a company number
     reg = _REG_LABEL_RE.search(name.upper())
     if reg and reg.start() > 0:
         name = name[: reg.start()]  # "ADVANCO COMPANY Company Reg. No"
     name = _TRAILING_REG_RE.sub("", name)
     name = _ZERO_IN_WORD_RE.sub(lambda m: m.group().replace("0", "O"), name)  # "AEON C0." (OCR)
     name = _SDN_BHD_RE.sub(r"SDN\1BHD", name)  # "SDN BND", "San Bhd": OCR slips on the suffix
+    name = re.sub(r"(?<![A-Za-z])S/[D8]$", "S/B", name)  # Malaysia's "S/B" (Sdn Bhd), misread
     upper = name.upper()
     label = _LEADING_LABEL_RE.match(upper)
     if label and _LEGAL_SUFFIX_RE.search(upper[label.end() :]):

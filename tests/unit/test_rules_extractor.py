@@ -652,3 +652,17 @@ def test_a_merchant_name_the_ocr_was_unsure_of_is_marked_for_review() -> None:
     sure, unsure = _extract(receipt(0.99)), _extract(receipt(0.6))
     assert sure.merchant.name == unsure.merchant.name == "KEDAI RUNCIT MAJU SDN BHD"
     assert sure.confidence["merchant"] >= 0.7 > unsure.confidence["merchant"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # A company number on the name's row, its hyphen read as a middle dot; S/B read S/D.
+        (("99 SPEED MART S/D (519537·X)", "LOT P.T. 2811, JALAN ANGSA,"), "99 SPEED MART S/B"),
+        # "(M) SDN BHD" on its own row continues the name above it.
+        (("POPULAR BOOK", "(M) SDN BHD", "(COMPANY NO. 113825-W)"), "POPULAR BOOK (M) SDN BHD"),
+    ],
+)
+def test_merchant_names_the_ocr_split_or_garbled(rows: tuple[str, ...], expected: str) -> None:
+    result = _extract(_receipt(*rows, "DATE: 14/02/2023", ("TOTAL", "5.00"), shuffle=False))
+    assert result.merchant.name == expected
