@@ -61,6 +61,7 @@ class Case:
     total: Decimal | None
     dates: set[date]
     merchants: set[str]
+    item_prices: list[Decimal] | None = None  # WildReceipt labels the items' prices
 
 
 @dataclass
@@ -73,6 +74,18 @@ class Score:
         default_factory=lambda: {f: [] for f in FIELDS}
     )
     misses: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in FIELDS})
+    # Line items, where the data set labels them: item prices found / expected / extracted.
+    items_found: int = 0
+    items_expected: int = 0
+    items_extracted: int = 0
+
+    def items_f1(self) -> str:
+        if not self.items_expected:
+            return "n/a"
+        precision = self.items_found / max(self.items_extracted, 1)
+        recall = self.items_found / self.items_expected
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        return f"{100 * f1:.1f}% (P {100 * precision:.0f}% R {100 * recall:.0f}%)"
 
 
 def norm(text: str | None) -> str:
@@ -153,7 +166,7 @@ def wild_cases(root: Path) -> Iterator[Case]:
     for ann_path in sorted((root / "ann").glob("*.json")):
         ann = json.loads(ann_path.read_text(encoding="utf-8"))
         image = root / "img" / f"{ann_path.stem}.jpeg"
-        lines, names, totals, dates = [], [], [], set()
+        lines, names, totals, dates, prices = [], [], [], set(), []
         for a in ann["annotations"]:
             xs, ys = a["box"][0::2], a["box"][1::2]
             if a["text"]:
@@ -164,10 +177,18 @@ def wild_cases(root: Path) -> Iterator[Case]:
                 totals.append(parse_amount(a["text"]))
             elif a["label"] == 7:
                 dates |= parse_dates(a["text"])
+            elif a["label"] == 15:  # Prod_price_value
+                prices.append(parse_amount(a["text"]))
         merchants = {norm("".join(names))} | {norm(n) for n in names} if names else set()
         total = next((t for t in totals if t is not None), None)
         yield Case(
-            ann_path.stem, image, OcrResult(lines, "dataset"), total, dates, merchants - {""}
+            ann_path.stem,
+            image,
+            OcrResult(lines, "dataset"),
+            total,
+            dates,
+            merchants - {""},
+            [p for p in prices if p is not None],
         )
 
 
@@ -206,6 +227,16 @@ def score_one(score: Score, case: Case, ex: ReceiptExtraction, seconds: float) -
         score.by_conf[f].append((ex.confidence.get(conf_key, 0.0), ok))  # type: ignore[call-overload]
         if not ok:
             score.misses[f].append(f"{case.id}: want {expected} got {got[f]}")
+    if case.item_prices:
+        # Matched as multisets of amounts: an item is found when its price is extracted.
+        expected_prices = list(case.item_prices)
+        extracted = [item.amount for item in ex.line_items if item.amount is not None]
+        score.items_expected += len(expected_prices)
+        score.items_extracted += len(extracted)
+        for amount in extracted:
+            if amount in expected_prices:
+                expected_prices.remove(amount)
+                score.items_found += 1
 
 
 def run(cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool) -> Score:
@@ -271,7 +302,7 @@ def main() -> int:
         print(f"OCR models loaded in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
 
     header = f"{'data set':<12}{'input':<8}{'n':>4}  " + "".join(f"{f:<18}" for f in FIELDS)
-    header += f"{'s/receipt':>9}"
+    header += f"{'s/receipt':>9}  items F1 (prices)"
     rows, scores = [], []
     for name, cases in sets:
         for inp in inputs:
@@ -282,6 +313,7 @@ def main() -> int:
                 f"{name:<12}{inp:<8}{s.n:>4}  "
                 + "".join(f"{pct(s.right[f], s.counted[f]):<18}" for f in FIELDS)
                 + f"{s.seconds / max(s.n, 1):>9.3f}"
+                + f"  {s.items_f1()}"
             )
     print(header)
     print("\n".join(rows))
