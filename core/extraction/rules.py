@@ -1407,11 +1407,26 @@ def _extract_items(rows: Sequence[_Row], fields: Sequence[_Field], start: int) -
     return items
 
 
+def _cut_at_running_total(items: list[LineItem], taxes: Sequence[Decimal]) -> list[LineItem]:
+    """Arithmetic finds the subtotal rows a label did not name ("SUBTTL", "GROSS AMT", "Food"):
+    a row whose amount is the sum of the two or more items above it (plus a tax, for a total)
+    is no item, and what follows it is the receipt's totals block."""
+    running = Decimal(0)
+    for index, item in enumerate(items):
+        amount = item.amount or Decimal(0)
+        totals = (running, *(running + tax for tax in taxes))
+        if index >= 2 and running > 0 and amount in totals:
+            return items[:index]
+        running += amount
+    return items
+
+
 def _items_confidence(
     items: Sequence[LineItem],
     subtotal: Decimal | None,
     total: Decimal | None,
     discount: Decimal = Decimal(0),
+    tax: Decimal | None = None,
 ) -> tuple[list[LineItem], float]:
     if not items:
         return [], 0.0
@@ -1419,6 +1434,8 @@ def _items_confidence(
     for value in (total_sum, total_sum - discount):
         if _close(value, subtotal) or _close(value, total):
             return list(items), 0.9
+    if tax and (_close(total_sum + tax, total) or _close(total_sum - discount + tax, total)):
+        return list(items), 0.9  # prices before tax, the tax printed apart
     reference = subtotal or total
     if reference is not None and reference > 0:
         if total_sum > reference * Decimal("1.25") or total_sum <= 0:
@@ -1545,11 +1562,14 @@ class RulesExtractor:
 
         fields = _collect_fields(rows)
         start = (merchant_row + 1) if merchant_row is not None else 0
-        raw_items = _extract_items(rows, fields, start)
+        taxes = [f.value for f in fields if f.kind == "tax"]
+        raw_items = _cut_at_running_total(_extract_items(rows, fields, start), taxes)
         items_sum = sum((i.amount or Decimal(0) for i in raw_items), Decimal(0)) or None
         money = _resolve_money(fields, rows, items_sum)
         discount = sum((abs(f.value) for f in fields if f.kind == "discount"), Decimal(0))
-        items, items_conf = _items_confidence(raw_items, money.subtotal, money.total, discount)
+        items, items_conf = _items_confidence(
+            raw_items, money.subtotal, money.total, discount, money.tax
+        )
         if items:
             confidence["line_items"] = items_conf
         confidence.update(money.confidence)

@@ -666,3 +666,43 @@ def test_a_merchant_name_the_ocr_was_unsure_of_is_marked_for_review() -> None:
 def test_merchant_names_the_ocr_split_or_garbled(rows: tuple[str, ...], expected: str) -> None:
     result = _extract(_receipt(*rows, "DATE: 14/02/2023", ("TOTAL", "5.00"), shuffle=False))
     assert result.merchant.name == expected
+
+
+def test_an_unlabelled_subtotal_row_is_not_an_item() -> None:
+    # "SUBTTL" and "Food" name no subtotal the rules know; arithmetic does.
+    result = _extract(
+        _receipt(
+            "RIVER CAFE",
+            "DATE 03/06/2016",
+            ("ICED TEA", "2.50"),
+            ("DIET COKE", "2.50"),
+            ("BLT SALAD", "10.99"),
+            ("CUBAN", "11.99"),
+            ("Food", "27.98"),
+            ("TAX", "2.03"),
+            ("TOTAL", "30.01"),
+            shuffle=False,
+        )
+    )
+    assert [i.description for i in result.line_items] == [
+        "ICED TEA",
+        "DIET COKE",
+        "BLT SALAD",
+        "CUBAN",
+    ]
+    assert result.confidence["line_items"] >= 0.9  # they add up to the subtotal
+
+
+def test_equal_items_in_a_row_are_both_kept() -> None:
+    result = _extract(
+        _receipt(
+            "BAR",
+            "DATE 03/06/2016",
+            ("BUD LIGHT", "5.00"),
+            ("BUD LIGHT", "5.00"),
+            ("PICKLES", "6.99"),
+            ("TOTAL", "16.99"),
+            shuffle=False,
+        )
+    )
+    assert [str(i.amount) for i in result.line_items] == ["5.00", "5.00", "6.99"]
