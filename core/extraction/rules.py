@@ -1258,9 +1258,12 @@ def _items_region(rows: Sequence[_Row], fields: Sequence[_Field], start: int) ->
     begin, qty_column = start, False
     for index in range(start, end):
         row = rows[index]
-        if row.amounts:
+        dated = bool(_NUMERIC_DATE_RE.search(row.upper) or _DAY_MONTH_RE.search(row.upper))
+        if row.amounts and not dated:
             break  # the first priced row: the header is above it
-        if _is_header_row(row):
+        if dated:
+            begin = index + 1  # "12/3/2015 13.11": a date and a time, no price
+        elif _is_header_row(row):
             begin, qty_column = index + 1, bool(_QTY_HEADER_RE.search(row.upper))
         elif _CONTEXT_RE.search(row.upper) or _TIME_RE.search(row.upper):
             begin = index + 1

@@ -706,3 +706,19 @@ def test_equal_items_in_a_row_are_both_kept() -> None:
         )
     )
     assert [str(i.amount) for i in result.line_items] == ["5.00", "5.00", "6.99"]
+
+
+def test_a_date_row_with_a_dotted_time_does_not_open_the_items() -> None:
+    result = _extract(
+        _receipt(
+            "THE REAL PIZZA COMPANY",
+            "91-95 CLERKENWELL RD",
+            ("12/3/2015", "13.11"),
+            ("1 COCA COLA", "2.25"),
+            ("1 THAI CHICKEN", "12.95"),
+            ("SUB-TOTAL", "15.20"),
+            ("TOTAL", "15.20"),
+            shuffle=False,
+        )
+    )
+    assert [str(i.amount) for i in result.line_items] == ["2.25", "12.95"]
