@@ -15,11 +15,11 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import texts
 from bot.context import BotContext
 from bot.render import money, shown
+from bot.users import register
 from core.budgets import BudgetStatus, BudgetWarning, budget_status, remove_budget, set_budget
 from core.categories import find, list_categories
 from core.corrections import InvalidCorrection, parse_amount
 from core.currencies import is_iso_currency
-from core.db.repositories import UserRepository
 from core.summaries import Month
 
 OFF = ("off", "remove", "none", "0")
@@ -51,19 +51,12 @@ def warning_text(warning: BudgetWarning) -> str:
 
 
 async def budget(update: Update, context: BotContext) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    assert message is not None and tg_user is not None
+    message = update.effective_message
+    assert message is not None
     args = context.args or []
 
     def run(session: Session) -> str:
-        users = UserRepository(session)
-        user = users.upsert_telegram_user(
-            telegram_user_id=tg_user.id,
-            chat_id=message.chat_id,
-            username=tg_user.username,
-            first_name=tg_user.first_name,
-            language_code=tg_user.language_code,
-        )
+        user = register(session, message)
         now = datetime.now(UTC).astimezone(ZoneInfo(user.timezone or "UTC"))
         month = Month(now.year, now.month)
         if not args:

@@ -20,6 +20,7 @@ from bot import keyboards, texts
 from bot.albums import update_album
 from bot.context import BotContext
 from bot.render import receipt_card
+from bot.users import register
 from core import files
 from core.contracts import ProcessingJob
 from core.db.models import Receipt
@@ -70,22 +71,14 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
         await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
         return
-    tg_user = message.from_user
-    assert tg_user is not None
 
-    def register(session: Session) -> int:
-        user = UserRepository(session).upsert_telegram_user(
-            telegram_user_id=tg_user.id,
-            chat_id=message.chat_id,
-            username=tg_user.username,
-            first_name=tg_user.first_name,
-            language_code=tg_user.language_code,
-        )
+    def register_and_check_rate(session: Session) -> int:
+        user = register(session, message)
         services.receipts.check_rate(session, user_id=user.id, now=datetime.now(UTC))
         return user.id
 
     try:
-        user_id = await services.in_session(register)
+        user_id = await services.in_session(register_and_check_rate)
     except RateLimited as exc:
         await message.reply_text(texts.RATE_LIMITED.format(limit=exc.message))
         return

@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import texts
 from bot.context import BotContext
 from bot.render import shown
+from bot.users import register
 from core.categories import (
     MAX_CATEGORIES,
     CategoryError,
@@ -23,7 +24,6 @@ from core.categories import (
     rename_category,
     reset_categories,
 )
-from core.db.repositories import UserRepository
 
 ADD = ("add", "new", "+")
 RENAME = ("rename", "mv")
@@ -120,20 +120,14 @@ def run_command(session: Session, *, user_id: int, text: str) -> str:
 
 
 async def categories_command(update: Update, context: BotContext) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    assert message is not None and tg_user is not None
+    message = update.effective_message
+    assert message is not None
     # The raw text, not context.args: names may hold several spaces-separated words.
     parts = (message.text or "").split(maxsplit=1)
     text = parts[1] if len(parts) == 2 else ""
 
     def run(session: Session) -> str:
-        user = UserRepository(session).upsert_telegram_user(
-            telegram_user_id=tg_user.id,
-            chat_id=message.chat_id,
-            username=tg_user.username,
-            first_name=tg_user.first_name,
-            language_code=tg_user.language_code,
-        )
+        user = register(session, message)
         try:
             with session.begin_nested():
                 return run_command(session, user_id=user.id, text=text)

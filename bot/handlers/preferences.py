@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot import texts
 from bot.context import BotContext
+from bot.users import register
 from core.currencies import is_iso_currency
 from core.db.models import User
 from core.db.repositories import PendingEditRepository, UserRepository
@@ -24,8 +25,8 @@ def _valid_timezone(name: str) -> str | None:
 
 
 async def settings_command(update: Update, context: BotContext) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    assert message is not None and tg_user is not None
+    message = update.effective_message
+    assert message is not None
     args = context.args or []
     what = args[0].lower() if args else None
     value = " ".join(args[1:]).strip() if len(args) > 1 else ""
@@ -51,15 +52,8 @@ async def settings_command(update: Update, context: BotContext) -> None:
         return
 
     def run(session: Session) -> User:
-        repo = UserRepository(session)
-        user = repo.upsert_telegram_user(
-            telegram_user_id=tg_user.id,
-            chat_id=message.chat_id,
-            username=tg_user.username,
-            first_name=tg_user.first_name,
-            language_code=tg_user.language_code,
-        )
-        return repo.update_preferences(user, **changes)
+        user = register(session, message)
+        return UserRepository(session).update_preferences(user, **changes)
 
     user = await context.services.in_session(run)
     if changes:
