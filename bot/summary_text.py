@@ -7,11 +7,15 @@ from html import escape
 
 from bot import texts
 from bot.render import money
-from core.summaries import NO_CURRENCY, MonthSummary
+from core.summaries import NO_CURRENCY, UNKNOWN_MERCHANT, BiggestPurchase, MonthSummary
 
 
 def _cur(code: str) -> str | None:
     return None if code == NO_CURRENCY else code
+
+
+def _purchase(big: BiggestPurchase) -> str:
+    return f"{big.merchant or UNKNOWN_MERCHANT}, {money(big.total, _cur(big.currency))}"
 
 
 def change(now: Decimal, before: Decimal | None) -> str:
@@ -41,11 +45,11 @@ def summary_text(summary: MonthSummary) -> str:
         for name, total, n in merchants:
             times = f" ×{n}" if n > 1 else ""
             lines.append(f"• {escape(name)}{times}: {escape(money(total, _cur(code)))}")
-    if s.biggest is not None:
-        name, code, total = s.biggest
-        lines.append(
-            texts.SUMMARY_BIGGEST.format(what=escape(f"{name}, {money(total, _cur(code))}"))
-        )
+    if len(s.biggest) == 1:
+        lines.append(texts.SUMMARY_BIGGEST.format(what=escape(_purchase(s.biggest[0]))))
+    elif s.biggest:  # one per currency: amounts of different currencies are not compared
+        lines.append(texts.SUMMARY_BIGGEST_PER_CURRENCY)
+        lines.extend(f"• {escape(_purchase(big))}" for big in s.biggest)
     if s.undated:
         lines.append(texts.SUMMARY_UNDATED.format(n=s.undated))
     lines.append(texts.SUMMARY_TZ.format(tz=escape(s.timezone)))

@@ -130,6 +130,7 @@ SUMMARY_EMPTY = (
     "No receipts for {month} yet. Send me some, or ask for another month: /summary 2026-10"
 )
 SUMMARY_BIGGEST = "\nBiggest purchase: {what}"
+SUMMARY_BIGGEST_PER_CURRENCY = "\nBiggest purchase in each currency:"
 SUMMARY_UNDATED = "\n{n} receipt(s) printed no date: they count on the day you sent them."
 SUMMARY_TZ = "<i>Months follow your time zone, {tz} (/settings).</i>"
 SUMMARY_CAPTION = "{month}: {total} in {count} receipts"

@@ -28,6 +28,7 @@ from core.db.models import LineItemRow, Receipt, User
 
 NO_CURRENCY = "???"
 UNCATEGORISED = "uncategorised"  # the category shown for receipts without one
+UNKNOWN_MERCHANT = "Unknown merchant"  # the merchant shown for receipts without one
 MONTHS = {
     name.lower(): n
     for n in range(1, 13)
@@ -92,6 +93,22 @@ def parse_month(text: str | None, *, today: date) -> Month:
 EVERY_USERS_OWN_ZONE = "each user's own"
 
 
+@dataclass(frozen=True, slots=True)
+class BiggestPurchase:
+    """The largest receipt of one currency in a month."""
+
+    merchant: str | None
+    currency: str  # NO_CURRENCY for receipts without one
+    total: Decimal
+    day: date | None  # its printed date
+
+
+def largest_first(totals: dict[str, Decimal]) -> list[str]:
+    """The currencies of ``totals``, the one of the largest total first (as the totals are
+    listed; their amounts are only ordered, never added)."""
+    return sorted(totals, key=lambda c: (-totals[c], c))
+
+
 @dataclass
 class MonthSummary:
     month: Month
@@ -104,7 +121,9 @@ class MonthSummary:
     by_category: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
     top_merchants: dict[str, list[tuple[str, Decimal, int]]] = field(default_factory=dict)
     daily: dict[str, dict[date, Decimal]] = field(default_factory=dict)
-    biggest: tuple[str, str, Decimal] | None = None  # merchant, currency, total
+    # The largest receipt of each currency (amounts of different currencies are not compared),
+    # currencies as in ``largest_first(totals)``.
+    biggest: list[BiggestPurchase] = field(default_factory=list)
 
     @property
     def main_currency(self) -> str | None:
@@ -237,7 +256,7 @@ def summarize(
 
     # Ranked within each currency (a cut over all currencies would compare their amounts and
     # leave a currency of small numbers without merchants).
-    merchant = func.coalesce(Receipt.merchant_name, "Unknown merchant")
+    merchant = func.coalesce(Receipt.merchant_name, UNKNOWN_MERCHANT)
     spent = func.sum(Receipt.total)
     per_merchant = (
         select(
@@ -282,15 +301,38 @@ def summarize(
                 daily[str(cur)][sent.astimezone(zone).date()] += _dec(total)
     out.daily = {c: dict(days) for c, days in daily.items()}
 
-    big = session.execute(
-        select(merchant, currency, Receipt.total)
-        .where(where, Receipt.total.is_not(None))
-        .order_by(Receipt.total.desc())
-        .limit(1)
-    ).first()
-    if big is not None:
-        out.biggest = (str(big[0]), str(big[1]), _dec(big[2]))
+    biggest = biggest_per_currency(session, where)
+    out.biggest = [biggest[c] for c in largest_first(out.totals) if c in biggest]
     return out
+
+
+def biggest_per_currency(
+    session: Session, where: ColumnElement[bool]
+) -> dict[str, BiggestPurchase]:
+    """The largest receipt of each currency among ``where`` (a tie: the one sent first)."""
+    currency = func.coalesce(Receipt.currency, NO_CURRENCY)
+    ranked = (
+        select(
+            currency.label("currency"),
+            Receipt.merchant_name.label("merchant"),
+            Receipt.total.label("total"),
+            Receipt.purchase_date.label("day"),
+            func.row_number()
+            .over(
+                partition_by=currency,
+                order_by=(Receipt.total.desc(), Receipt.created_at, Receipt.id),
+            )
+            .label("rank"),
+        )
+        .where(where, Receipt.total.is_not(None))
+        .subquery()
+    )
+    r = ranked.c
+    rows = session.execute(select(r.currency, r.merchant, r.total, r.day).where(r.rank == 1))
+    return {
+        str(cur): BiggestPurchase(merchant=name, currency=str(cur), total=_dec(total), day=day)
+        for cur, name, total, day in rows
+    }
 
 
 # ---- CSV export ------------------------------------------------------------------------------

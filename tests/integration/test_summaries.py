@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db.models import LineItemRow, Receipt, User
 from core.summaries import (
     BadMonth,
+    BiggestPurchase,
     Month,
     export_items_csv,
     export_receipts_csv,
@@ -33,7 +34,7 @@ def add(
     currency: str | None = "EUR",
     day: date | None = None,
     sent: datetime | None = None,
-    merchant: str = "Corner Cafe",
+    merchant: str | None = "Corner Cafe",
     category: str | None = "dining",
     status: str = "done",
     items: int = 0,
@@ -99,7 +100,10 @@ def test_summary_per_currency_category_merchant_and_month_edges(
     ]
     assert out.top_merchants["EUR"][0] == ("Grocer", Decimal("25.25"), 2)
     assert out.daily["EUR"][date(2026, 10, 1)] == Decimal("13.50")  # dated + undated that day
-    assert out.biggest == ("Kedai", "MYR", Decimal("100.00"))
+    assert out.biggest == [
+        BiggestPurchase("Kedai", "MYR", Decimal("100.00"), date(2026, 10, 9)),
+        BiggestPurchase("Grocer", "EUR", Decimal("20.00"), date(2026, 10, 31)),
+    ]
     assert out.main_currency == "MYR"
 
 
@@ -202,7 +206,12 @@ def test_every_users_summary_is_the_sum_of_their_own(
     assert everyone.by_category["EUR"][0] == ("groceries", Decimal("25.25"))
     assert everyone.top_merchants["USD"] == [("Grocer", Decimal("50.00"), 1)]
     assert everyone.daily["EUR"][date(2026, 10, 31)] == Decimal("28.00")  # 20.00 + NY's 8.00
-    assert everyone.biggest == ("Kedai", "MYR", Decimal("100.00"))
+    assert [(b.currency, b.merchant, b.total) for b in everyone.biggest] == [
+        ("MYR", "Kedai", Decimal("100.00")),
+        ("USD", "Grocer", Decimal("50.00")),
+        ("EUR", "Grocer", Decimal("20.00")),
+        ("???", "Corner Cafe", Decimal("1.00")),
+    ]
 
 
 def test_top_merchants_are_ranked_within_each_currency(
@@ -223,3 +232,28 @@ def test_top_merchants_are_ranked_within_each_currency(
         ("Corner Cafe", Decimal("13.50"), 2),
     ]
     assert [name for name, _, _ in out.top_merchants["MYR"]] == ["Kedai 24", "Kedai 23", "Kedai 22"]
+
+
+def test_the_biggest_purchase_is_one_per_currency(session_factory: sessionmaker[Session]) -> None:
+    """JPY 5,000 is not bigger than EUR 300: each currency has its own biggest purchase."""
+    with session_factory.begin() as s:
+        u = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="Asia/Tokyo")
+        s.add(u)
+        s.flush()
+        add(s, u, total="300.00", day=date(2026, 10, 2), merchant="Hotel Adlon")
+        add(s, u, total="20.00", day=date(2026, 10, 3), merchant="Corner Cafe")
+        add(s, u, total="5000.00", currency="JPY", day=date(2026, 10, 5), merchant="Ichiran")
+        add(s, u, total="1200.00", currency="JPY", day=date(2026, 10, 6), merchant="Lawson")
+        add(s, u, total="8.00", currency="JPY", day=date(2026, 10, 7), merchant=None)
+        # The same amount twice in one currency: the one sent first.
+        add(s, u, total="300.00", day=date(2026, 10, 9), merchant="Later Hotel",
+            sent=datetime(2026, 10, 20, tzinfo=UTC))  # fmt: skip
+        s.expunge(u)
+
+    with session_factory() as s:
+        out = summarize(s, user_id=u.id, month=OCT, timezone=u.timezone)
+
+    assert out.biggest == [  # currencies as their totals are listed
+        BiggestPurchase("Ichiran", "JPY", Decimal("5000.00"), date(2026, 10, 5)),
+        BiggestPurchase("Hotel Adlon", "EUR", Decimal("300.00"), date(2026, 10, 2)),
+    ]

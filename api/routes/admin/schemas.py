@@ -269,4 +269,7 @@ class SummaryPublic(BaseModel):
     by_category: list[CategoryTotal] = Field(description="per currency, largest first")
     top_merchants: list[MerchantTotal] = Field(description="per currency, at most `top` each")
     daily: list[DayTotal]
-    biggest: Purchase | None = Field(description="the largest single receipt (any currency)")
+    biggest: list[Purchase] = Field(
+        description="the largest single receipt of each currency (amounts of different "
+        "currencies are not compared), currencies in the order of `totals`; empty without any"
+    )

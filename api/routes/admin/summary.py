@@ -21,7 +21,7 @@ from api.routes.admin.schemas import (
     SummaryPublic,
 )
 from core.db.session import session_scope
-from core.summaries import NO_CURRENCY, Month, MonthSummary, summarize
+from core.summaries import NO_CURRENCY, UNKNOWN_MERCHANT, Month, MonthSummary, summarize
 
 router = APIRouter(prefix="/summary", tags=["admin: summary"])
 
@@ -107,7 +107,12 @@ def _public(s: MonthSummary, *, user_id: int | None, timezone: str | None) -> Su
             for c in sorted(s.daily)
             for day, total in sorted(s.daily[c].items())
         ],
-        biggest=Purchase(merchant=s.biggest[0], currency=_code(s.biggest[1]), total=s.biggest[2])
-        if s.biggest
-        else None,
+        biggest=[
+            Purchase(
+                merchant=big.merchant or UNKNOWN_MERCHANT,
+                currency=_code(big.currency),
+                total=big.total,
+            )
+            for big in s.biggest
+        ],
     )

@@ -70,7 +70,12 @@ async def test_every_users_month_per_currency(client: httpx.AsyncClient, auth: A
         {"currency": "EUR", "merchant": "Cafe", "total": "50.00", "receipts": 2}
     ]
     assert {"day": "2026-10-31", "currency": "USD", "total": "20.00"} in body["daily"]
-    assert body["biggest"] == {"merchant": "Kedai", "currency": "MYR", "total": "100.00"}
+    assert body["biggest"] == [  # one per currency, in the order of the totals
+        {"merchant": "Kedai", "currency": "MYR", "total": "100.00"},
+        {"merchant": "Cafe", "currency": "EUR", "total": "30.00"},
+        {"merchant": "Deli", "currency": "USD", "total": "12.50"},
+        {"merchant": "Kiosk", "currency": None, "total": "1.00"},
+    ]
 
 
 async def test_one_user_gets_the_numbers_of_their_own_summary(

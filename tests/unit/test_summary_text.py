@@ -1,0 +1,48 @@
+"""The /summary message: amounts of different currencies are never added nor compared."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.summary_text import summary_text
+from core.summaries import BiggestPurchase, Month, MonthSummary
+
+
+def october(**kw: Any) -> MonthSummary:
+    return MonthSummary(month=Month(2026, 10), timezone="Asia/Tokyo", **kw)
+
+
+class TestBiggestPurchase:
+    def test_one_currency_reads_as_one_line(self) -> None:
+        summary = october(
+            count=2,
+            totals={"EUR": Decimal("320.00")},
+            biggest=[BiggestPurchase("Hotel Adlon", "EUR", Decimal("300.00"), date(2026, 10, 2))],
+        )
+
+        text = summary_text(summary)
+
+        assert "\nBiggest purchase: Hotel Adlon, EUR 300.00\n" in text
+        assert "each currency" not in text
+
+    def test_several_currencies_get_one_each(self) -> None:
+        """GIVEN JPY 5,000 and EUR 300: neither is "the" biggest."""
+        summary = october(
+            count=4,
+            totals={"JPY": Decimal("6200.00"), "EUR": Decimal("320.00")},
+            biggest=[
+                BiggestPurchase("Ichiran", "JPY", Decimal("5000.00"), date(2026, 10, 5)),
+                BiggestPurchase(None, "EUR", Decimal("300.00"), None),
+            ],
+        )
+
+        text = summary_text(summary)
+
+        assert (
+            "\nBiggest purchase in each currency:\n"
+            "• Ichiran, JPY 5,000.00\n"
+            "• Unknown merchant, EUR 300.00\n"
+        ) in text
+        assert "Biggest purchase:" not in text
