@@ -121,7 +121,10 @@ EDIT_CANCELLED = "OK, nothing changed."
 # Questions in plain words
 ANSWER_TOTAL = "{month}{what}: {amounts} in {count} receipt(s)."
 ANSWER_NONE = "I found no receipts{what} in {month}."
-ANSWER_BIGGEST = "Your biggest purchase{what} in {month}: {merchant}, {amount}{when}."
+ANSWER_BIGGEST = "Your biggest purchase{what} in {month}: {purchase}."
+ANSWER_BIGGEST_PER_CURRENCY = (
+    "Your biggest purchase{what} in {month}, in each currency: {purchases}."
+)
 ANSWER_COUNT = "You have {count} receipt(s){what} in {month}."
 
 # Summaries and exports

@@ -21,13 +21,21 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.categories import MAX_NAME_LENGTH, list_categories
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
-from core.summaries import NO_CURRENCY, BadMonth, Month, _in_month, parse_month
+from core.summaries import (
+    NO_CURRENCY,
+    BadMonth,
+    Month,
+    _in_month,
+    biggest_per_currency,
+    largest_first,
+    parse_month,
+)
 
 MAX_QUESTION_CHARS = 200
 MAX_CATEGORIES = 40
@@ -166,16 +174,15 @@ def answer(
             )
         )
     currency = func.coalesce(Receipt.currency, NO_CURRENCY)
-    if question.metric == "biggest":
-        row = session.execute(
-            select(Receipt.merchant_name, currency, Receipt.total, Receipt.purchase_date)
-            .where(*where, Receipt.total.is_not(None))
-            .order_by(Receipt.total.desc())
-            .limit(1)
-        ).first()
-        return {"month": month, "biggest": tuple(row) if row else None}
     rows = session.execute(
         select(currency, func.sum(Receipt.total), func.count()).where(*where).group_by(currency)
     ).all()
     totals = {str(c): Decimal(str(t or 0)).quantize(Decimal("0.01")) for c, t, _ in rows}
+    if question.metric == "biggest":
+        # One per currency (JPY 5,000 is not bigger than EUR 300), as /summary lists them.
+        biggest = biggest_per_currency(session, and_(*where))
+        return {
+            "month": month,
+            "biggest": [biggest[c] for c in largest_first(totals) if c in biggest],
+        }
     return {"month": month, "totals": totals, "count": sum(int(n) for _, _, n in rows)}

@@ -25,7 +25,7 @@ from core.db.models import PendingEdit, Receipt
 from core.db.repositories import PendingEditRepository, UserRepository
 from core.errors import Conflict, NotFound
 from core.questions import Question, answer, question_categories
-from core.summaries import NO_CURRENCY
+from core.summaries import NO_CURRENCY, BiggestPurchase
 
 logger = logging.getLogger(__name__)
 
@@ -147,22 +147,26 @@ async def _answer_question(context: BotContext, telegram_user_id: int, raw: str)
     return await services.in_session(run)
 
 
+def _purchase(big: BiggestPurchase) -> str:
+    when = f" on {big.day.isoformat()}" if big.day else ""
+    amount = money(big.total, None if big.currency == NO_CURRENCY else big.currency)
+    return f"{big.merchant or 'unknown merchant'}, {amount}{when}"
+
+
 def render_answer(question: Question, result: dict[str, Any]) -> str:
     month = result["month"].label
     what = f" on {question.term}" if question.term else ""
     if question.metric == "biggest":
-        big = result["biggest"]
-        if big is None:
+        biggest: list[BiggestPurchase] = result["biggest"]
+        if not biggest:
             return texts.ANSWER_NONE.format(what=what, month=month)
-        merchant, code, total, day = big
-        when = f" on {day.isoformat()}" if day else ""
-        amount = money(total, None if code == NO_CURRENCY else code)
-        return texts.ANSWER_BIGGEST.format(
-            what=what,
-            month=month,
-            merchant=merchant or "unknown merchant",
-            amount=amount,
-            when=when,
+        if len(biggest) == 1:
+            return texts.ANSWER_BIGGEST.format(
+                what=what, month=month, purchase=_purchase(biggest[0])
+            )
+        # One per currency: amounts of different currencies are not compared.
+        return texts.ANSWER_BIGGEST_PER_CURRENCY.format(
+            what=what, month=month, purchases="; ".join(_purchase(b) for b in biggest)
         )
     if not result["count"]:
         return texts.ANSWER_NONE.format(what=what, month=month)

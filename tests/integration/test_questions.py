@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.handlers.edit import render_answer
 from core.aws import AwsClients
 from core.categories import add_category
 from core.db.models import Receipt, User
@@ -20,6 +21,7 @@ from core.extraction.base import DEFAULT_CATEGORIES
 from core.questions import Question, RulesQuestionReader, answer, question_categories
 from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader
 from core.settings import ApiSettings
+from core.summaries import BiggestPurchase
 
 TODAY = date(2026, 11, 25)
 
@@ -159,3 +161,31 @@ def test_the_users_own_category_list_comes_first(
         categories = question_categories(s, user_id=asker.id)
 
     assert categories[0] == "pets" and "coffee" in categories and "yachts" not in categories
+
+
+def test_the_biggest_purchase_is_one_per_currency(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    """JPY 5,000 is not bigger than EUR 61.35: "biggest purchase" answers for each currency."""
+    asker, _ = users
+    question = Question(metric="biggest", month="2026-10")
+    with session_factory() as s:
+        one_currency = render_answer(question, answer(s, question, user_id=asker.id, timezone=None))
+    with session_factory.begin() as s:
+        add(s, asker, total="5000", merchant="Ichiran", category="dining", day=date(2026, 10, 5),
+            currency="JPY")  # fmt: skip
+
+    with session_factory() as s:
+        result = answer(s, question, user_id=asker.id, timezone=None)
+
+    assert result["biggest"] == [
+        BiggestPurchase("Ichiran", "JPY", Decimal("5000.00"), date(2026, 10, 5)),
+        BiggestPurchase("REWE Markt", "EUR", Decimal("61.35"), date(2026, 10, 9)),
+    ]
+    assert render_answer(question, result) == (
+        "Your biggest purchase in October 2026, in each currency: "
+        "Ichiran, JPY 5,000.00 on 2026-10-05; REWE Markt, EUR 61.35 on 2026-10-09."
+    )
+    assert one_currency == (
+        "Your biggest purchase in October 2026: REWE Markt, EUR 61.35 on 2026-10-09."
+    )
