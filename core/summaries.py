@@ -117,6 +117,7 @@ class MonthSummary:
     undated: int = 0
     users: int = 0  # users with a receipt in the month
     totals: dict[str, Decimal] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # receipts per currency
     previous_totals: dict[str, Decimal] = field(default_factory=dict)
     by_category: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
     top_merchants: dict[str, list[tuple[str, Decimal, int]]] = field(default_factory=dict)
@@ -127,7 +128,11 @@ class MonthSummary:
 
     @property
     def main_currency(self) -> str | None:
-        return max(self.totals, key=lambda c: self.totals[c]) if self.totals else None
+        """The chart's currency: the one of the most receipts this month; a tie, the larger
+        total, then the code (the largest total alone would pick JPY 5,000 over EUR 300)."""
+        return min(
+            self.totals, key=lambda c: (-self.counts.get(c, 0), -self.totals[c], c), default=None
+        )
 
 
 def _sent_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
@@ -201,12 +206,19 @@ def _in_month_everyone(month: Month, zones: dict[str, list[str]]) -> ColumnEleme
     return _done_in(month, user_id=None, sent=or_(*sent) if sent else false())
 
 
-def _totals(session: Session, where: ColumnElement[bool]) -> dict[str, Decimal]:
+def _per_currency(
+    session: Session, where: ColumnElement[bool]
+) -> tuple[dict[str, Decimal], dict[str, int]]:
+    """Totals (currencies with an amount) and numbers of receipts, per currency."""
     currency = func.coalesce(Receipt.currency, NO_CURRENCY)
     rows = session.execute(
-        select(currency, func.sum(Receipt.total)).where(where).group_by(currency)
+        select(currency, func.sum(Receipt.total), func.count()).where(where).group_by(currency)
     ).all()
-    return {str(c): _dec(s) for c, s in rows if s is not None}
+    return {str(c): _dec(s) for c, s, _ in rows if s is not None}, {str(c): n for c, _, n in rows}
+
+
+def _totals(session: Session, where: ColumnElement[bool]) -> dict[str, Decimal]:
+    return _per_currency(session, where)[0]
 
 
 def summarize(
@@ -241,7 +253,7 @@ def summarize(
     if not out.count:
         out.previous_totals = _totals(session, in_month(month.previous))
         return out
-    out.totals = _totals(session, where)
+    out.totals, out.counts = _per_currency(session, where)
     out.previous_totals = _totals(session, in_month(month.previous))
 
     category = func.coalesce(Receipt.category, UNCATEGORISED)

@@ -33,3 +33,30 @@ class TestSummaryChart:
 
         assert png.startswith(PNG_SIGNATURE)
         assert len(png) > 1000
+
+
+class TestChartCurrency:
+    """The chart shows one currency: the one of the most receipts, never the largest number."""
+
+    def october(self, totals: dict[str, str], counts: dict[str, int]) -> MonthSummary:
+        return MonthSummary(
+            month=Month(2026, 10),
+            timezone="UTC",
+            count=sum(counts.values()),
+            totals={c: Decimal(t) for c, t in totals.items()},
+            counts=counts,
+        )
+
+    def test_most_receipts_wins_over_the_largest_amount(self) -> None:
+        summary = self.october({"JPY": "5000.00", "EUR": "300.00"}, {"JPY": 1, "EUR": 3})
+
+        assert summary.main_currency == "EUR"
+
+    def test_a_tie_goes_to_the_larger_total_then_the_code(self) -> None:
+        tie = self.october({"EUR": "300.00", "JPY": "5000.00"}, {"EUR": 2, "JPY": 2})
+        same = self.october({"USD": "10.00", "EUR": "10.00"}, {"USD": 1, "EUR": 1})
+
+        assert (tie.main_currency, same.main_currency) == ("JPY", "EUR")
+
+    def test_no_receipts_no_chart(self) -> None:
+        assert self.october({}, {}).main_currency is None
