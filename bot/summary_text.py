@@ -57,7 +57,9 @@ def summary_text(summary: MonthSummary) -> str:
 
 
 def chart_caption(summary: MonthSummary, currency: str) -> str:
+    """The chart's caption: its currency's total and receipts (not the month's other ones)."""
     total = summary.totals.get(currency, Decimal(0))
+    count = summary.counts.get(currency, 0)
     return texts.SUMMARY_CAPTION.format(
-        month=summary.month.label, total=money(total, _cur(currency)), count=summary.count
+        month=summary.month.label, total=money(total, _cur(currency)), count=count
     )

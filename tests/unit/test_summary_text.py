@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot.summary_text import summary_text
+from bot.summary_text import chart_caption, summary_text
 from core.summaries import BiggestPurchase, Month, MonthSummary
 
 
@@ -46,3 +46,15 @@ class TestBiggestPurchase:
             "• Unknown merchant, EUR 300.00\n"
         ) in text
         assert "Biggest purchase:" not in text
+
+
+class TestChartCaption:
+    def test_counts_the_receipts_of_the_charts_currency(self) -> None:
+        """GIVEN 3 EUR receipts and 1 JPY: the EUR chart's caption says 3, not 4."""
+        summary = october(
+            count=4,
+            totals={"JPY": Decimal("5000.00"), "EUR": Decimal("320.00")},
+            counts={"JPY": 1, "EUR": 3},
+        )
+
+        assert chart_caption(summary, "EUR") == "October 2026: EUR 320.00 in 3 receipts"
