@@ -140,6 +140,9 @@ def add_category(session: Session, *, user_id: int, name: str) -> str:
     new = clean_name(name)
     if new in names:
         raise CategoryError("you have it already", code="duplicate", name=new)
+    # ">=": a list may hold more than MAX_CATEGORIES (migration 0013 put on it every category
+    # the user's receipts, budgets and merchant choices used: their data wins over the cap), and
+    # adding stays refused while it does; rename and remove still work.
     if len(names) >= MAX_CATEGORIES:
         raise CategoryError(f"at most {MAX_CATEGORIES} categories", code="too_many", name=new)
     _materialise(session, user_id)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from core.db.models import Base
+from core.categories import (
+    MAX_CATEGORIES,
+    CategoryError,
+    add_category,
+    list_categories,
+    rename_category,
+)
+from core.db.models import Base, Budget, MerchantCategory, Receipt, User, UserCategory
 from core.db.session import downgrade, make_engine, upgrade
+from core.extraction.base import DEFAULT_CATEGORIES
 
 
 def test_models_match_migrations(database_url: str) -> None:
@@ -29,4 +46,82 @@ def test_downgrade_to_base_and_back(tmp_path: object, database_url: str) -> None
     assert {"users", "receipts", "line_items", "telegram_updates", "processing_attempts"} <= set(
         inspect(engine).get_table_names()
     )
+    engine.dispose()
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own (PostgreSQL when TEST_DATABASE_URL is set), for migrating
+    step by step; the shared test database keeps its schema."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path}/scratch.db"
+        return
+    name = f"receiptsnap_scratch_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_0013_lists_the_categories_users_already_use(scratch_url: str) -> None:
+    """GIVEN data of before 0012, when /budget and typed corrections took any word (0013 adds
+    no column: the models describe the schema at 0012 too)."""
+    upgrade(scratch_url, "0012")
+    engine = make_engine(scratch_url)
+    with Session(engine) as s, s.begin():
+        typed, defaults_only, own_list, many = users = [
+            User(telegram_user_id=n, telegram_chat_id=n) for n in (1, 2, 3, 4)
+        ]
+        s.add_all(users)
+        s.flush()
+        ids = [u.id for u in users]
+
+        def receipt(user: User, category: str | None) -> None:
+            s.add(
+                Receipt(
+                    user_id=user.id,
+                    status="done",
+                    content_type="image/jpeg",
+                    raw_bucket="raw",
+                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+                    category=category,
+                )
+            )
+
+        for category in ("Coffee", "coffee", "groceries", "uncategorised", None):
+            receipt(typed, category)
+        s.add(Budget(user_id=typed.id, category="pets", currency="EUR", amount=Decimal(50)))
+        s.add(MerchantCategory(user_id=typed.id, merchant_key="lidl", category="snacks"))
+        receipt(defaults_only, "dining")
+        s.add(Budget(user_id=defaults_only.id, category="groceries", currency="EUR", amount=1))
+        # A list of their own already (made after 0012): it gets what it lacks, no default back.
+        own = [n for n in DEFAULT_CATEGORIES if n != "fuel"] + ["books"]
+        s.add_all(UserCategory(user_id=own_list.id, name=n) for n in own)
+        receipt(own_list, "vinyl")
+        receipt(own_list, "books")
+        for n in range(25):
+            receipt(many, f"hobby {n:02}")
+    engine.dispose()
+
+    upgrade(scratch_url)
+
+    engine = make_engine(scratch_url)
+    with Session(engine) as s, s.begin():
+        lists = [list_categories(s, user_id=i) for i in ids]
+        assert lists[0] == ["coffee", "pets", "snacks", *DEFAULT_CATEGORIES]
+        assert s.query(UserCategory).filter_by(user_id=ids[1]).count() == 0  # the default list
+        assert lists[1] == list(DEFAULT_CATEGORIES)
+        assert sorted(lists[2]) == sorted([*own, "vinyl"]) and "fuel" not in lists[2]
+        # The data wins over the cap: 36 categories; adding is refused while over it.
+        assert len(lists[3]) == len(DEFAULT_CATEGORIES) + 25 > MAX_CATEGORIES
+        with pytest.raises(CategoryError) as refused:
+            add_category(s, user_id=ids[3], name="one more")
+        assert refused.value.code == "too_many"
+        assert rename_category(s, user_id=ids[3], old="hobby 00", new="chess").receipts == 1
     engine.dispose()
