@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -126,3 +126,77 @@ def test_a_summary_with_thirty_budgets_comes_in_parts_telegram_takes(
     assert "October 2026</b> — 120 receipts" in texts[0]
     assert "Budgets for October 2026" in whole
     assert whole.count(": EUR ") >= 30  # every budget's line
+
+
+def test_the_summary_of_a_month_in_two_currencies_at_the_edges_of_a_time_zone(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    """GIVEN a user in Kuala Lumpur (UTC+8) with MYR and EUR receipts in October 2026, two
+    without a printed date sent where the month in UTC is not the month in Kuala Lumpur, and one
+    of September."""
+    chat = CHAT + 2
+    assert stack.container is not None
+    with stack.container.session_factory.begin() as s:
+        user = UserRepository(s).upsert_telegram_user(
+            telegram_user_id=chat, chat_id=chat, username=None, first_name="K", language_code="en"
+        )
+        user.timezone = "Asia/Kuala_Lumpur"
+
+        def receipt(
+            total: str, currency: str, merchant: str, category: str | None, *,
+            day: date | None, sent: datetime,
+        ) -> None:  # fmt: skip
+            s.add(
+                Receipt(
+                    user_id=user.id,
+                    status="done",
+                    content_type="image/jpeg",
+                    raw_bucket="raw",
+                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
+                    merchant_name=merchant,
+                    category=category,
+                    total=Decimal(total),
+                    currency=currency,
+                    purchase_date=day,
+                    created_at=sent,
+                )
+            )
+
+        receipt("45.50", "MYR", "Kedai Runcit", "groceries", day=date(2026, 10, 5),
+                sent=datetime(2026, 10, 5, 4, tzinfo=UTC))  # fmt: skip
+        # Printed October 31, sent on November 1 (UTC): its printed date decides.
+        receipt("12.30", "MYR", "Mamak Corner", "dining", day=date(2026, 10, 31),
+                sent=datetime(2026, 11, 1, 3, tzinfo=UTC))  # fmt: skip
+        receipt("20.00", "EUR", "Cafe Central", "dining", day=date(2026, 10, 12),
+                sent=datetime(2026, 10, 20, 9, tzinfo=UTC))  # fmt: skip
+        # No printed date: 2026-09-30 17:30 UTC is 2026-10-01 01:30 in Kuala Lumpur: October.
+        receipt("7.20", "MYR", "Grab", None, day=None,
+                sent=datetime(2026, 9, 30, 17, 30, tzinfo=UTC))  # fmt: skip
+        # No printed date: 2026-10-31 16:30 UTC is 2026-11-01 00:30 in Kuala Lumpur: November.
+        receipt("99.00", "MYR", "Grab", None, day=None,
+                sent=datetime(2026, 10, 31, 16, 30, tzinfo=UTC))  # fmt: skip
+        receipt("50.00", "MYR", "Kedai Runcit", "groceries", day=date(2026, 9, 15),
+                sent=datetime(2026, 9, 15, 4, tzinfo=UTC))  # fmt: skip
+
+    post_update(stack, fake.text_update(chat_id=chat, user_id=chat, text="/summary 2026-10"))
+    fake.wait_for(lambda f: len(f.calls_for("sendPhoto", chat)) == 1, timeout=30)
+
+    (text,) = [t for t in fake.messages(chat).values() if t.startswith("📊")]  # as shown
+    lines = text.split("\n")
+    assert lines[:3] == [
+        "📊 October 2026 — 4 receipts",
+        "💰 MYR 65.00 (▲ 30% vs 50.00)",  # 45.50 + 12.30 + 7.20; September: 50.00
+        "💰 EUR 20.00",  # never added to the MYR
+    ]
+    assert (
+        "Biggest purchase in each currency:\n• Kedai Runcit, MYR 45.50\n• Cafe Central, EUR 20.00"
+        in text
+    )
+    assert "1 receipt(s) printed no date: they count on the day you sent them." in lines
+    assert lines[-1] == "Months follow your time zone, Asia/Kuala_Lumpur (/settings)."
+    assert "99.00" not in text
+    (photo,) = fake.calls_for("sendPhoto", chat)
+    ((_name, png),) = photo.files.values()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    # The chart's currency: the one of the most receipts (3 in MYR, 1 in EUR).
+    assert photo.params.get("caption") == "October 2026: MYR 65.00 in 3 receipts"
