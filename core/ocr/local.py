@@ -1,8 +1,8 @@
 """Local OCR with RapidOCR 3 (PP-OCR models bundled in the wheel: no download) on OpenVINO.
 
 Measured choices (docs/ocr.md, ``bench/extraction.py --ocr``):
-- OpenVINO runs the same ONNX models at half ONNX Runtime's CPU time here (0.50 s vs 1.15 s a
-  SROIE receipt on one thread, same accuracy);
+- OpenVINO runs the same ONNX models at half ONNX Runtime's CPU time here (0.45 s vs 1.15 s a
+  SROIE receipt on one thread, same accuracy), provided input shapes repeat (``_PaddedShape``);
 - no angle classifier: receipts are upright, and it costs time and accuracy;
 - detection on at most ``det_side`` px on the long side (the default scales the *short* side up
   to 736 px, which makes tall scans slow);
@@ -39,7 +39,7 @@ class LocalOcr:
         *,
         threads: int = 1,
         max_side: int = 2000,
-        det_side: int = 1280,
+        det_side: int = 960,
         rec_batch: int = 1,
         rec_min_width: int = 160,
         level: bool = True,
