@@ -9,6 +9,9 @@
                                     ├─ S3 (gateway endpoint), Textract, Bedrock, Secrets Manager
                                     │  (interface endpoints)
                                     └─ 8080 ──▶ host (signed callback, inside the VPC)
+    Secrets Manager ──every 30 days──▶ rotation Lambda (SAR, private subnets)
+                                    ├─ 5432 ──▶ RDS (new master password)
+                                    └─ 443 ───▶ Secrets Manager (interface endpoint)
 
 IAM policies are written out action by action (no ``*`` in any action); resources are the
 stack's own ARNs, except where AWS offers no resource-level permission (Textract, Session
@@ -23,6 +26,7 @@ from aws_cdk import (
     Aws,
     CfnOutput,
     Duration,
+    Names,
     RemovalPolicy,
     Stack,
     Tags,
@@ -52,6 +56,10 @@ METRICS_NAMESPACE = "ReceiptSnap"
 CALLBACK_PORT = 8080
 RAW_PREFIX = "users/"
 PROCESSED_PREFIXES = ("processed/", "ocr-cache/")
+DB_SECRET_ROTATION_DAYS = 30
+# Characters left out of the database password, at creation and at every rotation (CDK's default
+# set, written out so that both use the same one).
+DB_EXCLUDED_CHARACTERS = " %+~`#$&*()|[]{}:;<>?!'/@\"\\"
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -78,7 +86,7 @@ class ReceiptSnapStack(Stack):
 
         self.key = self._key()
         self.alarm_topic = self._alarm_topic()
-        self.vpc, self.host_sg, self.lambda_sg, self.db_sg = self._network()
+        self.vpc, self.host_sg, self.lambda_sg, self.db_sg, self.rotation_sg = self._network()
         self.access_logs, self.raw, self.processed = self._buckets()
         self.dlq, self.queue = self._queues()
         self.secrets = self._secrets()
@@ -162,7 +170,7 @@ class ReceiptSnapStack(Stack):
 
     def _network(
         self,
-    ) -> tuple[ec2.Vpc, ec2.SecurityGroup, ec2.SecurityGroup, ec2.SecurityGroup]:
+    ) -> tuple[ec2.Vpc, ec2.SecurityGroup, ec2.SecurityGroup, ec2.SecurityGroup, ec2.SecurityGroup]:
         cfg = self.cfg
         vpc = ec2.Vpc(
             self,
@@ -225,6 +233,17 @@ class ReceiptSnapStack(Stack):
             allow_all_outbound=False,
         )
         host_sg.connections.allow_to(db_sg, ec2.Port.tcp(5432), "PostgreSQL")
+        # The database secret's rotation function: PostgreSQL (the rule is added with the
+        # rotation, _database) and Secrets Manager through its endpoint, nothing else. The
+        # descriptions of the database and endpoint groups stay as they are: changing one
+        # replaces the group.
+        rotation_sg = ec2.SecurityGroup(
+            self,
+            "DatabaseRotationSg",
+            vpc=vpc,
+            description="ReceiptSnap database secret rotation Lambda",
+            allow_all_outbound=False,
+        )
 
         endpoint_sg = ec2.SecurityGroup(
             self,
@@ -236,6 +255,9 @@ class ReceiptSnapStack(Stack):
         endpoint_sg.connections.allow_from(lambda_sg, ec2.Port.tcp(443), "Lambda to AWS APIs")
         # Private DNS makes the host resolve these services to the endpoints too.
         endpoint_sg.connections.allow_from(host_sg, ec2.Port.tcp(443), "host to AWS APIs")
+        endpoint_sg.connections.allow_from(
+            rotation_sg, ec2.Port.tcp(443), "rotation Lambda to Secrets Manager"
+        )
 
         vpc.add_gateway_endpoint("S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3)
         for cid, service in (
@@ -251,7 +273,7 @@ class ReceiptSnapStack(Stack):
                 private_dns_enabled=True,
                 open=False,
             )
-        return vpc, host_sg, lambda_sg, db_sg
+        return vpc, host_sg, lambda_sg, db_sg, rotation_sg
 
     # ---- storage -----------------------------------------------------------------------------
 
@@ -432,7 +454,7 @@ class ReceiptSnapStack(Stack):
                 "receiptsnap",
                 secret_name=cfg.secret_name("db-credentials"),
                 encryption_key=self.key,
-                exclude_characters=" %+~`#$&*()|[]{}:;<>?!'/@\"\\",
+                exclude_characters=DB_EXCLUDED_CHARACTERS,
             ),
             storage_encrypted=True,
             storage_encryption_key=self.key,
@@ -459,10 +481,27 @@ class ReceiptSnapStack(Stack):
             CKV_AWS_157="Single-AZ by default for cost (dbMultiAz=true in cdk.json turns it on); "
             "daily backups with point-in-time recovery cover the data.",
         )
-        # No rotation of the database password yet. The app reads the secret itself
-        # (DATABASE_SECRET_ID) and asks for the password again on new connections, so rotation
-        # (add_rotation_single_user, with its Lambda in the VPC) can be turned on next.
+        self._database_rotation(db)
         return db
+
+    def _database_rotation(self, db: rds.DatabaseInstance) -> None:
+        """Single-user rotation of the master secret (AWS's PostgreSQL rotation function from the
+        Serverless Application Repository): the one user gets a new password every
+        DB_SECRET_ROTATION_DAYS. The app asks the secret for the password on each new connection
+        (DATABASE_SECRET_ID; its cache keeps a value up to 5 minutes, docs/deploy.md), and open
+        connections are not dropped by the change."""
+        rotation = db.add_rotation_single_user(
+            automatically_after=Duration.days(DB_SECRET_ROTATION_DAYS),
+            exclude_characters=DB_EXCLUDED_CHARACTERS,
+            security_group=self.rotation_sg,  # also given 5432 into the database's group
+            # Isolated like the processor: the VPC's private DNS resolves Secrets Manager's
+            # usual hostname to the interface endpoint, so no `endpoint` is passed.
+            vpc_subnets=ec2.SubnetSelection(subnet_group_name="app"),
+        )
+        # The function's name, as SecretRotation derives it; its log group is made here first
+        # to own retention and key (Lambda would create it without either).
+        function_name = Names.unique_id(rotation)[-64:]
+        self._log_group("DatabaseRotationLogs", f"/aws/lambda/{function_name}")
 
     # ---- EC2 host ----------------------------------------------------------------------------
 
