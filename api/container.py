@@ -99,5 +99,5 @@ def database_engine(settings: ApiSettings, secrets: SecretsReader) -> Engine:
         return make_engine(settings.database_url)
     return make_engine(
         database_url(settings, secrets),
-        password=lambda: secrets.get_json(secret_id).get("password"),
+        password=lambda fresh: secrets.get_json(secret_id, fresh=fresh).get("password"),
     )

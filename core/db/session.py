@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -36,20 +38,38 @@ def url_from_secret(secret: dict[str, Any], *, sslmode: str) -> URL:
 
 
 def make_engine(
-    url: str | URL, *, password: Callable[[], str | None] | None = None, **kwargs: Any
+    url: str | URL, *, password: Callable[[bool], str | None] | None = None, **kwargs: Any
 ) -> Engine:
-    """``password``, when given, is asked for each new connection (a rotated secret is used)."""
+    """``password(fresh)``, when given, is asked for each new connection, and asked again with
+    ``fresh=True`` when a connection is refused: a rotated secret is picked up at once."""
     if password is not None:
         engine = _make_engine(url, **kwargs)
 
         @event.listens_for(engine, "do_connect")
-        def _fresh_password(_dialect: Any, _rec: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
-            value = password()
-            if value:
-                cparams["password"] = value
+        def _connect(dialect: Any, _rec: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+            return connect_with_current_password(dialect, cargs, cparams, password)
 
         return engine
     return _make_engine(url, **kwargs)
+
+
+def connect_with_current_password(
+    dialect: Any, cargs: Any, cparams: dict[str, Any], password: Callable[[bool], str | None]
+) -> Any:
+    """Connect with the cached password; if refused and the secret now holds another one (it
+    was rotated), once more with that."""
+    value = password(False)
+    if value:
+        cparams["password"] = value
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except dialect.loaded_dbapi.OperationalError:
+        current = password(True)
+        if not current or current == value:
+            raise  # not a rotation: the server is down, or the password is wrong everywhere
+        logger.info("db.password_rotated reconnecting with the secret's new password")
+        cparams["password"] = current
+        return dialect.connect(*cargs, **cparams)
 
 
 def _make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -73,3 +73,62 @@ def test_engine_connects_with_the_secret(api_settings: ApiSettings) -> None:
 def test_production_accepts_a_secret_instead_of_a_url() -> None:
     s = ApiSettings(_env_file=None, environment="production", database_secret_id="rds/secret")
     assert s.database_secret_id == "rds/secret"
+
+
+def test_a_fresh_read_skips_the_cache_once_the_value_is_a_few_seconds_old(
+    api_settings: ApiSettings,
+) -> None:
+    clients = AwsClients(api_settings)
+    sm = clients.client("secretsmanager")
+    sm.create_secret(Name="test/rotating", SecretString="old")
+    reader = SecretsReader(clients, ttl_seconds=300, min_refresh_seconds=0)
+    assert reader.get("test/rotating") == "old"
+    sm.put_secret_value(SecretId="test/rotating", SecretString="new")
+    assert reader.get("test/rotating") == "old"  # cached for the TTL
+    assert reader.get("test/rotating", fresh=True) == "new"
+    assert reader.get("test/rotating") == "new"
+
+    guarded = SecretsReader(clients, ttl_seconds=300, min_refresh_seconds=60)
+    assert guarded.get("test/rotating") == "new"
+    sm.put_secret_value(SecretId="test/rotating", SecretString="newer")
+    assert guarded.get("test/rotating", fresh=True) == "new"  # read a moment ago: no new call
+
+
+class _Refused(Exception):
+    pass
+
+
+class _Dialect:
+    """Stands for a PostgreSQL dialect whose server takes one password."""
+
+    class loaded_dbapi:  # named as SQLAlchemy's dialects name it
+        OperationalError = _Refused
+
+    def __init__(self, accepted: str) -> None:
+        self.accepted = accepted
+        self.tried: list[str] = []
+
+    def connect(self, **cparams: str) -> str:
+        self.tried.append(cparams["password"])
+        if cparams["password"] != self.accepted:
+            raise _Refused("password authentication failed")
+        return "connection"
+
+
+def test_a_refused_connection_is_retried_with_the_rotated_password() -> None:
+    from core.db.session import connect_with_current_password
+
+    secret = {"cached": "old", "current": "new"}
+
+    def password(fresh: bool) -> str:
+        return secret["current" if fresh else "cached"]
+
+    dialect = _Dialect(accepted="new")
+    assert connect_with_current_password(dialect, (), {}, password) == "connection"
+    assert dialect.tried == ["old", "new"]
+
+    # Not a rotation (the secret holds the password that was refused): the error stands.
+    unchanged = _Dialect(accepted="other")
+    with pytest.raises(_Refused):
+        connect_with_current_password(unchanged, (), {}, lambda fresh: "old")
+    assert unchanged.tried == ["old"]
