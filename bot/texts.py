@@ -112,6 +112,7 @@ ASK_FIELD = {
     "category": "Send me the category, e.g. groceries.",
 }
 ASK_SUFFIX = "\n/cancel leaves it as it is."
+YOUR_CATEGORIES = "\nYours: {names}."
 FIX_WHICH = "Which field is wrong?"
 INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"

@@ -228,11 +228,12 @@ def _ask(field: str) -> Action:
         chat_id = message.chat.id if message else tg_id
         message_id = message.message_id if message else None
 
-        def run(session: Session) -> None:
+        def run(session: Session) -> list[str]:
             uid = _user_id(session, tg_id)
             if uid is None:
                 raise NotFound("no such user")
             context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
+            choices = list_categories(session, user_id=uid) if field == "category" else []
             PendingEditRepository(session).put(
                 PendingEdit(
                     user_id=uid,
@@ -243,10 +244,16 @@ def _ask(field: str) -> Action:
                     expires_at=datetime.now(UTC) + EDIT_TIMEOUT,
                 )
             )
+            return choices
 
-        await context.services.in_session(run)
+        choices = await context.services.in_session(run)
         await query.answer()
-        await context.bot.send_message(chat_id, texts.ASK_FIELD[field] + texts.ASK_SUFFIX)
+        prompt = texts.ASK_FIELD[field]
+        if choices:
+            prompt += texts.YOUR_CATEGORIES.format(names=escape(", ".join(choices)))
+        await context.bot.send_message(
+            chat_id, prompt + texts.ASK_SUFFIX, parse_mode=ParseMode.HTML
+        )
 
     return ask
 

@@ -164,6 +164,36 @@ def test_fix_a_field_by_typing_it(stack: LocalStack, fake: FakeTelegram, process
     assert str(again.total) == "12.50"
 
 
+def test_typing_a_category_shows_the_users_list(
+    stack: LocalStack, fake: FakeTelegram, processed: None
+) -> None:
+    message_id, markup = card_message(fake, OWNER)
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(markup, "✏️"))
+    fake.wait_for(
+        lambda f: "Back" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
+    )
+    picker = fake.message(OWNER, message_id)["reply_markup"]
+    category_button = next(
+        b["callback_data"]
+        for row in picker["inline_keyboard"]
+        for b in row
+        if "Category" in b["text"]
+    )
+    sent = len(fake.calls_for("sendMessage", OWNER))
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=category_button)
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 1, timeout=10)
+    prompt = str(fake.calls_for("sendMessage", OWNER)[-1].params["text"])
+    assert "Send me the category" in prompt
+    assert "Yours: " in prompt and "groceries" in prompt
+    post_update(stack, fake.text_update(chat_id=OWNER, user_id=OWNER, text="/cancel"))
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 2, timeout=10)
+    # Back to the card, as the tests after this one expect it.
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(picker, "«"))
+    fake.wait_for(
+        lambda f: "🏷" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
+    )
+
+
 def test_category_picker_sets_the_category(
     stack: LocalStack, fake: FakeTelegram, processed: None
 ) -> None:
