@@ -68,10 +68,15 @@ def _to_decimal(num: str) -> Decimal | None:
         return None
 
 
+# Leader dots read as a point before an amount: "TL .297.00" (never ".50", which is 0.50).
+_LEADER_DOTS_RE = re.compile(r"(?<=\s)[.·]+(?=\d+[.,]\d{2}(?!\d))")
+
+
 def find_amounts(text: str) -> list[_Amount]:
     """All money amounts in ``text`` (upper- or mixed-case), left to right."""
     amounts: list[_Amount] = []
-    for match in _AMOUNT_RE.finditer(_fold(text)):
+    folded = _LEADER_DOTS_RE.sub(lambda m: " " * len(m.group()), _fold(text))
+    for match in _AMOUNT_RE.finditer(folded):
         if match.group("unit"):
             continue
         value = _to_decimal(match.group("num"))

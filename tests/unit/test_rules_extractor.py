@@ -722,3 +722,18 @@ def test_a_date_row_with_a_dotted_time_does_not_open_the_items() -> None:
         )
     )
     assert [str(i.amount) for i in result.line_items] == ["2.25", "12.95"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("TL .297.00", ["297.00"]),  # leader dots read as a point
+        ("X ...12.50", ["12.50"]),
+        ("DISC .50", []),  # ".50" is no leader: not taken for 50
+        ("TOTAL 1.234.56", []),  # a malformed number stays unread
+    ],
+)
+def test_leader_dots_before_an_amount(printed: str, expected: list[str]) -> None:
+    from core.extraction.rules import find_amounts
+
+    assert [str(a.value) for a in find_amounts(printed)] == expected
