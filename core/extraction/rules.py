@@ -249,7 +249,9 @@ _STRONG_TOTAL_RE = re.compile(
 )
 _TOTAL_RE = re.compile(
     _NB + r"(?:TOTAL|TOTALE|TOTAAL|TOTALT|SUMME|GESAMT|JUMLAH|IMPORTE|SUMA|BEDRAG|"
-    r"MONTANT|TOTAL\s*AMOUNT|NETT?\s*AMOUNT|NETT?\s*AMT|AMOUNT\s*TO\s*PAY)|合\s*计|合\s*計|总\s*计"
+    r"MONTANT|TOTAL\s*AMOUNT|NETT?\s*AMOUNT|NETT?\s*AMT|AMOUNT\s*TO\s*PAY|"
+    # OCR's misreadings of TOTAL on photos: TATAL, T0TAL, TOTAI, TOTA1
+    r"(?:T[A0]TAL|TOTA[I1])(?![A-Z]))|合\s*计|合\s*計|总\s*计"
 )
 _TAX_RE = re.compile(
     _NB + r"(?:SALES\s*TAX|SERVICE\s*TAX|GST|VAT|SST|TAX|HST|PST|QST|MWST|MW\.?\s*ST|UST|"

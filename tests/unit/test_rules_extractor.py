@@ -737,3 +737,18 @@ def test_leader_dots_before_an_amount(printed: str, expected: list[str]) -> None
     from core.extraction.rules import find_amounts
 
     assert [str(a.value) for a in find_amounts(printed)] == expected
+
+
+def test_total_label_misread_by_the_ocr() -> None:
+    result = _extract(
+        _receipt(
+            "MONEYGRAM",
+            "DATE: 05-14-2016",
+            ("TRANSFER AMOUNT:", "400.00 USD"),
+            ("FEES:", "+9.50 USD"),
+            ("TATAL:", "409.50 USD"),
+            ("TOTAL TO RECIPIENT:", "400.00 USD"),
+            shuffle=False,
+        )
+    )
+    assert str(result.total) == "409.50"
