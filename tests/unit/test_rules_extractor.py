@@ -752,3 +752,20 @@ def test_total_label_misread_by_the_ocr() -> None:
         )
     )
     assert str(result.total) == "409.50"
+
+
+def test_price_per_kilo_lines_are_not_items() -> None:
+    result = _extract(
+        _receipt(
+            "MERCADONA, S.A.",
+            "DATE 06/08/2018",
+            ("FILETE PECHUGA POLL 0.657 KILOS", "4.14"),
+            ("PRECIO KILO", "6.30"),
+            ("AGUACATE 0.185 KILOS", "0.55"),
+            ("PRECIO KILO", "2.99"),
+            ("TOTAL", "4.69"),
+            shuffle=False,
+        )
+    )
+    assert [str(i.amount) for i in result.line_items] == ["4.14", "0.55"]
+    assert result.confidence["line_items"] >= 0.9
