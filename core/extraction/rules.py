@@ -1421,10 +1421,24 @@ def _extract_items(rows: Sequence[_Row], fields: Sequence[_Field], start: int) -
     return items
 
 
-def _cut_at_running_total(items: list[LineItem], taxes: Sequence[Decimal]) -> list[LineItem]:
+def _cut_at_running_total(
+    items: list[LineItem],
+    taxes: Sequence[Decimal],
+    *,
+    labelled: Sequence[Decimal] = (),
+    discount: Decimal = Decimal(0),
+) -> list[LineItem]:
     """Arithmetic finds the subtotal rows a label did not name ("SUBTTL", "GROSS AMT", "Food"):
     a row whose amount is the sum of the two or more items above it (plus a tax, for a total)
-    is no item, and what follows it is the receipt's totals block."""
+    is no item, and what follows it is the receipt's totals block.
+
+    Unless all the items already add up to a labelled total or subtotal (``labelled``): then
+    that row is an item whose price happens to be the sum of the ones above (8.00 and 12.00,
+    then 20.00)."""
+    whole = sum((item.amount or Decimal(0) for item in items), Decimal(0))
+    sums = (whole, whole - discount, *(whole + tax for tax in taxes))
+    if any(_close(value, target) for value in sums for target in labelled):
+        return items
     running = Decimal(0)
     for index, item in enumerate(items):
         amount = item.amount or Decimal(0)
@@ -1577,10 +1591,15 @@ class RulesExtractor:
         fields = _collect_fields(rows)
         start = (merchant_row + 1) if merchant_row is not None else 0
         taxes = [f.value for f in fields if f.kind == "tax"]
-        raw_items = _cut_at_running_total(_extract_items(rows, fields, start), taxes)
+        discount = sum((abs(f.value) for f in fields if f.kind == "discount"), Decimal(0))
+        raw_items = _cut_at_running_total(
+            _extract_items(rows, fields, start),
+            taxes,
+            labelled=[f.value for f in fields if f.kind in ("total", "subtotal")],
+            discount=discount,
+        )
         items_sum = sum((i.amount or Decimal(0) for i in raw_items), Decimal(0)) or None
         money = _resolve_money(fields, rows, items_sum)
-        discount = sum((abs(f.value) for f in fields if f.kind == "discount"), Decimal(0))
         items, items_conf = _items_confidence(
             raw_items, money.subtotal, money.total, discount, money.tax
         )

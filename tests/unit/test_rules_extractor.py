@@ -708,6 +708,41 @@ def test_equal_items_in_a_row_are_both_kept() -> None:
     assert [str(i.amount) for i in result.line_items] == ["5.00", "5.00", "6.99"]
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        (("TOTAL", "90.50"),),  # the items add up to the total
+        (("DISCOUNT", "0.50"), ("TOTAL", "90.00")),
+        (("TAX", "5.43"), ("TOTAL", "95.93")),
+    ],
+)
+def test_an_item_priced_as_the_sum_of_those_above_is_kept_when_all_add_up(
+    after: tuple[tuple[str, str], ...],
+) -> None:
+    # SROIE X51005568891: towel rods at 12.00 and 8.00, then five more at 20.00.
+    result = _extract(
+        _receipt(
+            "HON HWA HARDWARE TRADING",
+            "DATE 08/02/2017",
+            ("2 TOWEL ROD", "12.00"),
+            ("2 TOWEL ROD", "8.00"),
+            ("5 TOWEL ROD", "20.00"),
+            ("1 SCREW", "7.00"),
+            ("6 STEEL ROD", "43.50"),
+            *after,
+            shuffle=False,
+        )
+    )
+    assert [str(i.amount) for i in result.line_items] == [
+        "12.00",
+        "8.00",
+        "20.00",
+        "7.00",
+        "43.50",
+    ]
+    assert result.confidence["line_items"] >= 0.9
+
+
 def test_a_date_row_with_a_dotted_time_does_not_open_the_items() -> None:
     result = _extract(
         _receipt(
