@@ -64,49 +64,56 @@ class LocalOcr:
         self._lock = threading.Lock()
 
     def _get_engine(self) -> Any:
-        with self._lock:
-            if self._engine is None:
-                from rapidocr import EngineType, RapidOCR
+        """The engine, loaded on first use; the caller holds ``self._lock``."""
+        if self._engine is None:
+            self._engine = self._load()  # set only once ready: a failed load is tried again
+        return self._engine
 
-                self._engine = RapidOCR(
-                    params={
-                        "Global.log_level": "error",
-                        "Global.use_cls": False,
-                        "Global.max_side_len": self._max_side,
-                        "Det.engine_type": EngineType.OPENVINO,
-                        "Det.limit_type": "max",
-                        "Det.limit_side_len": self._det_side,
-                        "Rec.engine_type": EngineType.OPENVINO,
-                        "Rec.rec_batch_num": self._rec_batch,
-                        "Rec.rec_img_shape": [3, 48, self._rec_min_width],
-                        "EngineConfig.openvino.inference_num_threads": self._threads,
-                    }
-                )
-                # rapidocr loads each model on first use: a line of text loads both.
-                self._engine(_sample_line())
-                det = getattr(self._engine, "text_det", None)
-                if det is not None and self._det_step > 1:
-                    det.session = _PaddedShape(det.session, step=self._det_step, dims=2, crop=True)
-                rec = getattr(self._engine, "text_rec", None)
-                if rec is not None and self._width_step > 1:
-                    rec.session = _PaddedShape(
-                        rec.session, step=self._width_step, dims=1, crop=False
-                    )
-            return self._engine
+    def _load(self) -> Any:
+        from rapidocr import EngineType, RapidOCR
+
+        engine = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.use_cls": False,
+                "Global.max_side_len": self._max_side,
+                "Det.engine_type": EngineType.OPENVINO,
+                "Det.limit_type": "max",
+                "Det.limit_side_len": self._det_side,
+                "Rec.engine_type": EngineType.OPENVINO,
+                "Rec.rec_batch_num": self._rec_batch,
+                "Rec.rec_img_shape": [3, 48, self._rec_min_width],
+                "EngineConfig.openvino.inference_num_threads": self._threads,
+            }
+        )
+        # rapidocr loads each model on first use: a line of text loads both.
+        engine(_sample_line())
+        det = getattr(engine, "text_det", None)
+        if det is not None and self._det_step > 1:
+            det.session = _PaddedShape(det.session, step=self._det_step, dims=2, crop=True)
+        rec = getattr(engine, "text_rec", None)
+        if rec is not None and self._width_step > 1:
+            rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
+        return engine
 
     def warm_up(self) -> None:
         """Load the models now (the first receipt otherwise pays for it)."""
-        self._get_engine()
+        with self._lock:
+            self._get_engine()
 
     def read(self, document: Document) -> OcrResult:
-        engine = self._get_engine()
         lines: list[OcrLine] = []
         sizes: list[tuple[int, int]] = []
         for page, image in enumerate(document.images):
             img = _fit(image, self._max_side)
             sizes.append(img.size)
             # RapidOCR takes numpy arrays in OpenCV's channel order (BGR).
-            out = engine(np.ascontiguousarray(np.asarray(img.convert("RGB"))[:, :, ::-1]))
+            pixels = np.ascontiguousarray(np.asarray(img.convert("RGB"))[:, :, ::-1])
+            # One page at a time: rapidocr runs each model through a single OpenVINO infer
+            # request and hands back a view of its output buffer, so two threads reading at
+            # once swap each other's text.
+            with self._lock:
+                out = self._get_engine()(pixels)
             if out.txts is None:
                 continue
             boxes = np.asarray(out.boxes, dtype=float)

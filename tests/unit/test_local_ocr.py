@@ -1,12 +1,20 @@
-"""The local OCR's own geometry helpers (no model is loaded here)."""
+"""The local OCR's own geometry helpers and its engine's life cycle (no model is loaded here:
+rapidocr's engine is a fake)."""
 
 from __future__ import annotations
 
 import math
+import threading
+import time
+from types import SimpleNamespace
+from typing import ClassVar
 
 import numpy as np
+import pytest
+from PIL import Image
 
-from core.ocr.local import _level, _PaddedShape
+from core.ocr.base import Document
+from core.ocr.local import LocalOcr, _level, _PaddedShape
 
 
 def test_detector_input_is_padded_and_its_map_cropped_back() -> None:
@@ -53,3 +61,84 @@ def test_boxes_of_a_tilted_photo_are_levelled() -> None:
     assert np.allclose(top_edge_slopes, 0, atol=1e-6)
     straight = np.asarray([[(0, 0), (200, 0), (200, 20), (0, 20)]] * 3, dtype=float)
     assert np.array_equal(_level(straight), straight)
+
+
+class _FakeRapidOcr:
+    """Stands for rapidocr.RapidOCR: a detector session that records the shapes it is given."""
+
+    built: ClassVar[list[_FakeRapidOcr]] = []
+    failing_warm_ups = 0
+    active = 0
+    most_active = 0
+    guard = threading.Lock()
+
+    def __init__(self, params: dict[str, object]) -> None:
+        self.fails = _FakeRapidOcr.failing_warm_ups > 0
+        _FakeRapidOcr.failing_warm_ups -= 1
+        self.seen: list[tuple[int, ...]] = []
+        self.text_det = SimpleNamespace(session=self._detect)
+        _FakeRapidOcr.built.append(self)
+
+    def _detect(self, batch: np.ndarray) -> np.ndarray:
+        self.seen.append(batch.shape)
+        return batch[:, :1]
+
+    def __call__(self, image: np.ndarray) -> SimpleNamespace:
+        if self.fails:
+            raise RuntimeError("the model did not load")
+        with _FakeRapidOcr.guard:
+            _FakeRapidOcr.active += 1
+            _FakeRapidOcr.most_active = max(_FakeRapidOcr.most_active, _FakeRapidOcr.active)
+        time.sleep(0.02)
+        self.text_det.session(np.zeros((1, 3, *image.shape[:2]), dtype=np.float32))
+        with _FakeRapidOcr.guard:
+            _FakeRapidOcr.active -= 1
+        return SimpleNamespace(
+            txts=("TOTAL 5.00",), boxes=[[(0, 0), (50, 0), (50, 10), (0, 10)]], scores=(0.9,)
+        )
+
+
+@pytest.fixture
+def fake_rapidocr(monkeypatch: pytest.MonkeyPatch) -> type[_FakeRapidOcr]:
+    import rapidocr
+
+    monkeypatch.setattr(rapidocr, "RapidOCR", _FakeRapidOcr)
+    _FakeRapidOcr.built, _FakeRapidOcr.failing_warm_ups = [], 0
+    _FakeRapidOcr.active = _FakeRapidOcr.most_active = 0
+    return _FakeRapidOcr
+
+
+def _page(width: int = 300, height: int = 200) -> Document:
+    return Document(content_type="image/png", images=[Image.new("RGB", (width, height), "white")])
+
+
+def test_a_failed_warm_up_is_tried_again_and_the_engine_then_gets_its_padding(
+    fake_rapidocr: type[_FakeRapidOcr],
+) -> None:
+    fake_rapidocr.failing_warm_ups = 1
+    ocr = LocalOcr(det_step=128)
+    with pytest.raises(RuntimeError):
+        ocr.warm_up()
+    ocr.warm_up()
+    result = ocr.read(_page(300, 200))
+    assert [line.text for line in result.lines] == ["TOTAL 5.00"]
+    engine = fake_rapidocr.built[-1]
+    assert len(fake_rapidocr.built) == 2  # loaded again, not the half-made first engine
+    assert engine.seen[-1] == (1, 3, 256, 384)  # the page padded to 128 px steps
+
+
+def test_threads_sharing_one_reader_run_the_models_one_at_a_time(
+    fake_rapidocr: type[_FakeRapidOcr],
+) -> None:
+    ocr = LocalOcr()
+    ocr.warm_up()
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(ocr.read(_page()).text)) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == ["TOTAL 5.00"] * 4
+    assert fake_rapidocr.most_active == 1
