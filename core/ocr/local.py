@@ -118,7 +118,7 @@ class LocalOcr:
                 continue
             boxes = np.asarray(out.boxes, dtype=float)
             if self._level:
-                boxes = _level(boxes)
+                boxes = _level(boxes, centre=(img.width / 2, img.height / 2))
             for box, text, score in zip(boxes, out.txts, out.scores, strict=True):
                 xs = [float(p[0]) for p in box]
                 ys = [float(p[1]) for p in box]
@@ -175,8 +175,10 @@ def _sample_line() -> Any:
     return np.asarray(image)[:, :, ::-1].copy()
 
 
-def _level(boxes: Any) -> Any:
-    """Rotate the boxes (N x 4 corners) so that the text lines' median slope becomes level."""
+def _level(boxes: Any, centre: tuple[float, float] = (0.0, 0.0)) -> Any:
+    """Rotate the boxes (N x 4 corners) about ``centre`` so that the text lines' median slope
+    becomes level. About the page's centre, they stay (about) on the page: about its top-left
+    corner, a photo tilted by a few degrees put lines at negative x or y."""
     dx = boxes[:, 1, 0] - boxes[:, 0, 0]
     dy = boxes[:, 1, 1] - boxes[:, 0, 1]
     wide = dx > 2 * np.abs(dy)
@@ -186,9 +188,10 @@ def _level(boxes: Any) -> Any:
     if abs(angle) < 0.005:  # under 0.3 degree: nothing to gain
         return boxes
     cos, sin = np.cos(-angle), np.sin(-angle)
+    x, y = boxes[..., 0] - centre[0], boxes[..., 1] - centre[1]
     rotated = boxes.copy()
-    rotated[..., 0] = boxes[..., 0] * cos - boxes[..., 1] * sin
-    rotated[..., 1] = boxes[..., 0] * sin + boxes[..., 1] * cos
+    rotated[..., 0] = centre[0] + x * cos - y * sin
+    rotated[..., 1] = centre[1] + x * sin + y * cos
     return rotated
 
 
