@@ -63,8 +63,12 @@ def connect_with_current_password(
         cparams["password"] = value
     try:
         return dialect.connect(*cargs, **cparams)
-    except dialect.loaded_dbapi.OperationalError:
-        current = password(True)
+    except dialect.loaded_dbapi.OperationalError as refused:
+        try:
+            current = password(True)
+        except Exception:  # the secret could not be read: the database's error stands
+            logger.warning("db.password_refresh_failed", exc_info=True)
+            raise refused from None
         if not current or current == value:
             raise  # not a rotation: the server is down, or the password is wrong everywhere
         logger.info("db.password_rotated reconnecting with the secret's new password")

@@ -132,3 +132,17 @@ def test_a_refused_connection_is_retried_with_the_rotated_password() -> None:
     with pytest.raises(_Refused):
         connect_with_current_password(unchanged, (), {}, lambda fresh: "old")
     assert unchanged.tried == ["old"]
+
+
+def test_a_secret_that_cannot_be_read_leaves_the_database_error_standing() -> None:
+    from core.db.session import connect_with_current_password
+
+    def password(fresh: bool) -> str:
+        if fresh:
+            raise RuntimeError("Secrets Manager unreachable")
+        return "old"
+
+    dialect = _Dialect(accepted="new")
+    with pytest.raises(_Refused):  # what SQLAlchemy wraps as OperationalError, not the AWS error
+        connect_with_current_password(dialect, (), {}, password)
+    assert dialect.tried == ["old"]
