@@ -1082,7 +1082,7 @@ def _is_contact(upper: str) -> bool:
 
 
 def _clean_name(text: str) -> str:
-    name = text.strip().replace("·", "-")  # "(519537·X)": the OCR's hyphen in a company number
+    name = re.sub(r"(?<=\d)·", "-", text.strip())  # "(519537·X)": the OCR's hyphen after a digit
     reg = _REG_LABEL_RE.search(name.upper())
     if reg and reg.start() > 0:
         name = name[: reg.start()]  # "ADVANCO COMPANY Company Reg. No"

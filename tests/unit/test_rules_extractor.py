@@ -659,6 +659,8 @@ def test_a_merchant_name_the_ocr_was_unsure_of_is_marked_for_review() -> None:
     [
         # A company number on the name's row, its hyphen read as a middle dot; S/B read S/D.
         (("99 SPEED MART S/D (519537·X)", "LOT P.T. 2811, JALAN ANGSA,"), "99 SPEED MART S/B"),
+        # A middle dot in a word is printed so (Catalan "l·l"): no hyphen there.
+        (("PAPERERIA CAL·LÍGRAF", "CARRER MAJOR 12, BARCELONA"), "PAPERERIA CAL·LÍGRAF"),
         # "(M) SDN BHD" on its own row continues the name above it.
         (("POPULAR BOOK", "(M) SDN BHD", "(COMPANY NO. 113825-W)"), "POPULAR BOOK (M) SDN BHD"),
     ],
