@@ -814,6 +814,7 @@ _RUN_DATE_RE = re.compile(r"(?<![\d.,])(\d{2})\s?(\d{2})\s?((?:19|20)\d{2})(?![\
 _MIXED_DATE_RE = re.compile(
     r"(?<![\d.,])(\d{1,2})\s?[\s/.\-]\s?(\d{1,2})\s?[\s/.\-]\s?((?:19|20)?\d{2})(?![\d.,])"
 )
+_SEPARATOR_RE = re.compile(r"[/.\-]")
 _TIME_TAIL_RE = re.compile(r"\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s?[AP]M)?$")
 
 
@@ -832,6 +833,8 @@ def _damaged_date(
                 match = regex.search(text) if labelled else regex.fullmatch(text)
                 if match is None:
                     continue
+                if not labelled and regex is _MIXED_DATE_RE and not _SEPARATOR_RE.search(text):
+                    continue  # "1 1 20" alone: figures of a table as well as a date
                 value, _ambiguous = _numeric_date(
                     int(match.group(1)),
                     int(match.group(2)),

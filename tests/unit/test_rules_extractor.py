@@ -350,6 +350,9 @@ def test_figures_that_only_look_like_a_damaged_date_are_not_taken() -> None:
     # An invoice number and a phone number share the row with other text: not a date.
     result = _extract(_receipt("SHOP", "INV 27032018 TEL 0327032018", ("TOTAL", "5.00")))
     assert result.purchase_date is None
+    # Figures alone in a box with spaces between, no separator and no DATE label: a table's.
+    spaced = _extract(_receipt("SHOP", ("ITEMS", "1 1 20"), ("TOTAL", "5.00")))
+    assert spaced.purchase_date is None
     # A well-formed date anywhere wins over any damaged one.
     clean = _extract(_receipt("SHOP", "27032018", "DATE 14/02/2018", ("TOTAL", "5.00")))
     assert clean.purchase_date == date(2018, 2, 14)
