@@ -1265,6 +1265,14 @@ class _ItemRegion:
     qty_column: bool
 
 
+def _date_and_time_only(row: _Row) -> bool:
+    """A date, and a time that reads like an amount ('12/3/2015 13.11'); not an item that
+    prints a date ('ROOM 101 02/06/2016 120.00': 120.00 is no time of day)."""
+    if not (_NUMERIC_DATE_RE.search(row.upper) or _DAY_MONTH_RE.search(row.upper)):
+        return False
+    return all(0 <= a.value < 24 and a.value % 1 < Decimal("0.6") for a in row.amounts)
+
+
 def _items_region(rows: Sequence[_Row], fields: Sequence[_Field], start: int) -> _ItemRegion:
     """Rows between the header (column titles, date, cashier...) and the first (sub)total."""
     money_rows = [f.row for f in fields if f.kind in ("total", "subtotal")]
@@ -1272,7 +1280,7 @@ def _items_region(rows: Sequence[_Row], fields: Sequence[_Field], start: int) ->
     begin, qty_column = start, False
     for index in range(start, end):
         row = rows[index]
-        dated = bool(_NUMERIC_DATE_RE.search(row.upper) or _DAY_MONTH_RE.search(row.upper))
+        dated = _date_and_time_only(row)
         if row.amounts and not dated:
             break  # the first priced row: the header is above it
         if dated:

@@ -764,6 +764,22 @@ def test_a_date_row_with_a_dotted_time_does_not_open_the_items() -> None:
     assert [str(i.amount) for i in result.line_items] == ["2.25", "12.95"]
 
 
+def test_a_first_item_that_prints_a_date_is_an_item() -> None:
+    # Its price is no time of day, as the dotted time in the date row above is.
+    result = _extract(
+        _receipt(
+            "GRAND HOTEL",
+            "DATE 03/06/2016",
+            ("ROOM 101 02/06/2016", "120.00"),
+            ("BREAKFAST", "15.00"),
+            ("TOTAL", "135.00"),
+            shuffle=False,
+        )
+    )
+    assert [str(i.amount) for i in result.line_items] == ["120.00", "15.00"]
+    assert result.confidence["line_items"] >= 0.9
+
+
 @pytest.mark.parametrize(
     ("printed", "expected"),
     [
