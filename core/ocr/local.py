@@ -201,4 +201,4 @@ def _fit(image: Any, max_side: int) -> Any:
     if longest <= max_side:
         return image
     scale = max_side / longest
-    return image.resize((round(width * scale), round(height * scale)))
+    return image.resize((max(1, round(width * scale)), max(1, round(height * scale))))

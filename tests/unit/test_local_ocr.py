@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from core.ocr.base import Document
-from core.ocr.local import LocalOcr, _level, _PaddedShape
+from core.ocr.local import LocalOcr, _fit, _level, _PaddedShape
 
 
 def test_detector_input_is_padded_and_its_map_cropped_back() -> None:
@@ -82,6 +82,12 @@ def test_levelled_boxes_stay_on_the_page() -> None:
     assert np.allclose(levelled, level)
     assert levelled[..., 0].min() >= 0 and levelled[..., 1].min() >= 0
     assert levelled[..., 0].max() <= width and levelled[..., 1].max() <= height
+
+
+def test_a_page_shrunk_to_the_size_limit_keeps_at_least_one_pixel_each_way() -> None:
+    # A 5000 x 1 strip scaled to 2000 px wide would be 0.4 px high: Pillow refuses 0.
+    assert _fit(Image.new("RGB", (5000, 1)), 2000).size == (2000, 1)
+    assert _fit(Image.new("RGB", (3000, 1500)), 2000).size == (2000, 1000)
 
 
 class _FakeRapidOcr:
