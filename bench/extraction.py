@@ -260,6 +260,18 @@ def pct(right: int, counted: int) -> str:
     return f"{100 * right / counted:5.1f}% ({right}/{counted})" if counted else "   n/a"
 
 
+def option_value(text: str) -> Any:
+    """``--ocr`` values: integers, floats, true/false, else the text."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def main() -> int:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -292,8 +304,7 @@ def main() -> int:
         return 2
     inputs = ["images", "lines"] if args.input == "both" else [args.input]
     options: dict[str, Any] = {
-        k: int(v) if v.isdigit() else v
-        for k, v in (kv.split("=") for kv in args.ocr.split(",") if kv)
+        k: option_value(v) for k, v in (kv.split("=") for kv in args.ocr.split(",") if kv)
     }
     ocr = LocalOcr(threads=1, **options) if "images" in inputs else None
     if ocr is not None:

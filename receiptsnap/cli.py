@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result: int = args.func(args)
     except BrokenPipeError:  # `receiptsnap extract ... | head`: the reader has gone
+        if args.command not in ("demo", "extract"):
+            raise  # a server's broken socket is an error, not a reader that left
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the exit's flush does not fail again
         return 141
