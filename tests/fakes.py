@@ -1,9 +1,25 @@
-"""Fakes that implement the ports (not mocks that assert calls)."""
+"""Fakes that implement the ports (not mocks that assert calls), and a receipt row factory."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from core.contracts import ProcessingResult
+from core.db.models import Receipt
 from core.ocr.base import Document, OcrLine, OcrResult
+
+
+def stored_receipt(*, user_id: int, **fields: Any) -> Receipt:
+    """A receipt row as after an upload: done, a JPEG under users/{user_id}/ in the "raw" bucket.
+    Any other column, or any of these, comes from fields."""
+    defaults: dict[str, Any] = {
+        "status": "done",
+        "content_type": "image/jpeg",
+        "raw_bucket": "raw",
+        "raw_key": f"users/{user_id}/{uuid.uuid4()}.jpg",
+    }
+    return Receipt(user_id=user_id, **(defaults | fields))
 
 
 class FakeOcr:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,12 +12,12 @@ import pytest
 
 from core.budgets import set_budget
 from core.categories import MAX_CATEGORIES, add_category, list_categories
-from core.db.models import Receipt
 from core.db.repositories import UserRepository
 from core.extraction.base import DEFAULT_CATEGORIES
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
 from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo
+from tests.fakes import stored_receipt
 
 pytestmark = pytest.mark.e2e
 
@@ -101,12 +100,8 @@ def test_a_summary_with_thirty_budgets_comes_in_parts_telegram_takes(
             set_budget(s, user_id=user.id, category=name, amount=Decimal(3000), currency="EUR")
             for currency in ("EUR", "USD", "MYR", "SGD"):
                 s.add(
-                    Receipt(
+                    stored_receipt(
                         user_id=user.id,
-                        status="done",
-                        content_type="image/jpeg",
-                        raw_bucket="raw",
-                        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                         merchant_name=f"Supermercado Internacional de la Avenida Principal {n}",
                         category=name,
                         total=Decimal("1234.56") + n,
@@ -147,12 +142,8 @@ def test_the_summary_of_a_month_in_two_currencies_at_the_edges_of_a_time_zone(
             day: date | None, sent: datetime,
         ) -> None:  # fmt: skip
             s.add(
-                Receipt(
+                stored_receipt(
                     user_id=user.id,
-                    status="done",
-                    content_type="image/jpeg",
-                    raw_bucket="raw",
-                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                     merchant_name=merchant,
                     category=category,
                     total=Decimal(total),

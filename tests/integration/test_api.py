@@ -27,6 +27,7 @@ from core.db.models import ProcessingAttempt, Receipt, User
 from core.settings import ApiSettings
 from core.signing import sign
 from tests.conftest import CALLBACK_KEY
+from tests.fakes import stored_receipt
 
 CALLBACK = "/internal/processing-results"
 
@@ -48,13 +49,7 @@ def add_receipt(
         user = User(telegram_user_id=int(uuid.uuid4().int % 10**9), telegram_chat_id=1)
         session.add(user)
         session.flush()
-        receipt = Receipt(
-            user_id=user.id,
-            status=status.value,
-            content_type="image/jpeg",
-            raw_bucket="raw",
-            raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
-        )
+        receipt = stored_receipt(user_id=user.id, status=status.value)
         session.add(receipt)
         session.flush()
         return receipt.id
@@ -261,13 +256,7 @@ async def test_same_shop_day_and_total_is_flagged_but_never_across_currencies(
 
     def another() -> uuid.UUID:
         with factory.begin() as s:
-            r = Receipt(
-                user_id=owner,
-                status="queued",
-                content_type="image/jpeg",
-                raw_bucket="raw",
-                raw_key=f"users/{owner}/{uuid.uuid4()}.jpg",
-            )
+            r = stored_receipt(user_id=owner, status="queued")
             s.add(r)
             s.flush()
             return r.id
@@ -295,13 +284,7 @@ async def test_the_users_category_for_a_merchant_wins_from_then_on(
     with c.session_factory.begin() as s:
         owner = s.get(Receipt, first).user_id  # type: ignore[union-attr]
         c.receipts.correct(s, receipt_id=first, user_id=owner, field="category", raw="Coffee")
-        second = Receipt(
-            user_id=owner,
-            status="queued",
-            content_type="image/jpeg",
-            raw_bucket="raw",
-            raw_key=f"users/{owner}/{uuid.uuid4()}.jpg",
-        )
+        second = stored_receipt(user_id=owner, status="queued")
         s.add(second)
         s.flush()
         second_id = second.id

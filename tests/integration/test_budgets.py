@@ -10,8 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.budgets import budget_status, new_warnings, set_budget
-from core.db.models import Receipt, User
+from core.db.models import User
 from core.summaries import Month
+from tests.fakes import stored_receipt
 
 
 def test_warnings_fire_once_per_level(session_factory: sessionmaker[Session]) -> None:
@@ -22,12 +23,8 @@ def test_warnings_fire_once_per_level(session_factory: sessionmaker[Session]) ->
         set_budget(s, user_id=user.id, category="groceries", amount=Decimal("100"), currency="EUR")
 
         def receipt(total: str, currency: str = "EUR", day: date = date(2026, 10, 5)) -> list[int]:
-            r = Receipt(
+            r = stored_receipt(
                 user_id=user.id,
-                status="done",
-                content_type="image/jpeg",
-                raw_bucket="raw",
-                raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                 category="groceries",
                 total=Decimal(total),
                 currency=currency,
@@ -58,12 +55,8 @@ def test_jumping_past_100_warns_once_and_never_at_80_afterwards(
         set_budget(s, user_id=user.id, category="dining", amount=Decimal("10"), currency="EUR")
         levels = []
         for total in ("12.00", "1.00"):
-            r = Receipt(
+            r = stored_receipt(
                 user_id=user.id,
-                status="done",
-                content_type="image/jpeg",
-                raw_bucket="raw",
-                raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                 category="dining",
                 total=Decimal(total),
                 currency="EUR",
@@ -93,12 +86,8 @@ def test_status_of_every_budget_in_two_queries(session_factory: sessionmaker[Ses
             ("shopping", "10.00", "EUR", date(2026, 10, 1)),  # no budget
         ):
             s.add(
-                Receipt(
+                stored_receipt(
                     user_id=user.id,
-                    status="done",
-                    content_type="image/jpeg",
-                    raw_bucket="raw",
-                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                     category=category,
                     total=Decimal(total),
                     currency=currency,

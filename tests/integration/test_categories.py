@@ -30,6 +30,7 @@ from core.extraction.base import DEFAULT_CATEGORIES
 from core.services import ReceiptService, new_attempt
 from core.settings import ApiSettings
 from core.summaries import Month
+from tests.fakes import stored_receipt
 
 
 def add_user(s: Session) -> User:
@@ -48,12 +49,9 @@ def add_receipt(
     merchant: str | None = None,
     status: str = "done",
 ) -> Receipt:
-    receipt = Receipt(
+    receipt = stored_receipt(
         user_id=user.id,
         status=status,
-        content_type="image/jpeg",
-        raw_bucket="raw",
-        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
         merchant_name=merchant,
         category=category,
         total=Decimal(total),

@@ -22,9 +22,10 @@ from core.categories import (
     list_categories,
     rename_category,
 )
-from core.db.models import Base, Budget, MerchantCategory, Receipt, User, UserCategory
+from core.db.models import Base, Budget, MerchantCategory, User, UserCategory
 from core.db.session import downgrade, make_engine, upgrade
 from core.extraction.base import DEFAULT_CATEGORIES
+from tests.fakes import stored_receipt
 
 
 def test_models_match_migrations(database_url: str) -> None:
@@ -83,16 +84,7 @@ def test_0013_lists_the_categories_users_already_use(scratch_url: str) -> None:
         ids = [u.id for u in users]
 
         def receipt(user: User, category: str | None) -> None:
-            s.add(
-                Receipt(
-                    user_id=user.id,
-                    status="done",
-                    content_type="image/jpeg",
-                    raw_bucket="raw",
-                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
-                    category=category,
-                )
-            )
+            s.add(stored_receipt(user_id=user.id, category=category))
 
         for category in ("Coffee", "coffee", "groceries", "uncategorised", None):
             receipt(typed, category)

@@ -22,6 +22,7 @@ from core.questions import Question, RulesQuestionReader, answer, question_categ
 from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader
 from core.settings import ApiSettings
 from core.summaries import BiggestPurchase
+from tests.fakes import stored_receipt
 
 TODAY = date(2026, 11, 25)
 
@@ -37,12 +38,9 @@ def add(
     currency: str = "EUR",
     status: str = "done",
 ) -> Receipt:
-    r = Receipt(
+    r = stored_receipt(
         user_id=user.id,
         status=status,
-        content_type="image/jpeg",
-        raw_bucket="raw",
-        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
         total=Decimal(total),
         currency=currency,
         purchase_date=day,

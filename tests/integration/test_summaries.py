@@ -22,6 +22,7 @@ from core.summaries import (
     parse_month,
     summarize,
 )
+from tests.fakes import stored_receipt
 
 OCT = Month(2026, 10)
 
@@ -39,12 +40,9 @@ def add(
     status: str = "done",
     items: int = 0,
 ) -> Receipt:
-    r = Receipt(
+    r = stored_receipt(
         user_id=user.id,
         status=status,
-        content_type="image/jpeg",
-        raw_bucket="raw",
-        raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
         total=Decimal(total),
         currency=currency,
         purchase_date=day,

@@ -13,6 +13,7 @@ from api.sweeper import sweep_once
 from core.contracts import ErrorCode, ProcessingJob, ReceiptStatus
 from core.db.models import Receipt, User
 from core.settings import ApiSettings
+from tests.fakes import stored_receipt
 
 NOW = datetime.now(UTC)
 
@@ -24,13 +25,10 @@ def add(
         user = User(telegram_user_id=uuid.uuid4().int % 10**9)
         s.add(user)
         s.flush()
-        r = Receipt(
+        r = stored_receipt(
             user_id=user.id,
             status=status.value,
-            content_type="image/jpeg",
             size_bytes=10,
-            raw_bucket="raw",
-            raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
             created_at=NOW - age,
             queued_at=None if status == ReceiptStatus.AWAITING_UPLOAD else NOW - age,
             requeue_count=requeues,

@@ -9,6 +9,7 @@ from decimal import Decimal
 import httpx
 
 from core.db.models import ProcessingAttempt, Receipt, User
+from tests.fakes import stored_receipt
 from tests.integration.admin.conftest import Auth, container
 
 
@@ -20,13 +21,10 @@ async def test_stats_over_a_window(client: httpx.AsyncClient, auth: Auth) -> Non
         s.flush()
 
         def receipt(user: User, status: str, code: str | None = None, age_days: int = 1) -> Receipt:
-            r = Receipt(
+            r = stored_receipt(
                 user_id=user.id,
                 status=status,
                 error_code=code,
-                content_type="image/jpeg",
-                raw_bucket="raw",
-                raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                 created_at=now - timedelta(days=age_days),
                 queued_at=now - timedelta(days=age_days),
                 completed_at=now - timedelta(days=age_days) + timedelta(seconds=4),

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import httpx
 
-from core.db.models import Receipt, User
+from core.db.models import User
 from core.summaries import Month, summarize
+from tests.fakes import stored_receipt
 from tests.integration.admin.conftest import Auth, container
 
 
@@ -22,12 +23,8 @@ def seed(client: httpx.AsyncClient) -> tuple[User, User]:
 
         def add(user: User, total: str, currency: str | None, **kw: object) -> None:
             s.add(
-                Receipt(
+                stored_receipt(
                     user_id=user.id,
-                    status=str(kw.pop("status", "done")),
-                    content_type="image/jpeg",
-                    raw_bucket="raw",
-                    raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
                     total=Decimal(total),
                     currency=currency,
                     **{"created_at": datetime(2026, 10, 15, 12, tzinfo=UTC), **kw},

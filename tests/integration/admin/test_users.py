@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import AdminAuditEntry, LineItemRow, ProcessingAttempt, Receipt, User
+from tests.fakes import stored_receipt
 from tests.integration.admin.conftest import Auth, container
 
 
@@ -27,13 +28,7 @@ def add_user(
         session.flush()
         ids = []
         for n in range(receipts):
-            receipt = Receipt(
-                user_id=user.id,
-                status="done" if n % 2 == 0 else "failed",
-                content_type="image/jpeg",
-                raw_bucket="raw",
-                raw_key=f"users/{user.id}/{uuid.uuid4()}.jpg",
-            )
+            receipt = stored_receipt(user_id=user.id, status="done" if n % 2 == 0 else "failed")
             session.add(receipt)
             session.flush()
             session.add(LineItemRow(receipt_id=receipt.id, position=0, description="Tea"))
