@@ -1611,8 +1611,10 @@ class RulesExtractor:
         )
         items_sum = sum((i.amount or Decimal(0) for i in raw_items), Decimal(0)) or None
         money = _resolve_money(fields, rows, items_sum)
+        # A total guessed as the largest amount is no check on the items it may come from.
+        checked_total = money.total if money.confidence.get("total", 0.0) >= 0.6 else None
         items, items_conf = _items_confidence(
-            raw_items, money.subtotal, money.total, discount, money.tax
+            raw_items, money.subtotal, checked_total, discount, money.tax
         )
         if items:
             confidence["line_items"] = items_conf

@@ -825,3 +825,14 @@ def test_price_per_kilo_lines_are_not_items() -> None:
     )
     assert [str(i.amount) for i in result.line_items] == ["4.14", "0.55"]
     assert result.confidence["line_items"] >= 0.9
+
+
+def test_items_are_not_confirmed_by_a_total_guessed_from_them() -> None:
+    # No label names a total: the largest amount (5.00) is a guess, and it is the items' sum.
+    result = _extract(
+        _receipt("KIOSK", "DATE 03/06/2016", ("TEA", "2.00"), ("BUN", "3.00"), ("", "5.00"))
+    )
+    assert result.total == Decimal("5.00")
+    assert result.confidence["total"] < 0.7
+    assert [str(i.amount) for i in result.line_items] == ["2.00", "3.00"]
+    assert result.confidence["line_items"] < 0.7
