@@ -10,6 +10,30 @@ from core.db.models import Receipt
 from core.ocr.base import Document, OcrLine, OcrResult
 
 
+def converse_reply(
+    tool_name: str,
+    tool_input: dict[str, Any] | str | None,
+    *,
+    stop: str = "tool_use",
+    tokens: tuple[int, int] = (1200, 180),
+    text: str | None = None,
+) -> dict[str, Any]:
+    """A Bedrock Converse response as the service returns it (for botocore's Stubber)."""
+    content: list[dict[str, Any]] = []
+    if text is not None:
+        content.append({"text": text})
+    if tool_input is not None:
+        content.append(
+            {"toolUse": {"toolUseId": "tooluse_abc123", "name": tool_name, "input": tool_input}}
+        )
+    return {
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": stop,
+        "usage": {"inputTokens": tokens[0], "outputTokens": tokens[1], "totalTokens": sum(tokens)},
+        "metrics": {"latencyMs": 900},
+    }
+
+
 def stored_receipt(*, user_id: int, **fields: Any) -> Receipt:
     """A receipt row as after an upload: done, a JPEG under users/{user_id}/ in the "raw" bucket.
     Any other column, or any of these, comes from fields."""

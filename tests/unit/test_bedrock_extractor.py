@@ -22,7 +22,7 @@ from core.extraction.rules import RulesExtractor
 from core.ocr.base import OcrField, OcrLine, OcrResult, ReceiptFields
 from core.settings import ProcessorSettings
 from core.validation import validate
-from tests.fakes import RECEIPT_LINES
+from tests.fakes import RECEIPT_LINES, converse_reply
 
 TODAY = date(2026, 11, 1)
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -55,30 +55,13 @@ def receipt(*extra: str) -> OcrResult:
 
 
 def reply(
-    tool_input: dict[str, Any] | None,
+    tool_input: dict[str, Any] | str | None,
     *,
     stop: str = "tool_use",
     tokens: tuple[int, int] = (1200, 180),
     text: str | None = None,
 ) -> dict[str, Any]:
-    """A Converse response as Bedrock returns it."""
-    content: list[dict[str, Any]] = []
-    if text is not None:
-        content.append({"text": text})
-    if tool_input is not None:
-        content.append(
-            {"toolUse": {"toolUseId": "tooluse_abc123", "name": TOOL_NAME, "input": tool_input}}
-        )
-    return {
-        "output": {"message": {"role": "assistant", "content": content}},
-        "stopReason": stop,
-        "usage": {
-            "inputTokens": tokens[0],
-            "outputTokens": tokens[1],
-            "totalTokens": sum(tokens),
-        },
-        "metrics": {"latencyMs": 900},
-    }
+    return converse_reply(TOOL_NAME, tool_input, stop=stop, tokens=tokens, text=text)
 
 
 def settings(**overrides: Any) -> ProcessorSettings:

@@ -21,6 +21,7 @@ from core.engines import build_question_reader
 from core.questions import Question, RulesQuestionReader
 from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader, tool_schema
 from core.settings import ApiSettings
+from tests.fakes import converse_reply
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -37,20 +38,7 @@ def reply(
     tokens: tuple[int, int] = TOKENS,
     text: str | None = None,
 ) -> dict[str, Any]:
-    """A Converse response as Bedrock returns it."""
-    content: list[dict[str, Any]] = []
-    if text is not None:
-        content.append({"text": text})
-    if tool_input is not None:
-        content.append(
-            {"toolUse": {"toolUseId": "tooluse_q1w2e3", "name": TOOL_NAME, "input": tool_input}}
-        )
-    return {
-        "output": {"message": {"role": "assistant", "content": content}},
-        "stopReason": stop,
-        "usage": {"inputTokens": tokens[0], "outputTokens": tokens[1], "totalTokens": sum(tokens)},
-        "metrics": {"latencyMs": 640},
-    }
+    return converse_reply(TOOL_NAME, tool_input, stop=stop, tokens=tokens, text=text)
 
 
 def settings(**overrides: Any) -> ApiSettings:
