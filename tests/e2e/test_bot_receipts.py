@@ -36,6 +36,21 @@ def button(markup: dict, label_start: str) -> str:
     raise AssertionError(f"no button {label_start!r} in {markup}")
 
 
+def ask_to_fix(stack: LocalStack, fake: FakeTelegram, field: str) -> tuple[int, dict, int, str]:
+    """Press ✏️ Fix on the owner's card, then the ``field`` button: (card message id, the field
+    picker's markup, messages sent before the question, the question's text)."""
+    message_id, markup = card_message(fake, OWNER)
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(markup, "✏️"))
+    fake.wait_for(
+        lambda f: "Back" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
+    )
+    picker = fake.message(OWNER, message_id)["reply_markup"]
+    sent = len(fake.calls_for("sendMessage", OWNER))
+    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(picker, field))
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 1, timeout=10)
+    return message_id, picker, sent, str(fake.calls_for("sendMessage", OWNER)[-1].params["text"])
+
+
 def press(
     stack: LocalStack, fake: FakeTelegram, *, chat: int, user: int, message_id: int, data: str
 ) -> None:
@@ -131,19 +146,8 @@ def test_same_file_again_is_recognised(
 
 
 def test_fix_a_field_by_typing_it(stack: LocalStack, fake: FakeTelegram, processed: None) -> None:
-    message_id, markup = card_message(fake, OWNER)
-    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(markup, "✏️"))
-    fake.wait_for(
-        lambda f: "Back" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
-    )
-    picker = fake.message(OWNER, message_id)["reply_markup"]
-    total_button = next(
-        b["callback_data"] for row in picker["inline_keyboard"] for b in row if "Total" in b["text"]
-    )
-    sent = len(fake.calls_for("sendMessage", OWNER))
-    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=total_button)
-    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 1, timeout=10)
-    assert "Send me the total" in str(fake.calls_for("sendMessage", OWNER)[-1].params["text"])
+    message_id, _picker, sent, prompt = ask_to_fix(stack, fake, "Total")
+    assert "Send me the total" in prompt
 
     for text, replies in (("about nine", sent + 2), ("12,50", sent + 3)):
         post_update(stack, fake.text_update(chat_id=OWNER, user_id=OWNER, text=text))
@@ -167,22 +171,7 @@ def test_fix_a_field_by_typing_it(stack: LocalStack, fake: FakeTelegram, process
 def test_typing_a_category_shows_the_users_list(
     stack: LocalStack, fake: FakeTelegram, processed: None
 ) -> None:
-    message_id, markup = card_message(fake, OWNER)
-    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=button(markup, "✏️"))
-    fake.wait_for(
-        lambda f: "Back" in str(f.message(OWNER, message_id).get("reply_markup")), timeout=10
-    )
-    picker = fake.message(OWNER, message_id)["reply_markup"]
-    category_button = next(
-        b["callback_data"]
-        for row in picker["inline_keyboard"]
-        for b in row
-        if "Category" in b["text"]
-    )
-    sent = len(fake.calls_for("sendMessage", OWNER))
-    press(stack, fake, chat=OWNER, user=OWNER, message_id=message_id, data=category_button)
-    fake.wait_for(lambda f: len(f.calls_for("sendMessage", OWNER)) == sent + 1, timeout=10)
-    prompt = str(fake.calls_for("sendMessage", OWNER)[-1].params["text"])
+    message_id, picker, sent, prompt = ask_to_fix(stack, fake, "Category")
     assert "Send me the category" in prompt
     assert "Yours: " in prompt and "groceries" in prompt
     post_update(stack, fake.text_update(chat_id=OWNER, user_id=OWNER, text="/cancel"))
