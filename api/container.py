@@ -12,14 +12,17 @@ from sqlalchemy import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.ratelimit import SlidingWindowLimiter
-from core.admin import AdminService
-from core.aws import AwsClients, JobQueue, S3Store, SecretsReader
+from core.admin.service import AdminService
+from core.admin.tokens import SigningKeys
+from core.aws.clients import AwsClients
+from core.aws.s3 import S3Store
+from core.aws.secrets import SecretsReader
+from core.aws.sqs import JobQueue
 from core.db.session import make_engine, make_session_factory, run_in_session, url_from_secret
-from core.engines import build_question_reader
-from core.questions import QuestionReader
-from core.services import ReceiptService
+from core.questions.service import QuestionReader
+from core.reading.engines import build_question_reader
+from core.receipts.service import ReceiptService
 from core.settings import ApiSettings
-from core.tokens import SigningKeys
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

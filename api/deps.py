@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.container import Container
-from core.admin import Actor
+from core.admin.service import Actor
+from core.admin.tokens import Principal, Role, verify
 from core.errors import Forbidden, RateLimited, Unauthorized
-from core.tokens import Principal, Role, verify
 
 
 def get_container(request: Request) -> Container:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.container import Container
 from bot.context import ReceiptProcessed
-from core.services import SweepOutcome
+from core.receipts.service import SweepOutcome
 
 logger = logging.getLogger(__name__)
 

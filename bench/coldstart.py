@@ -100,7 +100,13 @@ def top_imports(stderr: str, count: int = 12) -> list[tuple[int, str]]:
             if cumulative.isdigit() and not name.startswith(" "):
                 rows.append((int(cumulative), name.strip()))
     # Third-party packages, and the app's modules below the handler's own chain.
-    app = ("core.contracts", "core.settings", "core.aws", "core.documents", "processor.callback")
+    app = (
+        "core.contracts",
+        "core.settings",
+        "core.aws.clients",
+        "core.reading.documents",
+        "processor.callback",
+    )
     picked = [r for r in rows if "." not in r[1] or r[1] in app]
     return sorted(picked, reverse=True)[:count]
 

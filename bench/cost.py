@@ -29,15 +29,15 @@ from botocore.stub import Stubber
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import files
-from core.aws import AwsClients
+from core.aws.clients import AwsClients
 from core.contracts import CostUnits, Engines, ReceiptExtraction
-from core.costs import ReceiptCost, mean_cost, receipt_cost
-from core.extraction.base import ExtractionRun
-from core.extraction.bedrock import TOOL_NAME, BedrockExtractor
-from core.extraction.rules import RulesExtractor
-from core.ocr.base import Document, OcrResult, StoredObject
-from core.ocr.textract import TextractOcr
+from core.reading import files
+from core.reading.costs import ReceiptCost, mean_cost, receipt_cost
+from core.reading.extraction.base import ExtractionRun
+from core.reading.extraction.bedrock import TOOL_NAME, BedrockExtractor
+from core.reading.extraction.rules import RulesExtractor
+from core.reading.ocr.base import Document, OcrResult, StoredObject
+from core.reading.ocr.textract import TextractOcr
 from core.settings import ProcessorSettings
 
 REPO = Path(__file__).resolve().parents[1]

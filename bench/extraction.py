@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import contextlib
 
 from core.contracts import ReceiptExtraction
-from core.documents import load_document
-from core.extraction.rules import RulesExtractor
-from core.ocr.base import OcrLine, OcrResult
-from core.ocr.local import LocalOcr
+from core.reading.documents import load_document
+from core.reading.extraction.rules import RulesExtractor
+from core.reading.ocr.base import OcrLine, OcrResult
+from core.reading.ocr.local import LocalOcr
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.db.session import make_engine, upgrade
-from core.summaries import Month, export_receipts_csv, summarize
+from core.summaries.service import Month, export_receipts_csv, summarize
 
 CATEGORIES = ["groceries", "dining", "transport", "fuel", "shopping", "health", "other"]
 CURRENCIES = ["EUR", "EUR", "EUR", "USD", "MYR"]

@@ -17,7 +17,7 @@ from bot.context import BotContext
 from bot.render import money
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
-from core.db.repositories import AlbumRepository
+from core.receipts.repository import AlbumRepository
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot import texts
 from bot.context import BotContext
-from core.db.repositories import UserRepository
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ matplotlib.use("Agg")  # headless: no display, no GUI toolkit
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from core.summaries import MonthSummary
+from core.summaries.service import MonthSummary
 
 
 def summary_chart(summary: MonthSummary, currency: str) -> bytes:

@@ -10,10 +10,10 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from core.aws import JobQueue
+from core.aws.sqs import JobQueue
 from core.db.session import run_in_session
-from core.questions import QuestionReader, RulesQuestionReader
-from core.services import ReceiptService
+from core.questions.service import QuestionReader, RulesQuestionReader
+from core.receipts.service import ReceiptService
 from core.settings import ApiSettings
 
 T = TypeVar("T")

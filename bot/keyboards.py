@@ -13,7 +13,7 @@ from bot.callbacks import pack
 from bot.render import doubtful_fields
 from core.contracts import ErrorCode, ReceiptStatus
 from core.db.models import Receipt
-from core.extraction.base import DEFAULT_CATEGORIES
+from core.reading.extraction.base import DEFAULT_CATEGORIES
 
 CONFIRM = "ok"
 DELETE = "del"

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from telegram import Message
 
 from core.db.models import User
-from core.db.repositories import UserRepository
+from core.users.repository import UserRepository
 
 
 def register(session: Session, message: Message) -> User:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.aws import AwsClients, S3Store, SecretsReader
-from core.engines import build_extractor, build_ocr
+from core.aws.clients import AwsClients
+from core.aws.s3 import S3Store
+from core.aws.secrets import SecretsReader
+from core.reading.engines import build_extractor, build_ocr
 from core.settings import ProcessorSettings
 from processor.callback import CallbackClient
 from processor.pipeline import Pipeline

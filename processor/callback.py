@@ -9,7 +9,7 @@ import httpx
 
 from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import TransientProcessingError
-from core.signing import sign
+from core.receipts.signing import sign
 
 logger = logging.getLogger(__name__)
 

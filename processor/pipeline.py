@@ -17,8 +17,8 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import TypeAdapter, ValidationError
 
-from core import files
-from core.aws import AwsError, ObjectNotFound, S3Store
+from core.aws.clients import AwsError
+from core.aws.s3 import ObjectNotFound, S3Store
 from core.contracts import (
     CostUnits,
     Engines,
@@ -32,10 +32,11 @@ from core.contracts import (
     ReceiptStatus,
     Timings,
 )
-from core.documents import PROBE_BYTES, load_document, probe
 from core.errors import PermanentProcessingError
-from core.extraction.base import Extractor, TokenUsage, run_extractor
-from core.ocr.base import (
+from core.reading import files
+from core.reading.documents import PROBE_BYTES, load_document, probe
+from core.reading.extraction.base import Extractor, TokenUsage, run_extractor
+from core.reading.ocr.base import (
     Document,
     FileFacts,
     OcrEngine,
@@ -43,8 +44,8 @@ from core.ocr.base import (
     ReadsStoredObjects,
     StoredObject,
 )
+from core.reading.validation import check_readable, validate
 from core.settings import ProcessorSettings
-from core.validation import check_readable, validate
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.aws import JobQueue, QueueMessage
+from core.aws.sqs import JobQueue, QueueMessage
 from processor.handler import Handler
 
 logger = logging.getLogger(__name__)

@@ -59,7 +59,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from api.container import database_url
-    from core.aws import AwsClients, SecretsReader
+    from core.aws.clients import AwsClients
+    from core.aws.secrets import SecretsReader
     from core.db.session import upgrade
     from core.settings import ApiSettings
 
@@ -79,7 +80,8 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from core.aws import AwsClients, JobQueue
+    from core.aws.clients import AwsClients
+    from core.aws.sqs import JobQueue
     from core.settings import WorkerSettings
     from processor.bootstrap import build_pipeline
     from processor.handler import make_handler
@@ -107,7 +109,9 @@ def cmd_aws_local_provision(args: argparse.Namespace) -> int:
     """Buckets, queue + DLQ and secrets on a local AWS emulator (docker-compose's moto server)."""
     import secrets as random_secrets
 
-    from core.aws import AwsClients, AwsError, SecretsReader, provision_local_resources
+    from core.aws.clients import AwsClients, AwsError
+    from core.aws.local import provision_local_resources
+    from core.aws.secrets import SecretsReader
     from core.settings import ApiSettings, WorkerSettings
 
     worker, api = WorkerSettings(), ApiSettings()
@@ -208,9 +212,10 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
     """Mint an admin API token with the current signing key (settings from the environment)."""
     from datetime import timedelta
 
-    from core.aws import AwsClients, AwsError, SecretsReader
+    from core.admin.tokens import Role, SigningKeys, mint, parse_ttl
+    from core.aws.clients import AwsClients, AwsError
+    from core.aws.secrets import SecretsReader
     from core.settings import ApiSettings
-    from core.tokens import Role, SigningKeys, mint, parse_ttl
 
     settings = ApiSettings()
     try:

@@ -18,8 +18,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core import files
 from core.db.models import Receipt
+from core.reading import files
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack, fake_telegram_options
 

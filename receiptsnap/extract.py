@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from core.contracts import ReceiptExtraction
-from core.documents import load_document
-from core.engines import build_extractor, build_ocr
 from core.errors import PermanentProcessingError
-from core.ocr.base import OcrLine, OcrResult
+from core.reading.documents import load_document
+from core.reading.engines import build_extractor, build_ocr
+from core.reading.ocr.base import OcrLine, OcrResult
 from core.settings import ProcessorSettings
 
 RECEIPT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".pdf"}

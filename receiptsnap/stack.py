@@ -15,7 +15,9 @@ from moto.server import ThreadedMotoServer
 
 from api.app import create_app
 from api.container import Container
-from core.aws import AwsClients, JobQueue, provision_local_resources
+from core.aws.clients import AwsClients
+from core.aws.local import provision_local_resources
+from core.aws.sqs import JobQueue
 from core.db.session import upgrade
 from core.settings import ApiSettings, WorkerSettings
 from processor.bootstrap import build_pipeline

@@ -40,7 +40,7 @@ LAMBDA_REQUIREMENTS = [
     "pydantic",  # contracts
     "pydantic-settings",  # settings
     "httpx",  # signed callback to the API
-    "pillow",  # core.documents: images, EXIF orientation, pixel cap
+    "pillow",  # core.reading.documents: images, EXIF orientation, pixel cap
     "pillow-heif",  # HEIC photos from iPhones
     "pypdfium2",  # PDFs: text layer, rendering
 ]

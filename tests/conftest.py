@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.aws import AwsClients, provision_local_resources
+from core.aws.clients import AwsClients
+from core.aws.local import provision_local_resources
 from core.db.models import Base
 from core.db.session import make_engine, upgrade
 from core.settings import ApiSettings, ProcessorSettings

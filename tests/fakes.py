@@ -7,7 +7,7 @@ from typing import Any
 
 from core.contracts import ProcessingResult
 from core.db.models import Receipt
-from core.ocr.base import Document, OcrLine, OcrResult
+from core.reading.ocr.base import Document, OcrLine, OcrResult
 
 
 def converse_reply(

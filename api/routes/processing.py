@@ -13,8 +13,8 @@ from api.deps import ContainerDep
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import ReceiptSnapError
-from core.services import ApplyOutcome
-from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
+from core.receipts.service import ApplyOutcome
+from core.receipts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["internal"])

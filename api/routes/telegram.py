@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from telegram import Update
 
 from api.deps import ContainerDep
-from core.db.repositories import TelegramUpdateRepository
 from core.errors import ReceiptSnapError
+from core.updates.repository import TelegramUpdateRepository
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["telegram"])

@@ -16,11 +16,17 @@ from bot import texts
 from bot.context import BotContext
 from bot.render import money, shown
 from bot.users import register
-from core.budgets import BudgetStatus, BudgetWarning, budget_status, remove_budget, set_budget
-from core.categories import find, list_categories
-from core.corrections import InvalidCorrection, parse_amount
-from core.currencies import is_iso_currency
-from core.summaries import Month
+from core.budgets.service import (
+    BudgetStatus,
+    BudgetWarning,
+    budget_status,
+    remove_budget,
+    set_budget,
+)
+from core.categories.service import find, list_categories
+from core.money import is_iso_currency
+from core.receipts.corrections import InvalidCorrection, parse_amount
+from core.summaries.service import Month
 
 OFF = ("off", "remove", "none", "0")
 

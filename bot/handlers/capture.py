@@ -21,12 +21,13 @@ from bot.albums import update_album
 from bot.context import BotContext
 from bot.render import receipt_card
 from bot.users import register
-from core import files
 from core.contracts import ProcessingJob
 from core.db.models import Receipt
-from core.db.repositories import AlbumRepository, UserRepository
 from core.errors import RateLimited
-from core.services import PresignedUpload
+from core.reading import files
+from core.receipts.repository import AlbumRepository
+from core.receipts.service import PresignedUpload
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot import texts
 from bot.context import BotContext
 from bot.render import shown
 from bot.users import register
-from core.categories import (
+from core.categories.service import (
     MAX_CATEGORIES,
     CategoryError,
     add_category,

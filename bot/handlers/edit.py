@@ -19,13 +19,14 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from bot import keyboards, texts
 from bot.context import BotContext
 from bot.render import money, receipt_card
-from core.categories import list_categories
-from core.corrections import InvalidCorrection
+from core.categories.service import list_categories
 from core.db.models import PendingEdit, Receipt
-from core.db.repositories import PendingEditRepository, UserRepository
 from core.errors import Conflict, NotFound
-from core.questions import Question, answer, question_categories
-from core.summaries import NO_CURRENCY, BiggestPurchase
+from core.questions.service import Question, answer, question_categories
+from core.receipts.corrections import InvalidCorrection
+from core.receipts.repository import PendingEditRepository
+from core.summaries.service import NO_CURRENCY, BiggestPurchase
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 

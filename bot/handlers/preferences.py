@@ -13,9 +13,10 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import texts
 from bot.context import BotContext
 from bot.users import register
-from core.currencies import is_iso_currency
 from core.db.models import User
-from core.db.repositories import PendingEditRepository, UserRepository
+from core.money import is_iso_currency
+from core.receipts.repository import PendingEditRepository
+from core.users.repository import UserRepository
 
 
 def _valid_timezone(name: str) -> str | None:

@@ -23,11 +23,12 @@ from bot import keyboards, texts
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.render import receipt_card, recent_line
-from core.categories import list_categories
+from core.categories.service import list_categories
 from core.contracts import ProcessingJob
 from core.db.models import PendingEdit, Receipt
-from core.db.repositories import PendingEditRepository, ReceiptRepository, UserRepository
 from core.errors import Conflict, NotFound
+from core.receipts.repository import PendingEditRepository, ReceiptRepository
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from bot.albums import update_album
 from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
 from bot.handlers.budgets import warning_text
 from bot.render import receipt_card
-from core.budgets import BudgetWarning, new_warnings
+from core.budgets.service import BudgetWarning, new_warnings
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
-from core.db.repositories import ReceiptRepository
+from core.receipts.repository import ReceiptRepository
 
 logger = logging.getLogger(__name__)
 

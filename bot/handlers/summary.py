@@ -21,10 +21,9 @@ from bot.context import BotContext
 from bot.handlers.budgets import status_lines
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
-from core.aws import ObjectNotFound
-from core.budgets import budget_status
-from core.db.repositories import UserRepository
-from core.summaries import (
+from core.aws.s3 import ObjectNotFound
+from core.budgets.service import budget_status
+from core.summaries.service import (
     BadMonth,
     ExportFile,
     Month,
@@ -35,6 +34,7 @@ from core.summaries import (
     parse_month,
     summarize,
 )
+from core.users.repository import UserRepository
 
 SPOOL_BYTES = 8 * 1024 * 1024  # larger exports spill to disk, never all in memory
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # what a bot may send through the Bot API

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.aws import AwsClients, S3Store
+from core.aws.clients import AwsClients
+from core.aws.s3 import S3Store
 from core.db.models import Receipt, User
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack

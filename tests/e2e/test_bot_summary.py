@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.budgets import set_budget
-from core.categories import MAX_CATEGORIES, add_category, list_categories
-from core.db.repositories import UserRepository
-from core.extraction.base import DEFAULT_CATEGORIES
+from core.budgets.service import set_budget
+from core.categories.service import MAX_CATEGORIES, add_category, list_categories
+from core.reading.extraction.base import DEFAULT_CATEGORIES
+from core.users.repository import UserRepository
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
 from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo

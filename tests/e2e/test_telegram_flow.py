@@ -10,7 +10,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from core.aws import AwsClients, JobQueue
+from core.aws.clients import AwsClients
+from core.aws.sqs import JobQueue
 from core.contracts import ProcessingJob
 from core.db.models import ProcessingAttempt, Receipt, TelegramUpdate
 from receiptsnap.fake_telegram import FakeTelegram

@@ -24,8 +24,8 @@ from core.contracts import (
     ReceiptStatus,
 )
 from core.db.models import ProcessingAttempt, Receipt, User
+from core.receipts.signing import sign
 from core.settings import ApiSettings
-from core.signing import sign
 from tests.conftest import CALLBACK_KEY
 from tests.fakes import stored_receipt
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.budgets import budget_status, new_warnings, set_budget
+from core.budgets.service import budget_status, new_warnings, set_budget
 from core.db.models import User
-from core.summaries import Month
+from core.summaries.service import Month
 from tests.fakes import stored_receipt
 
 

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.budgets import budget_status, new_warnings, set_budget
-from core.categories import (
+from core.budgets.service import budget_status, new_warnings, set_budget
+from core.categories.repository import MerchantCategoryRepository
+from core.categories.service import (
     MAX_CATEGORIES,
     CategoryError,
     add_category,
@@ -23,13 +24,12 @@ from core.categories import (
     reset_categories,
 )
 from core.contracts import Merchant, ProcessingResult, ReceiptExtraction, ReceiptStatus
-from core.corrections import InvalidCorrection
 from core.db.models import Budget, BudgetAlert, Receipt, User, UserCategory
-from core.db.repositories import MerchantCategoryRepository
-from core.extraction.base import DEFAULT_CATEGORIES
-from core.services import ReceiptService, new_attempt
+from core.reading.extraction.base import DEFAULT_CATEGORIES
+from core.receipts.corrections import InvalidCorrection
+from core.receipts.service import ReceiptService, new_attempt
 from core.settings import ApiSettings
-from core.summaries import Month
+from core.summaries.service import Month
 from tests.fakes import stored_receipt
 
 

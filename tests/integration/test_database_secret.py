@@ -11,7 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from api.container import database_engine, database_url
-from core.aws import AwsClients, SecretsReader
+from core.aws.clients import AwsClients
+from core.aws.secrets import SecretsReader
 from core.settings import ApiSettings
 
 

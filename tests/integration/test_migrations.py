@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from core.categories import (
+from core.categories.service import (
     MAX_CATEGORIES,
     CategoryError,
     add_category,
@@ -24,7 +24,7 @@ from core.categories import (
 )
 from core.db.models import Base, Budget, MerchantCategory, User, UserCategory
 from core.db.session import downgrade, make_engine, upgrade
-from core.extraction.base import DEFAULT_CATEGORIES
+from core.reading.extraction.base import DEFAULT_CATEGORIES
 from tests.fakes import stored_receipt
 
 

@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from core.aws import AwsClients, S3Store
+from core.aws.clients import AwsClients
+from core.aws.s3 import S3Store
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
 from core.errors import TransientProcessingError
-from core.extraction.rules import RulesExtractor
+from core.reading.extraction.rules import RulesExtractor
 from core.settings import ProcessorSettings
 from processor.pipeline import Pipeline, processed_key
 from tests.fakes import RECEIPT_LINES, FakeOcr, RecordingSink

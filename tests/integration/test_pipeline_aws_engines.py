@@ -19,12 +19,14 @@ import pytest
 from botocore.stub import ANY, Stubber
 from PIL import Image
 
-from core.aws import AwsClients, JobQueue, S3Store
+from core.aws.clients import AwsClients
+from core.aws.s3 import S3Store
+from core.aws.sqs import JobQueue
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
-from core.documents import PROBE_BYTES
-from core.engines import build_extractor, build_ocr
 from core.errors import TransientProcessingError
-from core.extraction.bedrock import TOOL_NAME
+from core.reading.documents import PROBE_BYTES
+from core.reading.engines import build_extractor, build_ocr
+from core.reading.extraction.bedrock import TOOL_NAME
 from core.settings import ProcessorSettings
 from processor.handler import make_handler
 from processor.pipeline import Pipeline, ocr_cache_key, processed_key

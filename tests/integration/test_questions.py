@@ -14,14 +14,14 @@ from botocore.stub import Stubber
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.handlers.edit import render_answer
-from core.aws import AwsClients
-from core.categories import add_category
+from core.aws.clients import AwsClients
+from core.categories.service import add_category
 from core.db.models import Receipt, User
-from core.extraction.base import DEFAULT_CATEGORIES
-from core.questions import Question, RulesQuestionReader, answer, question_categories
-from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader
+from core.questions.bedrock import TOOL_NAME, BedrockQuestionReader
+from core.questions.service import Question, RulesQuestionReader, answer, question_categories
+from core.reading.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
-from core.summaries import BiggestPurchase
+from core.summaries.service import BiggestPurchase
 from tests.fakes import stored_receipt
 
 TODAY = date(2026, 11, 25)

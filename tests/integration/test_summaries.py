@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import LineItemRow, Receipt, User
-from core.summaries import (
+from core.summaries.service import (
     BadMonth,
     BiggestPurchase,
     Month,

@@ -7,7 +7,9 @@ import json
 import time
 import uuid
 
-from core.aws import AwsClients, JobQueue, provision_local_resources
+from core.aws.clients import AwsClients
+from core.aws.local import provision_local_resources
+from core.aws.sqs import JobQueue
 from core.contracts import ProcessingJob
 from core.errors import TransientProcessingError
 from core.settings import ProcessorSettings

@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from core.aws import AwsClients
+from core.aws.clients import AwsClients
 from core.contracts import ErrorCode
-from core.engines import build_extractor
 from core.errors import EngineMisconfigured, PermanentProcessingError, TransientProcessingError
-from core.extraction.base import DEFAULT_CATEGORIES, run_extractor
-from core.extraction.bedrock import TOOL_NAME, BedrockExtractor, tool_schema
-from core.extraction.rules import RulesExtractor
-from core.ocr.base import OcrField, OcrLine, OcrResult, ReceiptFields
+from core.reading.engines import build_extractor
+from core.reading.extraction.base import DEFAULT_CATEGORIES, run_extractor
+from core.reading.extraction.bedrock import TOOL_NAME, BedrockExtractor, tool_schema
+from core.reading.extraction.rules import RulesExtractor
+from core.reading.ocr.base import OcrField, OcrLine, OcrResult, ReceiptFields
+from core.reading.validation import validate
 from core.settings import ProcessorSettings
-from core.validation import validate
 from tests.fakes import RECEIPT_LINES, converse_reply
 
 TODAY = date(2026, 11, 1)
@@ -130,7 +130,7 @@ def error_log() -> Iterator[list[logging.LogRecord]]:
             records.append(record)
 
     handler = Keep(level=logging.ERROR)
-    log = logging.getLogger("core.aws_errors")
+    log = logging.getLogger("core.aws.errors")
     log.addHandler(handler)
     try:
         yield records

@@ -6,8 +6,8 @@ import pytest
 
 from bot import keyboards
 from bot.handlers.categories import error_text, split_rename
-from core.categories import CategoryError, category_from_caption, clean_name
-from core.extraction.base import DEFAULT_CATEGORIES
+from core.categories.service import CategoryError, category_from_caption, clean_name
+from core.reading.extraction.base import DEFAULT_CATEGORIES
 
 
 class TestCleanName:

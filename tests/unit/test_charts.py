@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.charts import summary_chart
-from core.summaries import Month, MonthSummary
+from core.summaries.service import Month, MonthSummary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.corrections import InvalidCorrection, parse_correction
+from core.receipts.corrections import InvalidCorrection, parse_correction
 
 TODAY = date(2026, 11, 25)
 
@@ -59,6 +59,6 @@ def test_refuses_what_cannot_be_right(field: str, raw: str) -> None:
     ],
 )
 def test_caption_naming_a_category_is_a_hint(caption: str | None, expected: str | None) -> None:
-    from core.services import category_from_caption
+    from core.receipts.service import category_from_caption
 
     assert category_from_caption(caption) == expected

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from core.contracts import CostUnits, Engines
-from core.costs import OCR_PAGE_PRICES, mean_cost, receipt_cost
-from core.ocr.textract import ENGINE_NAMES
+from core.reading.costs import OCR_PAGE_PRICES, mean_cost, receipt_cost
+from core.reading.ocr.textract import ENGINE_NAMES
 from core.settings import PriceTable, ProcessorSettings
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import files
+from core.reading import files
 
 
 @pytest.mark.parametrize(

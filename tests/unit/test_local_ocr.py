@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.ocr.base import Document
-from core.ocr.local import LocalOcr, _fit, _level, _PaddedShape
+from core.reading.ocr.base import Document
+from core.reading.ocr.local import LocalOcr, _fit, _level, _PaddedShape
 
 
 def test_detector_input_is_padded_and_its_map_cropped_back() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from bot import texts
-from core.questions import parse_question
+from core.questions.service import parse_question
 
 TODAY = date(2026, 11, 25)
 

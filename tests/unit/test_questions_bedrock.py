@@ -15,11 +15,11 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
-from core.aws import AwsClients
-from core.categories import MAX_NAME_LENGTH
-from core.engines import build_question_reader
-from core.questions import Question, RulesQuestionReader
-from core.questions_bedrock import TOOL_NAME, BedrockQuestionReader, tool_schema
+from core.aws.clients import AwsClients
+from core.categories.service import MAX_NAME_LENGTH
+from core.questions.bedrock import TOOL_NAME, BedrockQuestionReader, tool_schema
+from core.questions.service import Question, RulesQuestionReader
+from core.reading.engines import build_question_reader
 from core.settings import ApiSettings
 from tests.fakes import converse_reply
 
@@ -94,7 +94,7 @@ def logged(name: str, level: int) -> Iterator[list[str]]:
 
 @pytest.fixture
 def warnings() -> Iterator[list[str]]:
-    with logged("core.questions_bedrock", logging.WARNING) as records:
+    with logged("core.questions.bedrock", logging.WARNING) as records:
         yield records
 
 
@@ -285,7 +285,7 @@ class TestFallback:
             http_status_code=403,
         )
 
-        with logged("core.aws_errors", logging.ERROR) as errors:
+        with logged("core.aws.errors", logging.ERROR) as errors:
             reading = reader(client).read("how many receipts this month", today=TODAY)
 
         assert reading.question == Question(metric="count", month="2026-11")

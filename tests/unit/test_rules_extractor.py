@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from core.contracts import ReceiptExtraction
-from core.extraction.rules import RulesExtractor, parse_amount
-from core.ocr.base import OcrLine, OcrResult
+from core.reading.extraction.rules import RulesExtractor, parse_amount
+from core.reading.ocr.base import OcrLine, OcrResult
 
 TODAY = date(2024, 6, 30)
 SROIE_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "sroie"
@@ -790,7 +790,7 @@ def test_a_first_item_that_prints_a_date_is_an_item() -> None:
     ],
 )
 def test_leader_dots_before_an_amount(printed: str, expected: list[str]) -> None:
-    from core.extraction.rules import find_amounts
+    from core.reading.extraction.rules import find_amounts
 
     assert [str(a.value) for a in find_amounts(printed)] == expected
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, sign, verify
+from core.receipts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, sign, verify
 
 KEY = b"k" * 32
 BODY = b'{"receipt_id": "x"}'

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.summary_text import chart_caption, summary_text
-from core.summaries import BiggestPurchase, Month, MonthSummary
+from core.summaries.service import BiggestPurchase, Month, MonthSummary
 
 
 def october(**kw: Any) -> MonthSummary:

@@ -17,22 +17,22 @@ from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 from botocore.stub import ANY, Stubber
 from PIL import Image
 
-from core import files
-from core.aws import AwsClients
-from core.aws_errors import translate_botocore
+from core.aws.clients import AwsClients
+from core.aws.errors import translate_botocore
 from core.contracts import ErrorCode
-from core.engines import build_extractor, build_ocr
 from core.errors import (
     EngineMisconfigured,
     OcrUnavailable,
     PermanentProcessingError,
     TransientProcessingError,
 )
-from core.extraction.rules import RulesExtractor
-from core.ocr.base import Document, FileFacts, OcrResult, StoredObject
-from core.ocr.textract import MAX_SIDE, SYNC_MAX_BYTES, TextractOcr, to_jpeg
+from core.reading import files
+from core.reading.engines import build_extractor, build_ocr
+from core.reading.extraction.rules import RulesExtractor
+from core.reading.ocr.base import Document, FileFacts, OcrResult, StoredObject
+from core.reading.ocr.textract import MAX_SIDE, SYNC_MAX_BYTES, TextractOcr, to_jpeg
+from core.reading.validation import validate
 from core.settings import ProcessorSettings
-from core.validation import validate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "textract"
 RECEIPT_ID = "0b7e6a4e-3d1c-4a43-9c55-1f2b8e9d0a11"
@@ -129,7 +129,7 @@ def sent_bytes(client: Any, operation: str) -> list[bytes]:
 
 @pytest.fixture
 def error_log() -> Iterator[list[logging.LogRecord]]:
-    """ERROR records of core.aws_errors (the suite runs without pytest's logging plugin)."""
+    """ERROR records of core.aws.errors (the suite runs without pytest's logging plugin)."""
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
@@ -137,7 +137,7 @@ def error_log() -> Iterator[list[logging.LogRecord]]:
             records.append(record)
 
     handler = Keep(level=logging.ERROR)
-    log = logging.getLogger("core.aws_errors")
+    log = logging.getLogger("core.aws.errors")
     log.addHandler(handler)
     try:
         yield records

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from core.admin.tokens import Principal, Role, SigningKeys, mint, parse_ttl, verify
 from core.errors import Unauthorized
-from core.tokens import Principal, Role, SigningKeys, mint, parse_ttl, verify
 
 KEY = "k" * 40
 OLD = "o" * 40

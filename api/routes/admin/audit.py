@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import ContainerDep, ViewerDep
 from api.routes.admin.schemas import AuditEntryPublic, AuditPublic
-from core.db.admin_queries import AuditRepository
+from core.admin.repository import AuditRepository
 from core.db.session import session_scope
 
 router = APIRouter(prefix="/audit", tags=["admin: audit"])

@@ -22,9 +22,10 @@ from api.routes.admin.schemas import (
     Reprocessed,
     ReprocessRequest,
 )
-from core.aws import AwsError, ObjectNotFound
+from core.admin.repository import AdminReceiptQueries, Cursor, ReceiptFilter
+from core.aws.clients import AwsError
+from core.aws.s3 import ObjectNotFound
 from core.contracts import ProcessingJob
-from core.db.admin_queries import AdminReceiptQueries, Cursor, ReceiptFilter
 from core.db.session import session_scope
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import ContainerDep, ViewerDep
 from api.routes.admin.schemas import DayCounts, StatsPublic
+from core.admin.stats import system_stats
 from core.db.session import session_scope
-from core.stats import system_stats
 
 router = APIRouter(prefix="/stats", tags=["admin: stats"])
 

@@ -1,5 +1,7 @@
-"""Admin: the numbers of /summary, for every user or for one (computed by core.summaries, the
-same code as the bot's summary)."""
+"""Admin: the numbers of /summary, for every user or for one.
+
+Computed by core.summaries.service, the same code as the bot's summary.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from api.routes.admin.schemas import (
     SummaryPublic,
 )
 from core.db.session import session_scope
-from core.summaries import NO_CURRENCY, UNKNOWN_MERCHANT, Month, MonthSummary, summarize
+from core.summaries.service import NO_CURRENCY, UNKNOWN_MERCHANT, Month, MonthSummary, summarize
 
 router = APIRouter(prefix="/summary", tags=["admin: summary"])
 

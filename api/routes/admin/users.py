@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import ActorDep, ContainerDep, ViewerDep
 from api.routes.admin.schemas import NOT_FOUND, UserDeleted, UserDetail, UserPublic, UsersPublic
-from core.aws import AwsError
-from core.db.admin_queries import AdminUserQueries
+from core.admin.repository import AdminUserQueries
+from core.aws.clients import AwsError
 from core.db.session import session_scope
 
 logger = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ import pytest
 
 from api.app import create_app
 from api.container import Container
-from core.aws import AwsClients
+from core.admin.tokens import Role, mint
+from core.aws.clients import AwsClients
 from core.settings import ApiSettings
-from core.tokens import Role, mint
 
 JWT_KEY = "admin-signing-key-" + "z" * 32
 OLD_KEY = "previous-signing-key-" + "y" * 32

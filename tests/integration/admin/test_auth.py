@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from core.tokens import Role, mint
+from core.admin.tokens import Role, mint
 from tests.integration.admin.conftest import JWT_KEY, OLD_KEY, Auth, container, make_token
 
 

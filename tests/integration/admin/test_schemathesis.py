@@ -20,7 +20,7 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from api.container import Container
-from core.aws import AwsClients
+from core.aws.clients import AwsClients
 from core.db.models import Base
 from core.settings import ApiSettings
 from tests.integration.admin.conftest import JWT_KEY, make_token

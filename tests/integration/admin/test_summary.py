@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from core.db.models import User
-from core.summaries import Month, summarize
+from core.summaries.service import Month, summarize
 from tests.fakes import stored_receipt
 from tests.integration.admin.conftest import Auth, container
 

@@ -4,7 +4,7 @@ Before 0012, typed corrections and /budget took any word, so a user's receipts, 
 remembered merchant choices may carry names their list lacks (the default list, or their own
 made since): the picker did not mark them, ``/budget coffee 50`` was refused, rename and remove
 called them unknown. Each such user gets those names on their list, after the defaults when the
-list is made here (as ``core.categories`` makes it on a first change). The data wins over the
+list is made here (as ``core.categories.service`` makes it on a first change). The data wins over the
 30-category cap: such a list may hold more, and adding is refused while it does.
 
 The downgrade keeps the rows: they cannot be told from the user's own (0012's downgrade drops
@@ -27,7 +27,7 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-# core.extraction.base.DEFAULT_CATEGORIES as of this revision, copied: a migration must not
+# core.reading.extraction.base.DEFAULT_CATEGORIES as of this revision, copied: a migration must not
 # change when the code does.
 DEFAULT_CATEGORIES = (
     "groceries",

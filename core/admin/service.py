@@ -1,0 +1,222 @@
+"""Admin use cases: users (block, forget), receipts (reprocess, delete), the DLQ, the audit.
+
+Like the other services these flush and never commit; S3 deletions and SQS messages they return
+are for the caller to carry out after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.admin.repository import AdminReceiptQueries, AdminUserQueries, AuditRepository, jsonable
+from core.admin.tokens import Principal
+from core.aws.s3 import S3Store
+from core.contracts import ProcessingJob, ReceiptStatus
+from core.db.models import AdminAuditEntry, Receipt, User
+from core.errors import Conflict, NotFound
+from core.receipts.service import new_attempt
+from core.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+# What an admin may send back to the queue: failures, and receipts stuck queued or processing.
+REPROCESSABLE = frozenset({ReceiptStatus.FAILED, ReceiptStatus.QUEUED, ReceiptStatus.PROCESSING})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does an admin write, and from where (recorded in the audit)."""
+
+    principal: Principal
+    client_ip: str | None = None
+
+
+@dataclass
+class UserDeletion:
+    user_id: int
+    receipts: int
+    objects: list[tuple[str, str]] = field(default_factory=list)
+    prefixes: list[tuple[str, str]] = field(default_factory=list)
+
+
+class AdminService:
+    def __init__(self, *, settings: ApiSettings, store: S3Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    # ---- audit -----------------------------------------------------------------------------
+
+    def record(
+        self,
+        session: Session,
+        actor: Actor,
+        *,
+        action: str,
+        target_type: str,
+        target_id: object = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        AuditRepository(session).add(
+            AdminAuditEntry(
+                created_at=datetime.now(UTC),
+                subject=actor.principal.subject,
+                role=actor.principal.role.value,
+                action=action,
+                target_type=target_type,
+                target_id=None if target_id is None else str(target_id)[:64],
+                client_ip=(actor.client_ip or None) and actor.client_ip[:45],
+                detail=jsonable(detail) if detail else None,
+            )
+        )
+        logger.info(
+            "admin.write subject=%s action=%s target=%s:%s",
+            actor.principal.subject,
+            action,
+            target_type,
+            target_id,
+        )
+
+    # ---- users -------------------------------------------------------------------------------
+
+    def get_user(self, session: Session, user_id: int) -> User:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user not found")
+        return user
+
+    def set_blocked(self, session: Session, actor: Actor, *, user_id: int, blocked: bool) -> User:
+        user = self.get_user(session, user_id)
+        changed = (user.blocked_at is None) == blocked
+        if changed:
+            user.blocked_at = datetime.now(UTC) if blocked else None
+            session.flush()
+        self.record(
+            session,
+            actor,
+            action="user.block" if blocked else "user.unblock",
+            target_type="user",
+            target_id=user.id,
+            detail={"changed": changed},
+        )
+        return user
+
+    def delete_user(self, session: Session, actor: Actor, *, user_id: int) -> UserDeletion:
+        """Every row of the user; the S3 objects to delete after the commit (the right to be
+        forgotten). The audit keeps only the internal id."""
+        user = self.get_user(session, user_id)
+        queries = AdminUserQueries(session)
+        keys = queries.receipt_keys(user.id)
+        deletion = UserDeletion(user_id=user.id, receipts=len(keys))
+        deletion.prefixes.append((self.settings.raw_bucket, f"users/{user.id}/"))
+        for receipt_id, bucket, key in keys:
+            deletion.objects.append((bucket, key))
+            deletion.objects.append(
+                (self.settings.processed_bucket, f"processed/{receipt_id}.json")
+            )
+            deletion.prefixes.append((self.settings.processed_bucket, f"ocr-cache/{receipt_id}."))
+        queries.delete(user)
+        self.record(
+            session,
+            actor,
+            action="user.delete",
+            target_type="user",
+            target_id=deletion.user_id,
+            detail={"receipts": deletion.receipts},
+        )
+        return deletion
+
+    def purge_objects(self, deletion: UserDeletion) -> int:
+        """Delete the user's S3 objects (after the commit); the number deleted."""
+        keys: set[tuple[str, str]] = set(deletion.objects)
+        for bucket, prefix in deletion.prefixes:
+            keys.update((bucket, key) for key in self.store.list_keys(bucket=bucket, prefix=prefix))
+        by_bucket: dict[str, list[str]] = {}
+        for bucket, key in keys:
+            by_bucket.setdefault(bucket, []).append(key)
+        for bucket, bucket_keys in by_bucket.items():
+            self.store.delete_many(bucket=bucket, keys=sorted(bucket_keys))
+        return len(keys)
+
+    # ---- receipts ----------------------------------------------------------------------------
+
+    def get_receipt(self, session: Session, receipt_id: uuid.UUID) -> Receipt:
+        receipt = AdminReceiptQueries(session).get(receipt_id)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        return receipt
+
+    def reprocess(
+        self, session: Session, actor: Actor, *, receipt_id: uuid.UUID, force: bool = False
+    ) -> ProcessingJob:
+        """Queue the receipt again from its stored file. A done receipt only with ``force``
+        (its fields, user corrections included, are replaced by the new reading)."""
+        receipt = AdminReceiptQueries(session).get(receipt_id, for_update=True)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        job = self._requeue(receipt, force=force)
+        self.record(
+            session,
+            actor,
+            action="receipt.reprocess",
+            target_type="receipt",
+            target_id=receipt.id,
+            detail={"attempt": receipt.attempt, "force": force},
+        )
+        return job
+
+    def reprocess_many(
+        self, session: Session, actor: Actor, *, receipts: list[Receipt], criteria: dict[str, Any]
+    ) -> tuple[list[ProcessingJob], list[uuid.UUID]]:
+        jobs: list[ProcessingJob] = []
+        skipped: list[uuid.UUID] = []
+        for receipt in receipts:
+            try:
+                jobs.append(self._requeue(receipt, force=False))
+            except Conflict:
+                skipped.append(receipt.id)
+        self.record(
+            session,
+            actor,
+            action="receipt.reprocess_many",
+            target_type="receipt",
+            detail={**criteria, "queued": len(jobs), "skipped": len(skipped)},
+        )
+        return jobs, skipped
+
+    def _requeue(self, receipt: Receipt, *, force: bool) -> ProcessingJob:
+        status = receipt.status_enum
+        if status not in REPROCESSABLE and not (force and status == ReceiptStatus.DONE):
+            raise Conflict(
+                f"a {status.value} receipt cannot be reprocessed"
+                + (" (use force=true for a done one)" if status == ReceiptStatus.DONE else ""),
+                code="not_reprocessable",
+            )
+        if not self.store.exists(bucket=receipt.raw_bucket, key=receipt.raw_key):
+            raise Conflict("the receipt's file is gone", code="file_missing")
+        return new_attempt(receipt)
+
+    def delete_receipt(
+        self, session: Session, actor: Actor, *, receipt_id: uuid.UUID
+    ) -> list[tuple[str, str]]:
+        receipt = self.get_receipt(session, receipt_id)
+        objects = [
+            (receipt.raw_bucket, receipt.raw_key),
+            (self.settings.processed_bucket, f"processed/{receipt.id}.json"),
+        ]
+        session.delete(receipt)
+        session.flush()
+        self.record(
+            session,
+            actor,
+            action="receipt.delete",
+            target_type="receipt",
+            target_id=receipt_id,
+            detail={"user_id": receipt.user_id},
+        )
+        return objects

@@ -1,0 +1,49 @@
+"""Secrets Manager, read through a TTL cache."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from core.aws.clients import AwsClients
+
+if TYPE_CHECKING:
+    pass
+
+logger = logging.getLogger(__name__)
+
+
+class SecretsReader:
+    """Secrets Manager reads with a small time-based cache.
+
+    ``fresh=True`` skips the cache (a rotated password, say), except for a value read in the
+    last ``min_refresh_seconds``: a database that is down must not turn every connection attempt
+    into a Secrets Manager call.
+    """
+
+    def __init__(
+        self, clients: AwsClients, *, ttl_seconds: int = 300, min_refresh_seconds: float = 5.0
+    ) -> None:
+        self._sm = clients.client("secretsmanager")
+        self._ttl = ttl_seconds
+        self._min_refresh = min_refresh_seconds
+        self._cache: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret_id: str, *, fresh: bool = False) -> str:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(secret_id)
+            if hit is not None and now - hit[0] < (self._min_refresh if fresh else self._ttl):
+                return hit[1]
+        value: str = self._sm.get_secret_value(SecretId=secret_id)["SecretString"]
+        with self._lock:
+            self._cache[secret_id] = (now, value)
+        return value
+
+    def get_json(self, secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.get(secret_id, fresh=fresh))
+        return data

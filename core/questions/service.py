@@ -1,0 +1,188 @@
+"""Questions in plain words, turned into a small, validated query description (``Question``) and
+answered from the database for that user only: no model ever writes SQL or sees a receipt.
+
+Readers turn the text into a ``Question``: ``RulesQuestionReader`` here knows the common forms
+(the embedded default, and the fallback); ``BedrockQuestionReader`` (``core/questions/bedrock.py``)
+asks a model. ``core.reading.engines.build_question_reader`` picks one from settings.
+
+    "how much did I spend on coffee in October?"  -> total, term "coffee", month 2026-10
+    "biggest purchase last month"                  -> biggest, month
+    "how many receipts this month"                 -> count, month
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.categories.service import MAX_NAME_LENGTH, list_categories
+from core.contracts import ReceiptStatus
+from core.db.models import Receipt
+from core.summaries.service import (
+    NO_CURRENCY,
+    BadMonth,
+    Month,
+    _in_month,
+    biggest_per_currency,
+    largest_first,
+    parse_month,
+)
+
+MAX_QUESTION_CHARS = 200
+MAX_CATEGORIES = 40
+
+_MONTH_WORDS = (
+    r"(this month|last month|previous month|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    r"\d{4}-\d{1,2})"
+)
+_TOTAL = re.compile(r"\b(how much|total|spent|spend|spending)\b")
+_BIGGEST = re.compile(r"\b(biggest|largest|most expensive|highest)\b")
+_COUNT = re.compile(r"\bhow many\b")
+_TERM = re.compile(
+    r"\b(?:on|at|for)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)(?=\s+(?:in|during|this|last)\b|[?.!]*$)"
+)
+_MONTH = re.compile(rf"\b(?:in\s+)?{_MONTH_WORDS}\b")
+
+
+class Question(BaseModel):
+    """What to compute: a metric over one month of the asker's receipts, optionally only those
+    whose category or merchant contains ``term``."""
+
+    metric: Literal["total", "biggest", "count"] = Field(
+        description="total spent, the biggest single purchase, or the number of receipts"
+    )
+    term: str | None = Field(
+        default=None,
+        max_length=MAX_NAME_LENGTH,  # any of the user's category names
+        description="a category or merchant the question is limited to, lowercase; null for all",
+    )
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="the month asked about, YYYY-MM")
+
+    @field_validator("term")
+    @classmethod
+    def _normal_term(cls, value: str | None) -> str | None:
+        term = " ".join((value or "").split()).lower()
+        return term or None
+
+    @field_validator("month")
+    @classmethod
+    def _real_month(cls, value: str) -> str:
+        year, month = (int(x) for x in value.split("-"))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12):
+            raise ValueError(f"{value} is not a month")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A reader's outcome: the question (None: not one we answer) and what reading it cost."""
+
+    question: Question | None
+    reader: str
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    fallback: str | None = None  # why the model's reading was not used
+
+
+class QuestionReader(Protocol):
+    """Text in, ``Question`` out. Only the text, the asker's today and category names go in."""
+
+    name: str
+
+    def read(self, text: str, *, today: date, categories: Sequence[str] = ()) -> Reading: ...
+
+
+class RulesQuestionReader:
+    """The common English forms, by regular expressions (no network, no cost)."""
+
+    name = "rules"
+
+    def read(self, text: str, *, today: date, categories: Sequence[str] = ()) -> Reading:
+        return Reading(parse_question(text, today=today), reader=self.name)
+
+
+def question_categories(session: Session, *, user_id: int) -> list[str]:
+    """The category names a reader may map words to: the user's list (``/categories``) and the
+    ones their receipts carry (names only, never amounts or merchants)."""
+    used = session.scalars(
+        select(Receipt.category)
+        .where(
+            Receipt.user_id == user_id,
+            Receipt.status == ReceiptStatus.DONE.value,
+            Receipt.category.is_not(None),
+        )
+        .group_by(Receipt.category)
+        .order_by(func.count().desc())
+        .limit(MAX_CATEGORIES)
+    )
+    names = [
+        *list_categories(session, user_id=user_id),
+        *(c.strip().lower() for c in used if c and c.strip()),
+    ]
+    return list(dict.fromkeys(names))[:MAX_CATEGORIES]
+
+
+def parse_question(text: str, *, today: date) -> Question | None:
+    q = text.strip().lower()
+    if len(q) > MAX_QUESTION_CHARS:
+        return None
+    if _BIGGEST.search(q):
+        metric: Literal["total", "biggest", "count"] = "biggest"
+    elif _COUNT.search(q):
+        metric = "count"
+    elif _TOTAL.search(q):
+        metric = "total"
+    else:
+        return None
+    m = _MONTH.search(q)
+    try:
+        month = parse_month(m.group(1) if m else "", today=today)
+    except BadMonth:
+        return None
+    term_match = _TERM.search(q)
+    term = term_match.group(1).strip() if term_match else None
+    if term and _MONTH.fullmatch(term):
+        term = None
+    return Question(metric=metric, term=term, month=month.iso)
+
+
+def answer(
+    session: Session, question: Question, *, user_id: int, timezone: str | None
+) -> dict[str, object]:
+    """The numbers for ``question``, from this user's receipts only."""
+    year, mon = (int(x) for x in question.month.split("-"))
+    month = Month(year, mon)
+    where = [_in_month(user_id, month, ZoneInfo(timezone or "UTC"))]
+    if question.term:
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", question.term.lower()) + "%"
+        where.append(
+            or_(
+                func.lower(Receipt.category).like(like, escape="\\"),
+                func.lower(Receipt.merchant_name).like(like, escape="\\"),
+            )
+        )
+    currency = func.coalesce(Receipt.currency, NO_CURRENCY)
+    rows = session.execute(
+        select(currency, func.sum(Receipt.total), func.count()).where(*where).group_by(currency)
+    ).all()
+    totals = {str(c): Decimal(str(t or 0)).quantize(Decimal("0.01")) for c, t, _ in rows}
+    if question.metric == "biggest":
+        # One per currency (JPY 5,000 is not bigger than EUR 300), as /summary lists them.
+        biggest = biggest_per_currency(session, and_(*where))
+        return {
+            "month": month,
+            "biggest": [biggest[c] for c in largest_first(totals) if c in biggest],
+        }
+    return {"month": month, "totals": totals, "count": sum(int(n) for _, _, n in rows)}

@@ -1,0 +1,204 @@
+"""Local OCR with RapidOCR 3 (PP-OCR models bundled in the wheel: no download) on OpenVINO.
+
+Measured choices (docs/ocr.md, ``bench/extraction.py --ocr``):
+- OpenVINO runs the same ONNX models at half ONNX Runtime's CPU time here (0.45 s vs 1.15 s a
+  SROIE receipt on one thread, same accuracy), provided input shapes repeat (``_PaddedShape``);
+- no angle classifier: receipts are upright, and it costs time and accuracy;
+- detection on at most ``det_side`` px on the long side (the default scales the *short* side up
+  to 736 px, which makes tall scans slow);
+- boxes rotated so that the text lines are level (a tilted photo otherwise mixes up the rows
+  the extractor rebuilds; cheaper than rotating the image, and the recogniser already reads
+  each line straightened). Autocontrast and upscaling small images were measured and lost;
+- recognition one text line at a time, each at its own width (at least ``rec_min_width`` px):
+  batches pad every line to the widest one, and the default minimum (320 px) pads short
+  prices and quantities.
+Only the default models are usable offline: never set ``lang_type``/``ocr_version``/
+``model_type`` (rapidocr would fetch those from the network).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+
+from core.reading.ocr.base import Document, OcrLine, OcrResult
+
+logger = logging.getLogger(__name__)
+
+
+class LocalOcr:
+    """``OcrEngine`` backed by rapidocr; the models load on first use (or ``warm_up()``)."""
+
+    name = "rapidocr"
+
+    def __init__(
+        self,
+        *,
+        threads: int = 1,
+        max_side: int = 2000,
+        det_side: int = 960,
+        rec_batch: int = 1,
+        rec_min_width: int = 160,
+        level: bool = True,
+        width_step: int = 32,
+        det_step: int = 128,
+    ) -> None:
+        self._threads = threads
+        self._max_side = max_side
+        self._det_side = det_side
+        self._rec_batch = rec_batch
+        self._rec_min_width = rec_min_width
+        self._level = level
+        self._width_step = width_step
+        self._det_step = det_step
+        # Names the configuration, e.g. for caches of OCR output.
+        self.tag = (
+            f"{self.name}3-ov-det{det_side}-max{max_side}-rb{rec_batch}-rw{rec_min_width}"
+            + ("-level" if level else "")
+            + f"-ws{width_step}-ds{det_step}"
+        )
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def _get_engine(self) -> Any:
+        """The engine, loaded on first use; the caller holds ``self._lock``."""
+        if self._engine is None:
+            self._engine = self._load()  # set only once ready: a failed load is tried again
+        return self._engine
+
+    def _load(self) -> Any:
+        from rapidocr import EngineType, RapidOCR
+
+        engine = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "Global.use_cls": False,
+                "Global.max_side_len": self._max_side,
+                "Det.engine_type": EngineType.OPENVINO,
+                "Det.limit_type": "max",
+                "Det.limit_side_len": self._det_side,
+                "Rec.engine_type": EngineType.OPENVINO,
+                "Rec.rec_batch_num": self._rec_batch,
+                "Rec.rec_img_shape": [3, 48, self._rec_min_width],
+                "EngineConfig.openvino.inference_num_threads": self._threads,
+            }
+        )
+        # rapidocr loads each model on first use: a line of text loads both.
+        engine(_sample_line())
+        det = getattr(engine, "text_det", None)
+        if det is not None and self._det_step > 1:
+            det.session = _PaddedShape(det.session, step=self._det_step, dims=2, crop=True)
+        rec = getattr(engine, "text_rec", None)
+        if rec is not None and self._width_step > 1:
+            rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
+        return engine
+
+    def warm_up(self) -> None:
+        """Load the models now (the first receipt otherwise pays for it)."""
+        with self._lock:
+            self._get_engine()
+
+    def read(self, document: Document) -> OcrResult:
+        lines: list[OcrLine] = []
+        sizes: list[tuple[int, int]] = []
+        for page, image in enumerate(document.images):
+            img = _fit(image, self._max_side)
+            sizes.append(img.size)
+            # RapidOCR takes numpy arrays in OpenCV's channel order (BGR).
+            pixels = np.ascontiguousarray(np.asarray(img.convert("RGB"))[:, :, ::-1])
+            # One page at a time: rapidocr runs each model through a single OpenVINO infer
+            # request and hands back a view of its output buffer, so two threads reading at
+            # once swap each other's text.
+            with self._lock:
+                out = self._get_engine()(pixels)
+            if out.txts is None:
+                continue
+            boxes = np.asarray(out.boxes, dtype=float)
+            if self._level:
+                boxes = _level(boxes, centre=(img.width / 2, img.height / 2))
+            for box, text, score in zip(boxes, out.txts, out.scores, strict=True):
+                xs = [float(p[0]) for p in box]
+                ys = [float(p[1]) for p in box]
+                lines.append(
+                    OcrLine(
+                        text=str(text),
+                        box=(min(xs), min(ys), max(xs), max(ys)),
+                        confidence=float(score),
+                        page=page,
+                    )
+                )
+        return OcrResult(
+            lines=lines, engine=self.name, pages=len(document.images), page_sizes=sizes
+        )
+
+
+class _PaddedShape:
+    """Pads a model's input (N, C, H, W) with zeros, as rapidocr pads, to a multiple of ``step``
+    px in the last ``dims`` dimensions, and crops a same-sized output back (the detector's map).
+
+    OpenVINO compiles a kernel per input shape and keeps it: exact sizes mean a new shape for
+    nearly every text line and page (memory grew past 1.6 GB in 40 receipts); rounded sizes mean
+    a few dozen shapes, reused, which is also what makes it faster than ONNX Runtime here.
+    """
+
+    def __init__(self, session: Any, *, step: int, dims: int, crop: bool) -> None:
+        self._session = session
+        self._step = step
+        self._dims = dims
+        self._crop = crop
+
+    def __call__(self, batch: Any) -> Any:
+        sizes = batch.shape[-self._dims :]
+        padded = [-(-size // self._step) * self._step for size in sizes]
+        if list(sizes) == padded:
+            return self._session(batch)
+        pad = [(0, 0)] * (batch.ndim - self._dims) + [
+            (0, p - size) for size, p in zip(sizes, padded, strict=True)
+        ]
+        out = self._session(np.pad(batch, pad))
+        if self._crop:
+            out = out[(..., *(slice(0, size) for size in sizes))]
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+def _sample_line() -> Any:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 64), "white")
+    ImageDraw.Draw(image).text((10, 16), "TOTAL 12.50", fill="black", font_size=28)
+    return np.asarray(image)[:, :, ::-1].copy()
+
+
+def _level(boxes: Any, centre: tuple[float, float] = (0.0, 0.0)) -> Any:
+    """Rotate the boxes (N x 4 corners) about ``centre`` so that the text lines' median slope
+    becomes level. About the page's centre, they stay (about) on the page: about its top-left
+    corner, a photo tilted by a few degrees put lines at negative x or y."""
+    dx = boxes[:, 1, 0] - boxes[:, 0, 0]
+    dy = boxes[:, 1, 1] - boxes[:, 0, 1]
+    wide = dx > 2 * np.abs(dy)
+    if wide.sum() < 3:
+        return boxes
+    angle = float(np.median(np.arctan2(dy[wide], dx[wide])))
+    if abs(angle) < 0.005:  # under 0.3 degree: nothing to gain
+        return boxes
+    cos, sin = np.cos(-angle), np.sin(-angle)
+    x, y = boxes[..., 0] - centre[0], boxes[..., 1] - centre[1]
+    rotated = boxes.copy()
+    rotated[..., 0] = centre[0] + x * cos - y * sin
+    rotated[..., 1] = centre[1] + x * sin + y * cos
+    return rotated
+
+
+def _fit(image: Any, max_side: int) -> Any:
+    width, height = image.size
+    longest = max(width, height)
+    if longest <= max_side:
+        return image
+    scale = max_side / longest
+    return image.resize((max(1, round(width * scale)), max(1, round(height * scale))))

@@ -1,0 +1,194 @@
+"""Receipts, their line items, attempts, albums and pending edits: every query of the feature."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from core.categories.repository import _merchant_key
+from core.db.models import (
+    AlbumMessage,
+    LineItemRow,
+    PendingEdit,
+    ProcessingAttempt,
+    Receipt,
+)
+
+
+class ReceiptRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, receipt: Receipt) -> Receipt:
+        self.session.add(receipt)
+        self.session.flush()
+        return receipt
+
+    def get(self, receipt_id: uuid.UUID, *, for_update: bool = False) -> Receipt | None:
+        stmt = (
+            select(Receipt)
+            .where(Receipt.id == receipt_id)
+            .options(selectinload(Receipt.line_items))
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def get_for_user(self, receipt_id: uuid.UUID, *, user_id: int) -> Receipt | None:
+        return self.session.scalar(
+            select(Receipt)
+            .where(Receipt.id == receipt_id, Receipt.user_id == user_id)
+            .options(selectinload(Receipt.line_items))
+        )
+
+    def find_for_user_by_prefix(self, prefix: str, *, user_id: int) -> Sequence[Receipt]:
+        """Receipts of this user whose id starts with ``prefix``, the short id shown in chats
+        (up to 8 hex digits: the part before the first hyphen in PostgreSQL's text form)."""
+        prefix = prefix.lower()
+        if not 4 <= len(prefix) <= 8 or any(c not in "0123456789abcdef" for c in prefix):
+            return []
+        id_text = func.substr(cast(Receipt.id, String), 1, len(prefix))
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.user_id == user_id, id_text == prefix)
+            .options(selectinload(Receipt.line_items))
+            .limit(5)
+        ).all()
+
+    def count_created_since(self, *, user_id: int, since: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Receipt)
+                .where(Receipt.user_id == user_id, Receipt.created_at >= since)
+            )
+            or 0
+        )
+
+    def find_same_file(self, *, user_id: int, sha256: str, exclude: uuid.UUID) -> Receipt | None:
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.user_id == user_id, Receipt.sha256 == sha256, Receipt.id != exclude)
+            .order_by(Receipt.created_at)
+            .limit(1)
+        ).first()
+
+    def find_lookalike(self, receipt: Receipt) -> Receipt | None:
+        """An earlier read receipt of the same user with the same merchant, day, total and
+        currency (different currencies are never duplicates)."""
+        if None in (receipt.merchant_name, receipt.purchase_date, receipt.total, receipt.currency):
+            return None
+        candidates = self.session.scalars(
+            select(Receipt)
+            .where(
+                Receipt.user_id == receipt.user_id,
+                Receipt.id != receipt.id,
+                Receipt.status == "done",
+                Receipt.purchase_date == receipt.purchase_date,
+                Receipt.total == receipt.total,
+                Receipt.currency == receipt.currency,
+            )
+            .order_by(Receipt.created_at)
+            .limit(20)
+        )
+        key = _merchant_key(receipt.merchant_name)
+        return next((c for c in candidates if _merchant_key(c.merchant_name) == key), None)
+
+    def delete(self, receipt: Receipt) -> None:
+        self.session.delete(receipt)
+        self.session.flush()
+
+    def recent_for_user(self, *, user_id: int, limit: int = 10) -> Sequence[Receipt]:
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.user_id == user_id)
+            .order_by(Receipt.created_at.desc())
+            .limit(limit)
+        ).all()
+
+    def stale(
+        self, *, statuses: tuple[str, ...], column: str, before: datetime, limit: int
+    ) -> Sequence[Receipt]:
+        """Receipts in ``statuses`` whose ``column`` timestamp is older than ``before``, locked;
+        rows another instance is sweeping are skipped."""
+        ts = getattr(Receipt, column)
+        stmt = (
+            select(Receipt)
+            .where(Receipt.status.in_(statuses), ts < before)
+            .order_by(ts)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def replace_line_items(self, receipt: Receipt, items: list[LineItemRow]) -> None:
+        self.session.execute(delete(LineItemRow).where(LineItemRow.receipt_id == receipt.id))
+        self.session.expire(receipt, ["line_items"])
+        for item in items:
+            item.receipt_id = receipt.id
+            self.session.add(item)
+        self.session.flush()
+
+    def add_attempt(self, attempt: ProcessingAttempt) -> None:
+        self.session.add(attempt)
+        self.session.flush()
+
+
+class AlbumRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, *, chat_id: int, media_group_id: str) -> bool:
+        """True for the first receipt of the album: it sends the album's progress message."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(AlbumMessage(chat_id=chat_id, media_group_id=media_group_id))
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def set_message(self, *, chat_id: int, media_group_id: str, message_id: int) -> None:
+        album = self.session.get(AlbumMessage, (chat_id, media_group_id))
+        if album is not None:
+            album.message_id = message_id
+            self.session.flush()
+
+    def get(self, *, chat_id: int, media_group_id: str) -> AlbumMessage | None:
+        return self.session.get(AlbumMessage, (chat_id, media_group_id))
+
+    def receipts(self, *, chat_id: int, media_group_id: str) -> Sequence[Receipt]:
+        return self.session.scalars(
+            select(Receipt)
+            .where(Receipt.telegram_chat_id == chat_id, Receipt.media_group_id == media_group_id)
+            .order_by(Receipt.created_at)
+        ).all()
+
+
+class PendingEditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def put(self, edit: PendingEdit) -> None:
+        """The user's one pending edit (a newer question replaces an older one)."""
+        self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == edit.user_id))
+        self.session.add(edit)
+        self.session.flush()
+
+    def take(self, *, user_id: int, now: datetime) -> PendingEdit | None:
+        """Remove and return the user's pending edit, if it has not expired."""
+        edit = self.session.get(PendingEdit, user_id)
+        if edit is None:
+            return None
+        self.session.delete(edit)
+        self.session.flush()
+        return edit if edit.expires_at > now else None
+
+    def clear(self, *, user_id: int) -> bool:
+        result = self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == user_id))
+        return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,457 @@
+"""Receipt use cases shared by the bot and the REST API: presign, submit, apply a result.
+
+Services flush, never commit: the caller's unit of work commits, and queue messages are sent
+after the commit so the processor never sees a rolled-back row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, object_session
+
+from core.aws.s3 import ObjectNotFound, S3Store
+from core.categories.repository import MerchantCategoryRepository
+from core.categories.service import (
+    CategoryError,
+    category_from_caption,
+    ensure_category,
+    find,
+    list_categories,
+    own_categories,
+)
+from core.contracts import (
+    ErrorCode,
+    ProcessingJob,
+    ProcessingProgress,
+    ProcessingResult,
+    ReceiptStatus,
+)
+from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
+from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
+from core.reading import files
+from core.receipts.corrections import InvalidCorrection, parse_correction
+from core.receipts.repository import ReceiptRepository
+from core.settings import ApiSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    receipt_id: uuid.UUID
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOutcome:
+    requeued: list[ProcessingJob]
+    failed: list[uuid.UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOutcome:
+    receipt: Receipt | None
+    applied: bool
+
+
+class ReceiptService:
+    def __init__(self, *, settings: ApiSettings, store: S3Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    def check_rate(self, session: Session, *, user_id: int, now: datetime) -> None:
+        """Refuse a new receipt when the user sent too many lately (fair use, cost control)."""
+        repo = ReceiptRepository(session)
+        for window, limit in self.settings.receipt_rate_limits:
+            since = now - timedelta(seconds=window)
+            if repo.count_created_since(user_id=user_id, since=since) >= limit:
+                raise RateLimited(
+                    f"at most {limit} receipts per {window // 60} minutes",
+                    retry_after_seconds=window,
+                )
+
+    def start_upload(
+        self,
+        session: Session,
+        *,
+        user: User,
+        content_type: str,
+        file_name: str | None = None,
+        size: int | None = None,
+        source: str = "telegram",
+        telegram_chat_id: int | None = None,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+    ) -> tuple[Receipt, PresignedUpload]:
+        """Create a receipt awaiting its file, and a short-lived URL to upload it to."""
+        ctype = files.normalise_content_type(content_type)
+        if ctype not in files.ACCEPTED_TYPES:
+            raise InvalidUpload(
+                f"unsupported content type {content_type!r}; send JPEG, PNG, WebP, HEIC or PDF",
+                code="unsupported_type",
+            )
+        if size is not None and not 0 < size <= self.settings.max_file_bytes:
+            raise InvalidUpload(
+                f"file size must be 1..{self.settings.max_file_bytes} bytes", code="too_large"
+            )
+        receipt_id = uuid.uuid4()
+        key = f"users/{user.id}/{receipt_id}{files.EXTENSIONS[ctype]}"
+        receipt = ReceiptRepository(session).add(
+            Receipt(
+                id=receipt_id,
+                user_id=user.id,
+                status=ReceiptStatus.AWAITING_UPLOAD.value,
+                source=source,
+                file_name=file_name[:255] if file_name else None,
+                content_type=ctype,
+                size_bytes=size,
+                raw_bucket=self.settings.raw_bucket,
+                raw_key=key,
+                telegram_chat_id=telegram_chat_id,
+                caption=caption[:1024] if caption else None,
+                media_group_id=media_group_id[:64] if media_group_id else None,
+            )
+        )
+        expires = self.settings.presign_expiry_seconds
+        url = self.store.presign_put(
+            bucket=receipt.raw_bucket, key=key, content_type=ctype, expires_in=expires
+        )
+        upload = PresignedUpload(
+            receipt_id=receipt_id,
+            url=url,
+            method="PUT",
+            headers={"Content-Type": ctype},
+            expires_in=expires,
+        )
+        return receipt, upload
+
+    def submit(
+        self,
+        session: Session,
+        *,
+        receipt_id: uuid.UUID,
+        user_id: int,
+        sha256: str | None = None,
+        status_message_id: int | None = None,
+        trace_id: str | None = None,
+    ) -> tuple[Receipt, ProcessingJob | None]:
+        """Check the uploaded object and queue the receipt. Returns the job to send after commit.
+
+        Submitting twice is harmless: the second call returns no job.
+        """
+        repo = ReceiptRepository(session)
+        receipt = repo.get_for_user(receipt_id, user_id=user_id)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        if status_message_id is not None:
+            receipt.status_message_id = status_message_id
+        if receipt.status != ReceiptStatus.AWAITING_UPLOAD:
+            return receipt, None
+        try:
+            info = self.store.head(bucket=receipt.raw_bucket, key=receipt.raw_key)
+        except ObjectNotFound as exc:
+            raise Conflict("the file has not been uploaded yet", code="not_uploaded") from exc
+        if not 0 < info.size <= self.settings.max_file_bytes:
+            self._fail(receipt, ErrorCode.TOO_LARGE, "The file is empty or over the size limit.")
+            return receipt, None
+        head = self.store.get(
+            bucket=receipt.raw_bucket, key=receipt.raw_key, first=files.SNIFF_BYTES
+        )
+        real_type = files.sniff(head)
+        if real_type is None:
+            self._fail(
+                receipt,
+                ErrorCode.UNSUPPORTED_TYPE,
+                "The file is not a JPEG, PNG, WebP, HEIC image or a PDF.",
+            )
+            return receipt, None
+        receipt.content_type = real_type
+        receipt.size_bytes = info.size
+        if sha256:
+            receipt.sha256 = sha256.lower()
+        receipt.status = ReceiptStatus.QUEUED.value
+        receipt.queued_at = datetime.now(UTC)
+        session.flush()
+        return receipt, _job(receipt, trace_id=trace_id)
+
+    def mark_progress(self, session: Session, progress: ProcessingProgress) -> Receipt | None:
+        """``processing`` once the processor starts; the receipt when the user should be told."""
+        receipt = ReceiptRepository(session).get(progress.receipt_id, for_update=True)
+        if receipt is None or receipt.attempt != progress.attempt or receipt.status_enum.is_final:
+            return None
+        if receipt.status_enum.rank < ReceiptStatus.PROCESSING.rank:
+            receipt.status = ReceiptStatus.PROCESSING.value
+            session.flush()
+        return receipt
+
+    def apply_result(self, session: Session, result: ProcessingResult) -> ApplyOutcome:
+        """Store a processing result. Repeats and late results change nothing."""
+        repo = ReceiptRepository(session)
+        receipt = repo.get(result.receipt_id, for_update=True)
+        if receipt is None:
+            logger.info("result.unknown_receipt receipt_id=%s", result.receipt_id)
+            return ApplyOutcome(receipt=None, applied=False)
+        current = receipt.status_enum
+        applied = (
+            result.attempt == receipt.attempt
+            and not current.is_final
+            and current.rank < ReceiptStatus(result.status).rank
+        )
+        repo.add_attempt(
+            ProcessingAttempt(
+                receipt_id=receipt.id,
+                status=result.status.value,
+                applied=applied,
+                error_code=result.error.code.value if result.error else None,
+                error_message=result.error.message if result.error else None,
+                ocr_engine=result.engines.ocr,
+                extractor=result.engines.extractor,
+                timings=result.timings.model_dump(),
+                pages=result.cost.pages,
+                input_tokens=result.cost.input_tokens,
+                output_tokens=result.cost.output_tokens,
+                processed_at=result.processed_at,
+            )
+        )
+        if not applied:
+            return ApplyOutcome(receipt=receipt, applied=False)
+        receipt.processed_key = f"processed/{receipt.id}.json"
+        receipt.completed_at = datetime.now(UTC)
+        if result.status == ReceiptStatus.FAILED:
+            assert result.error is not None
+            self._fail(receipt, result.error.code, result.error.message)
+            return ApplyOutcome(receipt=receipt, applied=True)
+        ex = result.extraction
+        assert ex is not None
+        receipt.status = ReceiptStatus.DONE.value
+        receipt.error_code = None
+        receipt.error_message = None
+        receipt.merchant_name = ex.merchant.name
+        receipt.merchant_address = ex.merchant.address
+        receipt.merchant_phone = ex.merchant.phone
+        receipt.purchase_date = ex.purchase_date
+        receipt.purchase_time = ex.purchase_time
+        receipt.currency = ex.currency
+        receipt.subtotal = ex.subtotal
+        receipt.tax = ex.tax
+        receipt.tip = ex.tip
+        receipt.total = ex.total
+        # The caption, then the user's choice for this merchant, then the extractor's pick if it
+        # is one of the user's categories (a result may come back after a rename).
+        categories = list_categories(session, user_id=receipt.user_id)
+        receipt.category = (
+            category_from_caption(receipt.caption, categories)
+            or MerchantCategoryRepository(session).lookup(
+                user_id=receipt.user_id, merchant=ex.merchant.name
+            )
+            or (find(categories, ex.category) if ex.category else None)
+        )
+        receipt.payment_method = ex.payment_method
+        receipt.summary = ex.summary
+        receipt.confidence = {str(k): v for k, v in ex.confidence.items()}
+        receipt.warnings = {"items": list(ex.warnings)} if ex.warnings else None
+        repo.replace_line_items(
+            receipt,
+            [
+                LineItemRow(
+                    position=n,
+                    description=item.description,
+                    quantity=item.quantity,
+                    unit_price=item.unit_price,
+                    amount=item.amount,
+                )
+                for n, item in enumerate(ex.line_items)
+            ],
+        )
+        session.refresh(receipt, ["line_items"])
+        lookalike = repo.find_lookalike(receipt)
+        receipt.possible_duplicate_of = lookalike.id if lookalike else None
+        session.flush()
+        return ApplyOutcome(receipt=receipt, applied=True)
+
+    def get_owned(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+        receipt = ReceiptRepository(session).get_for_user(receipt_id, user_id=user_id)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        return receipt
+
+    def confirm(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        if receipt.status != ReceiptStatus.DONE:
+            raise Conflict("only a read receipt can be confirmed", code="not_done")
+        if receipt.confirmed_at is None:
+            receipt.confirmed_at = datetime.now(UTC)
+            session.flush()
+        return receipt
+
+    def delete(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
+    ) -> list[tuple[str, str]]:
+        """Delete the receipt's rows; returns the S3 objects to delete after the commit."""
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        objects = [(receipt.raw_bucket, receipt.raw_key)]
+        objects.append((self.settings.processed_bucket, f"processed/{receipt.id}.json"))
+        ReceiptRepository(session).delete(receipt)
+        return objects
+
+    def delete_objects(self, objects: list[tuple[str, str]]) -> None:
+        for bucket, key in objects:
+            self.store.delete(bucket=bucket, key=key)
+
+    def find_same_file(self, session: Session, *, user_id: int, sha256: str) -> Receipt | None:
+        """An earlier receipt of this user made from exactly the same file (not a failed one)."""
+        receipt = ReceiptRepository(session).find_same_file(
+            user_id=user_id, sha256=sha256.lower(), exclude=uuid.UUID(int=0)
+        )
+        if receipt is None or receipt.status == ReceiptStatus.FAILED:
+            return None
+        return receipt
+
+    def correct(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int, field: str, raw: str
+    ) -> Receipt:
+        """Apply the user's correction of one field; the field is then certain."""
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        if receipt.status != ReceiptStatus.DONE:
+            raise Conflict("only a read receipt can be corrected", code="not_done")
+        value = parse_correction(field, raw, today=datetime.now(UTC).date())
+        if field == "category" and isinstance(value, str):
+            value = _users_category(session, user_id=user_id, name=value)
+        column = {"merchant": "merchant_name", "date": "purchase_date"}.get(field, field)
+        setattr(receipt, column, value)
+        receipt.confidence = {**(receipt.confidence or {}), field: 1.0}
+        if field == "category" and isinstance(value, str):
+            MerchantCategoryRepository(session).remember(
+                user_id=user_id, merchant=receipt.merchant_name, category=value
+            )
+        session.flush()
+        return receipt
+
+    def keep_duplicate(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        receipt.possible_duplicate_of = None
+        session.flush()
+        return receipt
+
+    def set_category(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int, category: str
+    ) -> Receipt:
+        return self.correct(
+            session, receipt_id=receipt_id, user_id=user_id, field="category", raw=category
+        )
+
+    def retry(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
+    ) -> tuple[Receipt, ProcessingJob]:
+        """Read a failed receipt again from its stored file (no re-upload). Returns the job to
+        send after the commit."""
+        receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
+        if receipt.status != ReceiptStatus.FAILED:
+            raise Conflict("only a failed receipt can be read again", code="not_failed")
+        if not self.store.exists(bucket=receipt.raw_bucket, key=receipt.raw_key):
+            raise Conflict("the file is gone; send the receipt again", code="file_missing")
+        job = new_attempt(receipt)
+        session.flush()
+        return receipt, job
+
+    def sweep(self, session: Session, *, now: datetime, limit: int = 100) -> SweepOutcome:
+        """Fail uploads that never arrived; requeue (then fail) receipts stuck in the queue.
+
+        Jobs to send after the commit are returned; the processor is idempotent, so a job that
+        was only slow is harmlessly processed twice.
+        """
+        s = self.settings
+        repo = ReceiptRepository(session)
+        failed: list[uuid.UUID] = []
+        requeued: list[ProcessingJob] = []
+        for receipt in repo.stale(
+            statuses=(ReceiptStatus.AWAITING_UPLOAD.value,),
+            column="created_at",
+            before=now - timedelta(seconds=s.upload_timeout_seconds),
+            limit=limit,
+        ):
+            self._fail(
+                receipt,
+                ErrorCode.UPLOAD_INCOMPLETE,
+                "The file never finished uploading. Please send the receipt again.",
+            )
+            failed.append(receipt.id)
+        for receipt in repo.stale(
+            statuses=(ReceiptStatus.QUEUED.value, ReceiptStatus.PROCESSING.value),
+            column="queued_at",
+            before=now - timedelta(seconds=s.processing_timeout_seconds),
+            limit=limit,
+        ):
+            if receipt.requeue_count >= s.max_requeues:
+                self._fail(
+                    receipt,
+                    ErrorCode.TIMEOUT,
+                    "Reading this receipt took too long. Please send it again later.",
+                )
+                failed.append(receipt.id)
+                continue
+            receipt.requeue_count += 1
+            receipt.queued_at = now
+            requeued.append(_job(receipt))
+        session.flush()
+        if failed or requeued:
+            logger.info("sweep.done failed=%d requeued=%d", len(failed), len(requeued))
+        return SweepOutcome(requeued=requeued, failed=failed)
+
+    @staticmethod
+    def _fail(receipt: Receipt, code: ErrorCode, message: str) -> None:
+        receipt.status = ReceiptStatus.FAILED.value
+        receipt.error_code = code.value
+        receipt.error_message = message[:500]
+        receipt.completed_at = datetime.now(UTC)
+
+
+def _users_category(session: Session, *, user_id: int, name: str) -> str:
+    """A typed category is one of the user's, or becomes one."""
+    try:
+        return ensure_category(session, user_id=user_id, name=name)[0]
+    except CategoryError as exc:
+        if exc.code == "too_many":
+            raise InvalidCorrection(
+                "one of your categories: your list is full, /categories shows it"
+            ) from exc
+        if exc.code == "reserved":
+            raise InvalidCorrection(f"a category name other than {exc.name}") from exc
+        raise InvalidCorrection(f"a category name with {exc.message}") from exc
+
+
+def new_attempt(receipt: Receipt) -> ProcessingJob:
+    """Queue the receipt again as a new attempt (its stored file read afresh); the job to send
+    after the commit. Results of earlier attempts are ignored from now on."""
+    receipt.attempt += 1
+    receipt.status = ReceiptStatus.QUEUED.value
+    receipt.error_code = None
+    receipt.error_message = None
+    receipt.completed_at = None
+    receipt.requeue_count = 0
+    receipt.queued_at = datetime.now(UTC)
+    return _job(receipt)
+
+
+def _job(receipt: Receipt, *, trace_id: str | None = None) -> ProcessingJob:
+    session = object_session(receipt)
+    categories = own_categories(session, user_id=receipt.user_id) if session else None
+    return ProcessingJob(
+        receipt_id=receipt.id,
+        bucket=receipt.raw_bucket,
+        key=receipt.raw_key,
+        content_type=receipt.content_type,
+        size=receipt.size_bytes or 1,
+        sha256=receipt.sha256,
+        trace_id=trace_id,
+        attempt=receipt.attempt,
+        default_currency=receipt.user.default_currency if receipt.user else None,
+        categories=categories,
+    )

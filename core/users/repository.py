@@ -1,0 +1,58 @@
+"""Users: who they are on Telegram and their preferences."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.db.models import (
+    User,
+)
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def get_by_telegram_id(self, telegram_user_id: int) -> User | None:
+        return self.session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
+
+    def upsert_telegram_user(
+        self,
+        *,
+        telegram_user_id: int,
+        chat_id: int | None,
+        username: str | None = None,
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> User:
+        user = self.get_by_telegram_id(telegram_user_id)
+        if user is None:
+            user = User(telegram_user_id=telegram_user_id)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(user)
+                    self.session.flush()
+            except IntegrityError:  # created concurrently by another update of the same user
+                user = self.get_by_telegram_id(telegram_user_id)
+                assert user is not None
+        user.telegram_chat_id = chat_id
+        user.username = username
+        user.first_name = first_name
+        user.language_code = language_code
+        self.session.flush()
+        return user
+
+    def update_preferences(
+        self, user: User, *, default_currency: str | None = None, timezone: str | None = None
+    ) -> User:
+        if default_currency is not None:
+            user.default_currency = default_currency
+        if timezone is not None:
+            user.timezone = timezone
+        self.session.flush()
+        return user
