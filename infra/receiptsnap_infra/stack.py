@@ -691,7 +691,7 @@ class ReceiptSnapStack(Stack):
             statements.append(
                 iam.PolicyStatement(
                     sid="BedrockQuestionModel",
-                    # Questions in plain words (core/questions_bedrock.py): Converse on the
+                    # Questions in plain words (core/questions/bedrock.py): Converse on the
                     # configured model only.
                     actions=["bedrock:InvokeModel"],
                     resources=self._bedrock_model_arns(cfg.question_model_id),
