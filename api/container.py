@@ -44,7 +44,6 @@ class Container:
     questions: QuestionReader
     bot_app: Any = None
     webhook_secret: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     admin_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
 
     @classmethod

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from api.container import Container
 from core.admin.service import Actor
 from core.admin.tokens import Principal, Role, verify
+from core.db.session import session_scope
 from core.errors import Forbidden, RateLimited, Unauthorized
 
 
@@ -19,6 +21,21 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_session(container: ContainerDep) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back if it raises.
+
+    Function-scoped, so the commit happens before the response is built (a failed commit is an
+    error response, never a 200) and before background tasks run (what they announce is
+    committed). A route with work that must follow the commit (S3 deletes, queue messages)
+    calls ``session.commit()`` itself first.
+    """
+    with session_scope(container.session_factory) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -47,6 +47,11 @@ class RateLimited(ReceiptSnapError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class Unavailable(ReceiptSnapError):
+    status_code = 503
+    code = "unavailable"
+
+
 class InvalidUpload(ReceiptSnapError):
     status_code = 422
     code = "invalid_upload"

@@ -5,26 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
-from api.deps import ContainerDep
+from api.deps import ContainerDep, SessionDep
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
-from core.errors import ReceiptSnapError
-from core.receipts.service import ApplyOutcome
+from core.errors import ReceiptSnapError, Unauthorized
 from core.receipts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["internal"])
 
 MAX_RESULT_BYTES = 2 * 1024 * 1024
-
-
-class Unauthorized(ReceiptSnapError):
-    status_code = 401
-    code = "unauthorized"
 
 
 async def _verified_body(
@@ -59,21 +52,21 @@ SignedBody = Annotated[bytes, Depends(_verified_body)]
     summary="Store a processing result (HMAC-signed by the processor)",
     responses={401: {"description": "missing, forged or stale signature"}},
 )
-async def processing_result(
+def processing_result(
     body: SignedBody,
     container: ContainerDep,
+    session: SessionDep,
+    background: BackgroundTasks,
 ) -> dict[str, str]:
     try:
         result = ProcessingResult.model_validate_json(body)
     except ValidationError as exc:
         raise ReceiptSnapError("malformed processing result", code="invalid_result") from exc
-
-    def apply(session: Session) -> ApplyOutcome:
-        return container.receipts.apply_result(session, result)
-
-    outcome = await container.in_session(apply)
-    if outcome.applied and container.bot_app is not None:
-        await container.bot_app.update_queue.put(ReceiptProcessed(receipt_id=result.receipt_id))
+    outcome = container.receipts.apply_result(session, result)
+    if outcome.applied and container.bot_app is not None:  # told after the commit
+        background.add_task(
+            container.bot_app.update_queue.put, ReceiptProcessed(receipt_id=result.receipt_id)
+        )
     if outcome.receipt is None:
         return {"status": "ignored"}
     return {"status": "applied" if outcome.applied else "unchanged"}
@@ -84,20 +77,20 @@ async def processing_result(
     summary="Note that the processor reached a stage (HMAC-signed; best effort)",
     responses={401: {"description": "missing, forged or stale signature"}},
 )
-async def processing_progress(
+def processing_progress(
     body: SignedBody,
     container: ContainerDep,
+    session: SessionDep,
+    background: BackgroundTasks,
 ) -> dict[str, str]:
     try:
         progress = ProcessingProgress.model_validate_json(body)
     except ValidationError as exc:
         raise ReceiptSnapError("malformed progress", code="invalid_progress") from exc
-
-    def mark(session: Session) -> bool:
-        return container.receipts.mark_progress(session, progress) is not None
-
-    if await container.in_session(mark) and container.bot_app is not None:
-        await container.bot_app.update_queue.put(
-            ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage)
+    marked = container.receipts.mark_progress(session, progress) is not None
+    if marked and container.bot_app is not None:  # told after the commit
+        background.add_task(
+            container.bot_app.update_queue.put,
+            ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage),
         )
     return {"status": "ok"}

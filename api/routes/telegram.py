@@ -5,13 +5,13 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from telegram import Update
 
-from api.deps import ContainerDep
-from core.errors import ReceiptSnapError
+from api.deps import ContainerDep, SessionDep
+from core.errors import Forbidden, ReceiptSnapError, Unavailable
 from core.updates.repository import TelegramUpdateRepository
 
 logger = logging.getLogger(__name__)
@@ -20,24 +20,12 @@ router = APIRouter(tags=["telegram"])
 MAX_UPDATE_BYTES = 1024 * 1024
 
 
-class Forbidden(ReceiptSnapError):
-    status_code = 403
-    code = "forbidden"
-
-
-class Unavailable(ReceiptSnapError):
-    status_code = 503
-    code = "unavailable"
-
-
-@router.post(
-    "/telegram/webhook", summary="Receive an update from Telegram", include_in_schema=False
-)
-async def telegram_webhook(
+async def _update_body(
     request: Request,
     container: ContainerDep,
     secret_token: str | None = Header(default=None, alias="X-Telegram-Bot-Api-Secret-Token"),
-) -> Response:
+) -> dict[str, Any]:
+    """The update Telegram sent, once the secret token is checked (403 otherwise)."""
     expected = container.webhook_secret
     if not expected or not secret_token or not hmac.compare_digest(secret_token, expected):
         raise Forbidden("wrong or missing secret token")
@@ -48,16 +36,28 @@ async def telegram_webhook(
         raise ReceiptSnapError("update too large", code="too_large")
     try:
         data = json.loads(body)
-        update_id = int(data["update_id"])
+        int(data["update_id"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ReceiptSnapError("not a Telegram update", code="invalid_update") from exc
+    if not isinstance(data, dict):
+        raise ReceiptSnapError("not a Telegram update", code="invalid_update")
+    return data
 
-    def claim(session: Session) -> bool:
-        return TelegramUpdateRepository(session).claim(update_id)
 
-    if not await container.in_session(claim):
+@router.post(
+    "/telegram/webhook", summary="Receive an update from Telegram", include_in_schema=False
+)
+def telegram_webhook(
+    data: Annotated[dict[str, Any], Depends(_update_body)],
+    container: ContainerDep,
+    session: SessionDep,
+    background: BackgroundTasks,
+) -> Response:
+    update_id = int(data["update_id"])
+    if not TelegramUpdateRepository(session).claim(update_id):
         logger.info("telegram.duplicate_update update_id=%s", update_id)
         return Response(status_code=200)
     update = Update.de_json(data, container.bot_app.bot)
-    await container.bot_app.update_queue.put(update)
+    # A background task runs after the session's commit: the bot never sees an unclaimed update.
+    background.add_task(container.bot_app.update_queue.put, update)
     return Response(status_code=200)

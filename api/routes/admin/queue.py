@@ -7,22 +7,20 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from api.deps import ActorDep, ContainerDep, ViewerDep
+from api.deps import ActorDep, ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import QueuesPublic, QueueState, Redriven, RedriveRequest
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
-from core.db.session import session_scope
 
 router = APIRouter(prefix="/queue", tags=["admin: queue"])
 REDRIVE_ALL = 10_000
 
 
 @router.get("", summary="Approximate depths of the queue and the DLQ, oldest ages")
-def queue_state(_: ViewerDep, container: ContainerDep) -> QueuesPublic:
-    with session_scope(container.session_factory) as session:
-        oldest = session.scalar(
-            select(func.min(Receipt.queued_at)).where(Receipt.status == ReceiptStatus.QUEUED.value)
-        )
+def queue_state(_: ViewerDep, container: ContainerDep, session: SessionDep) -> QueuesPublic:
+    oldest = session.scalar(
+        select(func.min(Receipt.queued_at)).where(Receipt.status == ReceiptStatus.QUEUED.value)
+    )
     age = None
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
@@ -35,15 +33,16 @@ def queue_state(_: ViewerDep, container: ContainerDep) -> QueuesPublic:
 
 
 @router.post("/redrive", summary="Move messages from the DLQ back to the queue (all or a count)")
-def redrive(body: RedriveRequest, actor: ActorDep, container: ContainerDep) -> Redriven:
+def redrive(
+    body: RedriveRequest, actor: ActorDep, container: ContainerDep, session: SessionDep
+) -> Redriven:
     moved = container.dlq.move_to(container.queue, limit=body.count or REDRIVE_ALL)
-    with session_scope(container.session_factory) as session:
-        container.admin.record(
-            session,
-            actor,
-            action="queue.redrive",
-            target_type="queue",
-            target_id=container.dlq.name,
-            detail={"requested": body.count, "moved": moved},
-        )
+    container.admin.record(
+        session,
+        actor,
+        action="queue.redrive",
+        target_type="queue",
+        target_id=container.dlq.name,
+        detail={"requested": body.count, "moved": moved},
+    )
     return Redriven(moved=moved)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import ActorDep, ContainerDep, ViewerDep
+from api.deps import ActorDep, ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import (
     CONFLICT,
     NOT_FOUND,
@@ -26,7 +26,6 @@ from core.admin.repository import AdminReceiptQueries, Cursor, ReceiptFilter
 from core.aws.clients import AwsError
 from core.aws.s3 import ObjectNotFound
 from core.contracts import ProcessingJob
-from core.db.session import session_scope
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/receipts", tags=["admin: receipts"])
@@ -38,7 +37,7 @@ Status = Literal["awaiting_upload", "queued", "processing", "done", "failed"]
 @router.get("", summary="List receipts, newest first (filters, cursor pagination)")
 def list_receipts(
     _: ViewerDep,
-    container: ContainerDep,
+    session: SessionDep,
     status: Status | None = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     merchant: Annotated[str | None, Query(max_length=100, description="contains")] = None,
@@ -57,12 +56,11 @@ def list_receipts(
         error_code=error_code,
     )
     after = Cursor.decode(cursor) if cursor else None
-    with session_scope(container.session_factory) as session:
-        rows, nxt = AdminReceiptQueries(session).page(f, after=after, limit=limit)
-        return ReceiptsPublic(
-            data=[ReceiptPublic.model_validate(r) for r in rows],
-            next_cursor=nxt.encode() if nxt else None,
-        )
+    rows, nxt = AdminReceiptQueries(session).page(f, after=after, limit=limit)
+    return ReceiptsPublic(
+        data=[ReceiptPublic.model_validate(r) for r in rows],
+        next_cursor=nxt.encode() if nxt else None,
+    )
 
 
 @router.get(
@@ -70,33 +68,34 @@ def list_receipts(
     summary="One receipt: extraction, processed JSON, presigned link to the original",
     responses=NOT_FOUND,
 )
-def get_receipt(receipt_id: uuid.UUID, _: ViewerDep, container: ContainerDep) -> ReceiptDetail:
+def get_receipt(
+    receipt_id: uuid.UUID, _: ViewerDep, container: ContainerDep, session: SessionDep
+) -> ReceiptDetail:
     s = container.settings
-    with session_scope(container.session_factory) as session:
-        receipt = container.admin.get_receipt(session, receipt_id)
-        base = ReceiptPublic.model_validate(receipt).model_dump()
-        items = [LineItemPublic.model_validate(i) for i in receipt.line_items]
-        extra = {
-            k: getattr(receipt, k)
-            for k in (
-                "merchant_address",
-                "merchant_phone",
-                "purchase_time",
-                "subtotal",
-                "tax",
-                "tip",
-                "payment_method",
-                "summary",
-                "confidence",
-                "warnings",
-                "caption",
-            )
-        }
-        raw_bucket, raw_key, processed_key = (
-            receipt.raw_bucket,
-            receipt.raw_key,
-            receipt.processed_key,
+    receipt = container.admin.get_receipt(session, receipt_id)
+    base = ReceiptPublic.model_validate(receipt).model_dump()
+    items = [LineItemPublic.model_validate(i) for i in receipt.line_items]
+    extra = {
+        k: getattr(receipt, k)
+        for k in (
+            "merchant_address",
+            "merchant_phone",
+            "purchase_time",
+            "subtotal",
+            "tax",
+            "tip",
+            "payment_method",
+            "summary",
+            "confidence",
+            "warnings",
+            "caption",
         )
+    }
+    raw_bucket, raw_key, processed_key = (
+        receipt.raw_bucket,
+        receipt.raw_key,
+        receipt.processed_key,
+    )
     processed = None
     if processed_key:
         try:
@@ -122,7 +121,7 @@ def get_receipt(receipt_id: uuid.UUID, _: ViewerDep, container: ContainerDep) ->
 
 
 def _send(container: ContainerDep, jobs: list[ProcessingJob]) -> None:
-    for job in jobs:  # after the commit: the processor never sees a rolled-back row
+    for job in jobs:
         container.queue.send_job(job)
 
 
@@ -136,10 +135,11 @@ def reprocess_receipt(
     receipt_id: uuid.UUID,
     actor: ActorDep,
     container: ContainerDep,
+    session: SessionDep,
     force: Annotated[bool, Query(description="also reprocess a done receipt")] = False,
 ) -> Reprocessed:
-    with session_scope(container.session_factory) as session:
-        job = container.admin.reprocess(session, actor, receipt_id=receipt_id, force=force)
+    job = container.admin.reprocess(session, actor, receipt_id=receipt_id, force=force)
+    session.commit()  # first: the processor never sees a rolled-back row
     _send(container, [job])
     return Reprocessed(queued=[job.receipt_id], skipped=[])
 
@@ -149,7 +149,9 @@ def reprocess_receipt(
     status_code=202,
     summary="Send many receipts back to the queue (by ids, or e.g. all failed since a date)",
 )
-def reprocess_many(body: ReprocessRequest, actor: ActorDep, container: ContainerDep) -> Reprocessed:
+def reprocess_many(
+    body: ReprocessRequest, actor: ActorDep, container: ContainerDep, session: SessionDep
+) -> Reprocessed:
     queries_filter = ReceiptFilter(
         status=None if body.receipt_ids else body.status,
         user_id=body.user_id,
@@ -157,24 +159,26 @@ def reprocess_many(body: ReprocessRequest, actor: ActorDep, container: Container
         created_to=body.until,
         error_code=body.error_code,
     )
-    with session_scope(container.session_factory) as session:
-        queries = AdminReceiptQueries(session)
-        if body.receipt_ids:
-            found = [queries.get(rid, for_update=True) for rid in dict.fromkeys(body.receipt_ids)]
-            receipts = [r for r in found if r is not None]
-        else:
-            receipts = list(queries.matching(queries_filter, limit=body.limit))
-        jobs, skipped = container.admin.reprocess_many(
-            session, actor, receipts=receipts, criteria=body.model_dump(exclude_none=True)
-        )
+    queries = AdminReceiptQueries(session)
+    if body.receipt_ids:
+        found = [queries.get(rid, for_update=True) for rid in dict.fromkeys(body.receipt_ids)]
+        receipts = [r for r in found if r is not None]
+    else:
+        receipts = list(queries.matching(queries_filter, limit=body.limit))
+    jobs, skipped = container.admin.reprocess_many(
+        session, actor, receipts=receipts, criteria=body.model_dump(exclude_none=True)
+    )
+    session.commit()  # first: the processor never sees a rolled-back row
     _send(container, jobs)
     return Reprocessed(queued=[j.receipt_id for j in jobs], skipped=skipped)
 
 
 @router.delete("/{receipt_id}", summary="Delete a receipt, its rows and files", responses=NOT_FOUND)
-def delete_receipt(receipt_id: uuid.UUID, actor: ActorDep, container: ContainerDep) -> Deleted:
-    with session_scope(container.session_factory) as session:
-        objects = container.admin.delete_receipt(session, actor, receipt_id=receipt_id)
+def delete_receipt(
+    receipt_id: uuid.UUID, actor: ActorDep, container: ContainerDep, session: SessionDep
+) -> Deleted:
+    objects = container.admin.delete_receipt(session, actor, receipt_id=receipt_id)
+    session.commit()  # first: a rolled-back delete never loses files
     try:
         container.receipts.delete_objects(objects)
     except AwsError:

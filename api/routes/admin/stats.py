@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ContainerDep, ViewerDep
+from api.deps import ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import DayCounts, StatsPublic
 from core.admin.stats import system_stats
-from core.db.session import session_scope
 
 router = APIRouter(prefix="/stats", tags=["admin: stats"])
 
@@ -19,12 +18,12 @@ router = APIRouter(prefix="/stats", tags=["admin: stats"])
 def stats(
     _: ViewerDep,
     container: ContainerDep,
+    session: SessionDep,
     days: Annotated[int, Query(ge=1, le=366, description="the window, ending now")] = 30,
 ) -> StatsPublic:
     until = datetime.now(UTC)
     since = until - timedelta(days=days)
-    with session_scope(container.session_factory) as session:
-        s = system_stats(session, since=since, until=until, prices=container.settings.prices)
+    s = system_stats(session, since=since, until=until, prices=container.settings.prices)
     per_day = [
         DayCounts(
             day=d,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from api.deps import ContainerDep, ViewerDep
+from api.deps import ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import (
     NOT_FOUND,
     CategoryTotal,
@@ -22,7 +22,6 @@ from api.routes.admin.schemas import (
     Purchase,
     SummaryPublic,
 )
-from core.db.session import session_scope
 from core.summaries.service import NO_CURRENCY, UNKNOWN_MERCHANT, Month, MonthSummary, summarize
 
 router = APIRouter(prefix="/summary", tags=["admin: summary"])
@@ -36,6 +35,7 @@ router = APIRouter(prefix="/summary", tags=["admin: summary"])
 def month_summary(
     _: ViewerDep,
     container: ContainerDep,
+    session: SessionDep,
     month: Annotated[
         str | None,
         Query(
@@ -49,16 +49,15 @@ def month_summary(
     ] = None,
     top: Annotated[int, Query(ge=1, le=50, description="merchants per currency")] = 5,
 ) -> SummaryPublic:
-    with session_scope(container.session_factory) as session:
-        timezone = None
-        if user_id is not None:
-            timezone = container.admin.get_user(session, user_id).timezone or "UTC"
-        if month is None:
-            today = datetime.now(UTC).astimezone(ZoneInfo(timezone or "UTC")).date()
-            chosen = Month(today.year, today.month)
-        else:
-            chosen = Month(int(month[:4]), int(month[5:]))
-        s = summarize(session, user_id=user_id, month=chosen, timezone=timezone, top=top)
+    timezone = None
+    if user_id is not None:
+        timezone = container.admin.get_user(session, user_id).timezone or "UTC"
+    if month is None:
+        today = datetime.now(UTC).astimezone(ZoneInfo(timezone or "UTC")).date()
+        chosen = Month(today.year, today.month)
+    else:
+        chosen = Month(int(month[:4]), int(month[5:]))
+    s = summarize(session, user_id=user_id, month=chosen, timezone=timezone, top=top)
     return _public(s, user_id=user_id, timezone=timezone)
 
 

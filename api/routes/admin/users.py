@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import ActorDep, ContainerDep, ViewerDep
+from api.deps import ActorDep, ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import NOT_FOUND, UserDeleted, UserDetail, UserPublic, UsersPublic
 from core.admin.repository import AdminUserQueries
 from core.aws.clients import AwsError
-from core.db.session import session_scope
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/users", tags=["admin: users"])
@@ -22,26 +21,26 @@ UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the user's interna
 @router.get("", summary="List users (search by Telegram id, username or first name)")
 def list_users(
     _: ViewerDep,
-    container: ContainerDep,
+    session: SessionDep,
     q: Annotated[str | None, Query(max_length=64, description="Telegram id or name")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> UsersPublic:
-    with session_scope(container.session_factory) as session:
-        users, total = AdminUserQueries(session).search(query=q, offset=offset, limit=limit)
-        return UsersPublic(data=[UserPublic.model_validate(u) for u in users], count=total)
+    users, total = AdminUserQueries(session).search(query=q, offset=offset, limit=limit)
+    return UsersPublic(data=[UserPublic.model_validate(u) for u in users], count=total)
 
 
 @router.get("/{user_id}", summary="One user, with receipt counts", responses=NOT_FOUND)
-def get_user(user_id: UserId, _: ViewerDep, container: ContainerDep) -> UserDetail:
-    with session_scope(container.session_factory) as session:
-        user = container.admin.get_user(session, user_id)
-        counts = AdminUserQueries(session).receipt_counts(user.id)
-        return UserDetail(
-            **UserPublic.model_validate(user).model_dump(),
-            receipts_total=sum(counts.values()),
-            receipts_by_status=counts,
-        )
+def get_user(
+    user_id: UserId, _: ViewerDep, container: ContainerDep, session: SessionDep
+) -> UserDetail:
+    user = container.admin.get_user(session, user_id)
+    counts = AdminUserQueries(session).receipt_counts(user.id)
+    return UserDetail(
+        **UserPublic.model_validate(user).model_dump(),
+        receipts_total=sum(counts.values()),
+        receipts_by_status=counts,
+    )
 
 
 @router.post(
@@ -49,17 +48,19 @@ def get_user(user_id: UserId, _: ViewerDep, container: ContainerDep) -> UserDeta
     summary="Block a user: the bot answers their messages politely and processes nothing",
     responses=NOT_FOUND,
 )
-def block_user(user_id: UserId, actor: ActorDep, container: ContainerDep) -> UserPublic:
-    with session_scope(container.session_factory) as session:
-        user = container.admin.set_blocked(session, actor, user_id=user_id, blocked=True)
-        return UserPublic.model_validate(user)
+def block_user(
+    user_id: UserId, actor: ActorDep, container: ContainerDep, session: SessionDep
+) -> UserPublic:
+    user = container.admin.set_blocked(session, actor, user_id=user_id, blocked=True)
+    return UserPublic.model_validate(user)
 
 
 @router.post("/{user_id}/unblock", summary="Unblock a user", responses=NOT_FOUND)
-def unblock_user(user_id: UserId, actor: ActorDep, container: ContainerDep) -> UserPublic:
-    with session_scope(container.session_factory) as session:
-        user = container.admin.set_blocked(session, actor, user_id=user_id, blocked=False)
-        return UserPublic.model_validate(user)
+def unblock_user(
+    user_id: UserId, actor: ActorDep, container: ContainerDep, session: SessionDep
+) -> UserPublic:
+    user = container.admin.set_blocked(session, actor, user_id=user_id, blocked=False)
+    return UserPublic.model_validate(user)
 
 
 @router.delete(
@@ -67,10 +68,11 @@ def unblock_user(user_id: UserId, actor: ActorDep, container: ContainerDep) -> U
     summary="Delete a user with all their data: rows and S3 objects (right to be forgotten)",
     responses=NOT_FOUND,
 )
-def delete_user(user_id: UserId, actor: ActorDep, container: ContainerDep) -> UserDeleted:
-    with session_scope(container.session_factory) as session:
-        deletion = container.admin.delete_user(session, actor, user_id=user_id)
-    # After the commit: a rolled-back delete never loses files.
+def delete_user(
+    user_id: UserId, actor: ActorDep, container: ContainerDep, session: SessionDep
+) -> UserDeleted:
+    deletion = container.admin.delete_user(session, actor, user_id=user_id)
+    session.commit()  # first: a rolled-back delete never loses files
     try:
         deleted, pending = container.admin.purge_objects(deletion), False
     except AwsError:
