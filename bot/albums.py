@@ -16,8 +16,8 @@ from bot import texts
 from bot.context import BotContext
 from bot.render import money
 from core.contracts import ReceiptStatus
-from core.db.models import Receipt
 from core.receipts.repository import AlbumRepository
+from core.receipts.views import ReceiptView
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ _STATE = {
 }
 
 
-def album_line(n: int, receipt: Receipt) -> str:
-    status = receipt.status_enum
+def album_line(n: int, receipt: ReceiptView) -> str:
+    status = receipt.status
     if status == ReceiptStatus.DONE:
         name = escape(receipt.merchant_name or "Unknown merchant")
         what = f"✅ {name} — {escape(money(receipt.total, receipt.currency))}"
@@ -40,8 +40,8 @@ def album_line(n: int, receipt: Receipt) -> str:
     return f"{n}. {what}"
 
 
-def album_text(receipts: list[Receipt]) -> str:
-    done = sum(r.status_enum.is_final for r in receipts)
+def album_text(receipts: list[ReceiptView]) -> str:
+    done = sum(r.status.is_final for r in receipts)
     head = texts.ALBUM_HEAD.format(count=len(receipts), done=done)
     return "\n".join([head, *(album_line(n, r) for n, r in enumerate(receipts, 1))])
 
@@ -54,10 +54,11 @@ def _lock(context: BotContext, key: Any) -> asyncio.Lock:
 async def update_album(context: BotContext, *, chat_id: int, media_group_id: str) -> None:
     """Show the album's receipts as they are now in its one progress message."""
 
-    def load(session: Session) -> tuple[int | None, list[Receipt]]:
+    def load(session: Session) -> tuple[int | None, list[ReceiptView]]:
         repo = AlbumRepository(session)
         album = repo.get(chat_id=chat_id, media_group_id=media_group_id)
-        receipts = list(repo.receipts(chat_id=chat_id, media_group_id=media_group_id))
+        rows = repo.receipts(chat_id=chat_id, media_group_id=media_group_id)
+        receipts = [ReceiptView.of(r) for r in rows]
         return (album.message_id if album else None), receipts
 
     async with _lock(context, (chat_id, media_group_id)):

@@ -12,8 +12,8 @@ from bot import texts
 from bot.callbacks import pack
 from bot.render import doubtful_fields
 from core.contracts import ErrorCode, ReceiptStatus
-from core.db.models import Receipt
 from core.reading.extraction.base import DEFAULT_CATEGORIES
+from core.receipts.views import ReceiptView
 
 CONFIRM = "ok"
 DELETE = "del"
@@ -30,11 +30,11 @@ EDIT_ACTIONS = {"em": "merchant", "ed": "date", "et": "total", "ec": "currency",
 RETRYABLE = {ErrorCode.TIMEOUT, ErrorCode.CONFIGURATION, ErrorCode.INTERNAL}
 
 
-def _button(label: str, action: str, receipt: Receipt, key: bytes) -> InlineKeyboardButton:
+def _button(label: str, action: str, receipt: ReceiptView, key: bytes) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=pack(action, receipt.id, key=key))
 
 
-def card(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
+def card(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
     delete = _button(texts.BTN_DELETE, DELETE, receipt, key)
     if receipt.status != ReceiptStatus.DONE:
         retry = receipt.status == ReceiptStatus.FAILED and receipt.error_code in RETRYABLE
@@ -79,7 +79,7 @@ def chosen_category(action: str, names: Sequence[str]) -> str | None:
     return next((n for n in names if category_action(n) == action), None)
 
 
-def categories(receipt: Receipt, names: Sequence[str], *, key: bytes) -> InlineKeyboardMarkup:
+def categories(receipt: ReceiptView, names: Sequence[str], *, key: bytes) -> InlineKeyboardMarkup:
     """The category picker: the user's categories (their own first), the current one marked."""
     buttons = [
         _button(
@@ -93,7 +93,7 @@ def categories(receipt: Receipt, names: Sequence[str], *, key: bytes) -> InlineK
     return InlineKeyboardMarkup(rows)
 
 
-def fields(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
+def fields(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
     """Which field to fix: the doubtful ones first, marked."""
     doubt = doubtful_fields(receipt)
     order = doubt + [f for f in texts.FIELD_LABELS if f not in doubt]
@@ -106,7 +106,7 @@ def fields(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[:3], [*buttons[3:], back]])
 
 
-def confirm_delete(receipt: Receipt, *, key: bytes) -> InlineKeyboardMarkup:
+def confirm_delete(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
     yes = _button(texts.BTN_DELETE_YES, DELETE_YES, receipt, key)
     no = _button(texts.BTN_DELETE_NO, DELETE_NO, receipt, key)
     return InlineKeyboardMarkup([[yes, no]])

@@ -7,7 +7,7 @@ from html import escape
 
 from bot import texts
 from core.contracts import ReceiptStatus
-from core.db.models import Receipt
+from core.receipts.views import ReceiptView
 
 MAX_ITEMS_SHOWN = 5
 # Telegram's limit on a message, in UTF-16 code units of the text after entity parsing; the
@@ -19,7 +19,7 @@ REVIEW_THRESHOLD = 0.7
 REVIEWED_FIELDS = ("merchant", "date", "total", "currency")
 
 
-def doubtful_fields(receipt: Receipt) -> list[str]:
+def doubtful_fields(receipt: ReceiptView) -> list[str]:
     """Fields the user should check: read with low confidence, not yet confirmed."""
     if receipt.status != ReceiptStatus.DONE or receipt.confirmed_at is not None:
         return []
@@ -33,7 +33,7 @@ def money(amount: Decimal | None, currency: str | None) -> str:
     return f"{currency} {amount:,.2f}" if currency else f"{amount:,.2f}"
 
 
-def recent_line(receipt: Receipt) -> str:
+def recent_line(receipt: ReceiptView) -> str:
     when = receipt.purchase_date.isoformat() if receipt.purchase_date else "no date"
     if receipt.status == ReceiptStatus.DONE:
         what = f"{escape(receipt.merchant_name or 'Unknown merchant')} — "
@@ -46,7 +46,7 @@ def recent_line(receipt: Receipt) -> str:
     return f"<code>{receipt.short_id}</code> {when} {what}{mark}"
 
 
-def receipt_card(receipt: Receipt) -> str:
+def receipt_card(receipt: ReceiptView) -> str:
     if receipt.status == ReceiptStatus.FAILED:
         return texts.FAILED.format(
             reason=escape(receipt.error_message or "Unknown error."), short_id=receipt.short_id

@@ -22,11 +22,11 @@ from bot.context import BotContext
 from bot.render import receipt_card
 from bot.users import register
 from core.contracts import ProcessingJob
-from core.db.models import Receipt
 from core.errors import RateLimited
 from core.reading import files
 from core.receipts.repository import AlbumRepository
 from core.receipts.service import PresignedUpload
+from core.receipts.views import ReceiptView
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
@@ -96,12 +96,11 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
 
     def create(
         session: Session,
-    ) -> tuple[Receipt | None, uuid.UUID, PresignedUpload | None, bool]:
+    ) -> tuple[ReceiptView | None, uuid.UUID, PresignedUpload | None, bool]:
         user = UserRepository(session).get(user_id)
         assert user is not None
         earlier = services.receipts.find_same_file(session, user_id=user.id, sha256=sha256)
         if earlier is not None:
-            _ = list(earlier.line_items)
             return earlier, earlier.id, None, False
         receipt, upload = services.receipts.start_upload(
             session,
@@ -137,7 +136,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
         await status.problem(texts.UPLOAD_FAILED)
         return
 
-    def submit(session: Session) -> tuple[Receipt, ProcessingJob | None]:
+    def submit(session: Session) -> tuple[ReceiptView, ProcessingJob | None]:
         return services.receipts.submit(
             session,
             receipt_id=receipt_id,

@@ -20,11 +20,12 @@ from bot import keyboards, texts
 from bot.context import BotContext
 from bot.render import money, receipt_card
 from core.categories.service import list_categories
-from core.db.models import PendingEdit, Receipt
+from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound
 from core.questions.service import Question, answer, question_categories
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository
+from core.receipts.views import ReceiptView
 from core.summaries.service import NO_CURRENCY, BiggestPurchase
 from core.users.repository import UserRepository
 
@@ -39,7 +40,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 
     known: list[str] = []  # the user's categories before the answer (a new one is added)
 
-    def run(session: Session) -> tuple[PendingEdit | None, Receipt | None, str | None]:
+    def run(session: Session) -> tuple[PendingEdit | None, ReceiptView | None, str | None]:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)
         if user is None:
             return None, None, None
@@ -70,7 +71,6 @@ async def on_text(update: Update, context: BotContext) -> None:
                 )
             )
             return pending, None, exc.message
-        _ = list(receipt.line_items)
         return pending, receipt, None
 
     try:

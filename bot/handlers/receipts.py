@@ -25,9 +25,10 @@ from bot.context import BotContext
 from bot.render import receipt_card, recent_line
 from core.categories.service import list_categories
 from core.contracts import ProcessingJob
-from core.db.models import PendingEdit, Receipt
+from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound
 from core.receipts.repository import PendingEditRepository, ReceiptRepository
+from core.receipts.views import ReceiptView
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ async def recent(update: Update, context: BotContext) -> None:
         if uid is None:
             return []
         return [
-            recent_line(r)
+            recent_line(ReceiptView.of(r))
             for r in ReceiptRepository(session).recent_for_user(user_id=uid, limit=RECENT_LIMIT)
         ]
 
@@ -62,18 +63,18 @@ async def recent(update: Update, context: BotContext) -> None:
     await message.reply_text("\n".join([texts.RECENT_TITLE, *lines]), parse_mode=ParseMode.HTML)
 
 
-async def _find(context: BotContext, telegram_user_id: int, short_id: str) -> Receipt | None:
-    def load(session: Session) -> Receipt | None:
+async def _find(context: BotContext, telegram_user_id: int, short_id: str) -> ReceiptView | None:
+    def load(session: Session) -> ReceiptView | None:
         uid = _user_id(session, telegram_user_id)
         if uid is None:
             return None
         found = ReceiptRepository(session).find_for_user_by_prefix(short_id.strip(), user_id=uid)
-        return found[0] if len(found) == 1 else None
+        return ReceiptView.of(found[0]) if len(found) == 1 else None
 
     return await context.services.in_session(load)
 
 
-async def _receipt_from_args(update: Update, context: BotContext, usage: str) -> Receipt | None:
+async def _receipt_from_args(update: Update, context: BotContext, usage: str) -> ReceiptView | None:
     """The receipt named by the command's argument, or None after telling the user why not."""
     message = update.effective_message
     assert message is not None and update.effective_user is not None
@@ -174,11 +175,11 @@ async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UU
     await _edit(query, texts.DELETED.format(short_id=receipt_id.hex[:8]), None)
 
 
-async def _owned(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> Receipt:
+async def _owned(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> ReceiptView:
     return await _owned_change(
         query,
         context,
-        lambda s, uid: context.services.receipts.get_owned(s, receipt_id=receipt_id, user_id=uid),
+        lambda s, uid: context.services.receipts.view(s, receipt_id=receipt_id, user_id=uid),
     )
 
 
@@ -274,12 +275,11 @@ async def _keep_both(query: CallbackQuery, context: BotContext, receipt_id: uuid
 async def _pick_category(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
     tg_id = query.from_user.id
 
-    def run(session: Session) -> tuple[Receipt, list[str]]:
+    def run(session: Session) -> tuple[ReceiptView, list[str]]:
         uid = _user_id(session, tg_id)
         if uid is None:
             raise NotFound("no such user")
-        receipt = context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
-        _ = list(receipt.line_items)
+        receipt = context.services.receipts.view(session, receipt_id=receipt_id, user_id=uid)
         return receipt, list_categories(session, user_id=uid)
 
     receipt, names = await context.services.in_session(run)
@@ -300,19 +300,18 @@ def _set_category(action: str) -> Action:
         tg_id = query.from_user.id
         receipts = context.services.receipts
 
-        def run(session: Session) -> tuple[Receipt, list[str], str | None]:
+        def run(session: Session) -> tuple[ReceiptView, list[str], str | None]:
             uid = _user_id(session, tg_id)
             if uid is None:
                 raise NotFound("no such user")
             names = list_categories(session, user_id=uid)
             name = keyboards.chosen_category(action, names)
             if name is None:
-                receipt = receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
+                receipt = receipts.view(session, receipt_id=receipt_id, user_id=uid)
             else:
                 receipt = receipts.set_category(
                     session, receipt_id=receipt_id, user_id=uid, category=name
                 )
-            _ = list(receipt.line_items)
             return receipt, names, name
 
         receipt, names, name = await context.services.in_session(run)
@@ -328,17 +327,16 @@ def _set_category(action: str) -> Action:
 
 
 async def _owned_change(
-    query: CallbackQuery, context: BotContext, change: Callable[[Session, int], Receipt]
-) -> Receipt:
+    query: CallbackQuery, context: BotContext, change: Callable[[Session, int], ReceiptView]
+) -> ReceiptView:
     """Run ``change`` on a receipt of the pressing user; the receipt as it is afterwards."""
     tg_id = query.from_user.id
 
-    def run(session: Session) -> Receipt:
+    def run(session: Session) -> ReceiptView:
         uid = _user_id(session, tg_id)
         if uid is None:
             raise NotFound("no such user")
         receipt = change(session, uid)
-        _ = list(receipt.line_items)
         return receipt
 
     return await context.services.in_session(run)

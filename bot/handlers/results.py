@@ -18,8 +18,8 @@ from bot.handlers.budgets import warning_text
 from bot.render import receipt_card
 from core.budgets.service import BudgetWarning, new_warnings
 from core.contracts import ReceiptStatus
-from core.db.models import Receipt
 from core.receipts.repository import ReceiptRepository
+from core.receipts.views import ReceiptView
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,9 @@ async def _warn_budgets(update: ReceiptProcessed, context: BotContext) -> None:
 
 
 async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
-    def load(session: Session) -> Receipt | None:
+    def load(session: Session) -> ReceiptView | None:
         receipt = ReceiptRepository(session).get(update.receipt_id)
-        if receipt is not None:
-            _ = list(receipt.line_items)
-        return receipt
+        return ReceiptView.of(receipt) if receipt is not None else None
 
     receipt = await context.services.in_session(load)
     if receipt is None or receipt.telegram_chat_id is None:
@@ -89,13 +87,14 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
 
 
 async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
-    def load(session: Session) -> Receipt | None:
-        return ReceiptRepository(session).get(update.receipt_id)
+    def load(session: Session) -> ReceiptView | None:
+        receipt = ReceiptRepository(session).get(update.receipt_id)
+        return ReceiptView.of(receipt) if receipt is not None else None
 
     text = texts.STAGES.get(update.stage)
     async with _lock(context, update.receipt_id):
         receipt = await context.services.in_session(load)  # read under the lock: still not done?
-        if receipt is None or text is None or receipt.status_enum.is_final:
+        if receipt is None or text is None or receipt.status.is_final:
             return
         if receipt.telegram_chat_id is not None and receipt.media_group_id is not None:
             await update_album(

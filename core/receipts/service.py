@@ -35,6 +35,7 @@ from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.reading import files
 from core.receipts.corrections import InvalidCorrection, parse_correction
 from core.receipts.repository import ReceiptRepository
+from core.receipts.views import ReceiptView
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class ReceiptService:
         sha256: str | None = None,
         status_message_id: int | None = None,
         trace_id: str | None = None,
-    ) -> tuple[Receipt, ProcessingJob | None]:
+    ) -> tuple[ReceiptView, ProcessingJob | None]:
         """Check the uploaded object and queue the receipt. Returns the job to send after commit.
 
         Submitting twice is harmless: the second call returns no job.
@@ -153,14 +154,14 @@ class ReceiptService:
         if status_message_id is not None:
             receipt.status_message_id = status_message_id
         if receipt.status != ReceiptStatus.AWAITING_UPLOAD:
-            return receipt, None
+            return ReceiptView.of(receipt), None
         try:
             info = self.store.head(bucket=receipt.raw_bucket, key=receipt.raw_key)
         except ObjectNotFound as exc:
             raise Conflict("the file has not been uploaded yet", code="not_uploaded") from exc
         if not 0 < info.size <= self.settings.max_file_bytes:
             self._fail(receipt, ErrorCode.TOO_LARGE, "The file is empty or over the size limit.")
-            return receipt, None
+            return ReceiptView.of(receipt), None
         head = self.store.get(
             bucket=receipt.raw_bucket, key=receipt.raw_key, first=files.SNIFF_BYTES
         )
@@ -171,7 +172,7 @@ class ReceiptService:
                 ErrorCode.UNSUPPORTED_TYPE,
                 "The file is not a JPEG, PNG, WebP, HEIC image or a PDF.",
             )
-            return receipt, None
+            return ReceiptView.of(receipt), None
         receipt.content_type = real_type
         receipt.size_bytes = info.size
         if sha256:
@@ -179,7 +180,7 @@ class ReceiptService:
         receipt.status = ReceiptStatus.QUEUED.value
         receipt.queued_at = datetime.now(UTC)
         session.flush()
-        return receipt, _job(receipt, trace_id=trace_id)
+        return ReceiptView.of(receipt), _job(receipt, trace_id=trace_id)
 
     def mark_progress(self, session: Session, progress: ProcessingProgress) -> Receipt | None:
         """``processing`` once the processor starts; the receipt when the user should be told."""
@@ -282,14 +283,18 @@ class ReceiptService:
             raise NotFound("receipt not found")
         return receipt
 
-    def confirm(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+    def view(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> ReceiptView:
+        """The user's receipt as the bot shows it."""
+        return ReceiptView.of(self.get_owned(session, receipt_id=receipt_id, user_id=user_id))
+
+    def confirm(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> ReceiptView:
         receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
         if receipt.status != ReceiptStatus.DONE:
             raise Conflict("only a read receipt can be confirmed", code="not_done")
         if receipt.confirmed_at is None:
             receipt.confirmed_at = datetime.now(UTC)
             session.flush()
-        return receipt
+        return ReceiptView.of(receipt)
 
     def delete(
         self, session: Session, *, receipt_id: uuid.UUID, user_id: int
@@ -305,18 +310,20 @@ class ReceiptService:
         for bucket, key in objects:
             self.store.delete(bucket=bucket, key=key)
 
-    def find_same_file(self, session: Session, *, user_id: int, sha256: str) -> Receipt | None:
+    def find_same_file(
+        self, session: Session, *, user_id: int, sha256: str
+    ) -> ReceiptView | None:
         """An earlier receipt of this user made from exactly the same file (not a failed one)."""
         receipt = ReceiptRepository(session).find_same_file(
             user_id=user_id, sha256=sha256.lower(), exclude=uuid.UUID(int=0)
         )
         if receipt is None or receipt.status == ReceiptStatus.FAILED:
             return None
-        return receipt
+        return ReceiptView.of(receipt)
 
     def correct(
         self, session: Session, *, receipt_id: uuid.UUID, user_id: int, field: str, raw: str
-    ) -> Receipt:
+    ) -> ReceiptView:
         """Apply the user's correction of one field; the field is then certain."""
         receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
         if receipt.status != ReceiptStatus.DONE:
@@ -332,17 +339,19 @@ class ReceiptService:
                 user_id=user_id, merchant=receipt.merchant_name, category=value
             )
         session.flush()
-        return receipt
+        return ReceiptView.of(receipt)
 
-    def keep_duplicate(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> Receipt:
+    def keep_duplicate(
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
+    ) -> ReceiptView:
         receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
         receipt.possible_duplicate_of = None
         session.flush()
-        return receipt
+        return ReceiptView.of(receipt)
 
     def set_category(
         self, session: Session, *, receipt_id: uuid.UUID, user_id: int, category: str
-    ) -> Receipt:
+    ) -> ReceiptView:
         return self.correct(
             session, receipt_id=receipt_id, user_id=user_id, field="category", raw=category
         )

@@ -7,9 +7,10 @@ from decimal import Decimal
 from bot.keyboards import card, fields
 from bot.render import doubtful_fields, message_parts, receipt_card
 from core.db.models import Receipt
+from core.receipts.views import ReceiptView
 
 
-def receipt(**kw: object) -> Receipt:
+def receipt(**kw: object) -> ReceiptView:
     base: dict[str, object] = {
         "id": uuid.uuid4(),
         "status": "done",
@@ -20,7 +21,7 @@ def receipt(**kw: object) -> Receipt:
         "confidence": {"merchant": 0.9, "date": 0.95, "total": 0.4, "currency": 0.3},
     }
     base.update(kw)
-    return Receipt(**base)
+    return ReceiptView.of(Receipt(**base))
 
 
 def test_card_escapes_receipt_text_and_marks_doubtful_fields() -> None:

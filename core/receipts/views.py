@@ -1,0 +1,91 @@
+"""Frozen views of a receipt: what the bot shows, read while the session is open.
+
+Services hand these out instead of ORM rows, so nothing lazy-loads (or fails to) after the
+unit of work has closed, and nothing the bot holds can be written back by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from core.contracts import ReceiptStatus
+from core.db.models import LineItemRow, Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class LineItemView:
+    description: str
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    amount: Decimal | None
+
+    @classmethod
+    def of(cls, row: LineItemRow) -> LineItemView:
+        return cls(
+            description=row.description,
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            amount=row.amount,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    id: uuid.UUID
+    user_id: int
+    status: ReceiptStatus
+    created_at: datetime
+    merchant_name: str | None
+    purchase_date: date | None
+    purchase_time: time | None
+    currency: str | None
+    subtotal: Decimal | None
+    tax: Decimal | None
+    total: Decimal | None
+    category: str | None
+    confidence: Mapping[str, Any]
+    confirmed_at: datetime | None
+    possible_duplicate_of: uuid.UUID | None
+    error_code: str | None
+    error_message: str | None
+    telegram_chat_id: int | None
+    status_message_id: int | None
+    media_group_id: str | None
+    line_items: tuple[LineItemView, ...]
+
+    @property
+    def short_id(self) -> str:
+        return self.id.hex[:8]
+
+    @classmethod
+    def of(cls, receipt: Receipt) -> ReceiptView:
+        """The receipt as it is now, line items included (loaded here, inside the session)."""
+        return cls(
+            id=receipt.id,
+            user_id=receipt.user_id,
+            status=receipt.status_enum,
+            created_at=receipt.created_at,
+            merchant_name=receipt.merchant_name,
+            purchase_date=receipt.purchase_date,
+            purchase_time=receipt.purchase_time,
+            currency=receipt.currency,
+            subtotal=receipt.subtotal,
+            tax=receipt.tax,
+            total=receipt.total,
+            category=receipt.category,
+            confidence=MappingProxyType(dict(receipt.confidence or {})),
+            confirmed_at=receipt.confirmed_at,
+            possible_duplicate_of=receipt.possible_duplicate_of,
+            error_code=receipt.error_code,
+            error_message=receipt.error_message,
+            telegram_chat_id=receipt.telegram_chat_id,
+            status_message_id=receipt.status_message_id,
+            media_group_id=receipt.media_group_id,
+            line_items=tuple(LineItemView.of(item) for item in receipt.line_items),
+        )
