@@ -1,14 +1,12 @@
 """Typed answers to "Send me the total…": the pending edit is in the database, so whichever API
-instance gets the answer can apply it. Text that answers no question gets a helpful reply."""
+instance gets the answer can apply it. Other text is a question in plain words
+(``bot/handlers/questions.py``)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -18,15 +16,14 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot import keyboards, texts
 from bot.context import BotContext
-from bot.render import money, receipt_card
+from bot.handlers import questions
+from bot.render import receipt_card
 from core.categories.service import list_categories
 from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound
-from core.questions.service import Question, answer, question_categories
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository
 from core.receipts.views import ReceiptView
-from core.summaries.service import NO_CURRENCY, BiggestPurchase
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
@@ -79,7 +76,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.RECEIPT_GONE)
         return
     if pending is None:
-        await message.reply_text(await _answer_question(context, tg_user.id, raw))
+        await message.reply_text(await questions.reply(context, tg_user.id, raw))
         return
     if problem is not None or receipt is None:
         await message.reply_text(texts.INVALID_FIELD.format(hint=problem))
@@ -107,81 +104,6 @@ async def on_text(update: Update, context: BotContext) -> None:
             )
         except BadRequest as exc:
             logger.info("edit.card_not_updated receipt_id=%s error=%s", receipt.id, exc)
-
-
-async def _answer_question(context: BotContext, telegram_user_id: int, raw: str) -> str:
-    """A question in plain words ("how much on coffee in October?"), or the usual hint.
-
-    The reader (rules, or a model on AWS) sees only the text, the user's date and category
-    names; the numbers come from this user's receipts. No session is held while it reads."""
-    services = context.services
-
-    def asker(session: Session) -> tuple[int, str | None, list[str]] | None:
-        user = UserRepository(session).get_by_telegram_id(telegram_user_id)
-        if user is None:
-            return None
-        return user.id, user.timezone, question_categories(session, user_id=user.id)
-
-    found = await services.in_session(asker)
-    if found is None:
-        return texts.UNKNOWN_TEXT
-    user_id, timezone, categories = found
-    today = datetime.now(UTC).astimezone(ZoneInfo(timezone or "UTC")).date()
-    reading = await asyncio.to_thread(
-        services.questions.read, raw, today=today, categories=categories
-    )
-    question = reading.question
-    if question is None:
-        return texts.UNKNOWN_TEXT
-    logger.info(
-        "questions.answer user_id=%s reader=%s metric=%s fallback=%s",
-        user_id,
-        reading.reader,
-        question.metric,
-        reading.fallback,
-    )
-
-    def run(session: Session) -> str:
-        result = answer(session, question, user_id=user_id, timezone=timezone)
-        return render_answer(question, result)
-
-    return await services.in_session(run)
-
-
-def _purchase(big: BiggestPurchase) -> str:
-    when = f" on {big.day.isoformat()}" if big.day else ""
-    amount = money(big.total, None if big.currency == NO_CURRENCY else big.currency)
-    return f"{big.merchant or 'unknown merchant'}, {amount}{when}"
-
-
-def render_answer(question: Question, result: dict[str, Any]) -> str:
-    month = result["month"].label
-    what = f" on {question.term}" if question.term else ""
-    if question.metric == "biggest":
-        biggest: list[BiggestPurchase] = result["biggest"]
-        if not biggest:
-            return texts.ANSWER_NONE.format(what=what, month=month)
-        if len(biggest) == 1:
-            return texts.ANSWER_BIGGEST.format(
-                what=what, month=month, purchase=_purchase(biggest[0])
-            )
-        # One per currency: amounts of different currencies are not compared.
-        return texts.ANSWER_BIGGEST_PER_CURRENCY.format(
-            what=what, month=month, purchases="; ".join(_purchase(b) for b in biggest)
-        )
-    if not result["count"]:
-        return texts.ANSWER_NONE.format(what=what, month=month)
-    if question.metric == "count":
-        return texts.ANSWER_COUNT.format(count=result["count"], what=what, month=month)
-    amounts = ", ".join(
-        money(t, None if c == NO_CURRENCY else c) for c, t in sorted(result["totals"].items())
-    )
-    return texts.ANSWER_TOTAL.format(
-        month=month,
-        what=f", {question.term}" if question.term else "",
-        amounts=amounts,
-        count=result["count"],
-    )
 
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

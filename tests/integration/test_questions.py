@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.handlers.edit import render_answer
+from bot.handlers.questions import render_answer
 from core.aws.clients import AwsClients
 from core.categories.service import add_category
 from core.db.models import Receipt, User
