@@ -103,7 +103,8 @@ def translate_botocore(
     it fails the record loudly (then the DLQ) instead of passing for an outage.
     """
     if isinstance(exc, ParamValidationError):
-        return exc
+        ours: Exception = exc  # botocore is untyped: its classes read as Any
+        return ours
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return misconfigured(
             service=service,
