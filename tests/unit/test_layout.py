@@ -1,0 +1,74 @@
+"""The layout is a rule, not a habit: old module paths stay gone, core stands alone, and every
+SQL query lives in a repository module."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# (module, name) pairs as they were imported before core/ was grouped by feature: no shim may
+# bring them back.
+OLD_IMPORTS = [
+    ("core.services", "ReceiptService"),
+    ("core.corrections", "parse_correction"),
+    ("core.signing", "sign"),
+    ("core.files", "sniff"),
+    ("core.categories", "list_categories"),
+    ("core.budgets", "set_budget"),
+    ("core.summaries", "summarize"),
+    ("core.questions", "answer"),
+    ("core.questions_bedrock", "BedrockQuestionReader"),
+    ("core.admin", "AdminService"),
+    ("core.tokens", "verify"),
+    ("core.stats", "system_stats"),
+    ("core.documents", "probe"),
+    ("core.ocr.base", "OcrEngine"),
+    ("core.extraction.rules", "RulesExtractor"),
+    ("core.validation", "validate"),
+    ("core.engines", "build_ocr"),
+    ("core.costs", "receipt_cost"),
+    ("core.currencies", "is_iso_currency"),
+    ("core.aws", "S3Store"),
+    ("core.aws_errors", "error_code"),
+    ("core.db.repositories", "ReceiptRepository"),
+    ("core.db.admin_queries", "AdminUserQueries"),
+]
+
+
+@pytest.mark.parametrize(("module", "name"), OLD_IMPORTS, ids=[m for m, _ in OLD_IMPORTS])
+def test_old_import_path_is_gone(module: str, name: str) -> None:
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        return
+    assert not hasattr(found, name), f"{module}.{name} is importable again: no shims"
+
+
+def _python_files(*parts: str) -> list[pathlib.Path]:
+    return sorted(p for part in parts for p in (ROOT / part).rglob("*.py"))
+
+
+def _imported_modules(path: pathlib.Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_core_imports_none_of_the_other_parts() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in _imported_modules(path) if m.split(".")[0] in {"api", "bot", "processor"}
+        )
+        for path in _python_files("core")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
