@@ -102,7 +102,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
         earlier = services.receipts.find_same_file(session, user_id=user.id, sha256=sha256)
         if earlier is not None:
             return earlier, earlier.id, None, False
-        receipt, upload = services.receipts.start_upload(
+        upload = services.receipts.start_upload(
             session,
             user=user,
             content_type=incoming.content_type,
@@ -111,12 +111,12 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             telegram_chat_id=message.chat_id,
             caption=message.caption,
             media_group_id=album,
+            status_message_id=status.message_id,
         )
-        receipt.status_message_id = status.message_id
         first = album is not None and AlbumRepository(session).claim(
             chat_id=message.chat_id, media_group_id=album
         )
-        return None, receipt.id, upload, first
+        return None, upload.receipt_id, upload, first
 
     earlier, receipt_id, upload, first_of_album = await services.in_session(create)
     if earlier is not None or upload is None:

@@ -90,7 +90,8 @@ class ReceiptService:
         telegram_chat_id: int | None = None,
         caption: str | None = None,
         media_group_id: str | None = None,
-    ) -> tuple[Receipt, PresignedUpload]:
+        status_message_id: int | None = None,
+    ) -> PresignedUpload:
         """Create a receipt awaiting its file, and a short-lived URL to upload it to."""
         ctype = files.normalise_content_type(content_type)
         if ctype not in files.ACCEPTED_TYPES:
@@ -118,6 +119,7 @@ class ReceiptService:
                 telegram_chat_id=telegram_chat_id,
                 caption=caption[:1024] if caption else None,
                 media_group_id=media_group_id[:64] if media_group_id else None,
+                status_message_id=status_message_id,
             )
         )
         expires = self.settings.presign_expiry_seconds
@@ -131,7 +133,7 @@ class ReceiptService:
             headers={"Content-Type": ctype},
             expires_in=expires,
         )
-        return receipt, upload
+        return upload
 
     def submit(
         self,
