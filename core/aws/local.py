@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from core.aws.clients import AwsClients
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 

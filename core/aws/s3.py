@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from core.aws.clients import AwsClients
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 

@@ -6,12 +6,9 @@ import json
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.aws.clients import AwsClients
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 

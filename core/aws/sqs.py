@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.aws.clients import AwsClients
 from core.contracts import ProcessingJob
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
