@@ -1,8 +1,9 @@
 """Single values, each already isolated: an amount, a date, a currency code.
 
 A field of Textract's or Bedrock's reading is parsed with the receipt's own rules
-(``parse_amount``, ``parse_date``); a value a person types is read the same way and a little more
-loosely (``parse_typed_amount``, ``parse_date`` without ``today``), its caller checking the range.
+(``parse_amount``, ``parse_date``); a value a person types to correct a receipt is read with the
+same rules and a little more loosely (``parse_typed_amount``, ``parse_date`` without ``today``),
+its caller checking the range and saying why it refuses one.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ def parse_amount(text: str) -> Decimal | None:
 
 
 def parse_typed_amount(text: str) -> Decimal | None:
-    """One amount as a person types it: what ``parse_amount`` reads (``RM 12.50``, ``1.234,56``,
-    ``25.000``), thousands grouped by spaces (``1 234,56``), and the short forms no receipt
-    prints (``5``, ``12.5``, ``12,5``). Not rounded and not checked: the caller says what it
-    refuses (negative, too large)."""
+    """One amount as a person types it: an amount with cents as a receipt prints it
+    (``RM 12.50``, ``1.234,56``, ``12.50 EUR.``), else the figures alone, so that the short
+    forms no receipt prints are read too (``5``, ``12.5``, ``12,5``, ``1 234,56``). A dot before
+    three figures is a decimal point here (``0.500``), not the thousands of a receipt in rupiah.
+    Not rounded and not checked: the caller says what it refuses (negative, too large)."""
     squeezed = _DIGIT_SPACE_RE.sub("", text)
-    printed = parse_amount(squeezed)
-    if printed is not None:
-        return printed
+    printed = find_amounts(squeezed)
+    if len(printed) == 1:
+        return printed[0].value
     cleaned = re.sub(r"[^\d.,-]", "", squeezed)
     if _COMMA_DECIMAL_RE.fullmatch(cleaned):
         cleaned = cleaned.replace(".", "").replace(",", ".")
