@@ -1,6 +1,6 @@
 """Single values, each already isolated: an amount, a date, a currency code.
 
-A field of Textract's or Bedrock's reading is parsed with the receipt's own rules
+A field Textract isolated (``structured.py``) is parsed with the receipt's own rules
 (``parse_amount``, ``parse_date``); a value a person types to correct a receipt is read with the
 same rules and a little more loosely (``parse_typed_amount``, ``parse_date`` without ``today``),
 its caller checking the range and saying why it refuses one.
