@@ -35,7 +35,7 @@ from core.reading import files
 from core.reading.costs import ReceiptCost, mean_cost, receipt_cost
 from core.reading.extraction.base import ExtractionRun
 from core.reading.extraction.bedrock import TOOL_NAME, BedrockExtractor
-from core.reading.extraction.rules import RulesExtractor
+from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import Document, OcrResult, StoredObject
 from core.reading.ocr.textract import TextractOcr
 from core.settings import ProcessorSettings

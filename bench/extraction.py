@@ -37,7 +37,7 @@ import contextlib
 
 from core.contracts import ReceiptExtraction
 from core.reading.documents import load_document
-from core.reading.extraction.rules import RulesExtractor
+from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import OcrLine, OcrResult
 from core.reading.ocr.local import LocalOcr
 

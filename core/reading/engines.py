@@ -46,7 +46,7 @@ def build_ocr(settings: ProcessorSettings, *, clients: AwsClients | None = None)
 
 
 def build_extractor(settings: ProcessorSettings, *, clients: AwsClients | None = None) -> Extractor:
-    from core.reading.extraction.rules import RulesExtractor
+    from core.reading.extraction.rules.extractor import RulesExtractor
 
     rules = RulesExtractor(default_currency=settings.default_currency)
     if settings.extractor == "rules":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, timedelta
+from decimal import Decimal
 
 from core.errors import ReceiptSnapError
 from core.money import is_iso_currency
+from core.reading.extraction.rules import values
 
 EDITABLE_FIELDS = ("merchant", "date", "total", "currency", "category")
 EARLIEST = date(2000, 1, 1)
@@ -32,7 +32,7 @@ def parse_correction(field: str, raw: str, *, today: date) -> object:
             raise InvalidCorrection("at most 50 characters")
         return text.lower()
     if field == "currency":
-        code = text.upper()
+        code = values.normalise_code(text.upper())  # "euro" is EUR, "rmb" CNY
         if not is_iso_currency(code):
             raise InvalidCorrection("a three-letter ISO code such as EUR, USD or MYR")
         return code
@@ -44,32 +44,25 @@ def parse_correction(field: str, raw: str, *, today: date) -> object:
 
 
 def parse_amount(text: str) -> Decimal:
-    cleaned = re.sub(r"[^\d.,-]", "", text)
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+,\d{1,2}|-?\d+,\d{1,2}", cleaned):  # 1.234,50 / 12,50
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise InvalidCorrection("an amount such as 23.40") from exc
-    if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
+    """An amount as typed: read like a receipt's (``RM 12.50``, ``1.234,56``) and more loosely
+    (``5``, ``12,5``, ``1 234,56``); never negative, below a billion, two decimals."""
+    value = values.parse_typed_amount(text)
+    if value is None or value < 0 or value >= MAX_AMOUNT:
         raise InvalidCorrection("an amount such as 23.40")
     return value.quantize(Decimal("0.01"))
 
 
 def parse_date(text: str, *, today: date) -> date:
+    """A date as typed: ``today``, ``yesterday``, or read like a receipt's (``2026-10-03``,
+    ``3 Oct 2026``, ``03.10.26``), day first (``03/10/2026`` is 3 October), 2000 to tomorrow."""
     lowered = text.lower()
     if lowered == "today":
         return today
     if lowered == "yesterday":
         return today - timedelta(days=1)
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"):
-        try:
-            value = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if not EARLIEST <= value <= today + timedelta(days=1):
-            raise InvalidCorrection("a date between 2000 and today")
-        return value
-    raise InvalidCorrection("a date such as 2026-10-03 or 03/10/2026")
+    value = values.parse_date(text, month_first=False)
+    if value is None:
+        raise InvalidCorrection("a date such as 2026-10-03 or 03/10/2026")
+    if not EARLIEST <= value <= today + timedelta(days=1):
+        raise InvalidCorrection("a date between 2000 and today")
+    return value

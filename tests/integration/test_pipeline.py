@@ -14,7 +14,7 @@ from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
 from core.errors import TransientProcessingError
-from core.reading.extraction.rules import RulesExtractor
+from core.reading.extraction.rules.extractor import RulesExtractor
 from core.settings import ProcessorSettings
 from processor.pipeline import Pipeline, processed_key
 from tests.fakes import RECEIPT_LINES, FakeOcr, RecordingSink

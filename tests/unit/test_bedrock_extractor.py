@@ -18,7 +18,7 @@ from core.errors import EngineMisconfigured, PermanentProcessingError, Transient
 from core.reading.engines import build_extractor
 from core.reading.extraction.base import DEFAULT_CATEGORIES, run_extractor
 from core.reading.extraction.bedrock import TOOL_NAME, BedrockExtractor, tool_schema
-from core.reading.extraction.rules import RulesExtractor
+from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import OcrField, OcrLine, OcrResult, ReceiptFields
 from core.reading.validation import validate
 from core.settings import ProcessorSettings

@@ -30,6 +30,46 @@ def test_parses_what_people_type(field: str, raw: str, expected: object) -> None
 
 
 @pytest.mark.parametrize(
+    ("field", "raw", "expected"),
+    [
+        ("total", "RM 12.50", Decimal("12.50")),
+        ("total", "12,50", Decimal("12.50")),
+        ("total", "12.50 EUR.", Decimal("12.50")),
+        ("total", "1 234,56", Decimal("1234.56")),
+        ("total", "5", Decimal("5.00")),
+        ("total", "0.500", Decimal("0.50")),  # a decimal point, not rupiah's thousands
+        ("date", "3 Oct 2026", date(2026, 10, 3)),
+        ("date", "Oct 3, 2026", date(2026, 10, 3)),
+        ("date", "2026/10/03", date(2026, 10, 3)),
+        ("date", "03-10-26", date(2026, 10, 3)),
+        ("date", "05/11/2026", date(2026, 11, 5)),  # day first, as before
+        ("date", "11/20/2026", date(2026, 11, 20)),  # month first only when day first cannot be
+        ("date", "Today", TODAY),
+        ("currency", "euros", "EUR"),
+        ("currency", "rmb", "CNY"),
+    ],
+)
+def test_reads_typed_forms_with_the_receipt_parser(field: str, raw: str, expected: object) -> None:
+    assert parse_correction(field, raw, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "message"),
+    [
+        ("total", "-3.00", "an amount such as 23.40"),
+        ("total", "12.50 + 3.00", "an amount such as 23.40"),
+        ("total", "1000000000", "an amount such as 23.40"),
+        ("date", "3 Oct", "a date such as 2026-10-03 or 03/10/2026"),
+        ("date", "05/12/2026", "a date between 2000 and today"),  # 5 December, not 12 May
+        ("date", "1999-12-31", "a date between 2000 and today"),
+    ],
+)
+def test_refusal_says_what_is_expected(field: str, raw: str, message: str) -> None:
+    with pytest.raises(InvalidCorrection, match=message):
+        parse_correction(field, raw, today=TODAY)
+
+
+@pytest.mark.parametrize(
     ("field", "raw"),
     [
         ("total", "about nine"),

@@ -28,7 +28,7 @@ from core.errors import (
 )
 from core.reading import files
 from core.reading.engines import build_extractor, build_ocr
-from core.reading.extraction.rules import RulesExtractor
+from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import Document, FileFacts, OcrResult, StoredObject
 from core.reading.ocr.textract import MAX_SIDE, SYNC_MAX_BYTES, TextractOcr, to_jpeg
 from core.reading.validation import validate

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from core.contracts import ReceiptExtraction
@@ -87,3 +89,17 @@ def run_extractor(
     return ExtractionRun(
         extraction=extractor.extract(ocr, categories=categories), engine=extractor.name
     )
+
+
+def receipt_summary(
+    merchant: str | None, when: date | None, currency: str | None, total: Decimal | None
+) -> str | None:
+    """The one-line summary: ``MERCHANT — 2026-10-03 — MYR 22.26``."""
+    parts: list[str] = []
+    if merchant:
+        parts.append(merchant[:120])
+    if when:
+        parts.append(when.isoformat())
+    if total is not None:
+        parts.append(f"{currency} {total:.2f}" if currency else f"{total:.2f}")
+    return " — ".join(parts)[:300] if parts else None

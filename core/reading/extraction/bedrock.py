@@ -40,8 +40,9 @@ from core.reading.extraction.base import (
     Extractor,
     TokenUsage,
     categories_or_default,
+    receipt_summary,
 )
-from core.reading.extraction.rules import amounts_in, receipt_summary
+from core.reading.extraction.rules.amounts import amounts_in
 from core.reading.ocr.base import OcrResult
 
 logger = logging.getLogger(__name__)

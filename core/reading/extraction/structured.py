@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from core.contracts import LineItem, Merchant, ReceiptExtraction
-from core.reading.extraction.rules import parse_date, parse_money, receipt_summary
+from core.reading.extraction.base import receipt_summary
+from core.reading.extraction.rules.values import parse_amount, parse_date
 from core.reading.ocr.base import OcrField, OcrLineItem, ReceiptFields
 
 MIN_CONFIDENCE = 0.5  # below this a Textract value only fills a gap
@@ -52,7 +53,7 @@ def _best_text(fields: list[OcrField], limit: int) -> _Value[str] | None:
 def _amounts(fields: list[OcrField]) -> list[_Value[Decimal]]:
     out = []
     for f in fields:
-        value = parse_money(f.value)
+        value = parse_amount(f.value)
         if value is not None:
             out.append(_Value(value, f.confidence))
     return sorted(out, key=lambda v: v.confidence, reverse=True)
@@ -101,13 +102,13 @@ def _line_item(item: OcrLineItem) -> LineItem | None:
     if described is None or priced is None:
         return None
     description = _clean(described.value)[:300]
-    amount = parse_money(priced.value)
+    amount = parse_amount(priced.value)
     if len(description) < 2 or amount is None:
         return None
     counted = item.get("QUANTITY")
     quantity = _quantity(counted.value) if counted else None
     unit = item.get("UNIT_PRICE")
-    unit_price = parse_money(unit.value) if unit else None
+    unit_price = parse_amount(unit.value) if unit else None
     if unit_price is None and quantity:
         each = (amount / quantity).quantize(Decimal("0.01"))
         unit_price = each if each * quantity == amount else None
