@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -23,6 +23,14 @@ from pydantic import (
 )
 
 CONTRACT_VERSION: Literal[1] = 1
+
+
+EARLIEST_PURCHASE = date(2000, 1, 1)
+
+
+def plausible_purchase_date(value: date, *, today: date) -> bool:
+    """A receipt's date is plausible from 2000 to tomorrow (the user may be a time zone ahead)."""
+    return EARLIEST_PURCHASE <= value <= today + timedelta(days=1)
 
 
 def _to_decimal(places: str) -> Callable[[Any], Any]:

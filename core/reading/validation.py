@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from core.contracts import ErrorCode, ReceiptExtraction
+from core.contracts import ErrorCode, ReceiptExtraction, plausible_purchase_date
 from core.errors import PermanentProcessingError
 from core.reading.ocr.base import OcrResult
 
 MIN_TEXT_CHARS = 8
-EARLIEST_DATE = date(2000, 1, 1)
 TOLERANCE = Decimal("0.05")
 
 
@@ -33,7 +32,7 @@ def validate(extraction: ReceiptExtraction, *, today: date) -> ReceiptExtraction
     warnings = list(extraction.warnings)
     updates: dict[str, object] = {}
     d = extraction.purchase_date
-    if d is not None and not EARLIEST_DATE <= d <= today + timedelta(days=1):
+    if d is not None and not plausible_purchase_date(d, today=today):
         warnings.append(f"implausible date {d.isoformat()} dropped")
         updates["purchase_date"] = None
     if extraction.total is not None and extraction.total < 0:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core.contracts import plausible_purchase_date
 from core.errors import ReceiptSnapError
 from core.money import is_iso_currency
 from core.reading.extraction.rules import values
 
 EDITABLE_FIELDS = ("merchant", "date", "total", "currency", "category")
-EARLIEST = date(2000, 1, 1)
 MAX_AMOUNT = Decimal("1000000000")
 
 
@@ -63,6 +63,6 @@ def parse_date(text: str, *, today: date) -> date:
     value = values.parse_date(text, month_first=False)
     if value is None:
         raise InvalidCorrection("a date such as 2026-10-03 or 03/10/2026")
-    if not EARLIEST <= value <= today + timedelta(days=1):
+    if not plausible_purchase_date(value, today=today):
         raise InvalidCorrection("a date between 2000 and today")
     return value

@@ -312,9 +312,7 @@ class ReceiptService:
         for bucket, key in objects:
             self.store.delete(bucket=bucket, key=key)
 
-    def find_same_file(
-        self, session: Session, *, user_id: int, sha256: str
-    ) -> ReceiptView | None:
+    def find_same_file(self, session: Session, *, user_id: int, sha256: str) -> ReceiptView | None:
         """An earlier receipt of this user made from exactly the same file (not a failed one)."""
         receipt = ReceiptRepository(session).find_same_file(
             user_id=user_id, sha256=sha256.lower(), exclude=uuid.UUID(int=0)

@@ -29,6 +29,8 @@ OLD_IMPORTS = [
     ("core.documents", "probe"),
     ("core.ocr.base", "OcrEngine"),
     ("core.extraction.rules", "RulesExtractor"),
+    ("core.reading.extraction.rules", "RulesExtractor"),  # a package now: rules.extractor
+    ("core.reading.extraction.rules", "parse_money"),  # rules.values.parse_amount
     ("core.validation", "validate"),
     ("core.engines", "build_ocr"),
     ("core.costs", "receipt_cost"),

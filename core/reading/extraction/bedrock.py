@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -32,7 +32,7 @@ from core.aws.errors import (
     misconfigured,
     translate_botocore,
 )
-from core.contracts import LineItem, Merchant, ReceiptExtraction
+from core.contracts import LineItem, Merchant, ReceiptExtraction, plausible_purchase_date
 from core.errors import ExtractorUnavailable
 from core.money import is_iso_currency
 from core.reading.extraction.base import (
@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 SERVICE = "bedrock-runtime"
 TOOL_NAME = "record_receipt"
-EARLIEST_DATE = date(2000, 1, 1)
 TOLERANCE = Decimal("0.05")
 MAX_ITEMS = 200
 _MAX_FIELD_HINTS = 60
@@ -287,7 +286,7 @@ def check_answer(
             Problem("currency_not_iso", f"currency {answer.currency} is not an ISO 4217 code")
         )
     d = answer.purchase_date
-    if d is not None and not EARLIEST_DATE <= d <= today + timedelta(days=1):
+    if d is not None and not plausible_purchase_date(d, today=today):
         problems.append(
             Problem("implausible_date", f"purchase_date {d.isoformat()} is not plausible")
         )

@@ -10,8 +10,6 @@ from datetime import date, time
 from core.reading.extraction.rules.rows import Row
 from core.reading.extraction.rules.text import fold, strip_accents
 
-EARLIEST = date(2000, 1, 1)
-
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (

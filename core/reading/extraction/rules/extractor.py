@@ -11,11 +11,10 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from core.contracts import Merchant, ReceiptExtraction
+from core.contracts import EARLIEST_PURCHASE, Merchant, ReceiptExtraction
 from core.reading.extraction.base import receipt_summary
 from core.reading.extraction.rules.currency import detect_currency
 from core.reading.extraction.rules.dates import (
-    EARLIEST,
     choose_date,
     damaged_date,
     find_dates,
@@ -129,7 +128,7 @@ class RulesExtractor:
         latest = self.today() + timedelta(days=1)
 
         def plausible(value: date) -> bool:
-            return EARLIEST <= value <= latest
+            return EARLIEST_PURCHASE <= value <= latest
 
         month_first = currency == "USD"
         found = choose_date(find_dates(rows, month_first, plausible))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.contracts import plausible_purchase_date
 from core.reading.extraction.rules.amounts import find_amounts, find_integer_amounts
-from core.reading.extraction.rules.dates import EARLIEST, dates_in_row
+from core.reading.extraction.rules.dates import dates_in_row
 from core.reading.extraction.rules.text import fold
 
 # Thousands grouped by spaces, as people type them: "1 234,56".
@@ -62,7 +63,7 @@ def parse_date(text: str, *, month_first: bool, today: date | None = None) -> da
     as written (day-first unless ``month_first``), for the caller to check."""
 
     def plausible(value: date) -> bool:
-        return today is None or EARLIEST <= value <= today + timedelta(days=1)
+        return today is None or plausible_purchase_date(value, today=today)
 
     upper = fold(unicodedata.normalize("NFKC", text))
     hits = dates_in_row(upper, month_first, plausible, labelled=True)
