@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -23,6 +22,7 @@ from core.reading.ocr.base import OcrField, OcrLine, OcrResult, ReceiptFields
 from core.reading.validation import validate
 from core.settings import ProcessorSettings
 from tests.fakes import RECEIPT_LINES, converse_reply
+from tests.helpers import stubbed
 
 TODAY = date(2026, 11, 1)
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -93,9 +93,8 @@ def client() -> Any:
 
 @pytest.fixture
 def stub(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stubber:
+    with stubbed(client) as stubber:
         yield stubber
-        stubber.assert_no_pending_responses()
 
 
 @pytest.fixture
@@ -119,23 +118,6 @@ def extractor(client: Any, **overrides: Any) -> BedrockExtractor:
 
 def with_changes(**changes: Any) -> dict[str, Any]:
     return {**VALID, **changes}
-
-
-@pytest.fixture
-def error_log() -> Iterator[list[logging.LogRecord]]:
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep(level=logging.ERROR)
-    log = logging.getLogger("core.aws.errors")
-    log.addHandler(handler)
-    try:
-        yield records
-    finally:
-        log.removeHandler(handler)
 
 
 class TestValidAnswer:
@@ -416,7 +398,7 @@ class TestErrors:
         self,
         client: Any,
         stub: Stubber,
-        error_log: list[logging.LogRecord],
+        error_log: list[str],
         code: str,
         message: str,
     ) -> None:
@@ -427,7 +409,7 @@ class TestErrors:
 
         assert caught.value.code == ErrorCode.CONFIGURATION
         assert len(error_log) == 1
-        line = error_log[0].getMessage()
+        line = error_log[0]
         assert "service=bedrock-runtime" in line and f"code={code}" in line
         assert "region=us-east-1" in line
 
