@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,6 @@ from core.reading.ocr.base import OcrField, OcrLine, OcrResult, ReceiptFields
 from core.reading.validation import validate
 from core.settings import ProcessorSettings
 from tests.fakes import RECEIPT_LINES, converse_reply
-from tests.helpers import stubbed
 
 TODAY = date(2026, 11, 1)
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -89,12 +87,6 @@ class Calls:
 @pytest.fixture
 def client() -> Any:
     return AwsClients(settings()).client("bedrock-runtime")
-
-
-@pytest.fixture
-def stub(client: Any) -> Iterator[Stubber]:
-    with stubbed(client) as stubber:
-        yield stubber
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from core.questions.service import Question, RulesQuestionReader
 from core.reading.engines import build_question_reader
 from core.settings import ApiSettings
 from tests.fakes import converse_reply
-from tests.helpers import logged, stubbed
+from tests.helpers import logged
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -53,12 +53,6 @@ def settings(**overrides: Any) -> ApiSettings:
 @pytest.fixture
 def client() -> Any:
     return AwsClients(settings()).client("bedrock-runtime")
-
-
-@pytest.fixture
-def stub(client: Any) -> Iterator[Stubber]:
-    with stubbed(client) as stubber:
-        yield stubber
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +31,6 @@ from core.reading.ocr.base import Document, FileFacts, OcrResult, StoredObject
 from core.reading.ocr.textract import MAX_SIDE, SYNC_MAX_BYTES, TextractOcr, to_jpeg
 from core.reading.validation import validate
 from core.settings import ProcessorSettings
-from tests.helpers import stubbed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "textract"
 RECEIPT_ID = "0b7e6a4e-3d1c-4a43-9c55-1f2b8e9d0a11"
@@ -53,12 +51,6 @@ def settings(**overrides: Any) -> ProcessorSettings:
 @pytest.fixture
 def client() -> Any:
     return AwsClients(settings()).client("textract")
-
-
-@pytest.fixture
-def stub(client: Any) -> Iterator[Stubber]:
-    with stubbed(client) as stubber:
-        yield stubber
 
 
 class Sleeps:
