@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -214,9 +213,3 @@ class WorkerSettings(ProcessorSettings):
     worker_wait_seconds: int = Field(default=5, ge=0, le=20)
     queue_visibility_timeout: int = 60
     queue_max_receive_count: int = 5
-
-
-def local_state_dir() -> Path:
-    path = Path(".receiptsnap")
-    path.mkdir(exist_ok=True)
-    return path

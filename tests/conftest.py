@@ -22,6 +22,7 @@ from core.db.models import Base
 from core.db.session import make_engine, upgrade
 from core.settings import ApiSettings, ProcessorSettings
 from receiptsnap.stack import free_port
+from tests.helpers import logged
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -134,6 +135,13 @@ def api_settings(
         telegram_mode="off",
         **aws_names,
     )
+
+
+@pytest.fixture
+def error_log() -> Iterator[list[str]]:
+    """ERROR messages of core.aws.errors: the one line an operator gets for an AWS problem."""
+    with logged("core.aws.errors", logging.ERROR) as messages:
+        yield messages
 
 
 def sroie_dir() -> Path:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
+from sqlalchemy import select
 
+from core.db.models import Receipt
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack, fake_telegram_options
 from tests.conftest import FIXTURES
@@ -20,11 +24,16 @@ SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
 CHAT = 5001
 
 
+def new_fake() -> FakeTelegram:
+    """A fake Telegram whose update ids start at random. Update ids are unique per bot: each
+    fake starts elsewhere, as the stacks of the modules share one database and its record of
+    seen update ids."""
+    return FakeTelegram(first_update_id=secrets.randbelow(2**40) + 1)
+
+
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeTelegram]:
-    # Update ids are unique per bot: each module's fake starts elsewhere, as the stacks of the
-    # modules share one database and its record of seen update ids.
-    with FakeTelegram(first_update_id=secrets.randbelow(2**40) + 1) as server:
+    with new_fake() as server:
         yield server
 
 
@@ -58,3 +67,42 @@ def send_photo(stack: LocalStack, fake: FakeTelegram, path: Path, chat_id: int) 
     update = fake.photo_update(chat_id=chat_id, user_id=chat_id, file_id=file_id)
     assert post_update(stack, update).status_code == 200
     return update
+
+
+def press(
+    stack: LocalStack,
+    fake: FakeTelegram,
+    *,
+    chat: int,
+    message_id: int,
+    data: str,
+    user: int | None = None,
+) -> None:
+    """Press the button with callback ``data`` on message ``message_id`` in ``chat``, as ``user``
+    (by default the chat's own user)."""
+    update = fake.callback_query_update(
+        chat_id=chat, user_id=chat if user is None else user, message_id=message_id, data=data
+    )
+    assert post_update(stack, update).status_code == 200
+
+
+def png(color: str = "white", size: tuple[int, int] = (120, 200)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def document_update(
+    fake: FakeTelegram, data: bytes, *, chat: int, file_name: str, mime_type: str
+) -> dict:
+    """The update of a file sent as a document in ``chat`` (by its own user); the fake serves it."""
+    file_id = fake.add_file(data, file_name=file_name, mime_type=mime_type)
+    return fake.document_update(
+        chat_id=chat, user_id=chat, file_id=file_id, file_name=file_name, mime_type=mime_type
+    )
+
+
+def receipts_of_chat(stack: LocalStack, chat: int) -> list[Receipt]:
+    assert stack.container is not None
+    with stack.container.session_factory() as s:
+        return list(s.scalars(select(Receipt).where(Receipt.telegram_chat_id == chat)))

@@ -4,13 +4,11 @@ all, and each gets its own summary card."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from core.db.models import Receipt
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import post_update
+from tests.e2e.conftest import post_update, receipts_of_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +39,6 @@ def test_album_gets_one_progress_message_and_a_card_each(
     assert albums[0].count("✅") == 2
     assert not any(t.startswith("📥 Receipt received") for t in texts)  # no per-photo status
     assert sorted("9.00" in c or "30.90" in c for c in cards(fake)) == [True, True]
-    assert stack.container is not None
-    with stack.container.session_factory() as s:
-        rows = s.scalars(select(Receipt).where(Receipt.telegram_chat_id == CHAT)).all()
+    rows = receipts_of_chat(stack, CHAT)
     assert {r.media_group_id for r in rows} == {"13791379"}
     assert len(rows) == 2

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.db.models import Budget, Receipt, User
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
-from tests.e2e.conftest import SAMPLE, post_update
+from tests.e2e.conftest import SAMPLE, post_update, press, receipts_of_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -42,17 +42,9 @@ def buttons(fake: FakeTelegram, message_id: int) -> dict[str, str]:
     return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
-def press(stack: LocalStack, fake: FakeTelegram, message_id: int, data: str) -> None:
-    update = fake.callback_query_update(
-        chat_id=CHAT, user_id=CHAT, message_id=message_id, data=data
-    )
-    assert post_update(stack, update).status_code == 200
-
-
 def the_receipt(stack: LocalStack) -> Receipt:
-    assert stack.container is not None
-    with stack.container.session_factory() as s:
-        return s.scalars(select(Receipt).where(Receipt.telegram_chat_id == CHAT)).one()
+    (receipt,) = receipts_of_chat(stack, CHAT)
+    return receipt
 
 
 def budgets(stack: LocalStack) -> list[str]:
@@ -116,12 +108,14 @@ def test_own_categories_from_command_to_caption_picker_and_budget(
 
     # The picker offers the user's list, their own first, the current one marked.
     message_id, _ = card(fake)
-    press(stack, fake, message_id, buttons(fake, message_id)["🏷 Category"])
+    press(
+        stack, fake, chat=CHAT, message_id=message_id, data=buttons(fake, message_id)["🏷 Category"]
+    )
     fake.wait_for(lambda f: "pets" in buttons(f, message_id), timeout=10)
     picker = buttons(fake, message_id)
     assert list(picker)[:3] == ["• meals", "pets", "groceries"]
     assert "dining" not in picker and "eating out" not in picker
-    press(stack, fake, message_id, picker["pets"])
+    press(stack, fake, chat=CHAT, message_id=message_id, data=picker["pets"])
     fake.wait_for(lambda f: "🏷 pets" in f.messages(CHAT)[message_id], timeout=10)
     assert the_receipt(stack).category == "pets"
 
@@ -134,7 +128,7 @@ def test_own_categories_from_command_to_caption_picker_and_budget(
 
     # A picker button of a removed category picks nothing else: the picker comes back.
     answered = len(fake.calls_for("answerCallbackQuery"))
-    press(stack, fake, message_id, picker["pets"])
+    press(stack, fake, chat=CHAT, message_id=message_id, data=picker["pets"])
     fake.wait_for(lambda f: len(f.calls_for("answerCallbackQuery")) > answered, timeout=10)
     last = fake.calls_for("answerCallbackQuery")[-1]
     assert last.params.get("text") == "That category no longer exists: pick another."

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
-from tests.e2e.conftest import SAMPLE, final_card, post_update
+from tests.e2e.conftest import SAMPLE, document_update, final_card, png, post_update
 
 pytestmark = pytest.mark.e2e
 
@@ -22,13 +19,8 @@ def test_file_over_telegrams_download_limit_is_refused_with_advice(
     stack: LocalStack, fake: FakeTelegram
 ) -> None:
     chat = 7601
-    file_id = fake.add_file(b"%PDF-1.4 tiny", file_name="big.pdf", mime_type="application/pdf")
-    update = fake.document_update(
-        chat_id=chat,
-        user_id=chat,
-        file_id=file_id,
-        file_name="big.pdf",
-        mime_type="application/pdf",
+    update = document_update(
+        fake, b"%PDF-1.4 tiny", chat=chat, file_name="big.pdf", mime_type="application/pdf"
     )
     update["message"]["document"]["file_size"] = 25 * 1024 * 1024
     downloads = len(fake.calls_for("getFile"))
@@ -42,11 +34,8 @@ def test_blank_photo_ends_with_a_reason_and_no_retry_button(
     stack: LocalStack, fake: FakeTelegram
 ) -> None:
     chat = 7602
-    buf = io.BytesIO()
-    Image.new("RGB", (400, 600), "white").save(buf, format="PNG")
-    file_id = fake.add_file(buf.getvalue(), file_name="blank.png", mime_type="image/png")
-    update = fake.document_update(
-        chat_id=chat, user_id=chat, file_id=file_id, file_name="blank.png", mime_type="image/png"
+    update = document_update(
+        fake, png(size=(400, 600)), chat=chat, file_name="blank.png", mime_type="image/png"
     )
     assert post_update(stack, update).status_code == 200
     fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=60)

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import secrets
-
 import pytest
-from PIL import Image
-from sqlalchemy import func, select
 
-from core.db.models import Receipt
-from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack, fake_telegram_options
-from tests.e2e.conftest import post_update
+from tests.e2e.conftest import document_update, new_fake, png, post_update, receipts_of_chat
 
 pytestmark = pytest.mark.e2e
 
 CHAT = 7301
 
 
-def png(color: str) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (120, 200), color).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def test_second_receipt_over_the_limit_is_refused_politely(database_url: str) -> None:
-    with FakeTelegram(first_update_id=secrets.randbelow(2**40) + 1) as fake:
+    with new_fake() as fake:
         options = fake_telegram_options(
             fake.token,
             fake.url,
@@ -35,13 +22,8 @@ def test_second_receipt_over_the_limit_is_refused_politely(database_url: str) ->
         )
         with LocalStack(options) as stack:
             for color in ("white", "gray"):
-                file_id = fake.add_file(png(color), file_name=f"{color}.png", mime_type="image/png")
-                update = fake.document_update(
-                    chat_id=CHAT,
-                    user_id=CHAT,
-                    file_id=file_id,
-                    file_name=f"{color}.png",
-                    mime_type="image/png",
+                update = document_update(
+                    fake, png(color), chat=CHAT, file_name=f"{color}.png", mime_type="image/png"
                 )
                 assert post_update(stack, update).status_code == 200
                 fake.wait_for(lambda f: len(f.calls_for("sendMessage", CHAT)) >= 1, timeout=30)
@@ -49,11 +31,4 @@ def test_second_receipt_over_the_limit_is_refused_politely(database_url: str) ->
                 lambda f: any("a lot of receipts" in t for t in f.messages(CHAT).values()),
                 timeout=30,
             )
-            assert stack.container is not None
-            with stack.container.session_factory() as s:
-                count = s.scalar(
-                    select(func.count())
-                    .select_from(Receipt)
-                    .where(Receipt.telegram_chat_id == CHAT)
-                )
-            assert count == 1
+            assert len(receipts_of_chat(stack, CHAT)) == 1

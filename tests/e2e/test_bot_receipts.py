@@ -12,7 +12,14 @@ from core.aws.s3 import S3Store
 from core.db.models import Receipt, User
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack
-from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo
+from tests.e2e.conftest import (
+    SAMPLE,
+    final_card,
+    post_update,
+    press,
+    receipts_of_chat,
+    send_photo,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -52,23 +59,8 @@ def ask_to_fix(stack: LocalStack, fake: FakeTelegram, field: str) -> tuple[int, 
     return message_id, picker, sent, str(fake.calls_for("sendMessage", OWNER)[-1].params["text"])
 
 
-def press(
-    stack: LocalStack, fake: FakeTelegram, *, chat: int, user: int, message_id: int, data: str
-) -> None:
-    update = fake.callback_query_update(
-        chat_id=chat, user_id=user, message_id=message_id, data=data
-    )
-    assert post_update(stack, update).status_code == 200
-
-
 def answers(fake: FakeTelegram) -> list[str]:
     return [str(c.params.get("text", "")) for c in fake.calls_for("answerCallbackQuery")]
-
-
-def receipts_of_chat(stack: LocalStack, chat: int) -> list[Receipt]:
-    assert stack.container is not None
-    with stack.container.session_factory() as s:
-        return list(s.scalars(select(Receipt).where(Receipt.telegram_chat_id == chat)))
 
 
 @pytest.fixture(scope="module")

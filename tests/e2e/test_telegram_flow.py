@@ -13,10 +13,18 @@ from sqlalchemy import func, select
 from core.aws.clients import AwsClients
 from core.aws.sqs import JobQueue
 from core.contracts import ProcessingJob
-from core.db.models import ProcessingAttempt, Receipt, TelegramUpdate
+from core.db.models import ProcessingAttempt, TelegramUpdate
 from receiptsnap.fake_telegram import FakeTelegram
 from receiptsnap.stack import LocalStack, fake_telegram_options
-from tests.e2e.conftest import CHAT, SAMPLE, final_card, post_update, send_photo
+from tests.e2e.conftest import (
+    CHAT,
+    SAMPLE,
+    document_update,
+    final_card,
+    post_update,
+    receipts_of_chat,
+    send_photo,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -77,8 +85,7 @@ def test_duplicate_sqs_message_gives_one_receipt_and_one_reply(
     send_photo(stack, fake, SAMPLE, chat)
     fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=120)
     assert stack.container is not None
-    with stack.container.session_factory() as s:
-        receipt = s.scalars(select(Receipt).where(Receipt.telegram_chat_id == chat)).one()
+    (receipt,) = receipts_of_chat(stack, chat)
     edits_before = len(fake.calls_for("editMessageText", chat))
 
     # At-least-once delivery: the same job arrives again.
@@ -104,22 +111,15 @@ def test_duplicate_sqs_message_gives_one_receipt_and_one_reply(
             )
 
     fake.wait_for(repeat_seen, timeout=60)
-    with stack.container.session_factory() as s:
-        assert (
-            s.scalar(
-                select(func.count()).select_from(Receipt).where(Receipt.telegram_chat_id == chat)
-            )
-            == 1
-        )
+    assert len(receipts_of_chat(stack, chat)) == 1
     assert len(fake.calls_for("editMessageText", chat)) == edits_before
     assert len(fake.messages(chat)) == 1
 
 
 def test_unsupported_document_gets_clear_answer(stack: LocalStack, fake: FakeTelegram) -> None:
     chat = CHAT + 4
-    file_id = fake.add_file(b"hello", file_name="notes.txt", mime_type="text/plain")
-    update = fake.document_update(
-        chat_id=chat, user_id=chat, file_id=file_id, file_name="notes.txt", mime_type="text/plain"
+    update = document_update(
+        fake, b"hello", chat=chat, file_name="notes.txt", mime_type="text/plain"
     )
     assert post_update(stack, update).status_code == 200
     fake.wait_for(lambda f: len(f.calls_for("sendMessage", chat)) == 1, timeout=10)

@@ -31,7 +31,9 @@ from core.settings import ProcessorSettings
 from processor.handler import make_handler
 from processor.pipeline import Pipeline, ocr_cache_key, processed_key
 from processor.worker import sqs_event
+from tests import fakes
 from tests.fakes import RECEIPT_LINES, FakeOcr, RecordingSink
+from tests.helpers import stubbed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "textract"
 RECEIPT_JPG = FIXTURES / "textractor_receipt.jpg"
@@ -65,19 +67,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def converse_reply(tool_input: dict[str, Any], tokens: tuple[int, int]) -> dict[str, Any]:
-    return {
-        "output": {
-            "message": {
-                "role": "assistant",
-                "content": [
-                    {"toolUse": {"toolUseId": "tu-1", "name": TOOL_NAME, "input": tool_input}}
-                ],
-            }
-        },
-        "stopReason": "tool_use",
-        "usage": {"inputTokens": tokens[0], "outputTokens": tokens[1], "totalTokens": sum(tokens)},
-        "metrics": {"latencyMs": 800},
-    }
+    return fakes.converse_reply(TOOL_NAME, tool_input, tokens=tokens)
 
 
 @dataclass
@@ -125,12 +115,10 @@ def make_rig(processor_settings: ProcessorSettings, **overrides: Any) -> Iterato
         today=lambda: date(2026, 11, 1),
     )
     with (
-        Stubber(clients.client("textract")) as textract,
-        Stubber(clients.client("bedrock-runtime")) as bedrock,
+        stubbed(clients.client("textract")) as textract,
+        stubbed(clients.client("bedrock-runtime")) as bedrock,
     ):
         yield Rig(settings, S3Store(clients), textract, bedrock, sink, pipeline)
-        textract.assert_no_pending_responses()
-        bedrock.assert_no_pending_responses()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.handlers.questions import render_answer
@@ -22,7 +21,8 @@ from core.questions.service import Question, RulesQuestionReader, answer, questi
 from core.reading.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
 from core.summaries.service import BiggestPurchase
-from tests.fakes import stored_receipt
+from tests.fakes import converse_reply, stored_receipt
+from tests.helpers import stubbed
 
 TODAY = date(2026, 11, 25)
 
@@ -91,29 +91,8 @@ def test_the_model_gets_no_receipt_data_and_the_answer_only_the_askers_receipts(
 
     with session_factory() as s:
         categories = question_categories(s, user_id=asker.id)
-    with Stubber(client) as stub:
-        stub.add_response(
-            "converse",
-            {
-                "output": {
-                    "message": {
-                        "role": "assistant",
-                        "content": [
-                            {
-                                "toolUse": {
-                                    "toolUseId": "tooluse_1",
-                                    "name": TOOL_NAME,
-                                    "input": tool_input,
-                                }
-                            }
-                        ],
-                    }
-                },
-                "stopReason": "tool_use",
-                "usage": {"inputTokens": 640, "outputTokens": 41, "totalTokens": 681},
-                "metrics": {"latencyMs": 410},
-            },
-        )
+    with stubbed(client) as stub:
+        stub.add_response("converse", converse_reply(TOOL_NAME, tool_input, tokens=(640, 41)))
         reading = reader.read(
             "how much went on coffee in october?", today=TODAY, categories=categories
         )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -92,13 +90,6 @@ def client() -> Any:
 
 
 @pytest.fixture
-def stub(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
-
-
-@pytest.fixture
 def calls(client: Any) -> Calls:
     return Calls(client)
 
@@ -119,23 +110,6 @@ def extractor(client: Any, **overrides: Any) -> BedrockExtractor:
 
 def with_changes(**changes: Any) -> dict[str, Any]:
     return {**VALID, **changes}
-
-
-@pytest.fixture
-def error_log() -> Iterator[list[logging.LogRecord]]:
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep(level=logging.ERROR)
-    log = logging.getLogger("core.aws.errors")
-    log.addHandler(handler)
-    try:
-        yield records
-    finally:
-        log.removeHandler(handler)
 
 
 class TestValidAnswer:
@@ -416,7 +390,7 @@ class TestErrors:
         self,
         client: Any,
         stub: Stubber,
-        error_log: list[logging.LogRecord],
+        error_log: list[str],
         code: str,
         message: str,
     ) -> None:
@@ -427,7 +401,7 @@ class TestErrors:
 
         assert caught.value.code == ErrorCode.CONFIGURATION
         assert len(error_log) == 1
-        line = error_log[0].getMessage()
+        line = error_log[0]
         assert "service=bedrock-runtime" in line and f"code={code}" in line
         assert "region=us-east-1" in line
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from core.questions.service import Question, RulesQuestionReader
 from core.reading.engines import build_question_reader
 from core.settings import ApiSettings
 from tests.fakes import converse_reply
+from tests.helpers import logged
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -56,13 +56,6 @@ def client() -> Any:
 
 
 @pytest.fixture
-def stub(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
-
-
-@pytest.fixture
 def requests(client: Any) -> list[dict[str, Any]]:
     """The Converse requests the client was asked to send."""
     sent: list[dict[str, Any]] = []
@@ -72,24 +65,6 @@ def requests(client: Any) -> list[dict[str, Any]]:
 
     client.meta.events.register("provide-client-params.bedrock-runtime.Converse", record)
     return sent
-
-
-@contextmanager
-def logged(name: str, level: int) -> Iterator[list[str]]:
-    """Messages of logger ``name`` at ``level`` and above (works with ``-p no:logging``)."""
-    records: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
-    handler = Keep(level=level)
-    log = logging.getLogger(name)
-    log.addHandler(handler)
-    try:
-        yield records
-    finally:
-        log.removeHandler(handler)
 
 
 @pytest.fixture

@@ -71,11 +71,6 @@ def main(templates: dict[str, dict[str, Any]]) -> assertions.Template:
     return assertions.Template.from_json(templates[MAIN_STACK])
 
 
-@pytest.fixture(scope="session")
-def github(templates: dict[str, dict[str, Any]]) -> assertions.Template:
-    return assertions.Template.from_json(templates[GITHUB_STACK])
-
-
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
