@@ -23,7 +23,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    from receiptsnap.stack import LocalStack, StackOptions
+    from devstack.stack import LocalStack, StackOptions
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN")
     options = StackOptions(
@@ -44,7 +44,7 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from receiptsnap import demo
+    from devstack import demo
 
     return demo.run(args.files, as_json=args.json, database_url=args.database_url)
 

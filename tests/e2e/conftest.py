@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"

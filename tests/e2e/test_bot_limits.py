@@ -10,8 +10,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from core.db.models import Receipt
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import post_update
 
 pytestmark = pytest.mark.e2e

@@ -20,8 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from core.db.models import Receipt
 from core.reading import files
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "receipts"
 FINAL_MARKERS = ("🧾", "❌", "⚠️")
