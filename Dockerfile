@@ -16,11 +16,14 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 # Dependencies first, in their own layer: rebuilt only when pyproject.toml or the lock change.
+# [project] dependencies only, no extra: dev (test tools) and local (moto, for the dev stack)
+# stay out of the image.
 COPY pyproject.toml requirements.lock ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > runtime-requirements.txt \
     && pip install -c requirements.lock -r runtime-requirements.txt
 
-# Then the code (no editable install: the runtime stage copies the venv alone).
+# Then the code (no editable install: the runtime stage copies the venv alone). The product's
+# packages only: devstack/ (the fake Telegram, the embedded local stack, the demo) is not copied.
 COPY README.md ./
 COPY core ./core
 COPY api ./api

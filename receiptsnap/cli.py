@@ -22,8 +22,30 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+# What `receiptsnap local` and `receiptsnap demo` need beyond the product: the dev stack
+# (devstack/, a checkout only) and moto's server (the `local` extra), imported lazily so that the
+# production commands never load them.
+LOCAL_EXTRA_MODULES = frozenset({"devstack", "moto", "flask", "flask_cors", "werkzeug"})
+LOCAL_EXTRA_HINT = "install the local extra: pip install -e '.[dev,local]'"
+
+
+def _local_extra_missing(command: str, exc: ModuleNotFoundError) -> int:
+    """The message for a dev-stack command run without the dev stack; other import errors raise."""
+    if (exc.name or "").split(".")[0] not in LOCAL_EXTRA_MODULES:
+        raise exc
+    print(
+        f"error: `receiptsnap {command}` needs the dev stack ({exc.name} is missing); "
+        f"{LOCAL_EXTRA_HINT} from a checkout",
+        file=sys.stderr,
+    )
+    return 2
+
+
 def cmd_local(args: argparse.Namespace) -> int:
-    from receiptsnap.stack import LocalStack, StackOptions
+    try:
+        from devstack.stack import LocalStack, StackOptions
+    except ModuleNotFoundError as exc:
+        return _local_extra_missing("local", exc)
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN")
     options = StackOptions(
@@ -44,7 +66,10 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from receiptsnap import demo
+    try:
+        from devstack import demo
+    except ModuleNotFoundError as exc:
+        return _local_extra_missing("demo", exc)
 
     return demo.run(args.files, as_json=args.json, database_url=args.database_url)
 

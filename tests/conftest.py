@@ -21,7 +21,7 @@ from core.aws.local import provision_local_resources
 from core.db.models import Base
 from core.db.session import make_engine, upgrade
 from core.settings import ApiSettings, ProcessorSettings
-from receiptsnap.stack import free_port
+from devstack.stack import free_port
 from tests.helpers import logged
 
 REPO = Path(__file__).resolve().parents[1]

@@ -111,6 +111,12 @@ class ReceiptRepository:
             .limit(limit)
         ).all()
 
+    def all_with_items(self) -> Sequence[Receipt]:
+        """Every receipt with its line items, oldest first (the demo's closing report)."""
+        return self.session.scalars(
+            select(Receipt).options(selectinload(Receipt.line_items)).order_by(Receipt.created_at)
+        ).all()
+
     def stale(
         self, *, statuses: tuple[str, ...], column: str, before: datetime, limit: int
     ) -> Sequence[Receipt]:

@@ -13,8 +13,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from core.db.models import Receipt
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack
+from devstack.stack import LocalStack
+from devstack.telegram import FakeTelegram
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import post_update, receipts_of_chat
 

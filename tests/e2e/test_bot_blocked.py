@@ -8,7 +8,7 @@ import pytest
 
 from bot.texts import BLOCKED
 from core.db.models import User
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
 from tests.e2e.conftest import document_update, new_fake, png, post_update, receipts_of_chat
 
 pytestmark = pytest.mark.e2e

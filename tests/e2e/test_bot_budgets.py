@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack
+from devstack.stack import LocalStack
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import SAMPLE, final_card, post_update
 
 pytestmark = pytest.mark.e2e

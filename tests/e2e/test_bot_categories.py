@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from core.db.models import Budget, Receipt, User
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack
+from devstack.stack import LocalStack
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import SAMPLE, post_update, press, receipts_of_chat
 
 pytestmark = pytest.mark.e2e

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
 from tests.e2e.conftest import document_update, new_fake, png, post_update, receipts_of_chat
 
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.db.models import Receipt, User
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack
+from devstack.stack import LocalStack
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import (
     SAMPLE,
     final_card,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.keyboards import card
 from core.contracts import ErrorCode, ReceiptStatus
 from core.db.models import Receipt
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack
+from devstack.stack import LocalStack
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo
 
 pytestmark = pytest.mark.e2e

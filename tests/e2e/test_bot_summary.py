@@ -14,8 +14,8 @@ from core.budgets.service import set_budget
 from core.categories.service import MAX_CATEGORIES, add_category, list_categories
 from core.reading.extraction.base import DEFAULT_CATEGORIES
 from core.users.repository import UserRepository
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack
+from devstack.stack import LocalStack
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import SAMPLE, final_card, post_update, send_photo
 from tests.fakes import stored_receipt
 

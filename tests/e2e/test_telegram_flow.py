@@ -14,8 +14,8 @@ from core.aws.clients import AwsClients
 from core.aws.sqs import JobQueue
 from core.contracts import ProcessingJob
 from core.db.models import ProcessingAttempt, TelegramUpdate
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import (
     CHAT,
     SAMPLE,

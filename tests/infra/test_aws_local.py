@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from devstack.stack import free_port
 from receiptsnap.cli import main
-from receiptsnap.stack import free_port
 
 
 @pytest.fixture

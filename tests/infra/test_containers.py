@@ -60,6 +60,30 @@ class TestDockerfile:
         assert "**" in ignore, ".dockerignore is an allow-list"
         assert "**/.env" in ignore and "!.env" not in ignore
 
+    def test_copies_the_product_and_not_the_dev_stack(self) -> None:
+        copied = {i.split()[0] for i in instructions("COPY") if not i.startswith("--from")}
+        assert {"core", "api", "bot", "processor", "receiptsnap"} <= copied
+        assert not any("devstack" in i for i in instructions("COPY"))
+        ignore = (REPO / ".dockerignore").read_text().splitlines()
+        assert not any(line.startswith("!devstack") for line in ignore)
+
+    def test_runtime_requirements_lack_moto_and_the_extras(self) -> None:
+        # The Dockerfile's own derivation, run on this checkout's pyproject.toml.
+        (run,) = [i for i in instructions("RUN") if "runtime-requirements.txt" in i]
+        match = re.search(r'python -c "([^"]+)" > runtime-requirements\.txt', run)
+        assert match, run
+        result = subprocess.run(  # noqa: S603 - the Dockerfile's own one-liner
+            [sys.executable, "-c", match.group(1)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        names = {re.split(r"[\[=<>]", line)[0].lower() for line in result.stdout.split()}
+        assert {"fastapi", "boto3", "python-telegram-bot"} <= names
+        assert not names & {"moto", "pytest", "mypy", "ruff"}, names
+        assert any(i.startswith("pip install --no-deps . ") for i in instructions("RUN"))
+
 
 def compose_config(env_file: Path | None = ENV_EXAMPLE) -> dict[str, Any]:
     binary = require_infra_tool("docker-compose")
@@ -125,6 +149,14 @@ class TestCompose:
                 env = service["environment"]
                 assert env["ENVIRONMENT"] == "development", "moto credentials need development"
                 assert env["AWS_ENDPOINT_URL"] == "http://moto:5000"
+
+    def test_moto_runs_from_its_own_image_at_the_locked_version(
+        self, config: dict[str, Any]
+    ) -> None:
+        # The app's image ships no moto (the `local` extra), so compose takes moto's image.
+        lock = (REPO / "requirements.lock").read_text()
+        (pin,) = re.findall(r"^moto==(\S+)$", lock, re.M)
+        assert config["services"]["moto"]["image"] == f"motoserver/moto:{pin}"
 
     def test_env_example_holds_no_secret_values(self) -> None:
         for line in ENV_EXAMPLE.read_text().splitlines():

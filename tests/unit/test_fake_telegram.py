@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from receiptsnap.fake_telegram import FakeTelegram
+from devstack.telegram import FakeTelegram
 
 CHAT = 4242
 USER = 4242

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.webhook import ALLOWED_UPDATES, webhook_url
+from devstack.telegram import FakeTelegram
 from receiptsnap.cli import main
-from receiptsnap.fake_telegram import FakeTelegram
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from core.db.models import Receipt
 from core.reading import files
-from receiptsnap.fake_telegram import FakeTelegram
-from receiptsnap.stack import LocalStack, fake_telegram_options
+from core.receipts.repository import ReceiptRepository
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "receipts"
 FINAL_MARKERS = ("🧾", "❌", "⚠️")
@@ -86,9 +84,7 @@ def send_through_bot(
 def receipt_rows(stack: LocalStack) -> list[dict[str, Any]]:
     assert stack.container is not None
     with stack.container.session_factory() as session:
-        receipts = session.scalars(
-            select(Receipt).options(selectinload(Receipt.line_items)).order_by(Receipt.created_at)
-        ).all()
+        receipts = ReceiptRepository(session).all_with_items()
         return [
             {
                 "receipt_id": str(r.id),
