@@ -25,7 +25,8 @@ from core.errors import Conflict, NotFound
 from core.questions.service import Question, answer, question_categories
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository
-from core.summaries.service import NO_CURRENCY, BiggestPurchase
+from core.summaries.labels import NO_CURRENCY
+from core.summaries.service import BiggestPurchase
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.db.models import Budget, BudgetAlert, MerchantCategory, Receipt, User, UserCategory
 from core.errors import ReceiptSnapError
 from core.reading.extraction.base import DEFAULT_CATEGORIES
-from core.summaries.service import UNCATEGORISED
+from core.summaries.labels import UNCATEGORISED
 
 MAX_CATEGORIES = 30
 MAX_NAME_LENGTH = 50
