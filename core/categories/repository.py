@@ -75,7 +75,7 @@ class CategoryRepository:
         self.session.flush()
         return rows
 
-    def delete(self, row: UserCategory) -> None:
+    def remove(self, row: UserCategory) -> None:
         self.session.delete(row)
 
     def delete_all(self, *, user_id: int) -> None:

@@ -190,7 +190,7 @@ def remove_category(session: Session, *, user_id: int, name: str) -> Removed:
         raise CategoryError("you need at least one category", code="last_one", name=current)
     for row in _materialise(session, user_id):
         if row.name == current:
-            CategoryRepository(session).delete(row)
+            CategoryRepository(session).remove(row)
     detached = _detach(session, user_id, current)
     session.flush()
     return Removed(name=current, detached=detached)
