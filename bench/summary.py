@@ -30,7 +30,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.db.session import make_engine, upgrade
-from core.summaries.service import Month, export_receipts_csv, summarize
+from core.summaries.export import export_receipts_csv
+from core.summaries.months import Month
+from core.summaries.service import summarize
 
 CATEGORIES = ["groceries", "dining", "transport", "fuel", "shopping", "health", "other"]
 CURRENCIES = ["EUR", "EUR", "EUR", "USD", "MYR"]

@@ -7,7 +7,8 @@ from html import escape
 
 from bot import texts
 from bot.render import money
-from core.summaries.service import NO_CURRENCY, UNKNOWN_MERCHANT, BiggestPurchase, MonthSummary
+from core.summaries.labels import NO_CURRENCY, UNKNOWN_MERCHANT
+from core.summaries.service import BiggestPurchase, MonthSummary
 
 
 def _cur(code: str) -> str | None:

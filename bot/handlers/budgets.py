@@ -26,7 +26,7 @@ from core.budgets.service import (
 from core.categories.service import find, list_categories
 from core.money import is_iso_currency
 from core.receipts.corrections import InvalidCorrection, parse_amount
-from core.summaries.service import Month
+from core.summaries.months import Month
 
 OFF = ("off", "remove", "none", "0")
 

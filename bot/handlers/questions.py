@@ -18,7 +18,8 @@ from bot import texts
 from bot.context import BotContext
 from bot.render import money
 from core.questions.service import Question, answer, question_categories
-from core.summaries.service import NO_CURRENCY, BiggestPurchase
+from core.summaries.labels import NO_CURRENCY
+from core.summaries.service import BiggestPurchase
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)

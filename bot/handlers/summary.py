@@ -23,17 +23,9 @@ from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
 from core.aws.s3 import ObjectNotFound
 from core.budgets.service import budget_status
-from core.summaries.service import (
-    BadMonth,
-    ExportFile,
-    Month,
-    MonthSummary,
-    export_files,
-    export_items_csv,
-    export_receipts_csv,
-    parse_month,
-    summarize,
-)
+from core.summaries.export import ExportFile, export_files, export_items_csv, export_receipts_csv
+from core.summaries.months import BadMonth, Month, parse_month
+from core.summaries.service import MonthSummary, summarize
 from core.users.repository import UserRepository
 
 SPOOL_BYTES = 8 * 1024 * 1024  # larger exports spill to disk, never all in memory

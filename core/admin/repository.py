@@ -7,13 +7,14 @@ import base64
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from core.db.models import AdminAuditEntry, AlbumMessage, Receipt, User
+from core.contracts import ReceiptStatus
+from core.db.models import AdminAuditEntry, AlbumMessage, ProcessingAttempt, Receipt, User
 from core.errors import ReceiptSnapError
 
 
@@ -163,6 +164,91 @@ class AdminReceiptQueries:
         if for_update:
             stmt = stmt.with_for_update()
         return self.session.scalar(stmt)
+
+    def oldest_queued_at(self) -> datetime | None:
+        """When the receipt longest in the queue was queued (None: the queue is empty)."""
+        return self.session.scalar(
+            select(func.min(Receipt.queued_at)).where(Receipt.status == ReceiptStatus.QUEUED.value)
+        )
+
+
+class StatsQueries:
+    """The system statistics' reads over receipts and attempts created in [since, until)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def per_day_and_status(
+        self, *, since: datetime, until: datetime
+    ) -> list[tuple[date, str, int]]:
+        """(day created, status, receipts)."""
+        day = func.date(Receipt.created_at)
+        rows = self.session.execute(
+            select(day, Receipt.status, func.count())
+            .where(Receipt.created_at >= since, Receipt.created_at < until)
+            .group_by(day, Receipt.status)
+        )
+        return [
+            (d if isinstance(d, date) else date.fromisoformat(str(d)), str(status), int(n))
+            for d, status, n in rows
+        ]
+
+    def failures_by_reason(self, *, since: datetime, until: datetime) -> dict[str, int]:
+        """Failed receipts per error code (none recorded: "unknown")."""
+        return {
+            str(code or "unknown"): int(n)
+            for code, n in self.session.execute(
+                select(Receipt.error_code, func.count())
+                .where(
+                    Receipt.created_at >= since,
+                    Receipt.created_at < until,
+                    Receipt.status == ReceiptStatus.FAILED.value,
+                )
+                .group_by(Receipt.error_code)
+            )
+        }
+
+    def active_users(self, *, since: datetime, until: datetime) -> int:
+        """Users who sent a receipt."""
+        return int(
+            self.session.scalar(
+                select(func.count(func.distinct(Receipt.user_id))).where(
+                    Receipt.created_at >= since, Receipt.created_at < until
+                )
+            )
+            or 0
+        )
+
+    def queued_and_completed(
+        self, *, since: datetime, until: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """(queued at, completed at) of the receipts that have both."""
+        return [
+            (queued, done)
+            for queued, done in self.session.execute(
+                select(Receipt.queued_at, Receipt.completed_at).where(
+                    Receipt.created_at >= since,
+                    Receipt.created_at < until,
+                    Receipt.queued_at.is_not(None),
+                    Receipt.completed_at.is_not(None),
+                )
+            )
+            if queued is not None and done is not None
+        ]
+
+    def applied_attempts(
+        self, *, since: datetime, until: datetime, limit: int
+    ) -> Sequence[ProcessingAttempt]:
+        """The attempts whose result was applied (at most ``limit``)."""
+        return self.session.scalars(
+            select(ProcessingAttempt)
+            .where(
+                ProcessingAttempt.applied.is_(True),
+                ProcessingAttempt.created_at >= since,
+                ProcessingAttempt.created_at < until,
+            )
+            .limit(limit)
+        ).all()
 
 
 class AuditRepository:

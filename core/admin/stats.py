@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.admin.repository import StatsQueries
 from core.contracts import CostUnits, Engines, ReceiptStatus
-from core.db.models import ProcessingAttempt, Receipt
 from core.reading.costs import receipt_cost
 from core.settings import PriceTable
 
@@ -53,54 +52,28 @@ def system_stats(
     session: Session, *, since: datetime, until: datetime, prices: PriceTable
 ) -> Stats:
     out = Stats(since=since, until=until)
-    in_window = (Receipt.created_at >= since, Receipt.created_at < until)
+    queries = StatsQueries(session)
 
-    day = func.date(Receipt.created_at)
     per_day: dict[date, dict[str, int]] = {}
-    for d, status, n in session.execute(
-        select(day, Receipt.status, func.count()).where(*in_window).group_by(day, Receipt.status)
-    ):
-        key = d if isinstance(d, date) else date.fromisoformat(str(d))
-        per_day.setdefault(key, {})[str(status)] = int(n)
+    for d, status, n in queries.per_day_and_status(since=since, until=until):
+        per_day.setdefault(d, {})[status] = n
     out.receipts_per_day = dict(sorted(per_day.items()))
     statuses = Counter[str]()
     for counts in per_day.values():
         statuses.update(counts)
     out.done = statuses[ReceiptStatus.DONE.value]
     out.failed = statuses[ReceiptStatus.FAILED.value]
-    out.failures_by_reason = {
-        str(code or "unknown"): int(n)
-        for code, n in session.execute(
-            select(Receipt.error_code, func.count())
-            .where(*in_window, Receipt.status == ReceiptStatus.FAILED.value)
-            .group_by(Receipt.error_code)
-        )
-    }
-    out.active_users = int(
-        session.scalar(select(func.count(func.distinct(Receipt.user_id))).where(*in_window)) or 0
-    )
+    out.failures_by_reason = queries.failures_by_reason(since=since, until=until)
+    out.active_users = queries.active_users(since=since, until=until)
 
     e2e = [
         (done - queued).total_seconds()
-        for queued, done in session.execute(
-            select(Receipt.queued_at, Receipt.completed_at).where(
-                *in_window, Receipt.queued_at.is_not(None), Receipt.completed_at.is_not(None)
-            )
-        )
-        if queued is not None and done is not None
+        for queued, done in queries.queued_and_completed(since=since, until=until)
     ]
     out.end_to_end_seconds_p50 = _percentile(e2e, 50)
     out.end_to_end_seconds_p95 = _percentile(e2e, 95)
 
-    attempts = session.execute(
-        select(ProcessingAttempt)
-        .where(
-            ProcessingAttempt.applied.is_(True),
-            ProcessingAttempt.created_at >= since,
-            ProcessingAttempt.created_at < until,
-        )
-        .limit(MAX_ATTEMPTS_SCANNED)
-    ).scalars()
+    attempts = queries.applied_attempts(since=since, until=until, limit=MAX_ATTEMPTS_SCANNED)
     seconds: list[float] = []
     engines = Counter[str]()
     costs = []

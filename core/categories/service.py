@@ -16,13 +16,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import Budget, BudgetAlert, MerchantCategory, Receipt, User, UserCategory
+from core.categories.repository import CategoryRepository
+from core.db.models import UserCategory
 from core.errors import ReceiptSnapError
 from core.reading.extraction.base import DEFAULT_CATEGORIES
-from core.summaries.service import UNCATEGORISED
+from core.summaries.labels import UNCATEGORISED
 
 MAX_CATEGORIES = 30
 MAX_NAME_LENGTH = 50
@@ -108,13 +108,7 @@ def _loose(raw: str) -> str:
 
 def own_categories(session: Session, *, user_id: int) -> list[str] | None:
     """The user's own list, or None when they use the default list."""
-    names = list(
-        session.scalars(
-            select(UserCategory.name)
-            .where(UserCategory.user_id == user_id)
-            .order_by(UserCategory.id)
-        )
-    )
+    names = CategoryRepository(session).names(user_id=user_id)
     return _display_order(names) if names else None
 
 
@@ -146,8 +140,7 @@ def add_category(session: Session, *, user_id: int, name: str) -> str:
     if len(names) >= MAX_CATEGORIES:
         raise CategoryError(f"at most {MAX_CATEGORIES} categories", code="too_many", name=new)
     _materialise(session, user_id)
-    session.add(UserCategory(user_id=user_id, name=new))
-    session.flush()
+    CategoryRepository(session).create(user_id=user_id, names=[new])
     return new
 
 
@@ -174,35 +167,14 @@ def rename_category(session: Session, *, user_id: int, old: str, new: str) -> Re
     for row in _materialise(session, user_id):
         if row.name == current:
             row.name = target
-    receipts = _rowcount(
-        session.execute(
-            update(Receipt)
-            .where(Receipt.user_id == user_id, func.lower(Receipt.category) == current)
-            .values(category=target)
-        )
-    )
-    session.execute(
-        update(MerchantCategory)
-        .where(
-            MerchantCategory.user_id == user_id, func.lower(MerchantCategory.category) == current
-        )
-        .values(category=target)
-    )
-    budget_moved = _has_budget(session, user_id, current)
+    repo = CategoryRepository(session)
+    receipts = repo.recategorise_receipts(user_id=user_id, old=current, new=target)
+    repo.recategorise_merchants(user_id=user_id, old=current, new=target)
+    budget_moved = repo.has_budget(user_id=user_id, category=current)
     if budget_moved:
         # A budget already on the new name belonged to no category of the list: it gives way.
-        _delete_budget(session, user_id, target)
-        for model in (Budget, BudgetAlert):
-            session.execute(
-                update(model)
-                .where(model.user_id == user_id, func.lower(model.category) == current)
-                .values(category=target)
-                .execution_options(synchronize_session=False)
-            )
-        # Their primary key changed under the session: forget any loaded copies.
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Budget | BudgetAlert) and obj.user_id == user_id:
-                session.expunge(obj)
+        repo.delete_budget(user_id=user_id, category=target)
+        repo.move_budget(user_id=user_id, old=current, new=target)
     session.flush()
     return Renamed(old=current, new=target, receipts=receipts, budget_moved=budget_moved)
 
@@ -218,7 +190,7 @@ def remove_category(session: Session, *, user_id: int, name: str) -> Removed:
         raise CategoryError("you need at least one category", code="last_one", name=current)
     for row in _materialise(session, user_id):
         if row.name == current:
-            session.delete(row)
+            CategoryRepository(session).remove(row)
     detached = _detach(session, user_id, current)
     session.flush()
     return Removed(name=current, detached=detached)
@@ -235,7 +207,7 @@ def reset_categories(session: Session, *, user_id: int) -> Reset:
         receipts += detached.receipts
         if detached.budget_removed:
             budgets.append(name)
-    session.execute(delete(UserCategory).where(UserCategory.user_id == user_id))
+    CategoryRepository(session).delete_all(user_id=user_id)
     session.flush()
     return Reset(removed=gone, receipts=receipts, budgets=budgets)
 
@@ -257,57 +229,18 @@ def _words(text: str) -> str:
 
 
 def _lock_user(session: Session, user_id: int) -> None:
-    """Serialise one user's category changes (PostgreSQL row lock; SQLite locks on write)."""
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    CategoryRepository(session).lock_user(user_id=user_id)
 
 
 def _materialise(session: Session, user_id: int) -> list[UserCategory]:
     """The user's rows, made from the default list on their first change."""
-    rows = list(session.scalars(select(UserCategory).where(UserCategory.user_id == user_id)))
-    if not rows:
-        rows = [UserCategory(user_id=user_id, name=name) for name in DEFAULT_CATEGORIES]
-        session.add_all(rows)
-        session.flush()
-    return rows
+    repo = CategoryRepository(session)
+    return repo.rows(user_id=user_id) or repo.create(user_id=user_id, names=DEFAULT_CATEGORIES)
 
 
 def _detach(session: Session, user_id: int, name: str) -> Detached:
-    receipts = _rowcount(
-        session.execute(
-            update(Receipt)
-            .where(Receipt.user_id == user_id, func.lower(Receipt.category) == name)
-            .values(category=None)
-        )
-    )
-    merchants = _rowcount(
-        session.execute(
-            delete(MerchantCategory).where(
-                MerchantCategory.user_id == user_id, func.lower(MerchantCategory.category) == name
-            )
-        )
-    )
-    budget_removed = _delete_budget(session, user_id, name)
+    repo = CategoryRepository(session)
+    receipts = repo.recategorise_receipts(user_id=user_id, old=name, new=None)
+    merchants = repo.forget_merchants(user_id=user_id, category=name)
+    budget_removed = repo.delete_budget(user_id=user_id, category=name)
     return Detached(receipts=receipts, budget_removed=budget_removed, merchants=merchants)
-
-
-def _has_budget(session: Session, user_id: int, name: str) -> bool:
-    found = session.scalar(
-        select(Budget.category).where(
-            Budget.user_id == user_id, func.lower(Budget.category) == name
-        )
-    )
-    return found is not None
-
-
-def _delete_budget(session: Session, user_id: int, name: str) -> bool:
-    removed = False
-    for model in (Budget, BudgetAlert):
-        result = session.execute(
-            delete(model).where(model.user_id == user_id, func.lower(model.category) == name)
-        )
-        removed = removed or (model is Budget and _rowcount(result) > 0)
-    return removed
-
-
-def _rowcount(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -21,21 +21,14 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from core.categories.service import MAX_NAME_LENGTH, list_categories
-from core.contracts import ReceiptStatus
-from core.db.models import Receipt
-from core.summaries.service import (
-    NO_CURRENCY,
-    BadMonth,
-    Month,
-    _in_month,
-    biggest_per_currency,
-    largest_first,
-    parse_month,
-)
+from core.questions.repository import QuestionRepository, mentions
+from core.summaries.months import BadMonth, Month, parse_month
+from core.summaries.repository import SummaryRepository, in_month
+from core.summaries.service import biggest_per_currency, largest_first
 
 MAX_QUESTION_CHARS = 200
 MAX_CATEGORIES = 40
@@ -116,17 +109,7 @@ class RulesQuestionReader:
 def question_categories(session: Session, *, user_id: int) -> list[str]:
     """The category names a reader may map words to: the user's list (``/categories``) and the
     ones their receipts carry (names only, never amounts or merchants)."""
-    used = session.scalars(
-        select(Receipt.category)
-        .where(
-            Receipt.user_id == user_id,
-            Receipt.status == ReceiptStatus.DONE.value,
-            Receipt.category.is_not(None),
-        )
-        .group_by(Receipt.category)
-        .order_by(func.count().desc())
-        .limit(MAX_CATEGORIES)
-    )
+    used = QuestionRepository(session).used_categories(user_id=user_id, limit=MAX_CATEGORIES)
     names = [
         *list_categories(session, user_id=user_id),
         *(c.strip().lower() for c in used if c and c.strip()),
@@ -164,23 +147,14 @@ def answer(
     """The numbers for ``question``, from this user's receipts only."""
     year, mon = (int(x) for x in question.month.split("-"))
     month = Month(year, mon)
-    where = [_in_month(user_id, month, ZoneInfo(timezone or "UTC"))]
+    where = in_month(user_id, month, ZoneInfo(timezone or "UTC"))
     if question.term:
-        like = "%" + re.sub(r"([\\%_])", r"\\\1", question.term.lower()) + "%"
-        where.append(
-            or_(
-                func.lower(Receipt.category).like(like, escape="\\"),
-                func.lower(Receipt.merchant_name).like(like, escape="\\"),
-            )
-        )
-    currency = func.coalesce(Receipt.currency, NO_CURRENCY)
-    rows = session.execute(
-        select(currency, func.sum(Receipt.total), func.count()).where(*where).group_by(currency)
-    ).all()
-    totals = {str(c): Decimal(str(t or 0)).quantize(Decimal("0.01")) for c, t, _ in rows}
+        where = and_(where, mentions(question.term))
+    rows = SummaryRepository(session).per_currency(where=where)
+    totals = {c: Decimal("0.00") if t is None else t for c, t, _ in rows}
     if question.metric == "biggest":
         # One per currency (JPY 5,000 is not bigger than EUR 300), as /summary lists them.
-        biggest = biggest_per_currency(session, and_(*where))
+        biggest = biggest_per_currency(session, where)
         return {
             "month": month,
             "biggest": [biggest[c] for c in largest_first(totals) if c in biggest],

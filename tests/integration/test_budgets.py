@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.budgets.service import budget_status, new_warnings, set_budget
 from core.db.models import User
-from core.summaries.service import Month
+from core.summaries.months import Month
 from tests.fakes import stored_receipt
 
 

@@ -29,7 +29,7 @@ from core.reading.extraction.base import DEFAULT_CATEGORIES
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.service import ReceiptService, new_attempt
 from core.settings import ApiSettings
-from core.summaries.service import Month
+from core.summaries.months import Month
 from tests.fakes import stored_receipt
 
 

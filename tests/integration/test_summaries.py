@@ -13,15 +13,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import LineItemRow, Receipt, User
-from core.summaries.service import (
-    BadMonth,
-    BiggestPurchase,
-    Month,
-    export_items_csv,
-    export_receipts_csv,
-    parse_month,
-    summarize,
-)
+from core.summaries.export import export_items_csv, export_receipts_csv
+from core.summaries.months import BadMonth, Month, parse_month
+from core.summaries.service import BiggestPurchase, summarize
 from tests.fakes import stored_receipt
 
 OCT = Month(2026, 10)

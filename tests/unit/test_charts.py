@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from bot.charts import summary_chart
-from core.summaries.service import Month, MonthSummary
+from core.summaries.months import Month
+from core.summaries.service import MonthSummary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

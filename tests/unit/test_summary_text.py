@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.summary_text import chart_caption, summary_text
-from core.summaries.service import BiggestPurchase, Month, MonthSummary
+from core.summaries.months import Month
+from core.summaries.service import BiggestPurchase, MonthSummary
 
 
 def october(**kw: Any) -> MonthSummary:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
 
 from api.deps import ActorDep, ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import QueuesPublic, QueueState, Redriven, RedriveRequest
-from core.contracts import ReceiptStatus
-from core.db.models import Receipt
+from core.admin.repository import AdminReceiptQueries
 
 router = APIRouter(prefix="/queue", tags=["admin: queue"])
 REDRIVE_ALL = 10_000
@@ -18,9 +16,7 @@ REDRIVE_ALL = 10_000
 
 @router.get("", summary="Approximate depths of the queue and the DLQ, oldest ages")
 def queue_state(_: ViewerDep, container: ContainerDep, session: SessionDep) -> QueuesPublic:
-    oldest = session.scalar(
-        select(func.min(Receipt.queued_at)).where(Receipt.status == ReceiptStatus.QUEUED.value)
-    )
+    oldest = AdminReceiptQueries(session).oldest_queued_at()
     age = None
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)

@@ -22,7 +22,9 @@ from api.routes.admin.schemas import (
     Purchase,
     SummaryPublic,
 )
-from core.summaries.service import NO_CURRENCY, UNKNOWN_MERCHANT, Month, MonthSummary, summarize
+from core.summaries.labels import NO_CURRENCY, UNKNOWN_MERCHANT
+from core.summaries.months import Month
+from core.summaries.service import MonthSummary, summarize
 
 router = APIRouter(prefix="/summary", tags=["admin: summary"])
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 import httpx
 
 from core.db.models import User
-from core.summaries.service import Month, summarize
+from core.summaries.months import Month
+from core.summaries.service import summarize
 from tests.fakes import stored_receipt
 from tests.integration.admin.conftest import Auth, container
 
