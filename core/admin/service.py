@@ -20,8 +20,10 @@ from core.aws.s3 import S3Store
 from core.contracts import ProcessingJob, ReceiptStatus
 from core.db.models import AdminAuditEntry, Receipt, User
 from core.errors import Conflict, NotFound
+from core.receipts.repository import ReceiptRepository
 from core.receipts.service import new_attempt
 from core.settings import ApiSettings
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,7 @@ class AdminService:
     # ---- users -------------------------------------------------------------------------------
 
     def get_user(self, session: Session, user_id: int) -> User:
-        user = session.get(User, user_id)
+        user = UserRepository(session).get(user_id)
         if user is None:
             raise NotFound("user not found")
         return user
@@ -209,8 +211,7 @@ class AdminService:
             (receipt.raw_bucket, receipt.raw_key),
             (self.settings.processed_bucket, f"processed/{receipt.id}.json"),
         ]
-        session.delete(receipt)
-        session.flush()
+        ReceiptRepository(session).delete(receipt)
         self.record(
             session,
             actor,

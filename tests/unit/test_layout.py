@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pathlib
+import re
 
 import pytest
 
@@ -74,3 +75,22 @@ def test_core_imports_none_of_the_other_parts() -> None:
         for path in _python_files("core")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+_QUERY = re.compile(
+    r"(?<![.\w])(?:select|insert|update|delete)\((?=[A-Z_a-z])"  # SQLAlchemy statements
+    r"|\bsession\.(?:execute|scalars?|get|query|delete|merge)\("
+)
+
+
+def test_every_query_lives_in_a_repository_module() -> None:
+    """Repositories hold every query (core/<feature>/repository.py); core/db holds the engine,
+    the models and the migrations."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in _python_files("core", "api", "bot", "processor", "receiptsnap", "devstack")
+        if path.name != "repository.py" and "core/db" not in path.as_posix()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _QUERY.search(line) and not line.lstrip().startswith(("#", "@", "def "))
+    ]
+    assert offenders == []
