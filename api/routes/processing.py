@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from api.container import Container
 from api.deps import ContainerDep, SessionDep
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
@@ -45,12 +46,29 @@ async def _verified_body(
 
 
 SignedBody = Annotated[bytes, Depends(_verified_body)]
+M = TypeVar("M", bound=BaseModel)
+SIGNED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing, forged or stale signature"}
+}
+
+
+def _parse(model: type[M], body: bytes, *, what: str, code: str) -> M:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise ReceiptSnapError(f"malformed {what}", code=code) from exc
+
+
+def _tell_bot(container: Container, background: BackgroundTasks, update: object) -> None:
+    """Put ``update`` on the bot's queue once the session has committed (a background task)."""
+    if container.bot_app is not None:
+        background.add_task(container.bot_app.update_queue.put, update)
 
 
 @router.post(
     "/internal/processing-results",
     summary="Store a processing result (HMAC-signed by the processor)",
-    responses={401: {"description": "missing, forged or stale signature"}},
+    responses=SIGNED,
 )
 def processing_result(
     body: SignedBody,
@@ -58,15 +76,10 @@ def processing_result(
     session: SessionDep,
     background: BackgroundTasks,
 ) -> dict[str, str]:
-    try:
-        result = ProcessingResult.model_validate_json(body)
-    except ValidationError as exc:
-        raise ReceiptSnapError("malformed processing result", code="invalid_result") from exc
+    result = _parse(ProcessingResult, body, what="processing result", code="invalid_result")
     outcome = container.receipts.apply_result(session, result)
-    if outcome.applied and container.bot_app is not None:  # told after the commit
-        background.add_task(
-            container.bot_app.update_queue.put, ReceiptProcessed(receipt_id=result.receipt_id)
-        )
+    if outcome.applied:
+        _tell_bot(container, background, ReceiptProcessed(receipt_id=result.receipt_id))
     if outcome.receipt is None:
         return {"status": "ignored"}
     return {"status": "applied" if outcome.applied else "unchanged"}
@@ -75,7 +88,7 @@ def processing_result(
 @router.post(
     "/internal/processing-progress",
     summary="Note that the processor reached a stage (HMAC-signed; best effort)",
-    responses={401: {"description": "missing, forged or stale signature"}},
+    responses=SIGNED,
 )
 def processing_progress(
     body: SignedBody,
@@ -83,14 +96,11 @@ def processing_progress(
     session: SessionDep,
     background: BackgroundTasks,
 ) -> dict[str, str]:
-    try:
-        progress = ProcessingProgress.model_validate_json(body)
-    except ValidationError as exc:
-        raise ReceiptSnapError("malformed progress", code="invalid_progress") from exc
-    marked = container.receipts.mark_progress(session, progress) is not None
-    if marked and container.bot_app is not None:  # told after the commit
-        background.add_task(
-            container.bot_app.update_queue.put,
+    progress = _parse(ProcessingProgress, body, what="progress", code="invalid_progress")
+    if container.receipts.mark_progress(session, progress) is not None:
+        _tell_bot(
+            container,
+            background,
             ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage),
         )
     return {"status": "ok"}
