@@ -29,8 +29,8 @@ from core.reading.extraction.rules.labels import collect_fields
 from core.reading.extraction.rules.merchant import choose_merchant, find_address, find_phone
 from core.reading.extraction.rules.payment import payment_method
 from core.reading.extraction.rules.rows import Row, build_rows, use_integer_amounts
+from core.reading.extraction.rules.structured import merge_fields
 from core.reading.extraction.rules.totals import resolve_money
-from core.reading.extraction.structured import merge_fields
 from core.reading.ocr.base import OcrResult
 
 
