@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import logging
 import os
 import signal
@@ -27,6 +28,12 @@ def _setup_logging(verbose: bool) -> None:
 # production commands never load them.
 LOCAL_EXTRA_MODULES = frozenset({"devstack", "moto", "flask", "flask_cors", "werkzeug"})
 LOCAL_EXTRA_HINT = "install the local extra: pip install -e '.[dev,local]'"
+# The embedded default's OCR (OCR_ENGINE=local) is the `ocr` extra: the `worker` image target has
+# it, the `api` target (production: Textract in the Lambda) does not.
+OCR_EXTRA_HINT = (
+    "install the ocr extra (pip install '.[ocr]'; the image's worker target) "
+    "or set OCR_ENGINE=textract"
+)
 
 
 def _local_extra_missing(command: str, exc: ModuleNotFoundError) -> int:
@@ -113,6 +120,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from processor.worker import LocalWorker
 
     settings = WorkerSettings()
+    if settings.ocr_engine == "local" and importlib.util.find_spec("rapidocr") is None:
+        print(f"error: OCR_ENGINE=local needs rapidocr; {OCR_EXTRA_HINT}", file=sys.stderr)
+        return 2
     pipeline = build_pipeline(settings)
     worker = LocalWorker(
         queue=JobQueue(AwsClients(settings), queue_name=settings.queue_name),
