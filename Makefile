@@ -10,7 +10,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,local]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,ocr,local]"
 	touch $@
 
 run: setup  ## the whole path on the embedded default, with the shipped sample receipts

@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
+from scripts.dependency_sizes import TARGETS, requirement_name, target_requirements
 from tests.infra.tools import REPO, require_infra_tool
 
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 COMPOSE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / ".env.example"
+# The embedded default's local OCR: the `ocr` extra, in the worker target only.
+OCR = {"rapidocr", "openvino", "opencv-python-headless"}
 
 
 def instructions(name: str) -> list[str]:
@@ -26,6 +29,36 @@ def instructions(name: str) -> list[str]:
         for line in joined.splitlines()
         if line.strip().upper().startswith(name + " ")
     ]
+
+
+def stages() -> list[tuple[str, list[str]]]:
+    """(stage name, its instructions, keyword first) for each FROM ... AS name."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    out: list[tuple[str, list[str]]] = []
+    for line in joined.splitlines():
+        line = line.strip()
+        match = re.match(r"FROM\s+\S+\s+AS\s+(\S+)", line, re.I)
+        if match:
+            out.append((match.group(1), []))
+        elif out and line and not line.startswith("#"):
+            out[-1][1].append(line)
+    return out
+
+
+def dockerfile_requirements(stage: str) -> set[str]:
+    """The names that a deps stage's RUN passes to pip: its one-liner, run on this checkout."""
+    (run,) = [i for i in dict(stages())[stage] if "-requirements.txt" in i]
+    match = re.search(r'python -c "([^"]+)"((?: \w+)*) > \S+-requirements\.txt', run)
+    assert match, run
+    assert "-c requirements.lock" in run, "pinned by the lock"
+    result = subprocess.run(  # noqa: S603 - the Dockerfile's own one-liner
+        [sys.executable, "-c", match.group(1), *match.group(2).split()],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {requirement_name(line) for line in result.stdout.split()}
 
 
 class TestDockerfile:
@@ -39,13 +72,19 @@ class TestDockerfile:
     def test_multi_stage_from_a_pinned_slim_base(self) -> None:
         bases = instructions("FROM")
         assert len(bases) >= 2
+        earlier: set[str] = set()
         for base in bases:
-            image = base.split()[0]
+            image, *alias = base.split()
+            if alias:
+                earlier.add(alias[-1])
+            if image in earlier:  # FROM <an earlier stage>
+                continue
             assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", image), image
 
     def test_runs_as_a_non_root_user_with_a_healthcheck(self) -> None:
-        (user,) = instructions("USER")
-        assert user.split(":")[0] not in ("0", "root")
+        users = instructions("USER")
+        assert len(users) == len(TARGETS)
+        assert all(user.split(":")[0] not in ("0", "root") for user in users)
         assert instructions("HEALTHCHECK") and "/healthz" in instructions("HEALTHCHECK")[0]
 
     def test_default_command_is_the_api(self) -> None:
@@ -67,22 +106,48 @@ class TestDockerfile:
         ignore = (REPO / ".dockerignore").read_text().splitlines()
         assert not any(line.startswith("!devstack") for line in ignore)
 
-    def test_runtime_requirements_lack_moto_and_the_extras(self) -> None:
-        # The Dockerfile's own derivation, run on this checkout's pyproject.toml.
-        (run,) = [i for i in instructions("RUN") if "runtime-requirements.txt" in i]
-        match = re.search(r'python -c "([^"]+)" > runtime-requirements\.txt', run)
-        assert match, run
-        result = subprocess.run(  # noqa: S603 - the Dockerfile's own one-liner
-            [sys.executable, "-c", match.group(1)],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
+    def test_has_the_api_and_worker_targets_with_api_the_default(self) -> None:
+        names = [stage for stage, _ in stages()]
+        assert set(TARGETS) <= set(names)
+        assert names[-1] == "api", "a plain `docker build .` gives the production image"
+
+    def test_targets_copy_dependencies_first_and_the_code_last(self) -> None:
+        # A code-only change rebuilds the last layer only: the dependency layers come from
+        # stages that see nothing but pyproject.toml and the lock.
+        body = dict(stages())
+        for target, expected in {
+            "api": ["deps", "code"],
+            "worker": ["deps", "deps-worker", "code"],
+        }.items():
+            sources = [
+                i.split()[0].removeprefix("--from=")
+                for i in body[target]
+                if i.startswith("COPY --from=")
+                for i in [i.removeprefix("COPY ")]
+            ]
+            assert sources == expected, target
+        for dep_stage in ("deps", "deps-worker"):
+            copies = [i for i in body[dep_stage] if i.startswith("COPY ")]
+            assert all(i.split()[1:-1] == ["pyproject.toml", "requirements.lock"] for i in copies)
+        assert any(
+            i.startswith("RUN ") and "--no-deps --prefix /opt/code ." in i for i in body["code"]
         )
-        names = {re.split(r"[\[=<>]", line)[0].lower() for line in result.stdout.split()}
-        assert {"fastapi", "boto3", "python-telegram-bot"} <= names
-        assert not names & {"moto", "pytest", "mypy", "ruff"}, names
-        assert any(i.startswith("pip install --no-deps . ") for i in instructions("RUN"))
+
+    def test_target_requirements_split_the_local_ocr_out_of_the_api(self) -> None:
+        api = dockerfile_requirements("deps")
+        worker = api | dockerfile_requirements("deps-worker")
+        assert {"fastapi", "boto3", "python-telegram-bot", "matplotlib", "pypdfium2"} <= api
+        assert not api & (OCR | {"moto", "pytest", "mypy", "ruff"}), api
+        assert worker >= OCR
+        assert not worker & {"moto", "pytest", "mypy", "ruff"}, worker
+
+    def test_dockerfile_and_the_size_script_agree_on_each_target(self) -> None:
+        # scripts/dependency_sizes.py measures what the Dockerfile installs, not a copy of it.
+        api = dockerfile_requirements("deps")
+        worker = api | dockerfile_requirements("deps-worker")
+        assert {requirement_name(r) for r in target_requirements("api")} == api
+        assert {requirement_name(r) for r in target_requirements("worker")} == worker
+        assert TARGETS == {"api": (("",),), "worker": (("",), ("ocr",))}
 
 
 def compose_config(env_file: Path | None = ENV_EXAMPLE) -> dict[str, Any]:
@@ -157,6 +222,15 @@ class TestCompose:
         lock = (REPO / "requirements.lock").read_text()
         (pin,) = re.findall(r"^moto==(\S+)$", lock, re.M)
         assert config["services"]["moto"]["image"] == f"motoserver/moto:{pin}"
+
+    def test_worker_builds_the_worker_target_and_the_rest_the_api(
+        self, config: dict[str, Any]
+    ) -> None:
+        s = config["services"]
+        for name in ("api", "migrate", "provision"):
+            assert s[name]["build"]["target"] == "api", name
+        assert s["worker"]["build"]["target"] == "worker"
+        assert s["worker"]["image"] != s["api"]["image"]
 
     def test_env_example_holds_no_secret_values(self) -> None:
         for line in ENV_EXAMPLE.read_text().splitlines():

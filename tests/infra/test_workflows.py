@@ -96,6 +96,15 @@ class TestCd:
         tags = build["with"]["tags"]
         assert "${{ env.SHA }}" in tags and ":latest" in tags
 
+    def test_pushes_the_api_target_and_ci_builds_both(self) -> None:
+        # The host runs the API only; the worker target (local OCR) is docker-compose's.
+        cd = load("cd.yml")["jobs"]["image"]["steps"]
+        (build,) = [s for s in cd if "build-push-action" in s.get("uses", "")]
+        assert build["with"]["target"] == "api"
+        ci = load("ci.yml")["jobs"]["image"]["steps"]
+        built = [s["with"]["target"] for s in ci if "build-push-action" in s.get("uses", "")]
+        assert built == ["api", "worker"]
+
     def test_deploys_on_the_self_hosted_host_then_the_lambda(self) -> None:
         jobs = load("cd.yml")["jobs"]
         host = jobs["deploy-host"]
