@@ -40,7 +40,7 @@ TARGETS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def _name(requirement: str) -> str:
+def requirement_name(requirement: str) -> str:
     return re.split(r"[\s\[=<>!~;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
@@ -58,7 +58,7 @@ def requirements(
             return
         seen.add(extra)
         for req in project["dependencies"] if extra == "" else optional[extra]:
-            if _name(req) == PROJECT:
+            if requirement_name(req) == PROJECT:
                 inner = re.search(r"\[([^\]]*)\]", req)
                 for name in inner.group(1).split(",") if inner else []:
                     add(name.strip())
