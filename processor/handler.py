@@ -32,11 +32,11 @@ class RecordNotStarted(Exception):
     """Too little of the function's time was left to start this record; SQS redelivers it."""
 
 
-def make_handler(pipeline: Pipeline) -> Handler:
-    """A Lambda-shaped handler bound to ``pipeline`` (the local worker and tests use this)."""
+def make_handler(pipeline: Pipeline, *, record_budget_seconds: float | None = None) -> Handler:
+    """A Lambda-shaped handler bound to ``pipeline`` (the local worker and tests use this); with
+    a budget, a record starts only while the context has that much time left."""
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    budget = pipeline.settings.record_budget_seconds
-    budget_ms = int(budget * 1000) if budget else None
+    budget_ms = int(record_budget_seconds * 1000) if record_budget_seconds else None
 
     # Powertools passes the Lambda context to a record handler with a ``lambda_context`` argument.
     def record_handler(record: SQSRecord, lambda_context: Any = None) -> None:
@@ -71,5 +71,8 @@ _handler: Handler | None = None
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:  # built once per cold start, reused by warm invocations
-        _handler = make_handler(build_pipeline())
+        pipeline = build_pipeline()
+        _handler = make_handler(
+            pipeline, record_budget_seconds=pipeline.settings.record_budget_seconds
+        )
     return _handler(event, context)

@@ -38,7 +38,7 @@ def build_ocr(settings: ProcessorSettings, *, clients: AwsClients | None = None)
             client=_clients(settings, clients).client(
                 "textract",
                 read_timeout=settings.textract_read_timeout_seconds,
-                max_attempts=settings.textract_attempts,
+                max_attempts=settings.textract_max_attempts,
             ),
             mode=settings.textract_mode,
             region=settings.aws_region,
@@ -62,7 +62,7 @@ def build_extractor(settings: ProcessorSettings, *, clients: AwsClients | None =
             client=_clients(settings, clients).client(
                 "bedrock-runtime",
                 read_timeout=settings.bedrock_read_timeout_seconds,
-                max_attempts=settings.bedrock_attempts,
+                max_attempts=settings.bedrock_max_attempts,
             ),
             model_id=settings.bedrock_model_id,
             fallback=rules,

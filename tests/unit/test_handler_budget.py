@@ -37,11 +37,6 @@ class FakePipeline:
 
     context: ClockContext
     record_seconds: float
-    settings: ProcessorSettings = field(
-        default_factory=lambda: ProcessorSettings(
-            _env_file=None, record_budget_seconds=BUDGET_SECONDS
-        )
-    )
     done: list[uuid.UUID] = field(default_factory=list)
 
     def process(self, job: ProcessingJob) -> None:
@@ -89,7 +84,9 @@ class TestRecordBudget:
         batch = jobs(5)
 
         # WHEN the handler gets a batch of five
-        response = make_handler(cast(Pipeline, pipeline))(sqs_event(batch), context)
+        response = make_handler(cast(Pipeline, pipeline), record_budget_seconds=BUDGET_SECONDS)(
+            sqs_event(batch), context
+        )
 
         # THEN two ran (180 s, then 130 s left); at 80 s the other three were not started
         assert pipeline.done == [batch[0].receipt_id, batch[1].receipt_id]
@@ -99,7 +96,9 @@ class TestRecordBudget:
         context = ClockContext(remaining_ms=900_000)
         pipeline = FakePipeline(context=context, record_seconds=10)
 
-        response = make_handler(cast(Pipeline, pipeline))(sqs_event(jobs(5)), context)
+        response = make_handler(cast(Pipeline, pipeline), record_budget_seconds=BUDGET_SECONDS)(
+            sqs_event(jobs(5)), context
+        )
 
         assert len(pipeline.done) == 5
         assert failures(response) == []
@@ -108,7 +107,9 @@ class TestRecordBudget:
         context = ClockContext(remaining_ms=int(BUDGET_SECONDS * 1000) - 1)
         pipeline = FakePipeline(context=context, record_seconds=1)
 
-        response = make_handler(cast(Pipeline, pipeline))(sqs_event(jobs(3)), context)
+        response = make_handler(cast(Pipeline, pipeline), record_budget_seconds=BUDGET_SECONDS)(
+            sqs_event(jobs(3)), context
+        )
 
         assert pipeline.done == []
         assert failures(response) == ["m0", "m1", "m2"]
@@ -116,11 +117,7 @@ class TestRecordBudget:
     def test_without_a_budget_every_record_is_started(self) -> None:
         # The local worker sets none: its fake context's 60 s mean nothing for the record.
         context = ClockContext(remaining_ms=1_000)
-        pipeline = FakePipeline(
-            context=context,
-            record_seconds=5,
-            settings=ProcessorSettings(_env_file=None),
-        )
+        pipeline = FakePipeline(context=context, record_seconds=5)
 
         response = make_handler(cast(Pipeline, pipeline))(sqs_event(jobs(3)), context)
 
