@@ -197,6 +197,11 @@ class ProcessorSettings(BaseAppSettings):
     textract_poll_initial_seconds: float = Field(default=1.0, gt=0)
     textract_poll_max_seconds: float = Field(default=8.0, gt=0)
     textract_job_timeout_seconds: float = Field(default=90.0, gt=0)
+    # Each Textract call waits this long for an answer, up to this many attempts (unset: as
+    # AWS_MAX_ATTEMPTS). Fewer than the default keeps a record's worst case inside the Lambda's
+    # timeout; SQS redelivery (and the OCR cache) are the outer retry.
+    textract_read_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    textract_max_attempts: int | None = Field(default=None, ge=1, le=20)
 
     # Bedrock (Converse API, forced tool use). The model must be enabled in ``aws_region``.
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -204,6 +209,23 @@ class ProcessorSettings(BaseAppSettings):
     bedrock_temperature: float = Field(default=0.0, ge=0.0, le=1.0)
     # Receipt text beyond this is cut in the middle (head and tail kept) before it is sent.
     bedrock_max_input_chars: int = Field(default=12_000, ge=1_000, le=200_000)
+    # Converse answers only when the whole reply is generated: the read timeout must cover
+    # BEDROCK_MAX_TOKENS of output. Attempts unset: as AWS_MAX_ATTEMPTS.
+    bedrock_read_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    bedrock_max_attempts: int | None = Field(default=None, ge=1, le=20)
+
+    # The Lambda starts a record only while at least this much of its time is left; the rest of
+    # the batch goes back to SQS as batch item failures. Unset (the local worker): no check.
+    # On AWS it must cover processor.budget.record_worst_case (tests/infra checks it).
+    record_budget_seconds: float | None = Field(default=None, gt=0, le=900)
+
+    @property
+    def textract_attempts(self) -> int:
+        return self.textract_max_attempts or self.aws_max_attempts
+
+    @property
+    def bedrock_attempts(self) -> int:
+        return self.bedrock_max_attempts or self.aws_max_attempts
 
 
 class WorkerSettings(ProcessorSettings):

@@ -1,4 +1,10 @@
-"""The Lambda entry point: an SQS batch with partial batch failures (ReportBatchItemFailures)."""
+"""The Lambda entry point: an SQS batch with partial batch failures (ReportBatchItemFailures).
+
+Records run one after another within one function timeout. A record is started only while at
+least the per-record budget (``RECORD_BUDGET_SECONDS``, see processor/budget.py) is left; the
+records not started are reported as batch item failures, so SQS redelivers only them and the
+finished ones are not run again after a timeout.
+"""
 
 from __future__ import annotations
 
@@ -22,11 +28,28 @@ logger = Logger(service="receiptsnap-processor")
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def make_handler(pipeline: Pipeline) -> Handler:
-    """A Lambda-shaped handler bound to ``pipeline`` (the local worker and tests use this)."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+class RecordNotStarted(Exception):
+    """Too little of the function's time was left to start this record; SQS redelivers it."""
 
-    def record_handler(record: SQSRecord) -> None:
+
+def make_handler(pipeline: Pipeline, *, record_budget_seconds: float | None = None) -> Handler:
+    """A Lambda-shaped handler bound to ``pipeline`` (the local worker and tests use this); with
+    a budget, a record starts only while the context has that much time left."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    budget_ms = int(record_budget_seconds * 1000) if record_budget_seconds else None
+
+    # Powertools passes the Lambda context to a record handler with a ``lambda_context`` argument.
+    def record_handler(record: SQSRecord, lambda_context: Any = None) -> None:
+        if budget_ms is not None and lambda_context is not None:
+            remaining_ms = int(lambda_context.get_remaining_time_in_millis())
+            if remaining_ms < budget_ms:
+                logger.warning(
+                    "record.not_started message_id=%s remaining_ms=%d budget_ms=%d",
+                    record.message_id,
+                    remaining_ms,
+                    budget_ms,
+                )
+                raise RecordNotStarted(f"{remaining_ms} ms left, a record may take {budget_ms}")
         job = ProcessingJob.model_validate_json(record.body)
         pipeline.process(job)
 
@@ -48,5 +71,8 @@ _handler: Handler | None = None
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:  # built once per cold start, reused by warm invocations
-        _handler = make_handler(build_pipeline())
+        pipeline = build_pipeline()
+        _handler = make_handler(
+            pipeline, record_budget_seconds=pipeline.settings.record_budget_seconds
+        )
     return _handler(event, context)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 AwsError = (BotoCoreError, ClientError)
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class AwsClients:
@@ -50,7 +51,7 @@ class AwsClients:
                         "mode": s.aws_retry_mode,
                         "total_max_attempts": max_attempts or s.aws_max_attempts,
                     },
-                    connect_timeout=5,
+                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
                     read_timeout=read_timeout,
                     s3={"addressing_style": "path"} if s.aws_endpoint_url else None,
                 )

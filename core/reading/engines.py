@@ -35,7 +35,11 @@ def build_ocr(settings: ProcessorSettings, *, clients: AwsClients | None = None)
         from core.reading.ocr.textract import TextractOcr
 
         return TextractOcr(
-            client=_clients(settings, clients).client("textract"),
+            client=_clients(settings, clients).client(
+                "textract",
+                read_timeout=settings.textract_read_timeout_seconds,
+                max_attempts=settings.textract_max_attempts,
+            ),
             mode=settings.textract_mode,
             region=settings.aws_region,
             poll_initial_seconds=settings.textract_poll_initial_seconds,
@@ -55,7 +59,11 @@ def build_extractor(settings: ProcessorSettings, *, clients: AwsClients | None =
         from core.reading.extraction.bedrock import BedrockExtractor
 
         return BedrockExtractor(
-            client=_clients(settings, clients).client("bedrock-runtime"),
+            client=_clients(settings, clients).client(
+                "bedrock-runtime",
+                read_timeout=settings.bedrock_read_timeout_seconds,
+                max_attempts=settings.bedrock_max_attempts,
+            ),
             model_id=settings.bedrock_model_id,
             fallback=rules,
             max_tokens=settings.bedrock_max_tokens,

@@ -69,6 +69,12 @@ class Config:
     textract_job_timeout_seconds: int = 90
     callback_timeout_seconds: int = 10
     bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    # Retries inside the Lambda (SQS redelivery is the outer retry) and the per-record budget:
+    # processor/budget.py adds them up; tests/infra/cdk checks budget >= worst case < timeout.
+    aws_max_attempts: int = 3
+    textract_max_attempts: int = 2
+    bedrock_max_attempts: int = 2
+    record_budget_seconds: int = 540
 
     # API host: questions in plain words (values of ApiSettings).
     question_reader: str = "bedrock"
@@ -76,7 +82,7 @@ class Config:
 
     # Lambda and its event source.
     lambda_memory_mb: int = 1024
-    lambda_timeout_seconds: int = 180
+    lambda_timeout_seconds: int = 720
     lambda_reserved_concurrency: int | None = 10
     sqs_batch_size: int = 5
     sqs_max_batching_window_seconds: int = 0
@@ -181,6 +187,18 @@ class Config:
                 f"lambdaTimeoutSeconds ({self.lambda_timeout_seconds}) leaves no room for a "
                 f"Textract job ({self.textract_job_timeout_seconds}s), the callback and Bedrock"
             )
+        if not 0 < self.record_budget_seconds < self.lambda_timeout_seconds:
+            problems.append(
+                f"recordBudgetSeconds ({self.record_budget_seconds}) must be under "
+                f"lambdaTimeoutSeconds ({self.lambda_timeout_seconds}), or no record ever starts"
+            )
+        for name, attempts in (
+            ("awsMaxAttempts", self.aws_max_attempts),
+            ("textractMaxAttempts", self.textract_max_attempts),
+            ("bedrockMaxAttempts", self.bedrock_max_attempts),
+        ):
+            if not 1 <= attempts <= 20:
+                problems.append(f"{name}: 1-20")
         if self.visibility_timeout_factor < 6:
             problems.append("visibilityTimeoutFactor: at least 6 (AWS guidance for SQS -> Lambda)")
         if self.visibility_timeout_seconds > 43_200:
@@ -225,6 +243,10 @@ _KEYS: dict[str, str] = {
     "textractJobTimeoutSeconds": "textract_job_timeout_seconds",
     "callbackTimeoutSeconds": "callback_timeout_seconds",
     "bedrockModelId": "bedrock_model_id",
+    "awsMaxAttempts": "aws_max_attempts",
+    "textractMaxAttempts": "textract_max_attempts",
+    "bedrockMaxAttempts": "bedrock_max_attempts",
+    "recordBudgetSeconds": "record_budget_seconds",
     "questionReader": "question_reader",
     "questionModelId": "question_model_id",
     "lambdaMemoryMb": "lambda_memory_mb",

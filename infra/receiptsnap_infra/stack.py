@@ -757,6 +757,10 @@ class ReceiptSnapStack(Stack):
             "TEXTRACT_MODE": cfg.textract_mode,
             "TEXTRACT_JOB_TIMEOUT_SECONDS": str(cfg.textract_job_timeout_seconds),
             "BEDROCK_MODEL_ID": cfg.bedrock_model_id,
+            "AWS_MAX_ATTEMPTS": str(cfg.aws_max_attempts),
+            "TEXTRACT_MAX_ATTEMPTS": str(cfg.textract_max_attempts),
+            "BEDROCK_MAX_ATTEMPTS": str(cfg.bedrock_max_attempts),
+            "RECORD_BUDGET_SECONDS": str(cfg.record_budget_seconds),
             "POWERTOOLS_SERVICE_NAME": "receiptsnap-processor",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }

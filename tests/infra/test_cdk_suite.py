@@ -13,6 +13,7 @@ from typing import Any, get_args
 import pytest
 
 from core.settings import ApiSettings, PriceTable, ProcessorSettings
+from processor.budget import record_worst_case_seconds
 
 REPO = Path(__file__).resolve().parents[2]
 MAIN_STACK = "ReceiptSnap-production"
@@ -80,6 +81,29 @@ def test_lambda_settings_values_are_accepted(template: dict[str, Any]) -> None:
     settings = ProcessorSettings(_env_file=None, **values)  # type: ignore[call-arg]
     assert settings.ocr_engine == "textract" and settings.extractor == "bedrock"
     assert settings.textract_job_timeout_seconds < lambda_timeout(template)
+
+
+def test_a_records_worst_case_fits_its_budget_and_the_budget_the_timeout(
+    template: dict[str, Any],
+) -> None:
+    """processor/budget.py over the Lambda's own settings: a record started with the budget left
+    finishes before the function times out (docs/deploy.md, "The time budget of one record"),
+    and the queue hides a batch for at least six function timeouts (AWS's advice)."""
+    env = {k: v for k, v in lambda_env(template).items() if isinstance(v, str)}
+    values = {k.lower(): v for k, v in env.items() if not k.startswith("POWERTOOLS_")}
+    settings = ProcessorSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    worst, budget, timeout = (
+        record_worst_case_seconds(settings),
+        settings.record_budget_seconds,
+        lambda_timeout(template),
+    )
+    assert budget is not None and worst <= budget < timeout, (worst, budget, timeout)
+    (jobs,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::SQS::Queue" and r["Properties"]["QueueName"] == "receiptsnap-jobs"
+    ]
+    assert jobs["VisibilityTimeout"] >= 6 * timeout
 
 
 def lambda_timeout(template: dict[str, Any]) -> int:

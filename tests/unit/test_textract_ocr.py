@@ -28,7 +28,14 @@ from core.reading import files
 from core.reading.engines import build_extractor, build_ocr
 from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import Document, FileFacts, OcrResult, StoredObject
-from core.reading.ocr.textract import MAX_SIDE, SYNC_MAX_BYTES, TextractOcr, to_jpeg
+from core.reading.ocr.textract import (
+    BYTES_MAX,
+    MAX_SIDE,
+    SEND_MAX_BYTES,
+    SYNC_MAX_BYTES,
+    TextractOcr,
+    to_jpeg,
+)
 from core.reading.validation import validate
 from core.settings import ProcessorSettings
 
@@ -299,6 +306,38 @@ class TestConversion:
 
         with Image.open(io.BytesIO(sent[0])) as out:
             assert max(out.size) <= MAX_SIDE and out.format == "JPEG"
+
+    def test_24_megapixel_heic_photo_is_sent_as_jpeg_bytes_under_the_5_mb_limit(
+        self, client: Any, stub: Stubber
+    ) -> None:
+        # GIVEN a decoded 6000x4000 HEIC photo of noise (the worst case: it hardly compresses;
+        # as JPEG at quality 90 it is tens of MB, far over the Bytes field's 5 MB)
+        img = Image.frombytes("RGB", (6000, 4000), os.urandom(6000 * 4000 * 3))
+        stub.add_response(
+            "analyze_expense",
+            fixture("textractor_receipt_jpg.analyze_expense.json"),
+            {"Document": {"Bytes": ANY}},
+        )
+        sent = sent_bytes(client, "AnalyzeExpense")
+        doc = Document(
+            content_type=files.HEIC,
+            images=[img],
+            source=StoredObject(bucket=BUCKET, key="users/1/r.heic", size=9_000_000),
+            pixel_size=img.size,
+        )
+
+        # WHEN Textract reads it
+        ocr = engine(client).read(doc)
+
+        # THEN one JPEG went as bytes, under the limit with margin, and the call succeeded
+        stub.assert_no_pending_responses()
+        assert len(sent) == 1
+        assert len(sent[0]) <= SEND_MAX_BYTES < BYTES_MAX
+        with Image.open(io.BytesIO(sent[0])) as out:
+            assert out.format == "JPEG"
+            assert out.size[0] / out.size[1] == pytest.approx(1.5, rel=0.01)
+            assert ocr.page_sizes == [out.size]
+        assert ocr.lines
 
     def test_jpeg_is_shrunk_until_it_fits_the_byte_limit(self) -> None:
         img, _ = image((600, 600), noise=True)

@@ -6,20 +6,24 @@ Two modes (settings ``textract_mode``):
 - ``economy``: DetectDocumentText, about a sixth of the price. Raw lines only; the extractor
   (Bedrock, or rules) does the structuring.
 
-What is sent:
-- JPEG/PNG within Textract's limits (10 MB, 10,000 px a side): the S3 object, not its bytes.
+What is sent (limits from the Textract Developer Guide; see docs/aws-engines.md for the pages):
+- JPEG/PNG within the synchronous S3-object limits (10 MB, 10,000 px a side): the S3 object,
+  not its bytes.
 - one-page PDFs: the S3 object to the synchronous API; multi-page PDFs: an asynchronous job
   (StartExpenseAnalysis / StartDocumentTextDetection) with ``ClientRequestToken`` = receipt id, so
   a redelivered SQS record resumes the same job instead of paying for a second one; the result is
   polled with exponential backoff up to a deadline.
 - anything else (HEIC, WebP, over the limits, no S3 location): the decoded image re-encoded as a
-  JPEG that fits, sent as bytes.
+  JPEG under ``SEND_MAX_BYTES`` (4 MiB: the ``Bytes`` field takes 5 MB at most, and only JPEG or
+  PNG), sent as bytes. Quality goes down first (90, then 75), then the pixel count, aimed at the
+  limit from the size of the last attempt, so a 24-megapixel photo takes two or three encodes.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any, Literal
@@ -52,13 +56,16 @@ from core.reading.ocr.base import (
 logger = logging.getLogger(__name__)
 
 SERVICE = "textract"
-SYNC_MAX_BYTES = 10 * 1024 * 1024
+SYNC_MAX_BYTES = 10 * 1024 * 1024  # a synchronous call's document given as an S3 object
+BYTES_MAX = 5 * 1024 * 1024  # a document given in the request's Bytes field (JPEG or PNG only)
+SEND_MAX_BYTES = 4 * 1024 * 1024  # what we put in Bytes: a fifth under the limit
 ASYNC_PDF_MAX_BYTES = 500 * 1024 * 1024
 MAX_SIDE = 10_000
 AS_IS_IMAGES = (files.JPEG, files.PNG)
 # Boxes come normalised (0..1); pages of unknown pixel size are laid out on this grid.
 NOMINAL_PAGE = (1000, 1000)
 JPEG_QUALITY = 90
+JPEG_MIN_QUALITY = 75  # below this, JPEG artefacts cost more legibility than fewer pixels
 
 Mode = Literal["analyze", "economy"]
 ENGINE_NAMES: dict[str, str] = {"analyze": "textract-expense", "economy": "textract-text"}
@@ -170,8 +177,10 @@ class TextractOcr:
         if source is not None and self.takes_as_is(facts):
             return [_Page(self._sync(_s3(source)), document.pixel_size)]
         data = document.data
-        if data is not None and self.takes_as_is(
-            FileFacts(document.content_type, len(data), document.pixel_size)
+        if (
+            data is not None
+            and len(data) <= SEND_MAX_BYTES
+            and self.takes_as_is(FileFacts(document.content_type, len(data), document.pixel_size))
         ):
             return [_Page(self._sync({"Bytes": data}), document.pixel_size)]
         if not document.images:
@@ -191,7 +200,13 @@ class TextractOcr:
                 return [_Page(self._run_job(source, token=document.request_id), None)]
             return [_Page(self._sync(_s3(source)), None)]
         data = document.data
-        if data is not None and document.pages == 1 and len(data) <= SYNC_MAX_BYTES:
+        # Bytes are documented as JPEG or PNG only: rendered pages are preferred to PDF bytes.
+        if (
+            data is not None
+            and not document.images
+            and document.pages == 1
+            and len(data) <= SEND_MAX_BYTES
+        ):
             return [_Page(self._sync({"Bytes": data}), None)]
         # No S3 location (a local run): the rendered pages one by one.
         pages = []
@@ -295,21 +310,27 @@ class TextractOcr:
 
 
 def to_jpeg(
-    image: Any, *, max_side: int = MAX_SIDE, max_bytes: int = SYNC_MAX_BYTES
+    image: Any, *, max_side: int = MAX_SIDE, max_bytes: int = SEND_MAX_BYTES
 ) -> tuple[bytes, tuple[int, int]]:
-    """``image`` (PIL) as a JPEG that Textract takes: sides <= ``max_side``, <= ``max_bytes``."""
+    """``image`` (PIL) as a JPEG that Textract takes as bytes: sides <= ``max_side``, at most
+    ``max_bytes``. Lowers the quality once, then the pixel count (JPEG size grows roughly with
+    it, so each step aims at ``max_bytes`` from the last size rather than by a fixed factor)."""
     from PIL import Image
 
     img = image if image.mode in ("RGB", "L") else image.convert("RGB")
     scale = min(1.0, max_side / max(img.size))
-    for _ in range(8):
+    quality = JPEG_QUALITY
+    for _ in range(10):
         size = (max(1, int(img.width * scale)), max(1, int(img.height * scale)))
         candidate = img if size == img.size else img.resize(size, Image.Resampling.LANCZOS)
         buf = io.BytesIO()
-        candidate.save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        candidate.save(buf, format="JPEG", quality=quality, optimize=True)
         if buf.tell() <= max_bytes:
             return buf.getvalue(), size
-        scale *= 0.75
+        if quality > JPEG_MIN_QUALITY:
+            quality = JPEG_MIN_QUALITY
+            continue
+        scale *= min(0.9, max(0.25, 0.95 * math.sqrt(max_bytes / buf.tell())))
     raise PermanentProcessingError(
         ErrorCode.TOO_LARGE, "The image is too large to read. Send a smaller photo."
     )
