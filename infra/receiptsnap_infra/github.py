@@ -137,7 +137,10 @@ class GitHubOidcStack(Stack):
         lambda_deploy.add_to_policy(
             iam.PolicyStatement(
                 sid="CodeDeployRevisionAndConfig",
-                actions=["codedeploy:RegisterApplicationRevision", "codedeploy:GetDeploymentConfig"],
+                actions=[
+                    "codedeploy:RegisterApplicationRevision",
+                    "codedeploy:GetDeploymentConfig",
+                ],
                 resources=[
                     f"{codedeploy}:application:{config.processor_deploy_application}",
                     f"{codedeploy}:deploymentconfig:CodeDeployDefault.LambdaCanary10Percent5Minutes",
