@@ -164,7 +164,7 @@ class Config:
 
     @property
     def processor_alias(self) -> str:
-        """The alias the SQS event source invokes; a release moves it, a failed one moves it back."""
+        """The alias the SQS event source invokes; a release moves it (and back on failure)."""
         return "live"
 
     @property
