@@ -1,8 +1,9 @@
 #!/bin/bash
 # First-boot setup of the ReceiptSnap host (EC2 user data; Amazon Linux 2023, arm64).
 # Idempotent: safe to run again by hand (sudo bash /var/lib/cloud/instance/user-data.txt).
-# What it does NOT do: register the GitHub Actions runner (docs/deploy.md, one manual step with a
-# short-lived token) and start the app (the CD workflow's deploy job runs infra/host/deploy.sh).
+# What it does NOT do: start the app. Releases arrive through SSM Run Command: the CD workflow
+# sends the stack's deploy document, which the SSM agent runs as root (infra/host/deploy.sh with
+# an image digest). No GitHub runner and no repository checkout live on this host.
 set -euo pipefail
 
 ENV_PARAMETER="__ENV_PARAMETER__"
@@ -24,17 +25,13 @@ for _ in $(seq 1 120); do
   sleep 5
 done
 
-# Packages: Docker, and what the GitHub runner needs (libicu for .NET, git, jq for deploy.sh).
-dnf -y install docker git jq libicu openssl
+# Packages: Docker, jq, openssl (the certificate). SSM Agent comes with Amazon Linux 2023.
+dnf -y install docker jq openssl
 systemctl enable --now docker
 
-# The runner's user: may run docker (root-equivalent; the host runs nothing else).
-id runner >/dev/null 2>&1 || useradd --create-home --shell /bin/bash runner
-usermod -aG docker runner
-
 install -d -m 0755 "${BASE}" "${BASE}/proxy"
-install -d -m 0750 -o root -g runner "${BASE}/tls"
-install -d -m 0700 -o runner -g runner "${BASE}/env"
+install -d -m 0750 -o root -g root "${BASE}/tls"
+install -d -m 0700 -o root -g root "${BASE}/env"
 
 # The non-secret configuration (buckets, queue, secret ids, log groups, public IP).
 aws ssm get-parameter --name "${ENV_PARAMETER}" --query Parameter.Value --output text \

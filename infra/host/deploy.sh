@@ -1,8 +1,9 @@
 #!/bin/bash
-# Deploy one image of the API (with the bot) on the EC2 host; run by the CD workflow on the
-# host's self-hosted runner (user `runner`, in the docker group), or by hand:
+# Deploy one image of the API (with the bot) on the EC2 host; run as root by the SSM agent when
+# the CD workflow sends the stack's deploy document (receiptsnap-host-deploy), which installs
+# these scripts in /opt/receiptsnap/host first. By hand (Session Manager, as root):
 #
-#   bash infra/host/deploy.sh docker.io/ORG/receiptsnap:<git sha>
+#   bash /opt/receiptsnap/host/deploy.sh docker.io/ORG/receiptsnap@sha256:<digest>
 #
 # Steps: render the environment (SSM parameter + the RDS secret's id), pull, run the migrations,
 # replace the API container, wait for /readyz; if it does not get ready, put the previous image
@@ -11,7 +12,7 @@
 # release): a rollback swaps the image, never the schema.
 set -euo pipefail
 
-IMAGE="${1:?usage: deploy.sh IMAGE:TAG}"
+IMAGE="${1:?usage: deploy.sh IMAGE@sha256:DIGEST (or IMAGE:TAG)}"
 BASE=/opt/receiptsnap
 HERE="$(cd "$(dirname "$0")" && pwd)"
 APP=receiptsnap-api
@@ -61,8 +62,8 @@ run_api() {
     "${hardening[@]}" "$1" >/dev/null
 }
 
-# nginx resolves receiptsnap-api when it loads its config: a new API container (new address)
-# needs a reload (SIGHUP), which also re-reads the certificate.
+# nginx re-resolves receiptsnap-api through Docker's DNS (resolver 127.0.0.11, valid=10s), so a
+# new API container is found without a reload; the SIGHUP still re-reads config and certificate.
 reload_proxy() {
   if [ "$(docker inspect -f '{{.State.Running}}' "${PROXY}" 2>/dev/null)" = "true" ]; then
     docker kill --signal HUP "${PROXY}" >/dev/null
@@ -110,6 +111,9 @@ if ! wait_ready; then
   exit 1
 fi
 log "ready: ${IMAGE}"
+# For a rollback by hand (docs/deploy.md): what runs now and what ran before.
+printf '%s\n' "${IMAGE}" > "${BASE}/current-image"
+printf '%s\n' "${previous}" > "${BASE}/previous-image"
 
 # ---- TLS proxy --------------------------------------------------------------------------------
 install -m 0644 "${HERE}/nginx.conf" "${BASE}/proxy/nginx.conf"

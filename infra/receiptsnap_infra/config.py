@@ -83,7 +83,9 @@ class Config:
     # Lambda and its event source.
     lambda_memory_mb: int = 1024
     lambda_timeout_seconds: int = 720
-    lambda_reserved_concurrency: int | None = 10
+    # No reservation by default: Lambda keeps 100 of the account's concurrency unreserved, and a
+    # new account's quota can be as low as 10 (docs/deploy.md), so reserving 10 would fail.
+    lambda_reserved_concurrency: int | None = None
     sqs_batch_size: int = 5
     sqs_max_batching_window_seconds: int = 0
     sqs_max_concurrency: int = 5
@@ -155,6 +157,30 @@ class Config:
     @property
     def host_env_parameter(self) -> str:
         return f"/{self.prefix}/host/env"
+
+    @property
+    def host_deploy_document_name(self) -> str:
+        """The SSM Command document that deploys one image on the host (the CD's only way in)."""
+        return f"{self.prefix}-host-deploy"
+
+    @property
+    def host_deploy_tag(self) -> tuple[str, str]:
+        """The tag that marks the instance the deploy role may send that document to."""
+        return (f"{self.prefix}-deploy-target", self.environment)
+
+    @property
+    def processor_alias(self) -> str:
+        """The alias the SQS event source invokes; a release moves it (and back on failure)."""
+        return "live"
+
+    @property
+    def processor_deploy_application(self) -> str:
+        """CodeDeploy application and deployment group that move the processor's alias."""
+        return f"{self.prefix}-processor"
+
+    @property
+    def processor_deploy_group(self) -> str:
+        return f"{self.prefix}-processor-{self.processor_alias}"
 
     @property
     def visibility_timeout_seconds(self) -> int:
@@ -310,6 +336,8 @@ def config_from_context(get: Any) -> Config:
         if raw is None:
             continue
         coerced = _coerce(getattr(defaults, attr), raw)
+        if attr == "lambda_reserved_concurrency" and coerced is not None:
+            coerced = int(coerced)  # its default is None, so _coerce cannot tell it is a number
         if coerced is not None or attr in (
             "lambda_reserved_concurrency",
             "alarm_email",

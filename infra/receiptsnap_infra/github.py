@@ -7,7 +7,10 @@ Three roles, each trusted only by tokens of one repository in one context:
 - ``<prefix>-github-infra-deploy``: jobs in the protected GitHub environment (reviewers);
   may assume CDK's bootstrap roles that deploy (the CloudFormation execution role does the work).
 - ``<prefix>-github-lambda-deploy``: jobs in the same environment; may update the processor's
-  code and nothing else.
+  code, publish a version and ask CodeDeploy to move the `live` alias to it, nothing else.
+- ``<prefix>-github-host-deploy``: jobs in the same environment; may send the one deploy
+  document (an SSM Command document of the main stack) to the one tagged host, and read the
+  result. This replaces a self-hosted runner on the host: no workflow runs there.
 """
 
 from __future__ import annotations
@@ -108,13 +111,76 @@ class GitHubOidcStack(Stack):
         )
         lambda_deploy.add_to_policy(
             iam.PolicyStatement(
-                sid="UpdateProcessorCode",
+                sid="UpdateProcessorCodeAndPublish",
                 actions=[
                     "lambda:UpdateFunctionCode",
+                    "lambda:PublishVersion",
                     "lambda:GetFunction",
                     "lambda:GetFunctionConfiguration",
+                    "lambda:GetAlias",
                 ],
-                resources=[function_arn],
+                resources=[function_arn, f"{function_arn}:*"],
+            )
+        )
+        codedeploy = f"arn:{Aws.PARTITION}:codedeploy:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        lambda_deploy.add_to_policy(
+            iam.PolicyStatement(
+                sid="MoveTheAliasThroughCodeDeploy",
+                # CodeDeploy (its own service role) shifts `live` and rolls it back on alarm.
+                actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                resources=[
+                    f"{codedeploy}:deploymentgroup:{config.processor_deploy_application}/"
+                    f"{config.processor_deploy_group}"
+                ],
+            )
+        )
+        lambda_deploy.add_to_policy(
+            iam.PolicyStatement(
+                sid="CodeDeployRevisionAndConfig",
+                actions=[
+                    "codedeploy:RegisterApplicationRevision",
+                    "codedeploy:GetDeploymentConfig",
+                ],
+                resources=[
+                    f"{codedeploy}:application:{config.processor_deploy_application}",
+                    f"{codedeploy}:deploymentconfig:CodeDeployDefault.LambdaCanary10Percent5Minutes",
+                ],
+            )
+        )
+
+        host_deploy = role(
+            "HostDeployRole",
+            "github-host-deploy",
+            environment,
+            "GitHub Actions: run the host's deploy document (SSM) on the tagged host",
+        )
+        tag_key, tag_value = config.host_deploy_tag
+        host_deploy.add_to_policy(
+            iam.PolicyStatement(
+                sid="SendTheDeployDocument",
+                actions=["ssm:SendCommand"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:document/"
+                    f"{config.host_deploy_document_name}"
+                ],
+            )
+        )
+        host_deploy.add_to_policy(
+            iam.PolicyStatement(
+                sid="ToTheTaggedHostOnly",
+                # SendCommand is authorised on the document and on each instance; the instance
+                # must carry the tag the main stack puts on the host.
+                actions=["ssm:SendCommand"],
+                resources=[f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:instance/*"],
+                conditions={"StringEquals": {f"ssm:resourceTag/{tag_key}": tag_value}},
+            )
+        )
+        host_deploy.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadTheCommandResult",
+                # GetCommandInvocation supports no resource-level permissions.
+                actions=["ssm:GetCommandInvocation"],
+                resources=["*"],
             )
         )
 
@@ -122,5 +188,6 @@ class GitHubOidcStack(Stack):
             ("InfraDiffRoleArn", diff),
             ("InfraDeployRoleArn", deploy),
             ("LambdaDeployRoleArn", lambda_deploy),
+            ("HostDeployRoleArn", host_deploy),
         ):
             CfnOutput(self, name, value=r.role_arn)

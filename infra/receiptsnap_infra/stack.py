@@ -33,6 +33,7 @@ from aws_cdk import (
 )
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -41,6 +42,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_secretsmanager as sm
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
@@ -93,7 +95,9 @@ class ReceiptSnapStack(Stack):
         self.db = self._database()
         self.host_logs = self._host_log_groups()
         self.eip, self.host, self.host_role, self.env_parameter = self._host()
+        self.host_deploy_document = self._host_deploy()
         self.function, self.function_logs = self._processor(lambda_zip)
+        self.processor_alias = self._processor_release()
         self._alarms_and_dashboard()
         self._outputs()
 
@@ -208,7 +212,7 @@ class ReceiptSnapStack(Stack):
             host_sg.add_ingress_rule(
                 ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "Telegram webhook (published range)"
             )
-        # HTTPS out: Telegram Bot API, Docker Hub, GitHub (runner), OS updates, AWS APIs.
+        # HTTPS out: Telegram Bot API, Docker Hub, OS updates, AWS APIs (SSM: the deploys).
         host_sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
 
         lambda_sg = ec2.SecurityGroup(
@@ -597,6 +601,8 @@ class ReceiptSnapStack(Stack):
             ],
         )
         host.node.add_dependency(env_parameter, host_policy)
+        # The CD's deploy role may send the deploy document only to an instance with this tag.
+        Tags.of(host).add(*cfg.host_deploy_tag)
         ec2.CfnEIPAssociation(
             self,
             "HostEipAssociation",
@@ -784,7 +790,121 @@ class ReceiptSnapStack(Stack):
             vpc_subnets=ec2.SubnetSelection(subnet_group_name="app"),
             security_groups=[self.lambda_sg],
         )
-        function.add_event_source(
+        # CDK adds an explicit DependsOn on the role next to the GetAtt (harmless, intended).
+        cfn_lint_ignore(function, "W3005")
+        checkov_skip(
+            function,
+            CKV_AWS_116="Invoked synchronously by the SQS event source mapping: failed "
+            "messages go to the queue's DLQ (redrive policy); a function DLQ only serves "
+            "asynchronous invocations.",
+        )
+        return function, log_group
+
+    # ---- releases: the host through SSM, the processor through an alias ---------------------
+
+    def _host_deploy(self) -> ssm.CfnDocument:
+        """The only way a release reaches the host: an SSM Command document, run by the host's
+        SSM agent as root, that fetches infra/host (an asset of this stack) and runs deploy.sh
+        with one image digest. The CD's OIDC role may send this document, to this instance,
+        and nothing else (receiptsnap_infra/github.py); no GitHub runner lives on the host."""
+        cfg = self.cfg
+        scripts = s3_assets.Asset(self, "HostScripts", path=str(HOST_DIR))
+        image_pattern = r"^docker\.io/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$"
+        content = {
+            "schemaVersion": "2.2",
+            "description": "ReceiptSnap: deploy one image (by digest) of the API on the host",
+            "parameters": {
+                "image": {
+                    "type": "String",
+                    "description": "docker.io/ORG/REPO@sha256:<digest>",
+                    "allowedPattern": image_pattern,
+                }
+            },
+            "mainSteps": [
+                {
+                    "action": "aws:runShellScript",
+                    "name": "deploy",
+                    "inputs": {
+                        "timeoutSeconds": "1200",
+                        "runCommand": [
+                            "set -eu",
+                            "export HOME=/root",
+                            "work=$(mktemp -d)",
+                            "aws s3 cp --only-show-errors --region "
+                            f'{Aws.REGION} {scripts.s3_object_url} "$work/host.zip"',
+                            'python3 -m zipfile -e "$work/host.zip" "$work/host"',
+                            # Kept for running by hand (docs/deploy.md: set-webhook, rollback).
+                            "rm -rf /opt/receiptsnap/host && "
+                            'cp -r "$work/host" /opt/receiptsnap/host && rm -rf "$work"',
+                            "bash /opt/receiptsnap/host/deploy.sh '{{ image }}'",
+                        ],
+                    },
+                }
+            ],
+        }
+        document = ssm.CfnDocument(
+            self,
+            "HostDeployDocument",
+            name=cfg.host_deploy_document_name,
+            document_type="Command",
+            document_format="JSON",
+            content=content,
+            target_type="/AWS::EC2::Instance",
+            # A named document cannot be replaced: a change becomes a new version, and the CD
+            # sends $LATEST.
+            update_method="NewVersion",
+        )
+        policy = iam.Policy(
+            self,
+            "HostDeployPolicy",
+            policy_name=f"{cfg.prefix}-host-deploy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="RunCommandAgent",
+                    # What SSM Agent needs to receive and answer Run Command (the deploy
+                    # document) besides Session Manager's channels; these actions support no
+                    # resource-level permissions.
+                    actions=[
+                        "ec2messages:AcknowledgeMessage",
+                        "ec2messages:DeleteMessage",
+                        "ec2messages:FailMessage",
+                        "ec2messages:GetEndpoint",
+                        "ec2messages:GetMessages",
+                        "ec2messages:SendReply",
+                    ],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="ReadDeployScripts",
+                    actions=["s3:GetObject"],
+                    resources=[scripts.bucket.arn_for_objects(scripts.s3_object_key)],
+                ),
+            ],
+        )
+        policy.attach_to_role(self.host_role)
+        CfnOutput(self, "HostDeployDocumentName", value=cfg.host_deploy_document_name)
+        checkov_skip(
+            policy,
+            CKV_AWS_111="ec2messages:* actions (SSM Agent's Run Command channel) support no "
+            "resource-level permissions; they only let the agent fetch and answer commands.",
+        )
+        return document
+
+    def _processor_release(self) -> lambda_.Alias:
+        """Published versions behind the alias `live`, which the SQS event source invokes. A
+        new version reaches `live` through CodeDeploy: 10 % of invocations for 5 minutes, then
+        all; if the alias's errors alarm fires meanwhile, CodeDeploy moves `live` back. The
+        same happens for a `cdk deploy` that changes the code (CloudFormation hands the alias
+        update to CodeDeploy) and for the CD's `aws deploy create-deployment`."""
+        cfg = self.cfg
+        alias = lambda_.Alias(
+            self,
+            "ProcessorLive",
+            alias_name=cfg.processor_alias,
+            version=self.function.current_version,
+            description="What the SQS event source invokes; moved by CodeDeploy",
+        )
+        alias.add_event_source(
             sources.SqsEventSource(
                 self.queue,
                 batch_size=cfg.sqs_batch_size,
@@ -797,15 +917,75 @@ class ReceiptSnapStack(Stack):
                 report_batch_item_failures=True,
             )
         )
-        # CDK adds an explicit DependsOn on the role next to the GetAtt (harmless, intended).
-        cfn_lint_ignore(function, "W3005")
-        checkov_skip(
-            function,
-            CKV_AWS_116="Invoked synchronously by the SQS event source mapping: failed "
-            "messages go to the queue's DLQ (redrive policy); a function DLQ only serves "
-            "asynchronous invocations.",
+        release_errors = cw.Alarm(
+            self,
+            "processor-release-errors",
+            alarm_name=f"{cfg.prefix}-processor-release-errors",
+            alarm_description="The processor's `live` alias raised during (or after) a release: "
+            "CodeDeploy rolls the alias back while a deployment is in progress.",
+            metric=alias.metric_errors(period=Duration.minutes(1), statistic="Sum"),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
         )
-        return function, log_group
+        release_errors.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
+
+        # CodeDeploy's service role, written out (the construct would attach the AWS-managed
+        # AWSCodeDeployRoleForLambdaLimited; its actions, narrowed to this function).
+        role = iam.Role(
+            self,
+            "ProcessorDeployRole",
+            role_name=f"{cfg.prefix}-processor-codedeploy",
+            assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
+            description="CodeDeploy: shift the processor's alias, watch its alarm",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ShiftTheAlias",
+                actions=[
+                    "lambda:GetAlias",
+                    "lambda:UpdateAlias",
+                    "lambda:GetProvisionedConcurrencyConfig",
+                ],
+                resources=[self.function.function_arn, f"{self.function.function_arn}:*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WatchTheAlarms",
+                # DescribeAlarms supports no resource-level permissions.
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=["*"],
+            )
+        )
+        application = codedeploy.LambdaApplication(
+            self, "ProcessorDeployApplication", application_name=cfg.processor_deploy_application
+        )
+        group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "ProcessorDeployGroup",
+            application=application,
+            deployment_group_name=cfg.processor_deploy_group,
+            alias=alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+            alarms=[release_errors],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+            # Immutable: the construct's managed policy is not attached; ours above is.
+            role=role.without_policy_updates(),
+        )
+        group.node.add_dependency(role)  # the role's inline policy too
+        cfn_lint_ignore(group, "W3005")  # that DependsOn also covers the policy, on purpose
+        if not cfg.lambda_reserved_concurrency:
+            checkov_skip(
+                self.function,
+                CKV_AWS_115="No reservation by default: Lambda keeps 100 of the account's "
+                "concurrency unreserved and new accounts may have a quota of 10, so reserving "
+                "fails; the event source's maximum concurrency caps the processor instead.",
+            )
+        return alias
 
     @staticmethod
     def _bedrock_model_arns(model_id: str) -> list[str]:

@@ -65,3 +65,26 @@ def test_deploy_rolls_back_and_keeps_secrets_off_the_command_line() -> None:
     webhook = (HOST / "set-webhook.sh").read_text()
     assert "receiptsnap telegram set-webhook" in webhook and "--certificate" in webhook
     assert "TOKEN" not in webhook.split("set -euo pipefail", 1)[1], "no token in the script"
+
+
+def test_proxy_re_resolves_the_api_through_dockers_dns() -> None:
+    nginx = (HOST / "nginx.conf").read_text()
+    assert re.search(r"resolver 127\.0\.0\.11 valid=10s", nginx)
+    assert "upstream api" not in nginx, "a static upstream is resolved once, at start"
+    passes = re.findall(r"proxy_pass (\S+);", nginx)
+    assert passes and set(passes) == {"http://$upstream"}
+    assert nginx.count("set $upstream receiptsnap-api:8000;") == 2  # one per server
+
+
+def test_host_runs_no_github_runner() -> None:
+    for name in ("bootstrap.sh", "deploy.sh"):
+        text = (HOST / name).read_text()
+        assert "config.sh" not in text and "svc.sh" not in text, name
+        assert "useradd" not in text and "-g runner" not in text, name
+
+
+def test_deploy_keeps_the_previous_image_for_rollback() -> None:
+    deploy = (HOST / "deploy.sh").read_text()
+    assert "previous=$(docker inspect -f '{{.Config.Image}}'" in deploy
+    assert 'run_api "${previous}"' in deploy
+    assert "previous-image" in deploy

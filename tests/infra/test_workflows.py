@@ -105,15 +105,45 @@ class TestCd:
         built = [s["with"]["target"] for s in ci if "build-push-action" in s.get("uses", "")]
         assert built == ["api", "worker"]
 
-    def test_deploys_on_the_self_hosted_host_then_the_lambda(self) -> None:
+    def test_deploys_the_host_by_digest_through_ssm_then_the_lambda(self) -> None:
         jobs = load("cd.yml")["jobs"]
+        assert jobs["image"]["outputs"]["digest"] == "${{ steps.build.outputs.digest }}"
         host = jobs["deploy-host"]
-        assert "self-hosted" in host["runs-on"] and host["environment"] == "production"
-        assert any("infra/host/deploy.sh" in s.get("run", "") for s in host["steps"])
+        assert host["needs"] == "image"
+        runs = " ".join(s.get("run", "") for s in host["steps"])
+        assert "aws ssm send-command" in runs and "get-command-invocation" in runs
+        assert host["steps"][-1]["env"]["REF"] == (
+            "${{ env.IMAGE }}@${{ needs.image.outputs.digest }}"
+        )
+        creds = next(s for s in host["steps"] if "configure-aws" in s.get("uses", ""))
+        assert creds["with"]["role-to-assume"] == "${{ vars.AWS_HOST_DEPLOY_ROLE_ARN }}"
         lam = jobs["deploy-lambda"]
         assert lam["needs"] == "deploy-host"
         runs = " ".join(s.get("run", "") for s in lam["steps"])
         assert "scripts/build_lambda.py" in runs and "update-function-code" in runs
+        assert "publish-version" in runs and "aws deploy create-deployment" in runs
+        assert "deployment-successful" in runs
+
+    @pytest.mark.parametrize("job", ["deploy-host", "deploy-lambda"])
+    def test_deploys_only_from_main_in_the_production_environment(self, job: str) -> None:
+        jobs = load("cd.yml")["jobs"]
+        assert jobs[job]["environment"] == "production"
+        assert jobs[job]["permissions"]["id-token"] == "write"
+        assert "github.ref == 'refs/heads/main'" in jobs[job]["if"]
+        assert "github.ref == 'refs/heads/main'" in jobs["image"]["if"]
+        assert load("cd.yml")["on"]["workflow_run"]["branches"] == ["main"]
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml", "infra.yml"])
+def test_no_job_runs_on_a_self_hosted_runner(name: str) -> None:
+    """Only GitHub-hosted runners: a self-hosted one on the production host would run any
+    workflow, from any branch, that names its labels (issue 13)."""
+    for job_name, job in load(name)["jobs"].items():
+        runs_on = job.get("runs-on", "")
+        labels = runs_on if isinstance(runs_on, list) else [runs_on]
+        assert all(str(label).startswith("ubuntu-") for label in labels), (job_name, runs_on)
+    text = (WORKFLOWS / name).read_text()
+    assert "self-hosted" not in text and "receiptsnap-production" not in text
 
 
 class TestInfra:

@@ -26,6 +26,16 @@ STAR_RESOURCE_ALLOWED = {
     "ssmmessages:CreateDataChannel",
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
+    # SSM Agent's Run Command channel (the host's deploy document).
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
+    # The CD reading its deploy command's result; CodeDeploy reading its alarms.
+    "ssm:GetCommandInvocation",
+    "cloudwatch:DescribeAlarms",
     # Lambda attaching to the VPC: Describe* calls have no resource types.
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
@@ -53,6 +63,12 @@ HOST_ACTIONS = {
     "ssmmessages:CreateDataChannel",
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
 }
 PROCESSOR_ACTIONS = {
     "s3:GetObject",
@@ -289,6 +305,7 @@ class TestGitHubRoles:
             ("InfraDiffRole", "repo:example-org/receiptsnap:pull_request"),
             ("InfraDeployRole", "repo:example-org/receiptsnap:environment:production"),
             ("LambdaDeployRole", "repo:example-org/receiptsnap:environment:production"),
+            ("HostDeployRole", "repo:example-org/receiptsnap:environment:production"),
         ],
     )
     def test_trusted_only_by_this_repository_in_one_context(
@@ -312,9 +329,50 @@ class TestGitHubRoles:
     def test_lambda_deploy_touches_only_the_processor(
         self, templates: dict[str, dict[str, Any]]
     ) -> None:
-        (statement,) = statements_of(templates[GITHUB_STACK], "LambdaDeployRole")
-        assert "function:receiptsnap-processor" in json.dumps(statement["Resource"])
-        assert "lambda:UpdateFunctionCode" in statement["Action"]
+        statements = statements_of(templates[GITHUB_STACK], "LambdaDeployRole")
+        assert {a for s in statements for a in as_list(s["Action"])} == {
+            "lambda:UpdateFunctionCode",
+            "lambda:PublishVersion",
+            "lambda:GetFunction",
+            "lambda:GetFunctionConfiguration",
+            "lambda:GetAlias",
+            "codedeploy:CreateDeployment",
+            "codedeploy:GetDeployment",
+            "codedeploy:RegisterApplicationRevision",
+            "codedeploy:GetDeploymentConfig",
+        }
+        for statement in statements:
+            text = json.dumps(statement["Resource"])
+            assert "function:receiptsnap-processor" in text or "receiptsnap-processor" in text
+
+    def test_host_deploy_sends_one_document_to_the_tagged_host(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        statements = statements_of(templates[GITHUB_STACK], "HostDeployRole")
+        by_sid = {s["Sid"]: s for s in statements}
+        assert set(by_sid) == {
+            "SendTheDeployDocument",
+            "ToTheTaggedHostOnly",
+            "ReadTheCommandResult",
+        }
+        document = by_sid["SendTheDeployDocument"]
+        assert document["Action"] == "ssm:SendCommand"
+        assert json.dumps(document["Resource"]).endswith(':document/receiptsnap-host-deploy"]]}')
+        instance = by_sid["ToTheTaggedHostOnly"]
+        assert instance["Action"] == "ssm:SendCommand"
+        assert ":instance/*" in json.dumps(instance["Resource"])
+        assert instance["Condition"] == {
+            "StringEquals": {"ssm:resourceTag/receiptsnap-deploy-target": "production"}
+        }
+        assert by_sid["ReadTheCommandResult"]["Action"] == "ssm:GetCommandInvocation"
+
+    def test_codedeploy_role_is_written_out(self, templates: dict[str, dict[str, Any]]) -> None:
+        assert role_actions(templates[MAIN_STACK], "ProcessorDeployRole") == {
+            "lambda:GetAlias",
+            "lambda:UpdateAlias",
+            "lambda:GetProvisionedConcurrencyConfig",
+            "cloudwatch:DescribeAlarms",
+        }
 
     def test_oidc_provider_is_native(self, templates: dict[str, dict[str, Any]]) -> None:
         providers = resources(templates[GITHUB_STACK], "AWS::IAM::OIDCProvider")

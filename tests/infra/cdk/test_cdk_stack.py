@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -140,7 +141,6 @@ class TestProcessor:
                 "Architectures": ["arm64"],
                 "MemorySize": CONTEXT["lambdaMemoryMb"],
                 "Timeout": CONTEXT["lambdaTimeoutSeconds"],
-                "ReservedConcurrentExecutions": CONTEXT["lambdaReservedConcurrency"],
                 "KmsKeyArn": Match.any_value(),
                 "LoggingConfig": {"LogGroup": Match.any_value()},
                 "VpcConfig": {
@@ -175,10 +175,75 @@ class TestProcessor:
             },
         )
 
-    def test_reserved_concurrency_can_be_turned_off(self, synth: Synth) -> None:
-        template = synth(lambdaReservedConcurrency=0)[MAIN_STACK]
-        function = one(template, "AWS::Lambda::Function")["Properties"]
+    def test_no_reserved_concurrency_by_default(self, templates: dict[str, dict[str, Any]]) -> None:
+        """Lambda keeps 100 of an account's concurrency unreserved; a new account may have a
+        quota of 10, so a default reservation would fail the first deploy."""
+        assert "lambdaReservedConcurrency" not in CONTEXT
+        function = one(tpl(templates), "AWS::Lambda::Function")["Properties"]
         assert "ReservedConcurrentExecutions" not in function
+
+    def test_reserved_concurrency_on_request(self, synth: Synth) -> None:
+        template = synth(lambdaReservedConcurrency="20")[MAIN_STACK]
+        function = one(template, "AWS::Lambda::Function")["Properties"]
+        assert function["ReservedConcurrentExecutions"] == 20
+
+
+class TestProcessorRelease:
+    def test_event_source_invokes_the_live_alias(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        template = tpl(templates)
+        (alias_id,) = resources(template, "AWS::Lambda::Alias")
+        alias = template["Resources"][alias_id]["Properties"]
+        assert alias["Name"] == "live"
+        assert "Version" in json.dumps(alias["FunctionVersion"]), "a published version"
+        mapping = one(template, "AWS::Lambda::EventSourceMapping")["Properties"]
+        target = json.dumps(mapping["FunctionName"])
+        assert alias_id in target and ":live" in target
+
+    def test_codedeploy_moves_the_alias_and_rolls_back_on_its_errors_alarm(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        template = tpl(templates)
+        (alias,) = resources(template, "AWS::Lambda::Alias").values()
+        update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+        group = one(template, "AWS::CodeDeploy::DeploymentGroup")["Properties"]
+        (group_id,) = resources(template, "AWS::CodeDeploy::DeploymentGroup")
+        assert update["DeploymentGroupName"] == {"Ref": group_id}
+        assert group["DeploymentGroupName"] == "receiptsnap-processor-live"
+        assert group["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+        assert set(group["AutoRollbackConfiguration"]["Events"]) >= {
+            "DEPLOYMENT_FAILURE",
+            "DEPLOYMENT_STOP_ON_ALARM",
+        }
+        assert group["AutoRollbackConfiguration"]["Enabled"] is True
+        ((alarm_ref,),) = [[a["Name"]["Ref"]] for a in group["AlarmConfiguration"]["Alarms"]]
+        alarm = template["Resources"][alarm_ref]["Properties"]
+        assert alarm["MetricName"] == "Errors"
+        dims = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        assert "Resource" in dims and ":live" in json.dumps(dims["Resource"]), "the alias's"
+
+
+class TestHostDeployDocument:
+    def test_runs_deploy_sh_with_a_digest_only(self, templates: dict[str, dict[str, Any]]) -> None:
+        doc = one(tpl(templates), "AWS::SSM::Document")["Properties"]
+        assert doc["Name"] == "receiptsnap-host-deploy"
+        assert doc["DocumentType"] == "Command" and doc["UpdateMethod"] == "NewVersion"
+        pattern = doc["Content"]["parameters"]["image"]["allowedPattern"]
+        digest = "docker.io/org/receiptsnap@sha256:" + "a" * 64
+        assert re.fullmatch(pattern, digest)
+        for bad in ("docker.io/org/receiptsnap:latest", digest + "; curl x", "evil.io/x@" + digest):
+            assert not re.fullmatch(pattern, bad), bad
+        (step,) = doc["Content"]["mainSteps"]
+        commands = json.dumps(step["inputs"]["runCommand"])
+        assert "deploy.sh '{{ image }}'" in commands
+
+    def test_host_is_tagged_as_the_deploy_target(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        host = one(tpl(templates), "AWS::EC2::Instance")["Properties"]
+        tags = {t["Key"]: t["Value"] for t in host["Tags"]}
+        assert tags["receiptsnap-deploy-target"] == "production"
 
 
 class TestHost:
