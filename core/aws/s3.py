@@ -30,8 +30,10 @@ class ObjectNotFound(Exception):
     pass
 
 
-# DeleteObjects takes at most 1000 keys (each with its VersionId) per request.
+# DeleteObjects takes at most 1000 keys (each with its VersionId) per request; ListObjectVersions
+# answers at most 1000 entries a page (the paginator follows NextKeyMarker / NextVersionIdMarker).
 DELETE_BATCH = 1000
+LIST_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ class S3Store:
         """(key, version id) of every version and delete marker under ``prefix``, all pages."""
         found: list[tuple[str, str]] = []
         for page in self._s3.get_paginator("list_object_versions").paginate(
-            Bucket=bucket, Prefix=prefix
+            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
         ):
             for entry in (*page.get("Versions", []), *page.get("DeleteMarkers", [])):
                 found.append((entry["Key"], entry["VersionId"]))
