@@ -1,4 +1,4 @@
-"""Helpers the test modules share: log capture and botocore's Stubber."""
+"""Helpers the test modules share: log capture, botocore's Stubber, versioned buckets."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from botocore.stub import Stubber
+
+from core.aws.clients import AwsClients
+from core.settings import BaseAppSettings
 
 
 @contextmanager
@@ -36,3 +39,10 @@ def stubbed(client: Any) -> Iterator[Stubber]:
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+def enable_versioning(settings: BaseAppSettings, *buckets: str) -> None:
+    """Turn on S3 Versioning for ``buckets`` (as the stack's buckets have it on AWS)."""
+    client = AwsClients(settings).client("s3")
+    for bucket in buckets:
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})

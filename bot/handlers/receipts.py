@@ -23,6 +23,7 @@ from bot import keyboards, texts
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.render import receipt_card, recent_line
+from core.aws.s3 import StoredObjects
 from core.categories.service import list_categories
 from core.contracts import ProcessingJob
 from core.db.models import PendingEdit
@@ -163,7 +164,7 @@ async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UU
     services = context.services
     tg_id = query.from_user.id
 
-    def run(session: Session) -> list[tuple[str, str]]:
+    def run(session: Session) -> StoredObjects:
         uid = _user_id(session, tg_id)
         if uid is None:
             raise NotFound("no such user")

@@ -1,6 +1,6 @@
 """Admin use cases: users (block, forget), receipts (reprocess, delete), the DLQ, the audit.
 
-Like the other services these flush and never commit; S3 deletions and SQS messages they return
+Like the other services these flush and never commit; S3 erasures and SQS messages they return
 are for the caller to carry out after the commit.
 """
 
@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from core.admin.repository import AdminReceiptQueries, AdminUserQueries, AuditRepository, jsonable
 from core.admin.tokens import Principal
-from core.aws.s3 import S3Store
+from core.aws.s3 import Erasure, S3Store, StoredObjects
 from core.contracts import ProcessingJob, ReceiptStatus
 from core.db.models import AdminAuditEntry, Receipt, User
 from core.errors import Conflict, NotFound
 from core.receipts.repository import ReceiptRepository
-from core.receipts.service import new_attempt
+from core.receipts.service import new_attempt, receipt_objects
 from core.settings import ApiSettings
 from core.users.repository import UserRepository
 
@@ -39,12 +39,11 @@ class Actor:
     client_ip: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class UserDeletion:
     user_id: int
     receipts: int
-    objects: list[tuple[str, str]] = field(default_factory=list)
-    prefixes: list[tuple[str, str]] = field(default_factory=list)
+    objects: StoredObjects = field(default_factory=StoredObjects)
 
 
 class AdminService:
@@ -114,14 +113,16 @@ class AdminService:
         user = self.get_user(session, user_id)
         queries = AdminUserQueries(session)
         keys = queries.receipt_keys(user.id)
-        deletion = UserDeletion(user_id=user.id, receipts=len(keys))
-        deletion.prefixes.append((self.settings.raw_bucket, f"users/{user.id}/"))
+        # The prefix also catches uploads that never became a receipt.
+        objects = StoredObjects(prefixes=((self.settings.raw_bucket, f"users/{user.id}/"),))
         for receipt_id, bucket, key in keys:
-            deletion.objects.append((bucket, key))
-            deletion.objects.append(
-                (self.settings.processed_bucket, f"processed/{receipt_id}.json")
+            objects += receipt_objects(
+                receipt_id,
+                raw_bucket=bucket,
+                raw_key=key,
+                processed_bucket=self.settings.processed_bucket,
             )
-            deletion.prefixes.append((self.settings.processed_bucket, f"ocr-cache/{receipt_id}."))
+        deletion = UserDeletion(user_id=user.id, receipts=len(keys), objects=objects)
         queries.delete(user)
         self.record(
             session,
@@ -133,17 +134,9 @@ class AdminService:
         )
         return deletion
 
-    def purge_objects(self, deletion: UserDeletion) -> int:
-        """Delete the user's S3 objects (after the commit); the number deleted."""
-        keys: set[tuple[str, str]] = set(deletion.objects)
-        for bucket, prefix in deletion.prefixes:
-            keys.update((bucket, key) for key in self.store.list_keys(bucket=bucket, prefix=prefix))
-        by_bucket: dict[str, list[str]] = {}
-        for bucket, key in keys:
-            by_bucket.setdefault(bucket, []).append(key)
-        for bucket, bucket_keys in by_bucket.items():
-            self.store.delete_many(bucket=bucket, keys=sorted(bucket_keys))
-        return len(keys)
+    def purge_objects(self, deletion: UserDeletion) -> Erasure:
+        """Erase every version of the user's S3 objects (after the commit)."""
+        return self.store.erase(deletion.objects)
 
     # ---- receipts ----------------------------------------------------------------------------
 
@@ -205,12 +198,15 @@ class AdminService:
 
     def delete_receipt(
         self, session: Session, actor: Actor, *, receipt_id: uuid.UUID
-    ) -> list[tuple[str, str]]:
+    ) -> StoredObjects:
+        """The receipt's rows; returns its S3 objects, to erase after the commit."""
         receipt = self.get_receipt(session, receipt_id)
-        objects = [
-            (receipt.raw_bucket, receipt.raw_key),
-            (self.settings.processed_bucket, f"processed/{receipt.id}.json"),
-        ]
+        objects = receipt_objects(
+            receipt.id,
+            raw_bucket=receipt.raw_bucket,
+            raw_key=receipt.raw_key,
+            processed_bucket=self.settings.processed_bucket,
+        )
         ReceiptRepository(session).delete(receipt)
         self.record(
             session,

@@ -1,4 +1,10 @@
-"""S3: presigned uploads and links, bounded reads, writes and deletes."""
+"""S3: presigned uploads and links, bounded reads, writes, deletes, and erasure of every version.
+
+The product's buckets are versioned: a plain DeleteObject only adds a delete marker and the data
+stays as a noncurrent version until the lifecycle expires it. ``S3Store.erase`` removes every
+version and delete marker (ListObjectVersions, then DeleteObjects with VersionId), which is what
+deleting a receipt or a user must do (docs/deploy.md, "Deleting is erasing", has the sources).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,35 @@ class ObjectInfo:
 
 class ObjectNotFound(Exception):
     pass
+
+
+# DeleteObjects takes at most 1000 keys (each with its VersionId) per request; ListObjectVersions
+# answers at most 1000 entries a page (the paginator follows NextKeyMarker / NextVersionIdMarker).
+DELETE_BATCH = 1000
+LIST_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObjects:
+    """Where something's files are: exact keys and key prefixes, each with its bucket."""
+
+    keys: tuple[tuple[str, str], ...] = ()
+    prefixes: tuple[tuple[str, str], ...] = ()
+
+    def __add__(self, other: StoredObjects) -> StoredObjects:
+        return StoredObjects(keys=self.keys + other.keys, prefixes=self.prefixes + other.prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What an erase removed: object versions and delete markers, and what S3 refused."""
+
+    removed: int = 0
+    failed: tuple[str, ...] = ()  # "bucket/key version: code", each logged
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
 
 
 class S3Store:
@@ -97,12 +132,54 @@ class S3Store:
                 break
         return keys[:limit]
 
-    def delete_many(self, *, bucket: str, keys: list[str]) -> None:
-        """Delete keys (missing ones included: S3 deletes are idempotent), 1000 per request."""
-        for start in range(0, len(keys), 1000):
-            chunk = keys[start : start + 1000]
-            r = self._s3.delete_objects(
-                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+    def versions(self, *, bucket: str, prefix: str) -> list[tuple[str, str]]:
+        """(key, version id) of every version and delete marker under ``prefix``, all pages."""
+        found: list[tuple[str, str]] = []
+        for page in self._s3.get_paginator("list_object_versions").paginate(
+            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
+        ):
+            for entry in (*page.get("Versions", []), *page.get("DeleteMarkers", [])):
+                found.append((entry["Key"], entry["VersionId"]))
+        return found
+
+    def erase(self, objects: StoredObjects) -> Erasure:
+        """Permanently delete every version and delete marker of ``objects`` (exact keys, and
+        every key under the prefixes). Missing keys are no error. Versions S3 refuses to delete
+        are logged and reported in ``failed``; erasing again is safe."""
+        wanted: dict[str, set[tuple[str, str]]] = {}
+        for bucket, key in objects.keys:
+            # ListObjectVersions filters by prefix only: keep the key itself, not its neighbours.
+            wanted.setdefault(bucket, set()).update(
+                v for v in self.versions(bucket=bucket, prefix=key) if v[0] == key
             )
-            for error in r.get("Errors", []):
-                logger.warning("s3.delete_failed key=%s code=%s", error["Key"], error.get("Code"))
+        for bucket, prefix in objects.prefixes:
+            if not prefix:
+                raise ValueError("refusing to erase a whole bucket")
+            wanted.setdefault(bucket, set()).update(self.versions(bucket=bucket, prefix=prefix))
+        removed = 0
+        failed: list[str] = []
+        for bucket, found in wanted.items():
+            ordered = sorted(found)
+            for start in range(0, len(ordered), DELETE_BATCH):
+                chunk = ordered[start : start + DELETE_BATCH]
+                r = self._s3.delete_objects(
+                    Bucket=bucket,
+                    Delete={
+                        "Objects": [{"Key": k, "VersionId": v} for k, v in chunk],
+                        "Quiet": True,  # the answer lists only the errors
+                    },
+                )
+                errors = r.get("Errors", [])
+                for error in errors:
+                    logger.warning(
+                        "s3.erase_failed bucket=%s key=%s version=%s code=%s",
+                        bucket,
+                        error.get("Key"),
+                        error.get("VersionId"),
+                        error.get("Code"),
+                    )
+                    failed.append(
+                        f"{bucket}/{error.get('Key')} {error.get('VersionId')}: {error.get('Code')}"
+                    )
+                removed += len(chunk) - len(errors)
+        return Erasure(removed=removed, failed=tuple(failed))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, object_session
 
-from core.aws.s3 import ObjectNotFound, S3Store
+from core.aws.s3 import Erasure, ObjectNotFound, S3Store, StoredObjects
 from core.categories.repository import MerchantCategoryRepository
 from core.categories.service import (
     CategoryError,
@@ -298,19 +298,22 @@ class ReceiptService:
             session.flush()
         return ReceiptView.of(receipt)
 
-    def delete(
-        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
-    ) -> list[tuple[str, str]]:
-        """Delete the receipt's rows; returns the S3 objects to delete after the commit."""
+    def delete(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> StoredObjects:
+        """Delete the receipt's rows; returns its S3 objects, to erase after the commit."""
         receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
-        objects = [(receipt.raw_bucket, receipt.raw_key)]
-        objects.append((self.settings.processed_bucket, f"processed/{receipt.id}.json"))
+        objects = receipt_objects(
+            receipt.id,
+            raw_bucket=receipt.raw_bucket,
+            raw_key=receipt.raw_key,
+            processed_bucket=self.settings.processed_bucket,
+        )
         ReceiptRepository(session).delete(receipt)
         return objects
 
-    def delete_objects(self, objects: list[tuple[str, str]]) -> None:
-        for bucket, key in objects:
-            self.store.delete(bucket=bucket, key=key)
+    def delete_objects(self, objects: StoredObjects) -> Erasure:
+        """Erase every version of the objects (after the commit: a rolled-back delete never
+        loses files)."""
+        return self.store.erase(objects)
 
     def find_same_file(self, session: Session, *, user_id: int, sha256: str) -> ReceiptView | None:
         """An earlier receipt of this user made from exactly the same file (not a failed one)."""
@@ -434,6 +437,17 @@ def _users_category(session: Session, *, user_id: int, name: str) -> str:
         if exc.code == "reserved":
             raise InvalidCorrection(f"a category name other than {exc.name}") from exc
         raise InvalidCorrection(f"a category name with {exc.message}") from exc
+
+
+def receipt_objects(
+    receipt_id: uuid.UUID, *, raw_bucket: str, raw_key: str, processed_bucket: str
+) -> StoredObjects:
+    """Every S3 object of one receipt: the file, the processed JSON, the OCR cache entries
+    (``ocr-cache/<id>.<engine>.json``, one per engine that read it)."""
+    return StoredObjects(
+        keys=((raw_bucket, raw_key), (processed_bucket, f"processed/{receipt_id}.json")),
+        prefixes=((processed_bucket, f"ocr-cache/{receipt_id}."),),
+    )
 
 
 def new_attempt(receipt: Receipt) -> ProcessingJob:

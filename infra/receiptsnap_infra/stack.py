@@ -624,9 +624,15 @@ class ReceiptSnapStack(Stack):
             iam.PolicyStatement(
                 sid="RawUploadsPresignHeadSniffDelete",
                 # PutObject: presigned uploads are signed with this role. GetObject: HEAD
-                # (size) and the first bytes (file type) on submit. DeleteObject: a user
-                # deleting a receipt deletes its file.
-                actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                # (size) and the first bytes (file type) on submit. DeleteObject and
+                # DeleteObjectVersion: deleting a receipt or a user erases every version of
+                # its files (DeleteObjects with VersionId; docs/deploy.md).
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                ],
                 resources=[raw_objects],
             ),
             iam.PolicyStatement(
@@ -636,8 +642,17 @@ class ReceiptSnapStack(Stack):
                 resources=[self.raw.bucket_arn],
             ),
             iam.PolicyStatement(
+                sid="ListVersionsToErase",
+                # ListObjectVersions (a bucket-level action): the versions and delete markers
+                # of a deleted receipt's or user's objects, to erase them one by one.
+                actions=["s3:ListBucketVersions"],
+                resources=[self.raw.bucket_arn, self.processed.bucket_arn],
+            ),
+            iam.PolicyStatement(
                 sid="ProcessedReadDelete",
-                actions=["s3:GetObject", "s3:DeleteObject"],
+                # DeleteObjectVersion: a deleted receipt's processed JSON and OCR cache entries
+                # are erased with every noncurrent version and delete marker.
+                actions=["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
                 resources=processed_objects,
             ),
             iam.PolicyStatement(

@@ -14,8 +14,8 @@ from api.deps import ActorDep, ContainerDep, SessionDep, ViewerDep
 from api.routes.admin.schemas import (
     CONFLICT,
     NOT_FOUND,
-    Deleted,
     LineItemPublic,
+    ReceiptDeleted,
     ReceiptDetail,
     ReceiptPublic,
     ReceiptsPublic,
@@ -173,14 +173,23 @@ def reprocess_many(
     return Reprocessed(queued=[j.receipt_id for j in jobs], skipped=skipped)
 
 
-@router.delete("/{receipt_id}", summary="Delete a receipt, its rows and files", responses=NOT_FOUND)
+@router.delete(
+    "/{receipt_id}",
+    summary="Delete a receipt: its rows, and every version of its S3 objects",
+    responses=NOT_FOUND,
+)
 def delete_receipt(
     receipt_id: uuid.UUID, actor: ActorDep, container: ContainerDep, session: SessionDep
-) -> Deleted:
+) -> ReceiptDeleted:
     objects = container.admin.delete_receipt(session, actor, receipt_id=receipt_id)
     session.commit()  # first: a rolled-back delete never loses files
     try:
-        container.receipts.delete_objects(objects)
+        erasure = container.receipts.delete_objects(objects)
     except AwsError:
         logger.exception("admin.receipt_objects_left receipt_id=%s", receipt_id)
-    return Deleted(id=str(receipt_id))
+        erasure = None
+    return ReceiptDeleted(
+        id=str(receipt_id),
+        objects_deleted=erasure.removed if erasure else 0,
+        objects_pending=erasure is None or not erasure.complete,
+    )

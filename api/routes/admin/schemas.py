@@ -61,13 +61,18 @@ class UserDetail(UserPublic):
     receipts_by_status: dict[str, int]
 
 
+OBJECTS_DELETED = (
+    "S3 object versions and delete markers permanently removed (every version of the files, "
+    "processed JSON and OCR cache entries)"
+)
+OBJECTS_PENDING = "true when S3 did not erase everything at once (each object left is logged)"
+
+
 class UserDeleted(BaseModel):
     id: int
     receipts_deleted: int
-    objects_deleted: int
-    objects_pending: bool = Field(
-        description="true when S3 could not be cleaned at once (logged; safe to call again)"
-    )
+    objects_deleted: int = Field(description=OBJECTS_DELETED)
+    objects_pending: bool = Field(description=OBJECTS_PENDING)
 
 
 class AuditEntryPublic(BaseModel):
@@ -166,6 +171,11 @@ class Reprocessed(BaseModel):
 class Deleted(BaseModel):
     id: str
     deleted: bool = True
+
+
+class ReceiptDeleted(Deleted):
+    objects_deleted: int = Field(description=OBJECTS_DELETED)
+    objects_pending: bool = Field(description=OBJECTS_PENDING)
 
 
 class QueueState(BaseModel):

@@ -74,13 +74,13 @@ def delete_user(
     deletion = container.admin.delete_user(session, actor, user_id=user_id)
     session.commit()  # first: a rolled-back delete never loses files
     try:
-        deleted, pending = container.admin.purge_objects(deletion), False
+        erasure = container.admin.purge_objects(deletion)
     except AwsError:
         logger.exception("admin.user_objects_left user_id=%s", deletion.user_id)
-        deleted, pending = 0, True
+        erasure = None
     return UserDeleted(
         id=deletion.user_id,
         receipts_deleted=deletion.receipts,
-        objects_deleted=deleted,
-        objects_pending=pending,
+        objects_deleted=erasure.removed if erasure else 0,
+        objects_pending=erasure is None or not erasure.complete,
     )

@@ -47,7 +47,9 @@ HOST_ACTIONS = {
     "s3:PutObject",
     "s3:GetObject",
     "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
     "s3:ListBucket",
+    "s3:ListBucketVersions",
     "sqs:SendMessage",
     "sqs:GetQueueUrl",
     "sqs:GetQueueAttributes",
@@ -185,6 +187,28 @@ class TestHostRole:
                 text = json.dumps(statement["Resource"])
                 assert "RawBucket" in text and "/users/*" in text
                 assert "ProcessedBucket" not in text, "the host never writes results"
+
+    def test_erases_versions_only_of_the_product_objects(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        template = templates[MAIN_STACK]
+        statements = statements_of(template, "HostRole")
+        erase = [s for s in statements if "s3:DeleteObjectVersion" in as_list(s["Action"])]
+        resources_ = [json.dumps(r) for s in erase for r in as_list(s["Resource"])]
+        assert len(resources_) == 3
+        assert any("RawBucket" in r and "/users/*" in r for r in resources_)
+        assert any("ProcessedBucket" in r and "/processed/*" in r for r in resources_)
+        assert any("ProcessedBucket" in r and "/ocr-cache/*" in r for r in resources_)
+        (listing,) = [s for s in statements if "s3:ListBucketVersions" in as_list(s["Action"])]
+        assert listing["Action"] == "s3:ListBucketVersions"
+        buckets = [json.dumps(r) for r in as_list(listing["Resource"])]
+        assert len(buckets) == 2 and all("/" not in r.split("Arn")[-1] for r in buckets)
+        assert any("RawBucket" in r for r in buckets)
+        assert any("ProcessedBucket" in r for r in buckets)
+
+    def test_processor_never_erases_versions(self, templates: dict[str, dict[str, Any]]) -> None:
+        actions = role_actions(templates[MAIN_STACK], "ProcessorRole")
+        assert not {"s3:DeleteObjectVersion", "s3:ListBucketVersions"} & actions
 
     def test_sends_but_never_consumes_jobs(self, templates: dict[str, dict[str, Any]]) -> None:
         actions = role_actions(templates[MAIN_STACK], "HostRole")

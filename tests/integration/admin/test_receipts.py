@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.aws.s3 import Erasure, StoredObjects
 from core.contracts import ProcessingJob
 from core.db.models import AdminAuditEntry, Receipt, User
+from tests.helpers import enable_versioning
 from tests.integration.admin.conftest import Auth, container
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
@@ -179,3 +182,67 @@ class TestDelete:
         assert deleted.status_code == 200
         assert again.status_code == 404
         assert not c.store.exists(bucket=c.settings.raw_bucket, key=key)
+
+    async def test_erases_every_version_of_file_processed_json_and_ocr_cache(
+        self, client: httpx.AsyncClient, auth: Auth
+    ) -> None:
+        # GIVEN versioned buckets (as on AWS) and a receipt whose objects have history
+        c = container(client)
+        s, store = c.settings, c.store
+        enable_versioning(s, s.raw_bucket, s.processed_bucket)
+        rid, other = seed(c.session_factory, s.raw_bucket, n=2)
+        with c.session_factory() as session:
+            key = session.get(Receipt, rid).raw_key  # type: ignore[union-attr]
+        json_type = "application/json"
+        store.put(bucket=s.raw_bucket, key=key, body=b"x", content_type="image/jpeg")
+        for body in (b"{}", b'{"v": 2}', b'{"v": 3}'):  # written, then overwritten twice
+            store.put(
+                bucket=s.processed_bucket,
+                key=f"processed/{rid}.json",
+                body=body,
+                content_type=json_type,
+            )
+        cache = f"ocr-cache/{rid}.textract.json"
+        store.put(bucket=s.processed_bucket, key=cache, body=b"{}", content_type=json_type)
+        store.delete(bucket=s.processed_bucket, key=cache)  # the processor's delete: a marker
+        store.put(
+            bucket=s.processed_bucket,
+            key=f"processed/{other}.json",
+            body=b"{}",
+            content_type=json_type,
+        )
+
+        # WHEN an admin deletes it
+        response = await client.delete(f"/admin/v1/receipts/{rid}", headers=auth())
+
+        # THEN every version and marker is gone and the response counts them; others stay
+        assert response.status_code == 200
+        assert response.json() == {
+            "id": str(rid),
+            "deleted": True,
+            "objects_deleted": 6,  # 1 raw + 3 processed + 1 OCR cache + its delete marker
+            "objects_pending": False,
+        }
+        assert store.versions(bucket=s.raw_bucket, prefix=key) == []
+        assert store.versions(bucket=s.processed_bucket, prefix=f"processed/{rid}") == []
+        assert store.versions(bucket=s.processed_bucket, prefix=f"ocr-cache/{rid}") == []
+        assert len(store.versions(bucket=s.processed_bucket, prefix=f"processed/{other}")) == 1
+
+    async def test_objects_s3_refused_are_pending(
+        self, client: httpx.AsyncClient, auth: Auth, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        c = container(client)
+        rid = seed(c.session_factory, c.settings.raw_bucket, n=1)[0]
+
+        def refused(objects: StoredObjects) -> Erasure:
+            return Erasure(removed=1, failed=("raw/users/1/a.jpg v1: AccessDenied",))
+
+        monkeypatch.setattr(c.store, "erase", refused)
+
+        response = await client.delete(f"/admin/v1/receipts/{rid}", headers=auth())
+
+        assert response.status_code == 200
+        assert response.json()["objects_deleted"] == 1
+        assert response.json()["objects_pending"] is True
+        with c.session_factory() as session:
+            assert session.get(Receipt, rid) is None  # the rows went first, committed

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import AdminAuditEntry, LineItemRow, ProcessingAttempt, Receipt, User
 from tests.fakes import stored_receipt
+from tests.helpers import enable_versioning
 from tests.integration.admin.conftest import Auth, container
 
 
@@ -140,6 +141,52 @@ class TestDelete:
             assert not store.exists(bucket=s.processed_bucket, key=f"processed/{rid}.json")
         assert store.exists(bucket=s.processed_bucket, key=f"processed/{others[0]}.json")
         assert len(store.list_keys(bucket=s.raw_bucket, prefix=f"users/{other_id}/")) == 1
+
+    async def test_erases_every_version_of_every_receipt_of_the_user(
+        self, client: httpx.AsyncClient, auth: Auth
+    ) -> None:
+        # GIVEN versioned buckets and a user whose two receipts have history
+        c = container(client)
+        s, store = c.settings, c.store
+        enable_versioning(s, s.raw_bucket, s.processed_bucket)
+        user_id, receipt_ids = add_user(c.session_factory, telegram_id=13, name="Hal", receipts=2)
+        _, others = add_user(c.session_factory, telegram_id=14, name="Ivy", receipts=1)
+        with c.session_factory.begin() as session:
+            for receipt in session.scalars(select(Receipt)):
+                receipt.raw_bucket = s.raw_bucket
+        with c.session_factory() as session:
+            raw_keys = {r.id: r.raw_key for r in session.scalars(select(Receipt))}
+        js = "application/json"
+        for rid, key in raw_keys.items():
+            store.put(bucket=s.raw_bucket, key=key, body=b"x", content_type="image/jpeg")
+            store.delete(bucket=s.raw_bucket, key=key)  # deleted before: a delete marker
+            for body in (b"{}", b"{ }"):  # written, then overwritten
+                store.put(
+                    bucket=s.processed_bucket,
+                    key=f"processed/{rid}.json",
+                    body=body,
+                    content_type=js,
+                )
+            store.put(
+                bucket=s.processed_bucket,
+                key=f"ocr-cache/{rid}.local.json",
+                body=b"{}",
+                content_type=js,
+            )
+
+        response = await client.delete(f"/admin/v1/users/{user_id}", headers=auth())
+
+        # THEN 2 receipts x (raw version + marker, 2 processed, 1 OCR cache) = 10, others stay
+        assert response.json()["objects_deleted"] == 10
+        assert response.json()["objects_pending"] is False
+        assert store.versions(bucket=s.raw_bucket, prefix=f"users/{user_id}/") == []
+        for rid in receipt_ids:
+            assert store.versions(bucket=s.processed_bucket, prefix=f"processed/{rid}") == []
+            assert store.versions(bucket=s.processed_bucket, prefix=f"ocr-cache/{rid}") == []
+        other = others[0]
+        assert len(store.versions(bucket=s.raw_bucket, prefix=raw_keys[other])) == 2
+        assert len(store.versions(bucket=s.processed_bucket, prefix=f"processed/{other}")) == 2
+        assert len(store.versions(bucket=s.processed_bucket, prefix=f"ocr-cache/{other}")) == 1
 
 
 class TestViewerChangesNothing:
