@@ -140,8 +140,13 @@ def result(status: ReceiptStatus) -> ProcessingResult:
 
 
 class TestProcessorMetrics:
-    def test_done_and_failed_receipts_parse_back(self, capsys: pytest.CaptureFixture[str]) -> None:
+    def test_done_and_failed_receipts_parse_back(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from processor.metrics import metrics, record_result
+
+        # `receiptsnap demo/extract` run in-process by other tests turn Powertools' output off.
+        monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
 
         prices = PriceTable(textract_analyze_expense_per_page=Decimal("0.01"), bedrock_models={})
         record_result(result(ReceiptStatus.DONE), prices=prices)

@@ -446,7 +446,7 @@ class TestConfig:
         assert cfg.webhook_ingress_cidrs == ("1.2.3.0/24",)
 
 
-class TestObservability:
+class TestLogsMetricsAlarms:
     def test_processor_logs_json_at_info(self, main: Template) -> None:
         main.has_resource_properties(
             "AWS::Lambda::Function",
