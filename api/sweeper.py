@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.container import Container
 from bot.context import ReceiptProcessed
+from core.observability.metrics import Metric, api_metrics
 from core.receipts.service import SweepOutcome
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,12 @@ async def sweep_once(container: Container) -> SweepOutcome:
         return container.receipts.sweep(session, now=datetime.now(UTC))
 
     outcome = await container.in_session(run)
+    if outcome.requeued or outcome.failed:
+        logger.info("sweep.done requeued=%d failed=%d", len(outcome.requeued), len(outcome.failed))
+        api_metrics.emit(
+            Metric("SweeperRequeued", len(outcome.requeued)),
+            Metric("SweeperFailed", len(outcome.failed)),
+        )
     for job in outcome.requeued:  # after the commit
         await asyncio.to_thread(container.queue.send_job, job)
     if container.bot_app is not None:

@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot import blocked, texts
 from bot.callbacks import derive_key
-from bot.context import BotContext, BotServices
+from bot.context import BotContext, BotServices, ReceiptProcessed, ReceiptProgress
 from bot.handlers import (
     budgets,
     capture,
@@ -22,12 +23,29 @@ from bot.handlers import (
     start,
     summary,
 )
+from core.observability.logs import bind
+from core.observability.metrics import api_metrics
 
 logger = logging.getLogger(__name__)
 
 
+# Before everything else (the blocked-user gate is -1): the ids every line of this update carries.
+LOG_CONTEXT_GROUP = -2
+
+
+async def bind_log_context(update: object, context: BotContext) -> None:
+    """Each update runs in its own task (concurrent updates), so what is bound here stays with
+    this update's handlers: the update id, or the receipt of a processor's result."""
+    if isinstance(update, Update):
+        bind(update_id=update.update_id)
+    elif isinstance(update, ReceiptProcessed | ReceiptProgress):
+        bind(receipt_id=str(update.receipt_id))
+
+
 async def on_error(update: object, context: BotContext) -> None:
     logger.error("bot.handler_error", exc_info=context.error)
+    if isinstance(context.error, TelegramError):  # a send or edit Telegram refused
+        api_metrics.count("TelegramSendErrors", error=type(context.error).__name__)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await update.effective_message.reply_text(texts.GENERIC_ERROR)
@@ -52,6 +70,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application = builder.build()
     application.bot_data["services"] = services
     application.bot_data["callback_key"] = derive_key(token)
+    application.add_handler(TypeHandler(object, bind_log_context), group=LOG_CONTEXT_GROUP)
     application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here
     application.add_handlers(start.HANDLERS)
     application.add_handlers(capture.HANDLERS)

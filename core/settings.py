@@ -50,14 +50,20 @@ class PriceTable(BaseModel):
     bedrock_models: dict[str, ModelPrice] = Field(default_factory=_default_model_prices)
 
 
-class BaseAppSettings(BaseSettings):
-    """What every deployable needs: environment, logging and AWS access."""
+class LoggingSettings(BaseSettings):
+    """LOG_LEVEL and LOG_JSON: what ``configure_logging`` reads (the CLI, before it knows
+    which deployable it runs, and the Lambda at its cold start)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
 
-    environment: Environment = Environment.DEVELOPMENT
     log_level: str = "INFO"
     log_json: bool = False
+
+
+class BaseAppSettings(LoggingSettings):
+    """What every deployable needs: environment, logging and AWS access."""
+
+    environment: Environment = Environment.DEVELOPMENT
 
     aws_region: str = "us-east-1"
     # Set for the embedded default (moto server on loopback); unset on AWS.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -19,8 +20,11 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from core.contracts import ProcessingJob
+from core.contracts import ProcessingJob, ProcessingResult
+from core.observability.logs import configure_logging, log_context
+from core.settings import LoggingSettings
 from processor.bootstrap import build_pipeline
+from processor.metrics import SERVICE, metrics, record_result
 from processor.pipeline import Pipeline
 
 logger = Logger(service="receiptsnap-processor")
@@ -51,14 +55,30 @@ def make_handler(pipeline: Pipeline, *, record_budget_seconds: float | None = No
                 )
                 raise RecordNotStarted(f"{remaining_ms} ms left, a record may take {budget_ms}")
         job = ProcessingJob.model_validate_json(record.body)
-        pipeline.process(job)
+        # Every line of this receipt's processing carries its ids (the trace id is the API's).
+        with log_context(receipt_id=str(job.receipt_id), trace_id=job.trace_id):
+            try:
+                result = pipeline.process(job)
+            except Exception:  # transient: the record is retried (then the DLQ)
+                metrics.add_metric(name="RecordsRetried", unit=MetricUnit.Count, value=1)
+                raise
+            if isinstance(result, ProcessingResult):  # (a test's stand-in may return None)
+                record_result(result, prices=pipeline.settings.prices)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        response: dict[str, Any] = dict(
-            process_partial_response(
-                event=event, record_handler=record_handler, processor=processor, context=context
-            )
-        )
+        request_id = getattr(context, "aws_request_id", None)
+        try:
+            with log_context(request_id=request_id):
+                response: dict[str, Any] = dict(
+                    process_partial_response(
+                        event=event,
+                        record_handler=record_handler,
+                        processor=processor,
+                        context=context,
+                    )
+                )
+        finally:
+            metrics.flush_metrics()  # one EMF document per invocation (the worker's too)
         return response
 
     return handler
@@ -71,6 +91,8 @@ _handler: Handler | None = None
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:  # built once per cold start, reused by warm invocations
+        # The runtime leaves the root logger at WARNING: INFO lines (job.done) would be lost.
+        configure_logging(LoggingSettings(), service=SERVICE)
         pipeline = build_pipeline()
         _handler = make_handler(
             pipeline, record_budget_seconds=pipeline.settings.record_budget_seconds

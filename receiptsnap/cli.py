@@ -13,14 +13,24 @@ import threading
 from pathlib import Path
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+def _setup_logging(command: str, verbose: bool) -> None:
+    """LOG_LEVEL / LOG_JSON for every command (core.observability.logs keeps the bot token and
+    chatty libraries out). ``demo`` and ``extract`` print results: warnings only, no metrics."""
+    from core.observability.logs import configure_logging
+    from core.observability.metrics import set_metrics_output
+    from core.settings import LoggingSettings
+
+    service = {"api": "receiptsnap-api", "worker": "receiptsnap-worker"}.get(
+        command, f"receiptsnap-{command}"
     )
-    # Keep the bot token (part of Telegram URLs) and chatty libraries out of the log.
-    for name in ("httpx", "httpcore", "botocore", "urllib3", "werkzeug", "telegram.ext"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    configure_logging(LoggingSettings(), service=service, verbose=verbose)
+    if command in ("demo", "extract"):
+        # Results go to stdout: metrics with the log on stderr (-v), else none. Powertools
+        # prints to stdout only, so the in-process worker's metrics are off here.
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        set_metrics_output(sys.stderr, enabled=verbose)
+        if not verbose:
+            logging.getLogger().setLevel(logging.WARNING)
 
 
 # What `receiptsnap local` and `receiptsnap demo` need beyond the product: the dev stack
@@ -352,9 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
-    if args.command in ("demo", "extract") and not args.verbose:
-        logging.getLogger().setLevel(logging.WARNING)
+    _setup_logging(args.command, args.verbose)
     try:
         result: int = args.func(args)
     except BrokenPipeError:  # `receiptsnap extract ... | head`: the reader has gone

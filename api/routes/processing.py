@@ -13,6 +13,8 @@ from api.deps import ContainerDep, SessionDep
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import ReceiptSnapError, Unauthorized
+from core.observability.logs import bind
+from core.observability.metrics import api_metrics
 from core.receipts.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ async def _verified_body(
         )
     except SignatureError as exc:
         logger.warning("callback.rejected reason=%s", exc)
+        api_metrics.count("CallbackResults", outcome="rejected", status="unknown")
         raise Unauthorized(str(exc)) from exc
     return body
 
@@ -77,12 +80,14 @@ def processing_result(
     background: BackgroundTasks,
 ) -> dict[str, str]:
     result = _parse(ProcessingResult, body, what="processing result", code="invalid_result")
+    bind(receipt_id=str(result.receipt_id))
     outcome = container.receipts.apply_result(session, result)
     if outcome.applied:
         _tell_bot(container, background, ReceiptProcessed(receipt_id=result.receipt_id))
-    if outcome.receipt is None:
-        return {"status": "ignored"}
-    return {"status": "applied" if outcome.applied else "unchanged"}
+    status = "ignored" if outcome.receipt is None else "applied" if outcome.applied else "unchanged"
+    logger.info("callback.result status=%s outcome=%s", result.status, status)
+    api_metrics.count("CallbackResults", outcome=status, status=str(result.status))
+    return {"status": status}
 
 
 @router.post(

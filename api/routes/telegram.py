@@ -12,6 +12,8 @@ from telegram import Update
 
 from api.deps import ContainerDep, SessionDep
 from core.errors import Forbidden, ReceiptSnapError, Unavailable
+from core.observability.logs import bind
+from core.observability.metrics import api_metrics
 from core.updates.repository import TelegramUpdateRepository
 
 logger = logging.getLogger(__name__)
@@ -54,9 +56,12 @@ def telegram_webhook(
     background: BackgroundTasks,
 ) -> Response:
     update_id = int(data["update_id"])
+    bind(update_id=update_id)  # this request's lines (the bot binds it again for the handlers)
     if not TelegramUpdateRepository(session).claim(update_id):
         logger.info("telegram.duplicate_update update_id=%s", update_id)
+        api_metrics.count("WebhookUpdates", outcome="duplicate")
         return Response(status_code=200)
+    api_metrics.count("WebhookUpdates", outcome="accepted")
     update = Update.de_json(data, container.bot_app.bot)
     # A background task runs after the session's commit: the bot never sees an unclaimed update.
     background.add_task(container.bot_app.update_queue.put, update)

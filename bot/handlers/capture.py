@@ -23,6 +23,7 @@ from bot.render import receipt_card
 from bot.users import register
 from core.contracts import ProcessingJob
 from core.errors import RateLimited
+from core.observability.logs import bind, trace_id
 from core.reading import files
 from core.receipts.repository import AlbumRepository
 from core.receipts.service import PresignedUpload
@@ -119,6 +120,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
         return None, upload.receipt_id, upload, first
 
     earlier, receipt_id, upload, first_of_album = await services.in_session(create)
+    bind(receipt_id=str(receipt_id))  # this update's task: its later lines name the receipt
     if earlier is not None or upload is None:
         assert earlier is not None
         when = earlier.created_at.date().isoformat()
@@ -143,11 +145,13 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             user_id=user_id,
             sha256=sha256,
             status_message_id=status.message_id,
+            trace_id=trace_id(),
         )
 
     receipt, job = await services.in_session(submit)
     if job is not None:
         await asyncio.to_thread(services.queue.send_job, job)
+        logger.info("capture.queued trace_id=%s", job.trace_id)
         await status.progress(texts.QUEUED)
     elif receipt.error_message:
         await status.problem(receipt_card(receipt))

@@ -34,6 +34,7 @@ def _lock(context: BotContext, receipt_id: Any) -> asyncio.Lock:
 
 
 async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
+    logger.info("results.reply")  # the bound receipt_id ends the journey
     async with _lock(context, update.receipt_id):
         await _show_result(update, context)
     context.bot_data.get("receipt_locks", {}).pop(update.receipt_id, None)

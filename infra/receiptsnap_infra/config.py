@@ -121,6 +121,7 @@ class Config:
     alarm_email: str | None = None
     oldest_message_age_alarm_seconds: int = 900
     http_5xx_rate_alarm_percent: float = 5.0
+    receipt_failure_rate_alarm_percent: float = 20.0
 
     # CI/CD (GitHub OIDC roles).
     github_repo: str | None = None
@@ -303,6 +304,7 @@ _KEYS: dict[str, str] = {
     "alarmEmail": "alarm_email",
     "oldestMessageAgeAlarmSeconds": "oldest_message_age_alarm_seconds",
     "http5xxRateAlarmPercent": "http_5xx_rate_alarm_percent",
+    "receiptFailureRateAlarmPercent": "receipt_failure_rate_alarm_percent",
     "githubRepo": "github_repo",
     "githubEnvironment": "github_environment",
     "githubOidcProviderArn": "github_oidc_provider_arn",

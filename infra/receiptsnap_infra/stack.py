@@ -799,6 +799,10 @@ class ReceiptSnapStack(Stack):
             reserved_concurrent_executions=cfg.lambda_reserved_concurrency or None,
             role=role,
             log_group=log_group,
+            # JSON lines; Lambda drops application lines below INFO (docs/deploy.md).
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.INFO,
             environment=environment,
             environment_encryption=self.key,
             vpc=self.vpc,
@@ -1153,6 +1157,28 @@ class ReceiptSnapStack(Stack):
             period=Duration.minutes(1), statistic="Maximum"
         )
         errors = self.function.metric_errors(period=five_min, statistic="Sum")
+        # The processor's EMF metrics (processor/metrics.py): receipts done and failed.
+        processor_dims = {"service": "receiptsnap-processor"}
+        done = cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="ReceiptsDone",
+            dimensions_map=processor_dims,
+            statistic="Sum",
+            period=five_min,
+        )
+        failed = cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="ReceiptsFailed",
+            dimensions_map=processor_dims,
+            statistic="Sum",
+            period=five_min,
+        )
+        failure_rate = cw.MathExpression(
+            expression="IF(done + failed >= 5, 100 * failed / (done + failed), 0)",
+            using_metrics={"done": done, "failed": failed},
+            label="failed %",
+            period=five_min,
+        )
         throttles = self.function.metric_throttles(period=five_min, statistic="Sum")
 
         # The proxy's JSON access log gives requests and 5xx answers.
@@ -1233,6 +1259,14 @@ class ReceiptSnapStack(Stack):
             description="Jobs wait in the queue: the processor is down, slow or throttled.",
         )
         alarm(
+            "receipt-failure-rate",
+            failure_rate,
+            threshold=cfg.receipt_failure_rate_alarm_percent,
+            evaluation_periods=2,
+            description="More receipts than the threshold's share fail (of 5 or more in 5 min): "
+            "a broken engine, a bad deploy, or users sending what is not a receipt.",
+        )
+        alarm(
             "http-5xx-rate",
             rate_5xx,
             threshold=cfg.http_5xx_rate_alarm_percent,
@@ -1294,6 +1328,11 @@ class ReceiptSnapStack(Stack):
                 right=[
                     self.function.metric_duration(period=five_min, statistic="p95"),
                 ],
+            ),
+            cw.GraphWidget(
+                title="Receipts",
+                left=[done.with_(label="done"), failed.with_(label="failed")],
+                right=[failure_rate],
             ),
             cw.GraphWidget(
                 title="API (proxy)",

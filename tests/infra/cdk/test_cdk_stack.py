@@ -509,3 +509,42 @@ class TestConfig:
         assert cfg.lambda_memory_mb == 2048
         assert cfg.db_multi_az is True
         assert cfg.webhook_ingress_cidrs == ("1.2.3.0/24",)
+
+
+class TestLogsMetricsAlarms:
+    def test_processor_logs_json_at_info(self, main: Template) -> None:
+        main.has_resource_properties(
+            "AWS::Lambda::Function",
+            {
+                "FunctionName": "receiptsnap-processor",
+                "LoggingConfig": Match.object_like(
+                    {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+                ),
+            },
+        )
+
+    def test_alarms_on_failure_rate_dlq_depth_and_oldest_job(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        alarms = {
+            a["Properties"]["AlarmName"]: a["Properties"]
+            for a in resources(tpl(templates), "AWS::CloudWatch::Alarm").values()
+        }
+        rate = alarms["receiptsnap-receipt-failure-rate"]
+        assert rate["Threshold"] == 20.0
+        metrics = {m["Id"]: m for m in rate["Metrics"]}
+        assert "100 * failed / (done + failed)" in metrics["expr_1"]["Expression"] or any(
+            "failed / (done + failed)" in m.get("Expression", "") for m in metrics.values()
+        )
+        stat = metrics["failed"]["MetricStat"]["Metric"]
+        assert stat["Namespace"] == "ReceiptSnap" and stat["MetricName"] == "ReceiptsFailed"
+        assert stat["Dimensions"] == [{"Name": "service", "Value": "receiptsnap-processor"}]
+        assert "receiptsnap-dlq-not-empty" in alarms
+        assert "receiptsnap-oldest-job-age" in alarms
+        for name in ("receipt-failure-rate", "dlq-not-empty", "oldest-job-age"):
+            assert alarms[f"receiptsnap-{name}"]["AlarmActions"], "each alarm notifies the topic"
+
+    def test_dashboard_graphs_receipts(self, templates: dict[str, dict[str, Any]]) -> None:
+        (dashboard,) = resources(tpl(templates), "AWS::CloudWatch::Dashboard").values()
+        body = json.dumps(dashboard["Properties"]["DashboardBody"])
+        assert "Receipts" in body and "ReceiptsFailed" in body and "failed %" in body
