@@ -70,6 +70,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ENVIRONMENT=production
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home app
+# Amazon RDS's CA bundle for every region: the API connects with sslmode=verify-full
+# (DATABASE_SSLROOTCERT). Source: "Certificate bundles by AWS Region" in the RDS user guide.
+ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 WORKDIR /app
 EXPOSE 8000
 # Liveness only (the process answers); readiness (database, S3, SQS) is /readyz, which the

@@ -91,7 +91,9 @@ class Container:
 def database_url(settings: ApiSettings, secrets: SecretsReader) -> str | URL:
     if settings.database_secret_id:
         secret = secrets.get_json(settings.database_secret_id)
-        return url_from_secret(secret, sslmode=settings.database_sslmode)
+        return url_from_secret(
+            secret, sslmode=settings.database_sslmode, sslrootcert=settings.database_sslrootcert
+        )
     return settings.database_url
 
 

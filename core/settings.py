@@ -120,7 +120,10 @@ class ApiSettings(BaseAppSettings):
     # On AWS: the RDS secret (JSON with username, password, host, port, dbname); it wins over
     # DATABASE_URL, and the password is read again for new connections (rotation keeps working).
     database_secret_id: str | None = None
-    database_sslmode: str = "require"
+    # RDS: TLS with the server's certificate checked against Amazon RDS's CA bundle (the image
+    # carries it; docs/deploy.md). "require" would encrypt without knowing who answers.
+    database_sslmode: str = "verify-full"
+    database_sslrootcert: str = "/etc/ssl/certs/rds-global-bundle.pem"
     public_base_url: str = "http://127.0.0.1:8000"
 
     telegram_bot_token: SecretStr | None = None

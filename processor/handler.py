@@ -78,7 +78,8 @@ def make_handler(pipeline: Pipeline, *, record_budget_seconds: float | None = No
                     )
                 )
         finally:
-            metrics.flush_metrics()  # one EMF document per invocation (the worker's too)
+            if metrics.metric_set:  # one EMF document per invocation (the worker's too)
+                metrics.flush_metrics()
         return response
 
     return handler

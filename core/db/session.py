@@ -24,8 +24,21 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
-def url_from_secret(secret: dict[str, Any], *, sslmode: str) -> URL:
-    """The PostgreSQL URL described by an RDS secret (its password included)."""
+VERIFYING_SSLMODES = ("verify-ca", "verify-full")
+
+
+def url_from_secret(secret: dict[str, Any], *, sslmode: str, sslrootcert: str | None = None) -> URL:
+    """The PostgreSQL URL described by an RDS secret (its password included). A verifying
+    ``sslmode`` needs ``sslrootcert``, the CA bundle the server's certificate is checked against;
+    a missing file is refused here, not at the first connection."""
+    query = {"sslmode": sslmode}
+    if sslmode in VERIFYING_SSLMODES:
+        if not sslrootcert or not Path(sslrootcert).is_file():
+            raise ValueError(
+                f"sslmode={sslmode} needs the RDS CA bundle, not found at {sslrootcert!r}: set "
+                "DATABASE_SSLROOTCERT to global-bundle.pem (docs/deploy.md)"
+            )
+        query["sslrootcert"] = sslrootcert
     return URL.create(
         "postgresql+psycopg2",
         username=str(secret["username"]),
@@ -33,7 +46,7 @@ def url_from_secret(secret: dict[str, Any], *, sslmode: str) -> URL:
         host=str(secret["host"]),
         port=int(secret.get("port") or 5432),
         database=str(secret.get("dbname") or "postgres"),
-        query={"sslmode": sslmode},
+        query=query,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +17,7 @@ from core.aws.secrets import SecretsReader
 from core.settings import ApiSettings
 
 
-def test_url_is_built_from_the_rds_secret(api_settings: ApiSettings) -> None:
+def test_url_is_built_from_the_rds_secret(api_settings: ApiSettings, tmp_path: Path) -> None:
     secret = {
         "username": "app",
         "password": "p@ss:w/rd",
@@ -28,7 +29,11 @@ def test_url_is_built_from_the_rds_secret(api_settings: ApiSettings) -> None:
     clients.client("secretsmanager").create_secret(
         Name="test/rds-url", SecretString=json.dumps(secret)
     )
-    settings = api_settings.model_copy(update={"database_secret_id": "test/rds-url"})
+    bundle = tmp_path / "global-bundle.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = api_settings.model_copy(
+        update={"database_secret_id": "test/rds-url", "database_sslrootcert": str(bundle)}
+    )
 
     url = database_url(settings, SecretsReader(clients))
 
@@ -40,8 +45,27 @@ def test_url_is_built_from_the_rds_secret(api_settings: ApiSettings) -> None:
         5433,
         "rs",
     )
-    assert url.query["sslmode"] == "require"
+    # The server's certificate is checked against the RDS CA bundle, host name included.
+    assert (url.query["sslmode"], url.query["sslrootcert"]) == ("verify-full", str(bundle))
     assert "p%40ss%3Aw%2Frd" in url.render_as_string(hide_password=False)  # encoded, not broken
+
+
+def test_a_verifying_sslmode_without_the_ca_bundle_is_refused_at_once(
+    api_settings: ApiSettings, tmp_path: Path
+) -> None:
+    clients = AwsClients(api_settings)
+    clients.client("secretsmanager").create_secret(
+        Name="test/rds-nobundle",
+        SecretString=json.dumps({"username": "u", "password": "p", "host": "db"}),
+    )
+    settings = api_settings.model_copy(
+        update={
+            "database_secret_id": "test/rds-nobundle",
+            "database_sslrootcert": str(tmp_path / "missing.pem"),
+        }
+    )
+    with pytest.raises(ValueError, match="needs the RDS CA bundle"):
+        database_url(settings, SecretsReader(clients))
 
 
 def test_engine_connects_with_the_secret(api_settings: ApiSettings) -> None:
