@@ -14,14 +14,15 @@
 # Both run as a non-root user and hold no secrets (everything comes from the environment /
 # Secrets Manager).
 #
-# Base: Python 3.11 (the interpreter the app is tested with), Debian 12 slim, pinned to the patch
-# release. Pin the digest too (python:3.11.14-slim-bookworm@sha256:...) with your registry's
+# Base: Python 3.12, the Lambda runtime's (python3.12; 3.11 was deprecated on 2026-06-30), which
+# CI tests; Debian 12 slim, pinned to the patch release. Pin the digest too
+# (python:3.12.13-slim-bookworm@sha256:...) with your registry's
 # tooling (Renovate/Dependabot); it cannot be looked up from the machine this file was written on.
 
 # ---- build stages -------------------------------------------------------------------------------
 # The venv has no pip: the base image's own pip fills it (`pip --python`, pip >= 22.3), so neither
 # pip nor setuptools (build tools, never imported at run time) reaches an image.
-FROM python:3.11.14-slim-bookworm AS deps
+FROM python:3.12.13-slim-bookworm AS deps
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -43,7 +44,7 @@ RUN python -c "import sys, tomllib; p = tomllib.load(open('pyproject.toml', 'rb'
 # The code, as a distribution (no editable install) into its own prefix: merged into the venv by
 # the last COPY of each target. The product's packages only: devstack/ (the fake Telegram, the
 # embedded local stack, the demo) is not copied.
-FROM python:3.11.14-slim-bookworm AS code
+FROM python:3.12.13-slim-bookworm AS code
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -58,7 +59,7 @@ COPY receiptsnap ./receiptsnap
 RUN python -m pip --python /opt/venv install --no-deps --prefix /opt/code .
 
 # ---- runtime stages -----------------------------------------------------------------------------
-FROM python:3.11.14-slim-bookworm AS runtime
+FROM python:3.12.13-slim-bookworm AS runtime
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="receiptsnap" \
       org.opencontainers.image.version="${VERSION}" \

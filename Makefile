@@ -1,5 +1,6 @@
 # One command to set up and run the demo, one to set up and run the tests.
-PY ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+# Python 3.12 (the image's and the Lambda's) when it runs here, else 3.11 (still supported).
+PY ?= $(shell for p in python3.12 python3.11 python3.13 python3; do $$p -c '' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 

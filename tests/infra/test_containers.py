@@ -79,7 +79,7 @@ class TestDockerfile:
                 earlier.add(alias[-1])
             if image in earlier:  # FROM <an earlier stage>
                 continue
-            assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", image), image
+            assert re.fullmatch(r"python:3\.12\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", image), image
 
     def test_runs_as_a_non_root_user_with_a_healthcheck(self) -> None:
         users = instructions("USER")
@@ -250,3 +250,21 @@ class TestCompose:
             worker.kill()
             worker.wait()
         assert alive.returncode == 0
+
+
+def test_the_image_the_lambda_and_ci_run_one_python_minor() -> None:
+    """What ships is what CI tests: the image's Python, the Lambda runtime and CI's interpreter."""
+    root = Path(__file__).resolve().parents[2]
+    images = set(re.findall(r"FROM python:(\d+\.\d+)\.", (root / "Dockerfile").read_text()))
+    lambda_runtime = re.findall(
+        r"Runtime\.PYTHON_(\d+)_(\d+)",
+        (root / "infra" / "receiptsnap_infra" / "stack.py").read_text(),
+    )
+    ci = set(
+        re.findall(
+            r'python-version: "(\d+\.\d+)"', (root / ".github" / "workflows" / "ci.yml").read_text()
+        )
+    )
+    assert images == {"3.12"}
+    assert {f"{a}.{b}" for a, b in lambda_runtime} == images
+    assert ci == images
