@@ -86,9 +86,26 @@ def emit_metric(name: str, dimensions: dict[str, str], value: float = 1.0) -> No
     sys.stdout.flush()
 
 
+_HINTS = {
+    "access_denied": "allow bedrock:InvokeModel on the model (and the models its inference "
+    "profile routes to) to this role, and enable access to the model",
+    "model_not_found": "the model is retired or unknown here: set BEDROCK_MODEL_ID to an active "
+    "model or inference profile (docs/aws-engines.md)",
+    "end_of_life": "the model is past its end of life: set BEDROCK_MODEL_ID to an active model",
+    "model_invalid": "use a model id or inference profile that supports Converse with a forced "
+    "tool in this region",
+}
+
+
 def model_unavailable(model_id: str, *, reason: str, source: str) -> None:
-    """Log and count a model that cannot be called (the alarm's metric)."""
-    logger.error("bedrock.model_unavailable model=%s reason=%s source=%s", model_id, reason, source)
+    """Log the one line an operator needs and count it (the alarm's metric)."""
+    logger.error(
+        "bedrock.model_unavailable model=%s reason=%s source=%s hint=%s",
+        model_id,
+        reason,
+        source,
+        _HINTS.get(reason, "check the model in the Bedrock console"),
+    )
     emit_metric(MODEL_UNAVAILABLE, {"Model": model_id})
 
 

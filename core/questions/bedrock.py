@@ -200,7 +200,8 @@ class BedrockQuestionReader:
                     code,
                     error_message(exc),
                 )
-                model_unavailable(self.model_id, reason=problem, source="questions")
+                if problem != "throttled":  # the model itself: the alarm's count
+                    model_unavailable(self.model_id, reason=problem, source="questions")
                 raise _Unusable(f"model unavailable: {problem} ({code})") from exc
             raise _Unusable(code or "client_error") from exc
         except BotoCoreError as exc:  # timeouts, connection errors, missing credentials

@@ -436,7 +436,8 @@ class BedrockExtractor:
                     ocr, allowed, usage, reason=str(exc), metric_reason="request_refused"
                 )
             except _ModelUnavailable as exc:
-                model_unavailable(self.model_id, reason=exc.problem, source="extractor")
+                if exc.problem != "throttled":  # the model itself: the alarm's count
+                    model_unavailable(self.model_id, reason=exc.problem, source="extractor")
                 return self._fall_back(
                     ocr, allowed, usage, reason=str(exc), metric_reason=exc.problem
                 )
