@@ -68,11 +68,12 @@ class Config:
     textract_mode: str = "analyze"
     textract_job_timeout_seconds: int = 90
     callback_timeout_seconds: int = 10
-    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    # The one model of the extractor and the question reader (BEDROCK_MODEL_ID of both):
+    # Claude Haiku 4.5 through the US cross-region inference profile (docs/aws-engines.md).
+    bedrock_model_id: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
-    # API host: questions in plain words (values of ApiSettings).
+    # API host: questions in plain words (values of ApiSettings), with bedrock_model_id.
     question_reader: str = "bedrock"
-    question_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
     # Lambda and its event source.
     lambda_memory_mb: int = 1024
@@ -226,7 +227,6 @@ _KEYS: dict[str, str] = {
     "callbackTimeoutSeconds": "callback_timeout_seconds",
     "bedrockModelId": "bedrock_model_id",
     "questionReader": "question_reader",
-    "questionModelId": "question_model_id",
     "lambdaMemoryMb": "lambda_memory_mb",
     "lambdaTimeoutSeconds": "lambda_timeout_seconds",
     "lambdaReservedConcurrency": "lambda_reserved_concurrency",
