@@ -17,6 +17,7 @@ from api.sweeper import run_forever
 from bot.app import build_application
 from bot.context import BotServices
 from bot.webhook import ALLOWED_UPDATES
+from core.reading.engines import check_bedrock_model_in_background
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ def create_app(
         c = container or Container.build(settings)
         app.state.container = c
         await start_bot(c)
+        if c.settings.question_reader == "bedrock":  # logged and counted; start-up goes on
+            check_bedrock_model_in_background(c.settings, clients=c.aws)
         sweeper = None
         if c.settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(

@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Claude Haiku 4.5 through the US cross-region inference profile (docs/aws-engines.md).
+DEFAULT_BEDROCK_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
 PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "local-dev-only"})
 
 
@@ -31,7 +34,19 @@ def _default_model_prices() -> dict[str, ModelPrice]:
     def price(inp: str, out: str) -> ModelPrice:
         return ModelPrice(input_per_1k_tokens=Decimal(inp), output_per_1k_tokens=Decimal(out))
 
+    haiku_45 = price("0.001", "0.005")
+    nova_2_lite = price("0.00033", "0.00275")
     return {
+        # The default (docs/aws-engines.md, "The model"): Claude Haiku 4.5 through the US
+        # cross-region inference profile, and its other ids.
+        DEFAULT_BEDROCK_MODEL_ID: haiku_45,
+        "global.anthropic.claude-haiku-4-5-20251001-v1:0": haiku_45,
+        "eu.anthropic.claude-haiku-4-5-20251001-v1:0": haiku_45,
+        "anthropic.claude-haiku-4-5-20251001-v1:0": haiku_45,
+        "us.amazon.nova-2-lite-v1:0": nova_2_lite,
+        "global.amazon.nova-2-lite-v1:0": nova_2_lite,
+        "eu.amazon.nova-2-lite-v1:0": nova_2_lite,
+        # Retired or legacy: kept so that the costs of past receipts are still priced.
         "anthropic.claude-3-haiku-20240307-v1:0": price("0.00025", "0.00125"),
         "us.anthropic.claude-3-5-haiku-20241022-v1:0": price("0.0008", "0.004"),
         "amazon.nova-lite-v1:0": price("0.00006", "0.00024"),
@@ -89,6 +104,11 @@ class BaseAppSettings(LoggingSettings):
 
     # Shared so that the processor's bench and the API's admin statistics price alike.
     prices: PriceTable = Field(default_factory=PriceTable)
+
+    # The one Bedrock model (or cross-region inference profile) of both the extractor and the
+    # question reader; it must support Converse with a forced tool and be granted in
+    # ``aws_region``. Its lifecycle is read at start (core/aws/models.py).
+    bedrock_model_id: str = DEFAULT_BEDROCK_MODEL_ID
 
     @property
     def is_development(self) -> bool:
@@ -164,9 +184,8 @@ class ApiSettings(BaseAppSettings):
     # Questions in plain words ("how much on coffee in October?"): read by rules (the embedded
     # default) or by a Bedrock model (on AWS), which gets only the question, the user's date and
     # category names, and falls back to the rules on any failure. A user waits for the answer:
-    # one short attempt plus one retry, then the rules.
+    # one short attempt plus one retry, then the rules. The model is ``bedrock_model_id``.
     question_reader: Literal["rules", "bedrock"] = "rules"
-    question_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
     question_max_tokens: int = Field(default=200, ge=64, le=1024)
     question_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
 
@@ -212,8 +231,7 @@ class ProcessorSettings(BaseAppSettings):
     textract_read_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     textract_max_attempts: int | None = Field(default=None, ge=1, le=20)
 
-    # Bedrock (Converse API, forced tool use). The model must be enabled in ``aws_region``.
-    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    # Bedrock (Converse API, forced tool use) with ``bedrock_model_id``.
     bedrock_max_tokens: int = Field(default=2048, ge=256, le=8192)
     bedrock_temperature: float = Field(default=0.0, ge=0.0, le=1.0)
     # Receipt text beyond this is cut in the middle (head and tail kept) before it is sent.

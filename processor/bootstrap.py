@@ -7,7 +7,7 @@ from collections.abc import Callable
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.aws.secrets import SecretsReader
-from core.reading.engines import build_extractor, build_ocr
+from core.reading.engines import build_extractor, build_ocr, check_bedrock_model_in_background
 from core.settings import ProcessorSettings
 from processor.callback import CallbackClient
 from processor.pipeline import Pipeline
@@ -24,6 +24,8 @@ def callback_key_source(settings: ProcessorSettings, clients: AwsClients) -> Cal
 def build_pipeline(settings: ProcessorSettings | None = None) -> Pipeline:
     settings = settings or ProcessorSettings()
     clients = AwsClients(settings)
+    if settings.extractor == "bedrock":  # a retired model is logged and counted, not fatal
+        check_bedrock_model_in_background(settings, clients=clients)
     return Pipeline(
         settings=settings,
         store=S3Store(clients),

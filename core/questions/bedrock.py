@@ -22,7 +22,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from core.aws.errors import ACCESS_CODES, error_code, misconfigured
+from core.aws.errors import error_code, error_message
+from core.aws.models import model_problem, model_unavailable
 from core.questions.service import (
     MAX_CATEGORIES,
     MAX_QUESTION_CHARS,
@@ -190,17 +191,18 @@ class BedrockQuestionReader:
             )
         except ClientError as exc:
             code = error_code(exc)
-            if code in ACCESS_CODES or code == "ResourceNotFoundException":
-                misconfigured(  # logs the one line an operator needs
-                    service=SERVICE,
-                    operation="Converse",
-                    code=code,
-                    region=self._region,
-                    hint=(
-                        f"enable {self.model_id} in {self._region} and allow bedrock:InvokeModel "
-                        "on it to the API host's role"
-                    ),
+            problem = model_problem(exc)
+            if problem is not None:  # retired, unknown, not granted, throttled past retries
+                logger.warning(
+                    "questions.model_unavailable model=%s region=%s code=%s message=%s",
+                    self.model_id,
+                    self._region,
+                    code,
+                    error_message(exc),
                 )
+                if problem != "throttled":  # the model itself: the alarm's count
+                    model_unavailable(self.model_id, reason=problem, source="questions")
+                raise _Unusable(f"model unavailable: {problem} ({code})") from exc
             raise _Unusable(code or "client_error") from exc
         except BotoCoreError as exc:  # timeouts, connection errors, missing credentials
             raise _Unusable(type(exc).__name__) from exc

@@ -2,16 +2,21 @@
 
 OCR (``ocr_engine``: local | textract) and extractor (``extractor``: rules | bedrock) are chosen
 independently: local OCR + Bedrock, or Textract + rules, work as well as the pure pairs. The API's
-question reader (``question_reader``: rules | bedrock) is chosen the same way.
+question reader (``question_reader``: rules | bedrock) is chosen the same way, with the same
+model (``bedrock_model_id``), whose lifecycle is read once at start (``check_bedrock_model``).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING
 
 from core.reading.extraction.base import Extractor
 from core.reading.ocr.base import OcrEngine
 from core.settings import ApiSettings, BaseAppSettings, ProcessorSettings
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from core.aws.clients import AwsClients
@@ -90,10 +95,40 @@ def build_question_reader(
         )
         return BedrockQuestionReader(
             client=client,
-            model_id=settings.question_model_id,
+            model_id=settings.bedrock_model_id,
             fallback=rules,
             prices=settings.prices,
             max_tokens=settings.question_max_tokens,
             region=settings.aws_region,
         )
     raise NotImplementedError(f"question reader {settings.question_reader!r} is not available")
+
+
+def check_bedrock_model(settings: BaseAppSettings, *, clients: AwsClients | None = None) -> str:
+    """Read the lifecycle of ``settings.bedrock_model_id`` once (cold start, API start): a
+    control-plane ``bedrock`` client, one short attempt; never raises."""
+    from core.aws.models import check_model_lifecycle
+
+    try:
+        client = _clients(settings, clients).client("bedrock", read_timeout=5, max_attempts=1)
+        return check_model_lifecycle(client, settings.bedrock_model_id)
+    except Exception as exc:  # noqa: BLE001 - a check must never stop the start
+        logger.warning(
+            "bedrock.lifecycle_unchecked model=%s error=%s", settings.bedrock_model_id, exc
+        )
+        return "UNKNOWN"
+
+
+def check_bedrock_model_in_background(
+    settings: BaseAppSettings, *, clients: AwsClients | None = None
+) -> threading.Thread:
+    """The same check on a daemon thread: start-up does not wait for it."""
+    thread = threading.Thread(
+        target=check_bedrock_model,
+        args=(settings,),
+        kwargs={"clients": clients},
+        name="bedrock-lifecycle",
+        daemon=True,
+    )
+    thread.start()
+    return thread

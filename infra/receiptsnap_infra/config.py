@@ -68,7 +68,9 @@ class Config:
     textract_mode: str = "analyze"
     textract_job_timeout_seconds: int = 90
     callback_timeout_seconds: int = 10
-    bedrock_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    # The one model of the extractor and the question reader (BEDROCK_MODEL_ID of both):
+    # Claude Haiku 4.5 through the US cross-region inference profile (docs/aws-engines.md).
+    bedrock_model_id: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
     # Retries inside the Lambda (SQS redelivery is the outer retry) and the per-record budget:
     # processor/budget.py adds them up; tests/infra/cdk checks budget >= worst case < timeout.
     aws_max_attempts: int = 3
@@ -76,9 +78,8 @@ class Config:
     bedrock_max_attempts: int = 2
     record_budget_seconds: int = 540
 
-    # API host: questions in plain words (values of ApiSettings).
+    # API host: questions in plain words (values of ApiSettings), with bedrock_model_id.
     question_reader: str = "bedrock"
-    question_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
 
     # Lambda and its event source.
     lambda_memory_mb: int = 1024
@@ -275,7 +276,6 @@ _KEYS: dict[str, str] = {
     "bedrockMaxAttempts": "bedrock_max_attempts",
     "recordBudgetSeconds": "record_budget_seconds",
     "questionReader": "question_reader",
-    "questionModelId": "question_model_id",
     "lambdaMemoryMb": "lambda_memory_mb",
     "lambdaTimeoutSeconds": "lambda_timeout_seconds",
     "lambdaReservedConcurrency": "lambda_reserved_concurrency",

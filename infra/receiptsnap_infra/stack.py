@@ -268,6 +268,8 @@ class ReceiptSnapStack(Stack):
             ("SecretsManagerEndpoint", ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
             ("TextractEndpoint", ec2.InterfaceVpcEndpointAwsService.TEXTRACT),
             ("BedrockRuntimeEndpoint", ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME),
+            # The control plane: the processor reads its model's lifecycle at cold start.
+            ("BedrockEndpoint", ec2.InterfaceVpcEndpointAwsService.BEDROCK),
         ):
             vpc.add_interface_endpoint(
                 cid,
@@ -537,7 +539,7 @@ class ReceiptSnapStack(Stack):
             "TELEGRAM_MODE": "webhook",
             "PUBLIC_BASE_URL": f"https://{public_ip}",
             "QUESTION_READER": cfg.question_reader,
-            "QUESTION_MODEL_ID": cfg.question_model_id,
+            "BEDROCK_MODEL_ID": cfg.bedrock_model_id,
             # Read by infra/host/deploy.sh, not passed to the app.
             "RECEIPTSNAP_ENV_PARAMETER": cfg.host_env_parameter,
             "RECEIPTSNAP_PUBLIC_IP": public_ip,
@@ -715,9 +717,10 @@ class ReceiptSnapStack(Stack):
                     # Questions in plain words (core/questions/bedrock.py): Converse on the
                     # configured model only.
                     actions=["bedrock:InvokeModel"],
-                    resources=self._bedrock_model_arns(cfg.question_model_id),
+                    resources=self._bedrock_model_arns(cfg.bedrock_model_id),
                 )
             )
+            statements.append(self._bedrock_lifecycle_statement("BedrockModelLifecycle"))
         statements += [
             iam.PolicyStatement(
                 sid="SessionManagerInsteadOfSsh",
@@ -1019,6 +1022,15 @@ class ReceiptSnapStack(Stack):
             ]
         return [f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"]
 
+    def _bedrock_lifecycle_statement(self, sid: str) -> iam.PolicyStatement:
+        """Read-only, for the lifecycle check at start (core/aws/models.py): GetInferenceProfile
+        on the profile, GetFoundationModel on the model(s) behind it."""
+        return iam.PolicyStatement(
+            sid=sid,
+            actions=["bedrock:GetFoundationModel", "bedrock:GetInferenceProfile"],
+            resources=self._bedrock_model_arns(self.cfg.bedrock_model_id),
+        )
+
     def _processor_statements(self, log_group: logs.LogGroup) -> list[iam.PolicyStatement]:
         cfg = self.cfg
         partition, region, account = Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID
@@ -1070,6 +1082,7 @@ class ReceiptSnapStack(Stack):
                 actions=["bedrock:InvokeModel"],
                 resources=models,
             ),
+            self._bedrock_lifecycle_statement("BedrockModelLifecycle"),
             iam.PolicyStatement(
                 sid="ReadCallbackKey",
                 actions=["secretsmanager:GetSecretValue"],
@@ -1233,6 +1246,23 @@ class ReceiptSnapStack(Stack):
             period=Duration.minutes(1),
         )
 
+        # Counted in embedded metric format by core/aws/models.py: a Converse call refused for
+        # the model itself (retired, unknown, not granted), or the start-up lifecycle check
+        # finding it missing or past its end of life. Receipts still finish (the rules read
+        # them), so nothing else would tell.
+        alarm(
+            "bedrock-model-unavailable",
+            cw.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="BedrockModelUnavailable",
+                dimensions_map={"Model": cfg.bedrock_model_id},
+                period=five_min,
+                statistic="Sum",
+            ),
+            threshold=1,
+            description=f"Bedrock model {cfg.bedrock_model_id} cannot be called: receipts are "
+            "read by the rules. Set bedrockModelId to an active model (docs/aws-engines.md).",
+        )
         alarm(
             "dlq-not-empty",
             dlq_depth,

@@ -148,5 +148,6 @@ def test_host_reads_questions_with_a_priced_bedrock_model(template: dict[str, An
     env = host_env(template)
     readers = get_args(ApiSettings.model_fields["question_reader"].annotation)
     assert env["QUESTION_READER"] == "bedrock" and env["QUESTION_READER"] in readers
-    model = env["QUESTION_MODEL_ID"]
+    model = env["BEDROCK_MODEL_ID"]
+    assert model == lambda_env(template)["BEDROCK_MODEL_ID"], "one model for both"
     assert model in PriceTable().bedrock_models, "add its price to core/settings.py PriceTable"

@@ -23,7 +23,6 @@ from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.aws.sqs import JobQueue
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
-from core.errors import TransientProcessingError
 from core.reading.documents import PROBE_BYTES
 from core.reading.engines import build_extractor, build_ocr
 from core.reading.extraction.bedrock import TOOL_NAME
@@ -37,7 +36,7 @@ from tests.helpers import stubbed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "textract"
 RECEIPT_JPG = FIXTURES / "textractor_receipt.jpg"
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 MEGA_MARKET = {
     "is_receipt": True,
@@ -192,41 +191,61 @@ class TestProductionEngines:
         assert ProcessingResult.model_validate_json(stored) == result
         assert not rig.stored(ocr_cache_key(job.receipt_id, "textract-expense"))
 
-    def test_throttled_model_fails_the_record_and_the_retry_does_not_pay_textract_again(
-        self, rig: Rig
-    ) -> None:
-        job = rig.upload(RECEIPT_JPG.read_bytes(), "image/jpeg", ".jpg")
-        rig.textract.add_response(
-            "analyze_expense", fixture("textractor_receipt_jpg.analyze_expense.json")
-        )
-        rig.bedrock.add_client_error("converse", service_error_code="ThrottlingException")
-        rig.bedrock.add_response("converse", converse_reply(MEGA_MARKET, (1650, 240)))
-
-        with pytest.raises(TransientProcessingError):
-            rig.pipeline.process(job)
-        assert rig.stored(ocr_cache_key(job.receipt_id, "textract-expense"))
-        result = rig.pipeline.process(job)  # the redelivery: one AnalyzeExpense in all
-
-        assert result.status == ReceiptStatus.DONE and result.cost.pages == 1
-        assert rig.sink.results == [result]
-        assert not rig.stored(ocr_cache_key(job.receipt_id, "textract-expense"))
-
-    def test_model_not_enabled_fails_the_receipt_once_without_retry(self, rig: Rig) -> None:
+    def test_throttled_past_retries_the_rules_finish_the_receipt(self, rig: Rig) -> None:
         job = rig.upload(RECEIPT_JPG.read_bytes(), "image/jpeg", ".jpg")
         rig.textract.add_response(
             "analyze_expense", fixture("textractor_receipt_jpg.analyze_expense.json")
         )
         rig.bedrock.add_client_error(
             "converse",
-            service_error_code="AccessDeniedException",
-            service_message="You don't have access to the model with the specified model ID.",
+            service_error_code="ThrottlingException",
+            service_message="Too many requests, please wait before trying again.",
+            http_status_code=429,
         )
 
         result = rig.pipeline.process(job)
 
-        assert result.status == ReceiptStatus.FAILED and result.error is not None
-        assert result.error.code == ErrorCode.CONFIGURATION and result.error.retryable
-        assert result.cost.pages == 1  # Textract was paid for
+        assert result.status == ReceiptStatus.DONE and result.extraction is not None
+        assert result.engines.extractor == "rules" and result.engines.model == MODEL
+        assert result.engines.fallback == "model unavailable: throttled (ThrottlingException)"
+        assert result.extraction.total == Decimal("1810.46")  # Textract's own fields, mapped
+        assert result.cost.pages == 1 and rig.sink.results == [result]
+        assert not rig.stored(ocr_cache_key(job.receipt_id, "textract-expense"))
+
+    @pytest.mark.parametrize(
+        ("code", "message", "reason"),
+        [
+            (
+                "ResourceNotFoundException",
+                "This model version has reached the end of its life. Please refer to the AWS "
+                "documentation for more details.",
+                "model_not_found",
+            ),
+            (
+                "AccessDeniedException",
+                "You don't have access to the model with the specified model ID.",
+                "access_denied",
+            ),
+        ],
+    )
+    def test_a_model_gone_or_not_granted_never_fails_the_receipt(
+        self, rig: Rig, code: str, message: str, reason: str
+    ) -> None:
+        job = rig.upload(RECEIPT_JPG.read_bytes(), "image/jpeg", ".jpg")
+        rig.textract.add_response(
+            "analyze_expense", fixture("textractor_receipt_jpg.analyze_expense.json")
+        )
+        rig.bedrock.add_client_error(
+            "converse", service_error_code=code, service_message=message, http_status_code=400
+        )
+
+        result = rig.pipeline.process(job)
+
+        assert result.status == ReceiptStatus.DONE and result.extraction is not None
+        assert result.engines.extractor == "rules"
+        assert result.engines.fallback == f"model unavailable: {reason} ({code})"
+        assert result.extraction.total == Decimal("1810.46")
+        assert result.cost.pages == 1  # Textract was paid for, once
         assert rig.sink.results == [result]
 
     def test_unsupported_document_fails_with_a_reason(self, rig: Rig) -> None:

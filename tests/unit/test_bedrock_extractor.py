@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from core.aws.clients import AwsClients
 from core.contracts import ErrorCode
-from core.errors import EngineMisconfigured, PermanentProcessingError, TransientProcessingError
+from core.errors import PermanentProcessingError, TransientProcessingError
 from core.reading.engines import build_extractor
 from core.reading.extraction.base import DEFAULT_CATEGORIES, run_extractor
 from core.reading.extraction.bedrock import TOOL_NAME, BedrockExtractor, tool_schema
@@ -23,7 +23,7 @@ from core.settings import ProcessorSettings
 from tests.fakes import RECEIPT_LINES, converse_reply
 
 TODAY = date(2026, 11, 1)
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 VALID = {
     "is_receipt": True,
@@ -350,60 +350,108 @@ class TestPromptInjection:
         assert run.fallback is not None and "not_a_receipt_doubted" in run.fallback
 
 
+EOL_MESSAGE = (
+    "This model version has reached the end of its life. Please refer to the AWS documentation "
+    "for more details."
+)
+
+
+def metrics(out: str) -> list[dict[str, Any]]:
+    """The embedded-metric-format records printed on stdout."""
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+
+
+def counted(out: str, name: str) -> list[dict[str, Any]]:
+    return [m for m in metrics(out) if name in m]
+
+
 class TestErrors:
     @pytest.mark.parametrize(
         "code",
         [
-            "ThrottlingException",
             "ServiceUnavailableException",
             "InternalServerException",
             "ModelTimeoutException",
             "ModelNotReadyException",
         ],
     )
-    def test_throttling_and_service_errors_are_transient(
-        self, client: Any, stub: Stubber, code: str
-    ) -> None:
-        stub.add_client_error("converse", service_error_code=code, http_status_code=429)
+    def test_service_errors_are_transient(self, client: Any, stub: Stubber, code: str) -> None:
+        stub.add_client_error("converse", service_error_code=code, http_status_code=503)
 
         with pytest.raises(TransientProcessingError):
             extractor(client).run(receipt())
 
     @pytest.mark.parametrize(
-        ("code", "message"),
+        ("code", "message", "problem"),
         [
+            ("ResourceNotFoundException", EOL_MESSAGE, "model_not_found"),
             (
                 "AccessDeniedException",
                 "You don't have access to the model with the specified model ID.",
+                "access_denied",
             ),
-            ("ResourceNotFoundException", "Model not found."),
-            ("ValidationException", "The provided model identifier is invalid."),
+            ("ResourceNotFoundException", "Model not found.", "model_not_found"),
+            ("ValidationException", "The provided model identifier is invalid.", "model_invalid"),
             (
                 "ValidationException",
                 "Invocation of model ID anthropic.claude-3-7-sonnet-20250219-v1:0 with on-demand "
                 "throughput isn't supported. Retry your request with the ID or ARN of an "
                 "inference profile that contains this model.",
+                "model_invalid",
             ),
         ],
     )
-    def test_model_not_enabled_or_not_in_region_fails_once_with_one_log_line(
+    def test_a_model_gone_or_not_granted_falls_back_to_rules_and_is_counted(
         self,
         client: Any,
         stub: Stubber,
-        error_log: list[str],
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
         code: str,
         message: str,
+        problem: str,
     ) -> None:
-        stub.add_client_error("converse", service_error_code=code, service_message=message)
+        stub.add_client_error(
+            "converse", service_error_code=code, service_message=message, http_status_code=400
+        )
 
-        with pytest.raises(EngineMisconfigured) as caught:
-            extractor(client).run(receipt())
+        run = extractor(client).run(receipt())
 
-        assert caught.value.code == ErrorCode.CONFIGURATION
-        assert len(error_log) == 1
-        line = error_log[0]
-        assert "service=bedrock-runtime" in line and f"code={code}" in line
-        assert "region=us-east-1" in line
+        assert run.engine == "rules" and run.model == MODEL
+        assert run.fallback == f"model unavailable: {problem} ({code})"
+        assert run.extraction.total == Decimal("22.26")
+        assert any("read by the rules: model unavailable" in w for w in run.extraction.warnings)
+        (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert "bedrock.model_unavailable" in error.getMessage() and problem in error.getMessage()
+        out = capsys.readouterr().out
+        (alarm,) = counted(out, "BedrockModelUnavailable")
+        assert alarm["Model"] == MODEL
+        assert alarm["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Model"]]
+        (fallback,) = counted(out, "ExtractorFallback")
+        assert fallback["Reason"] == problem
+
+    def test_throttled_past_retries_falls_back_without_the_model_alarm(
+        self,
+        client: Any,
+        stub: Stubber,
+        caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        stub.add_client_error(
+            "converse",
+            service_error_code="ThrottlingException",
+            service_message="Too many requests, please wait before trying again.",
+            http_status_code=429,
+        )
+
+        run = extractor(client).run(receipt())
+
+        assert run.engine == "rules" and run.extraction.total == Decimal("22.26")
+        assert run.fallback == "model unavailable: throttled (ThrottlingException)"
+        assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+        out = capsys.readouterr().out
+        assert counted(out, "BedrockModelUnavailable") == []
+        assert [m["Reason"] for m in counted(out, "ExtractorFallback")] == ["throttled"]
 
     def test_request_refused_for_this_receipt_falls_back_to_rules(
         self, client: Any, stub: Stubber

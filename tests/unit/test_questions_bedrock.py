@@ -24,7 +24,7 @@ from tests.fakes import converse_reply
 from tests.helpers import logged
 
 TODAY = date(2026, 11, 25)  # a Wednesday
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 CATEGORIES = ["groceries", "dining", "coffee & snacks"]
 # What Claude 3 Haiku reports for one question: the system prompt, the tool's schema and the
 # tool-use preamble Anthropic adds are most of the input.
@@ -96,7 +96,7 @@ class TestGoodReading:
         assert (reading.reader, reading.model, reading.fallback) == ("bedrock", MODEL, None)
         assert (reading.input_tokens, reading.output_tokens) == TOKENS
         # Claude 3 Haiku at $0.00025 / $0.00125 per 1k tokens: about $0.0003 a question.
-        assert reading.cost_usd == Decimal("0.000228") + Decimal("0.000085")
+        assert reading.cost_usd == Decimal("0.000912") + Decimal("0.000340")
 
     def test_the_term_may_be_any_of_the_users_category_names(
         self, client: Any, stub: Stubber
@@ -246,9 +246,12 @@ class TestFallback:
         reading = reader(client).read("biggest purchase last month", today=TODAY)
 
         assert reading.question == Question(metric="biggest", month="2026-10")
-        assert (reading.reader, reading.fallback) == ("rules", "ThrottlingException")
+        assert (reading.reader, reading.fallback) == (
+            "rules",
+            "model unavailable: throttled (ThrottlingException)",
+        )
         assert (reading.input_tokens, reading.cost_usd) == (0, 0)
-        assert "reason=ThrottlingException" in warnings[0]
+        assert any("reason=model unavailable: throttled" in w for w in warnings)
 
     def test_refused_access_is_logged_for_the_operator_and_the_rules_answer(
         self, client: Any, stub: Stubber
@@ -260,12 +263,33 @@ class TestFallback:
             http_status_code=403,
         )
 
-        with logged("core.aws.errors", logging.ERROR) as errors:
+        with logged("core.aws.models", logging.ERROR) as errors:
             reading = reader(client).read("how many receipts this month", today=TODAY)
 
         assert reading.question == Question(metric="count", month="2026-11")
-        assert reading.fallback == "AccessDeniedException"
+        assert reading.fallback == "model unavailable: access_denied (AccessDeniedException)"
         assert len(errors) == 1 and "bedrock:InvokeModel" in errors[0]
+
+    def test_a_retired_model_falls_back_and_is_counted(
+        self, client: Any, stub: Stubber, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        stub.add_client_error(
+            "converse",
+            service_error_code="ResourceNotFoundException",
+            service_message="This model version has reached the end of its life. Please refer "
+            "to the AWS documentation for more details.",
+            http_status_code=404,
+        )
+
+        with logged("core.aws.models", logging.ERROR) as errors:
+            reading = reader(client).read("how many receipts this month", today=TODAY)
+
+        assert reading.question == Question(metric="count", month="2026-11")
+        assert reading.fallback == "model unavailable: model_not_found (ResourceNotFoundException)"
+        assert len(errors) == 1 and "BEDROCK_MODEL_ID" in errors[0]
+        records = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
+        assert [r.get("BedrockModelUnavailable") for r in records] == [1.0]
+        assert records[0]["Model"] == MODEL
 
     @pytest.mark.parametrize(
         ("response", "reason"),
@@ -299,9 +323,9 @@ class TestBuiltFromSettings:
         local = ApiSettings(_env_file=None)
 
         assert isinstance(build_question_reader(local), RulesQuestionReader)
-        bedrock = build_question_reader(settings(question_model_id="amazon.nova-micro-v1:0"))
+        bedrock = build_question_reader(settings(bedrock_model_id="amazon.nova-micro-v1:0"))
         assert isinstance(bedrock, BedrockQuestionReader)
-        assert bedrock.model_id == "amazon.nova-micro-v1:0"
+        assert bedrock.model_id == "amazon.nova-micro-v1:0", "the one model setting"
 
     def test_a_timeout_is_retried_once_then_the_rules_answer(
         self, warnings: list[str], monkeypatch: pytest.MonkeyPatch

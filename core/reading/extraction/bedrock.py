@@ -24,14 +24,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from core.aws.errors import (
-    ACCESS_CODES,
     SERVER_CODES,
-    THROTTLING_CODES,
     error_code,
     error_message,
-    misconfigured,
     translate_botocore,
 )
+from core.aws.models import EXTRACTOR_FALLBACK, emit_metric, model_problem, model_unavailable
 from core.contracts import LineItem, Merchant, ReceiptExtraction, plausible_purchase_date
 from core.errors import ExtractorUnavailable
 from core.money import is_iso_currency
@@ -358,6 +356,15 @@ class _RequestRefused(Exception):
     """Bedrock refused this request for this receipt (not the model or our access)."""
 
 
+class _ModelUnavailable(Exception):
+    """The model cannot be called now (retired, unknown, not granted, throttled past retries):
+    the rules read the receipt instead."""
+
+    def __init__(self, problem: str, code: str) -> None:
+        super().__init__(f"model unavailable: {problem} ({code})")
+        self.problem = problem
+
+
 class _Rejected(Exception):
     """The model's answer cannot be used as it is."""
 
@@ -425,7 +432,15 @@ class BedrockExtractor:
             try:
                 turn = self._converse(messages, allowed)
             except _RequestRefused as exc:
-                return self._fall_back(ocr, allowed, usage, reason=str(exc))
+                return self._fall_back(
+                    ocr, allowed, usage, reason=str(exc), metric_reason="request_refused"
+                )
+            except _ModelUnavailable as exc:
+                if exc.problem != "throttled":  # the model itself: the alarm's count
+                    model_unavailable(self.model_id, reason=exc.problem, source="extractor")
+                return self._fall_back(
+                    ocr, allowed, usage, reason=str(exc), metric_reason=exc.problem
+                )
             usage += turn.usage
             try:
                 extraction = self._accept(turn, ocr, printed=printed, categories=allowed)
@@ -453,7 +468,11 @@ class BedrockExtractor:
             return ExtractionRun(extraction, engine=self.name, model=self.model_id, usage=usage)
         assert rejected is not None
         return self._fall_back(
-            ocr, allowed, usage, reason=f"model answer rejected twice ({rejected.kinds})"
+            ocr,
+            allowed,
+            usage,
+            reason=f"model answer rejected twice ({rejected.kinds})",
+            metric_reason="answer_rejected",
         )
 
     # ---- one call ---------------------------------------------------------------------------
@@ -573,10 +592,17 @@ class BedrockExtractor:
         return [{"role": "user", "content": [*first["content"], {"text": note}]}]
 
     def _fall_back(
-        self, ocr: OcrResult, categories: list[str], usage: TokenUsage, *, reason: str
+        self,
+        ocr: OcrResult,
+        categories: list[str],
+        usage: TokenUsage,
+        *,
+        reason: str,
+        metric_reason: str,
     ) -> ExtractionRun:
         reason = reason[:300]
         logger.warning("bedrock.fallback model=%s reason=%s", self.model_id, reason)
+        emit_metric(EXTRACTOR_FALLBACK, {"Reason": metric_reason})
         extraction = self._fallback.extract(ocr, categories=categories)
         extraction = _with_warning(extraction, f"read by the rules: {reason}")
         return ExtractionRun(
@@ -591,30 +617,21 @@ class BedrockExtractor:
 
     def _translate(self, exc: ClientError) -> Exception:
         code, message = error_code(exc), error_message(exc)
-        if code in THROTTLING_CODES or code in SERVER_CODES:
+        problem = model_problem(exc)
+        if problem is not None:
+            # Retired, unknown here, not granted, or throttled past botocore's retries: every
+            # redelivery would be refused the same way, and the rules can read the receipt.
+            logger.warning(
+                "bedrock.model_unavailable model=%s region=%s code=%s message=%s",
+                self.model_id,
+                self._region,
+                code,
+                message,
+            )
+            return _ModelUnavailable(problem, code)
+        if code in SERVER_CODES:
             logger.warning("bedrock.transient model=%s code=%s", self.model_id, code)
             return ExtractorUnavailable(f"Bedrock Converse: {code}")
-        if code in ACCESS_CODES:
-            return misconfigured(
-                service=SERVICE,
-                operation="Converse",
-                code=code,
-                region=self._region,
-                hint=(
-                    f"enable access to {self.model_id} in {self._region} (Bedrock model access) "
-                    "and allow bedrock:InvokeModel on it to the processor role"
-                ),
-            )
-        if code == "ResourceNotFoundException" or (
-            code == "ValidationException" and _is_model_problem(message)
-        ):
-            return misconfigured(
-                service=SERVICE,
-                operation="Converse",
-                code=code,
-                region=self._region,
-                hint=f"model {self.model_id} cannot be called in {self._region}: {message}",
-            )
         if code == "ValidationException":  # this request (e.g. its size): retrying won't help
             logger.warning("bedrock.refused model=%s code=%s", self.model_id, code)
             return _RequestRefused(f"model request refused ({code})")
@@ -622,16 +639,6 @@ class BedrockExtractor:
             "bedrock.unexpected model=%s code=%s message=%s", self.model_id, code, message
         )
         return ExtractorUnavailable(f"Bedrock Converse: {code}")
-
-
-def _is_model_problem(message: str) -> bool:
-    lowered = message.lower()
-    if "too long" in lowered or "too many tokens" in lowered:
-        return False
-    return any(
-        word in lowered
-        for word in ("model identifier", "model id", "inference profile", "on-demand", "toolchoice")
-    )
 
 
 def _with_warning(extraction: ReceiptExtraction, warning: str) -> ReceiptExtraction:

@@ -60,6 +60,8 @@ HOST_ACTIONS = {
     "logs:PutLogEvents",
     "ssm:GetParameter",
     "bedrock:InvokeModel",
+    "bedrock:GetFoundationModel",
+    "bedrock:GetInferenceProfile",
     "ssm:UpdateInstanceInformation",
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -89,6 +91,8 @@ PROCESSOR_ACTIONS = {
     "textract:StartDocumentTextDetection",
     "textract:GetDocumentTextDetection",
     "bedrock:InvokeModel",
+    "bedrock:GetFoundationModel",
+    "bedrock:GetInferenceProfile",
     "secretsmanager:GetSecretValue",
     "kms:Decrypt",
     "kms:GenerateDataKey",
@@ -227,7 +231,7 @@ class TestHostRole:
         refs = [r["Ref"] for r in as_list(statement["Resource"])]
         assert len(refs) == 5 and all(isinstance(r, str) for r in refs)
 
-    def test_bedrock_only_on_the_question_model(self, templates: dict[str, dict[str, Any]]) -> None:
+    def test_bedrock_only_on_the_one_model(self, templates: dict[str, dict[str, Any]]) -> None:
         (statement,) = [
             s
             for s in statements_of(templates[MAIN_STACK], "HostRole")
@@ -235,32 +239,63 @@ class TestHostRole:
         ]
         assert statement["Sid"] == "BedrockQuestionModel"
         assert statement["Action"] == "bedrock:InvokeModel", "no other Bedrock action"
-        (resource,) = as_list(statement["Resource"])
-        text = json.dumps(resource)
-        assert "foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in text
-        assert "*" not in text and "inference-profile" not in text
+        profile, model = as_list(statement["Resource"])
+        # The cross-region inference profile in this region, and the foundation model in the
+        # regions it routes to.
+        assert "inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0" in json.dumps(
+            profile
+        )
+        assert json.dumps(model).endswith(
+            ':bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0"]]}'
+        )
 
-    def test_question_inference_profile_grants_profile_and_model(self, synth: Synth) -> None:
-        template = synth(questionModelId="eu.anthropic.claude-3-5-haiku-20241022-v1:0")[MAIN_STACK]
+    def test_lifecycle_check_reads_only_the_one_model(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        for role in ("HostRole", "ProcessorRole"):
+            (statement,) = [
+                s
+                for s in statements_of(templates[MAIN_STACK], role)
+                if s.get("Sid") == "BedrockModelLifecycle"
+            ]
+            assert set(as_list(statement["Action"])) == {
+                "bedrock:GetFoundationModel",
+                "bedrock:GetInferenceProfile",
+            }
+            text = json.dumps(statement["Resource"])
+            assert "claude-haiku-4-5-20251001-v1:0" in text and "/*" not in text
+
+    def test_one_model_setting_for_questions_and_receipts(self, synth: Synth) -> None:
+        template = synth(bedrockModelId="eu.anthropic.claude-haiku-4-5-20251001-v1:0")[MAIN_STACK]
+        for role in ("HostRole", "ProcessorRole"):
+            (statement,) = [
+                s for s in statements_of(template, role) if s["Action"] == "bedrock:InvokeModel"
+            ]
+            resources_ = as_list(statement["Resource"])
+            assert len(resources_) == 2
+            text = json.dumps(resources_)
+            assert "inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0" in text
+            assert "foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0" in text
+
+    def test_a_foundation_model_id_grants_that_model_in_this_region_only(
+        self, synth: Synth
+    ) -> None:
+        template = synth(bedrockModelId="amazon.nova-micro-v1:0")[MAIN_STACK]
         (statement,) = [
             s for s in statements_of(template, "HostRole") if s["Action"] == "bedrock:InvokeModel"
         ]
-        resources_ = as_list(statement["Resource"])
-        assert len(resources_) == 2
-        text = json.dumps(resources_)
-        assert "inference-profile/eu.anthropic.claude-3-5-haiku-20241022-v1:0" in text
-        assert "foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0" in text
-        # The processor's grant follows its own model, not the question model.
-        (processor,) = [
-            s
-            for s in statements_of(template, "ProcessorRole")
-            if s["Action"] == "bedrock:InvokeModel"
-        ]
-        assert "claude-3-5-haiku" not in json.dumps(processor["Resource"])
+        (resource,) = as_list(statement["Resource"])
+        text = json.dumps(resource)
+        assert "foundation-model/amazon.nova-micro-v1:0" in text
+        assert "*" not in text and "inference-profile" not in text
 
     def test_rules_reader_gets_no_bedrock(self, synth: Synth) -> None:
         template = synth(questionReader="rules")[MAIN_STACK]
-        assert role_actions(template, "HostRole") == HOST_ACTIONS - {"bedrock:InvokeModel"}
+        assert role_actions(template, "HostRole") == HOST_ACTIONS - {
+            "bedrock:InvokeModel",
+            "bedrock:GetFoundationModel",
+            "bedrock:GetInferenceProfile",
+        }
 
 
 class TestProcessorRole:
@@ -285,7 +320,8 @@ class TestProcessorRole:
             if s["Action"] == "bedrock:InvokeModel"
         ]
         text = json.dumps(statement["Resource"])
-        assert "foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in text
+        assert "inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0" in text
+        assert "foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0" in text
 
     def test_inference_profile_model_grants_profile_and_model(self, synth: Synth) -> None:
         template = synth(bedrockModelId="us.anthropic.claude-3-5-haiku-20241022-v1:0")[MAIN_STACK]

@@ -312,13 +312,14 @@ class TestHost:
         param = one(tpl(templates), "AWS::SSM::Parameter")["Properties"]
         text = json.dumps(param["Value"])
         assert "QUESTION_READER=bedrock\\n" in text
-        assert f"QUESTION_MODEL_ID={CONTEXT['questionModelId']}\\n" in text
+        assert f"BEDROCK_MODEL_ID={CONTEXT['bedrockModelId']}\\n" in text
 
     def test_question_reader_and_model_are_configurable(self, synth: Synth) -> None:
-        template = synth(questionReader="rules", questionModelId="amazon.nova-micro-v1:0")
+        template = synth(questionReader="rules", bedrockModelId="amazon.nova-micro-v1:0")
         text = json.dumps(one(template[MAIN_STACK], "AWS::SSM::Parameter")["Properties"]["Value"])
         assert "QUESTION_READER=rules\\n" in text
-        assert "QUESTION_MODEL_ID=amazon.nova-micro-v1:0\\n" in text
+        assert "BEDROCK_MODEL_ID=amazon.nova-micro-v1:0\\n" in text
+        assert "QUESTION_MODEL_ID" not in text, "one model setting for both"
 
     def test_user_data_reads_the_settings_parameter(
         self, templates: dict[str, dict[str, Any]]
@@ -398,9 +399,9 @@ class TestNetwork:
         assert not resources(template, "AWS::EC2::NatGateway")
         endpoints = resources(template, "AWS::EC2::VPCEndpoint").values()
         names = json.dumps([e["Properties"]["ServiceName"] for e in endpoints])
-        for service in ("s3", "secretsmanager", "textract", "bedrock-runtime"):
+        for service in ("s3", "secretsmanager", "textract", "bedrock-runtime", ".bedrock"):
             assert f".{service}" in names or f'{service}"' in names or service in names
-        assert len(list(endpoints)) == 4
+        assert len(list(endpoints)) == 5
 
     def test_flow_logs(self, main: Template) -> None:
         main.has_resource_properties("AWS::EC2::FlowLog", {"TrafficType": "ALL"})
