@@ -13,20 +13,17 @@ an error and counts ``BedrockModelUnavailable``. The check never blocks or break
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
-import time
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.aws.errors import ACCESS_CODES, THROTTLING_CODES, error_code, error_message
+from core.observability import metrics
 
 logger = logging.getLogger(__name__)
 
-NAMESPACE = "ReceiptSnap"
 MODEL_UNAVAILABLE = "BedrockModelUnavailable"
 MODEL_LEGACY = "BedrockModelLegacy"
 EXTRACTOR_FALLBACK = "ExtractorFallback"
@@ -66,26 +63,6 @@ def model_problem(exc: ClientError) -> ModelProblem | None:
     return None
 
 
-def emit_metric(name: str, dimensions: dict[str, str], value: float = 1.0) -> None:
-    """One count in CloudWatch embedded metric format, printed on its own line."""
-    record: dict[str, Any] = {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [list(dimensions)],
-                    "Metrics": [{"Name": name, "Unit": "Count"}],
-                }
-            ],
-        },
-        **dimensions,
-        name: value,
-    }
-    sys.stdout.write(json.dumps(record) + "\n")
-    sys.stdout.flush()
-
-
 _HINTS = {
     "access_denied": "allow bedrock:InvokeModel on the model (and the models its inference "
     "profile routes to) to this role, and enable access to the model",
@@ -106,7 +83,7 @@ def model_unavailable(model_id: str, *, reason: str, source: str) -> None:
         source,
         _HINTS.get(reason, "check the model in the Bedrock console"),
     )
-    emit_metric(MODEL_UNAVAILABLE, {"Model": model_id})
+    metrics.count(MODEL_UNAVAILABLE, Model=model_id)
 
 
 # ---- the lifecycle, read once at start -----------------------------------------------------
@@ -157,7 +134,7 @@ def check_model_lifecycle(
                     foundation,
                     lifecycle.get("endOfLifeTime"),
                 )
-                emit_metric(MODEL_LEGACY, {"Model": model_id})
+                metrics.count(MODEL_LEGACY, Model=model_id)
             if state == "EOL":
                 model_unavailable(model_id, reason="end_of_life", source="startup")
                 return "EOL"

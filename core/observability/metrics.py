@@ -103,7 +103,6 @@ class EmfWriter:
         self.service = service
         self.namespace = namespace
         self._stream = stream
-        self._lock = threading.Lock()
 
     def _out(self) -> IO[str] | None:
         if self._stream is None:
@@ -123,16 +122,31 @@ class EmfWriter:
             dimensions={"service": self.service, **(dimensions or {})},
             properties=properties,
         )
-        line = json.dumps(doc, separators=(",", ":"), default=str)
-        out = self._out()
-        if out is None:
-            return
-        with self._lock:
-            out.write(line + "\n")
-            out.flush()
+        _write(doc, self._out())
 
     def count(self, name: str, value: float = 1, **dimensions: str) -> None:
         self.emit(Metric(name, value), dimensions=dimensions)
+
+
+_write_lock = threading.Lock()
+
+
+def _write(doc: dict[str, Any], out: IO[str] | None) -> None:
+    if out is None:
+        return
+    line = json.dumps(doc, separators=(",", ":"), default=str)
+    with _write_lock:
+        out.write(line + "\n")
+        out.flush()
+
+
+def count(name: str, value: float = 1, **dimensions: str) -> None:
+    """One count with exactly these dimensions (no ``service``): for a metric an alarm matches
+    by its own dimensions wherever it is counted (the Lambda and the API alike)."""
+    _write(
+        emf_document([Metric(name, value)], namespace=NAMESPACE, dimensions=dimensions),
+        _default_output(),
+    )
 
 
 # The API's writer: webhook updates, callbacks, Telegram send errors and sweeper actions.

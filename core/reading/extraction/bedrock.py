@@ -29,10 +29,11 @@ from core.aws.errors import (
     error_message,
     translate_botocore,
 )
-from core.aws.models import EXTRACTOR_FALLBACK, emit_metric, model_problem, model_unavailable
+from core.aws.models import EXTRACTOR_FALLBACK, model_problem, model_unavailable
 from core.contracts import LineItem, Merchant, ReceiptExtraction, plausible_purchase_date
 from core.errors import ExtractorUnavailable
 from core.money import is_iso_currency
+from core.observability import metrics
 from core.reading.extraction.base import (
     ExtractionRun,
     Extractor,
@@ -602,7 +603,7 @@ class BedrockExtractor:
     ) -> ExtractionRun:
         reason = reason[:300]
         logger.warning("bedrock.fallback model=%s reason=%s", self.model_id, reason)
-        emit_metric(EXTRACTOR_FALLBACK, {"Reason": metric_reason})
+        metrics.count(EXTRACTOR_FALLBACK, Reason=metric_reason)
         extraction = self._fallback.extract(ocr, categories=categories)
         extraction = _with_warning(extraction, f"read by the rules: {reason}")
         return ExtractionRun(
