@@ -8,10 +8,10 @@ finished ones are not run again after a timeout.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -27,7 +27,9 @@ from processor.bootstrap import build_pipeline
 from processor.metrics import SERVICE, metrics, record_result
 from processor.pipeline import Pipeline
 
-logger = Logger(service="receiptsnap-processor")
+# Standard logging, as everywhere: configure_logging makes it JSON with the receipt and request
+# ids (a second, Powertools Logger would write another format beside it).
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -88,7 +90,6 @@ def make_handler(pipeline: Pipeline, *, record_budget_seconds: float | None = No
 _handler: Handler | None = None
 
 
-@logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:  # built once per cold start, reused by warm invocations
