@@ -44,12 +44,19 @@ def install(app: FastAPI) -> None:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
         return JSONResponse(error_body("invalid_request", detail), status_code=422)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _is_nul_in_text(exc):  # PostgreSQL text cannot hold NUL: the input's fault, not ours
+    @app.exception_handler(ValueError)
+    async def _value(_: Request, exc: ValueError) -> JSONResponse:
+        # PostgreSQL text cannot hold NUL (psycopg2 refuses it with a ValueError): the input's
+        # fault, not ours. Handled here, not in the catch-all below, which Starlette runs in
+        # its outermost middleware and then re-raises as a server error.
+        if _is_nul_in_text(exc):
             return JSONResponse(
                 error_body("invalid_request", "NUL characters are not allowed"), status_code=400
             )
+        raise exc
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("api.unhandled path=%s", request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal", "internal server error"), status_code=500)
 

@@ -70,6 +70,14 @@ class TestListAndDetail:
         assert body["receipts_total"] == 3
         assert body["receipts_by_status"] == {"done": 2, "failed": 1}
 
+    async def test_a_nul_character_in_the_search_is_a_bad_request(
+        self, client: httpx.AsyncClient, auth: Auth
+    ) -> None:
+        # PostgreSQL text cannot hold NUL: the query must be refused as the input's fault.
+        r = await client.get("/admin/v1/users", params={"q": "a\x00b"}, headers=auth("viewer"))
+        assert r.status_code == 400, r.text
+        assert r.json()["error"] == "invalid_request"
+
     async def test_unknown_user_is_404(self, client: httpx.AsyncClient, auth: Auth) -> None:
         response = await client.get("/admin/v1/users/999999", headers=auth("viewer"))
         assert response.status_code == 404
