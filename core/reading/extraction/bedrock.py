@@ -621,14 +621,8 @@ class BedrockExtractor:
         problem = model_problem(exc)
         if problem is not None:
             # Retired, unknown here, not granted, or throttled past botocore's retries: every
-            # redelivery would be refused the same way, and the rules can read the receipt.
-            logger.warning(
-                "bedrock.model_unavailable model=%s region=%s code=%s message=%s",
-                self.model_id,
-                self._region,
-                code,
-                message,
-            )
+            # redelivery would be refused the same way, and the rules can read the receipt
+            # (logged once, by the fallback and, for the model itself, model_unavailable).
             return _ModelUnavailable(problem, code)
         if code in SERVER_CODES:
             logger.warning("bedrock.transient model=%s code=%s", self.model_id, code)
