@@ -20,6 +20,7 @@ from core.aws.clients import AwsClients
 from core.aws.local import provision_local_resources
 from core.db.models import Base
 from core.db.session import make_engine, upgrade
+from core.observability.metrics import set_metrics_output
 from core.settings import ApiSettings, ProcessorSettings
 from devstack.stack import free_port
 from tests.helpers import logged
@@ -38,6 +39,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     if url:
         return f"database: PostgreSQL at {make_url(url).host}"
     return "database: SQLite (TEST_DATABASE_URL is unset)"
+
+
+@pytest.fixture(autouse=True)
+def _metrics_to_stdout() -> Iterator[None]:
+    """Metrics go to stdout in every test, as in the services: a CLI test (demo, extract) turns
+    them off for its process, which must not silence the next test's."""
+    set_metrics_output()
+    yield
+    set_metrics_output()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ def _err(description: str) -> dict[str, Any]:
 
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _err("input the database cannot store (e.g. NUL characters in text)"),
     401: _err("missing, malformed, forged or expired token, or wrong issuer/audience"),
     403: _err("the token's role may not do this"),
     422: _err("invalid parameters or body"),
