@@ -22,9 +22,7 @@ UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the user's interna
 def list_users(
     _: ViewerDep,
     session: SessionDep,
-    q: Annotated[
-        str | None, Query(max_length=64, description="Telegram id or name")
-    ] = None,
+    q: Annotated[str | None, Query(max_length=64, description="Telegram id or name")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> UsersPublic:
