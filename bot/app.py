@@ -29,6 +29,31 @@ from core.observability.metrics import api_metrics
 logger = logging.getLogger(__name__)
 
 
+class CountingRateLimiter(AIORateLimiter):
+    """Telegram's limits (``AIORateLimiter``: 429s waited out and retried) plus one count of
+    every Bot API call Telegram still refused, by method and error, whether or not a handler
+    then deals with it: ``TelegramSendErrors`` in the API's metrics. An edit that changes
+    nothing ("message is not modified") is an answer, not an error."""
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        try:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        except TelegramError as exc:
+            if "not modified" not in str(exc).lower():
+                api_metrics.count("TelegramSendErrors", error=type(exc).__name__, method=endpoint)
+            raise
+
+
 # Before everything else (the blocked-user gate is -1): the ids every line of this update carries.
 LOG_CONTEXT_GROUP = -2
 
@@ -44,8 +69,6 @@ async def bind_log_context(update: object, context: BotContext) -> None:
 
 async def on_error(update: object, context: BotContext) -> None:
     logger.error("bot.handler_error", exc_info=context.error)
-    if isinstance(context.error, TelegramError):  # a send or edit Telegram refused
-        api_metrics.count("TelegramSendErrors", error=type(context.error).__name__)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await update.effective_message.reply_text(texts.GENERIC_ERROR)
@@ -62,7 +85,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(CountingRateLimiter(max_retries=3))
         .concurrent_updates(True)
     )
     if not polling:

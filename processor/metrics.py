@@ -19,10 +19,15 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 def record_result(result: ProcessingResult, *, prices: PriceTable, m: Metrics = metrics) -> None:
-    """Counts, seconds, pages, tokens and cost of one receipt; a failure also by its reason
-    (a separate document: the reason is a dimension of that metric only)."""
+    """Counts, seconds, pages, tokens and cost of one receipt (a done receipt also whether the
+    rules finished it in the model's place); a failure also by its reason (a separate document:
+    the reason is a dimension of that metric only)."""
     if result.status == ReceiptStatus.DONE:
         m.add_metric(name="ReceiptsDone", unit=MetricUnit.Count, value=1)
+        # Finished by the rules because the model's answer could not be used (the ratio to
+        # ReceiptsDone is alarmed; ExtractorFallback, by reason, says why).
+        fell_back = 1 if result.engines.fallback else 0
+        m.add_metric(name="ReceiptsFallback", unit=MetricUnit.Count, value=fell_back)
     else:
         m.add_metric(name="ReceiptsFailed", unit=MetricUnit.Count, value=1)
         reason = result.error.code.value if result.error else "unknown"

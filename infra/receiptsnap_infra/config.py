@@ -123,6 +123,9 @@ class Config:
     oldest_message_age_alarm_seconds: int = 900
     http_5xx_rate_alarm_percent: float = 5.0
     receipt_failure_rate_alarm_percent: float = 20.0
+    # Done receipts the rules finished because the model could not be used (throttled past
+    # its retries, an answer that failed validation, the model refused).
+    extractor_fallback_rate_alarm_percent: float = 10.0
 
     # CI/CD (GitHub OIDC roles).
     github_repo: str | None = None
@@ -305,6 +308,7 @@ _KEYS: dict[str, str] = {
     "oldestMessageAgeAlarmSeconds": "oldest_message_age_alarm_seconds",
     "http5xxRateAlarmPercent": "http_5xx_rate_alarm_percent",
     "receiptFailureRateAlarmPercent": "receipt_failure_rate_alarm_percent",
+    "extractorFallbackRateAlarmPercent": "extractor_fallback_rate_alarm_percent",
     "githubRepo": "github_repo",
     "githubEnvironment": "github_environment",
     "githubOidcProviderArn": "github_oidc_provider_arn",

@@ -1192,6 +1192,19 @@ class ReceiptSnapStack(Stack):
             label="failed %",
             period=five_min,
         )
+        fallbacks = cw.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name="ReceiptsFallback",
+            dimensions_map=processor_dims,
+            statistic="Sum",
+            period=five_min,
+        )
+        fallback_rate = cw.MathExpression(
+            expression="IF(done >= 5, 100 * fallbacks / done, 0)",
+            using_metrics={"done": done, "fallbacks": fallbacks},
+            label="read by the rules %",
+            period=five_min,
+        )
         throttles = self.function.metric_throttles(period=five_min, statistic="Sum")
 
         # The proxy's JSON access log gives requests and 5xx answers.
@@ -1297,6 +1310,15 @@ class ReceiptSnapStack(Stack):
             "a broken engine, a bad deploy, or users sending what is not a receipt.",
         )
         alarm(
+            "extractor-fallback-rate",
+            fallback_rate,
+            threshold=cfg.extractor_fallback_rate_alarm_percent,
+            evaluation_periods=2,
+            description="More done receipts than the threshold's share were read by the rules "
+            "because the model could not be used: Bedrock throttling past its retries, answers "
+            "failing validation, or the model refused (ExtractorFallback by Reason says which).",
+        )
+        alarm(
             "http-5xx-rate",
             rate_5xx,
             threshold=cfg.http_5xx_rate_alarm_percent,
@@ -1361,8 +1383,12 @@ class ReceiptSnapStack(Stack):
             ),
             cw.GraphWidget(
                 title="Receipts",
-                left=[done.with_(label="done"), failed.with_(label="failed")],
-                right=[failure_rate],
+                left=[
+                    done.with_(label="done"),
+                    failed.with_(label="failed"),
+                    fallbacks.with_(label="read by the rules"),
+                ],
+                right=[failure_rate, fallback_rate],
             ),
             cw.GraphWidget(
                 title="API (proxy)",

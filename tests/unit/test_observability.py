@@ -124,6 +124,38 @@ class TestEmf:
         assert metric_values(doc) == {"WebhookUpdates": 1}
 
 
+class TestTelegramSendErrors:
+    """Every Bot API call Telegram refused is counted where all calls pass (the rate limiter),
+    also when a handler catches the error; an edit that changes nothing is not an error."""
+
+    async def call(self, error: Exception) -> list[dict[str, Any]]:
+        from bot.app import CountingRateLimiter
+        from core.observability.metrics import set_metrics_output
+
+        async def refuse(*args: Any, **kwargs: Any) -> bool:
+            raise error
+
+        out = io.StringIO()
+        set_metrics_output(out)
+        with pytest.raises(type(error)):
+            await CountingRateLimiter(max_retries=0).process_request(
+                refuse, (), {}, "sendMessage", {"chat_id": 5}, None
+            )
+        return emf_lines(out.getvalue())
+
+    async def test_a_refused_send_is_counted_by_method_and_error(self) -> None:
+        from telegram.error import Forbidden
+
+        (doc,) = await self.call(Forbidden("Forbidden: bot was blocked by the user"))
+        assert metric_values(doc) == {"TelegramSendErrors": 1}
+        assert doc["error"] == "Forbidden" and doc["method"] == "sendMessage"
+
+    async def test_an_unchanged_edit_is_not_an_error(self) -> None:
+        from telegram.error import BadRequest
+
+        assert await self.call(BadRequest("Message is not modified: same content")) == []
+
+
 def result(status: ReceiptStatus) -> ProcessingResult:
     common: dict[str, Any] = {
         "receipt_id": uuid.uuid4(),
@@ -150,6 +182,9 @@ class TestProcessorMetrics:
 
         prices = PriceTable(textract_analyze_expense_per_page=Decimal("0.01"), bedrock_models={})
         record_result(result(ReceiptStatus.DONE), prices=prices)
+        done = result(ReceiptStatus.DONE)
+        engines = done.engines.model_copy(update={"fallback": "model unavailable: throttled"})
+        record_result(done.model_copy(update={"engines": engines}), prices=prices)
         record_result(result(ReceiptStatus.FAILED), prices=prices)
         metrics.flush_metrics()
 
@@ -161,10 +196,11 @@ class TestProcessorMetrics:
         values = metric_values(main)
         assert main["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ReceiptSnap"
         assert main["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
-        assert values["ReceiptsDone"] == [1.0] and values["ReceiptsFailed"] == [1.0]
-        assert values["OcrSeconds"] == [1.5, 1.5] and values["Pages"] == [2.0, 2.0]
-        assert values["InputTokens"] == [1000.0, 1000.0]
-        assert values["CostUsd"] == [0.02, 0.02], "2 pages at $0.01; the model is unpriced"
+        assert values["ReceiptsDone"] == [1.0, 1.0] and values["ReceiptsFailed"] == [1.0]
+        assert values["ReceiptsFallback"] == [0.0, 1.0], "the alarmed ratio's numerator"
+        assert values["OcrSeconds"] == [1.5, 1.5, 1.5] and values["Pages"] == [2.0, 2.0, 2.0]
+        assert values["InputTokens"] == [1000.0, 1000.0, 1000.0]
+        assert values["CostUsd"] == [0.02] * 3, "2 pages at $0.01; the model is unpriced"
 
 
 def test_log_json_follows_one_receipt_through_the_demo() -> None:

@@ -540,9 +540,23 @@ class TestLogsMetricsAlarms:
         stat = metrics["failed"]["MetricStat"]["Metric"]
         assert stat["Namespace"] == "ReceiptSnap" and stat["MetricName"] == "ReceiptsFailed"
         assert stat["Dimensions"] == [{"Name": "service", "Value": "receiptsnap-processor"}]
+        fallback = alarms["receiptsnap-extractor-fallback-rate"]
+        assert fallback["Threshold"] == 10.0
+        expressions = [m["Expression"] for m in fallback["Metrics"] if "Expression" in m]
+        assert expressions == ["IF(done >= 5, 100 * fallbacks / done, 0)"]
+        by_id = {
+            m["Id"]: m["MetricStat"]["Metric"] for m in fallback["Metrics"] if "MetricStat" in m
+        }
+        assert by_id["fallbacks"]["MetricName"] == "ReceiptsFallback"
+        assert by_id["done"]["MetricName"] == "ReceiptsDone"
         assert "receiptsnap-dlq-not-empty" in alarms
         assert "receiptsnap-oldest-job-age" in alarms
-        for name in ("receipt-failure-rate", "dlq-not-empty", "oldest-job-age"):
+        for name in (
+            "receipt-failure-rate",
+            "extractor-fallback-rate",
+            "dlq-not-empty",
+            "oldest-job-age",
+        ):
             assert alarms[f"receiptsnap-{name}"]["AlarmActions"], "each alarm notifies the topic"
 
     def test_dashboard_graphs_receipts(self, templates: dict[str, dict[str, Any]]) -> None:
