@@ -7,11 +7,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
 from api import errors
 from api.container import Container
+from api.inbox import replay_unhandled
 from api.routes import admin, health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application
@@ -72,6 +74,8 @@ def create_app(
         c = container or Container.build(settings)
         app.state.container = c
         await start_bot(c)
+        # Updates the last process acknowledged but never handled (it died): handled now.
+        await replay_unhandled(c, grace=timedelta(0))
         if c.settings.question_reader == "bedrock":  # logged and counted; start-up goes on
             check_bedrock_model_in_background(c.settings, clients=c.aws)
         sweeper = None

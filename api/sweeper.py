@@ -1,4 +1,5 @@
-"""The periodic sweep inside the API: stuck receipts are requeued or failed, and users told."""
+"""The periodic sweep inside the API: stuck receipts are requeued or failed, and users told;
+updates never handled are replayed and cards never delivered sent (api/inbox.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from api.container import Container
+from api.inbox import replay_unhandled, resend_unnotified
 from bot.context import ReceiptProcessed
 from core.observability.metrics import Metric, api_metrics
 from core.receipts.service import SweepOutcome
@@ -32,6 +34,8 @@ async def sweep_once(container: Container) -> SweepOutcome:
     if container.bot_app is not None:
         for receipt_id in outcome.failed:
             await container.bot_app.update_queue.put(ReceiptProcessed(receipt_id=receipt_id))
+    await replay_unhandled(container)
+    await resend_unnotified(container)
     return outcome
 
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ContextTypes,
+    SimpleUpdateProcessor,
+    TypeHandler,
+)
 
 from bot import blocked, texts
 from bot.callbacks import derive_key
@@ -25,6 +34,7 @@ from bot.handlers import (
 )
 from core.observability.logs import bind
 from core.observability.metrics import api_metrics
+from core.updates.repository import TelegramUpdateRepository
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +68,29 @@ class CountingRateLimiter(AIORateLimiter):
 LOG_CONTEXT_GROUP = -2
 
 
+class InboxUpdateProcessor(SimpleUpdateProcessor):
+    """Up to 256 updates at once, each marked handled in the inbox (``telegram_updates``) once
+    every handler ran, errors included: one never marked (the process died) is replayed."""
+
+    def __init__(self, services: BotServices, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._services = services
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+        if not isinstance(update, Update):
+            return
+        update_id = update.update_id
+
+        def mark(session: Session) -> None:
+            TelegramUpdateRepository(session).mark_handled(update_id, now=datetime.now(UTC))
+
+        try:
+            await self._services.in_session(mark)
+        except Exception:  # handled already: at worst replayed (idempotently)
+            logger.exception("inbox.mark_failed update_id=%s", update_id)
+
+
 async def bind_log_context(update: object, context: BotContext) -> None:
     """Each update runs in its own task (concurrent updates), so what is bound here stays with
     this update's handlers: the update id, or the receipt of a processor's result."""
@@ -86,7 +119,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
         .base_file_url(settings.telegram_file_base_url)
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(CountingRateLimiter(max_retries=3))
-        .concurrent_updates(True)
+        .concurrent_updates(InboxUpdateProcessor(services))
     )
     if not polling:
         builder = builder.updater(None)

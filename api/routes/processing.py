@@ -82,7 +82,11 @@ def processing_result(
     result = _parse(ProcessingResult, body, what="processing result", code="invalid_result")
     bind(receipt_id=str(result.receipt_id))
     outcome = container.receipts.apply_result(session, result)
-    if outcome.applied:
+    receipt = outcome.receipt
+    undelivered = (
+        receipt is not None and receipt.status_enum.is_final and receipt.notified_at is None
+    )
+    if outcome.applied or undelivered:  # a repeat also sends a card that never reached the user
         _tell_bot(container, background, ReceiptProcessed(receipt_id=result.receipt_id))
     status = "ignored" if outcome.receipt is None else "applied" if outcome.applied else "unchanged"
     logger.info("callback.result status=%s outcome=%s", result.status, status)

@@ -1,10 +1,12 @@
-"""Telegram's webhook: secret-token header checked, redelivered updates dropped, 200 at once."""
+"""Telegram's webhook: secret-token header checked, the update stored in the inbox (redelivered
+ones dropped), 200 once it is committed, then handed to the bot."""
 
 from __future__ import annotations
 
 import hmac
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
@@ -57,7 +59,8 @@ def telegram_webhook(
 ) -> Response:
     update_id = int(data["update_id"])
     bind(update_id=update_id)  # this request's lines (the bot binds it again for the handlers)
-    if not TelegramUpdateRepository(session).claim(update_id):
+    # The inbox: stored (committed before the 200 below) until the bot marks it handled.
+    if not TelegramUpdateRepository(session).claim(update_id, payload=data, now=datetime.now(UTC)):
         logger.info("telegram.duplicate_update update_id=%s", update_id)
         api_metrics.count("WebhookUpdates", outcome="duplicate")
         return Response(status_code=200)

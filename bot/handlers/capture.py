@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,14 +20,13 @@ from bot.albums import update_album
 from bot.context import BotContext
 from bot.render import receipt_card
 from bot.users import register
-from core.contracts import ProcessingJob
+from core.contracts import ProcessingJob, ReceiptStatus
 from core.errors import RateLimited
 from core.observability.logs import bind, trace_id
 from core.reading import files
-from core.receipts.repository import AlbumRepository
+from core.receipts.repository import AlbumRepository, ReceiptRepository
 from core.receipts.service import PresignedUpload
 from core.receipts.views import ReceiptView
-from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 
@@ -69,111 +67,149 @@ async def on_document(update: Update, context: BotContext) -> None:
 
 
 async def _capture(message: Message, context: BotContext, incoming: IncomingFile) -> None:
+    """One file, idempotently: the receipt is reserved first (rate limit counted, keyed by the
+    chat message), so an update replayed from the inbox after a crash resumes it."""
     services = context.services
     if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
         await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
         return
+    album = message.media_group_id
 
-    def register_and_check_rate(session: Session) -> int:
+    def reserve(session: Session) -> tuple[ReceiptView, bool, bool]:
         user = register(session, message)
-        services.receipts.check_rate(session, user_id=user.id, now=datetime.now(UTC))
-        return user.id
+        reservation = services.receipts.reserve(
+            session,
+            user=user,
+            content_type=incoming.content_type,
+            now=datetime.now(UTC),
+            file_name=incoming.file_name,
+            size=incoming.size or None,
+            telegram_chat_id=message.chat_id,
+            telegram_message_id=message.message_id,
+            caption=message.caption,
+            media_group_id=album,
+        )
+        first = (
+            reservation.new
+            and album is not None
+            and AlbumRepository(session).claim(chat_id=message.chat_id, media_group_id=album)
+        )
+        return reservation.receipt, reservation.new, first
 
     try:
-        user_id = await services.in_session(register_and_check_rate)
+        receipt, new, first_of_album = await services.in_session(reserve)
     except RateLimited as exc:
         await message.reply_text(texts.RATE_LIMITED.format(limit=exc.message))
         return
-    album = message.media_group_id
-    status = _Status(message, context, album=album)
+    bind(receipt_id=str(receipt.id))  # this update's task: its later lines name the receipt
+    if receipt.status != ReceiptStatus.AWAITING_UPLOAD:
+        # Handled before (a replayed update): the receipt is on its way; its card follows.
+        logger.info("capture.replayed status=%s", receipt.status.value)
+        return
+    if not new:
+        logger.info("capture.resumed")
+    status = _Status(message, context, album=album, message_id=receipt.status_message_id)
     await status.start()
+    if first_of_album:
+        await status.open_album()
     try:
         data = await _download(context, incoming.file_id)
     except TelegramError as exc:
         logger.warning("capture.download_failed error=%r", exc)
+        await _drop(context, receipt)
         await status.problem(texts.UPLOAD_FAILED)
         return
-    sha256 = hashlib.sha256(data).hexdigest()
 
-    def create(
-        session: Session,
-    ) -> tuple[ReceiptView | None, uuid.UUID, PresignedUpload | None, bool]:
-        user = UserRepository(session).get(user_id)
-        assert user is not None
-        earlier = services.receipts.find_same_file(session, user_id=user.id, sha256=sha256)
-        if earlier is not None:
-            return earlier, earlier.id, None, False
-        upload = services.receipts.start_upload(
+    def prepare(session: Session) -> PresignedUpload | ReceiptView:
+        return services.receipts.prepare_upload(
             session,
-            user=user,
-            content_type=incoming.content_type,
-            file_name=incoming.file_name,
+            receipt_id=receipt.id,
+            user_id=receipt.user_id,
+            sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
-            telegram_chat_id=message.chat_id,
-            caption=message.caption,
-            media_group_id=album,
             status_message_id=status.message_id,
         )
-        first = album is not None and AlbumRepository(session).claim(
-            chat_id=message.chat_id, media_group_id=album
-        )
-        return None, upload.receipt_id, upload, first
 
-    earlier, receipt_id, upload, first_of_album = await services.in_session(create)
-    bind(receipt_id=str(receipt_id))  # this update's task: its later lines name the receipt
-    if earlier is not None or upload is None:
-        assert earlier is not None
-        when = earlier.created_at.date().isoformat()
+    prepared = await services.in_session(prepare)
+    if isinstance(prepared, ReceiptView):
+        if prepared.id == receipt.id:  # refused (empty or too large): the card says why
+            await status.problem(receipt_card(prepared))
+            await _notified(context, prepared)
+            return
+        when = prepared.created_at.date().isoformat()
         await status.problem(
-            texts.SAME_FILE.format(when=when) + "\n\n" + receipt_card(earlier),
-            reply_markup=keyboards.card(earlier, key=context.callback_key),
+            texts.SAME_FILE.format(when=when) + "\n\n" + receipt_card(prepared),
+            reply_markup=keyboards.card(prepared, key=context.callback_key),
         )
         return
-    if first_of_album:
-        await status.open_album()
     try:
-        await _upload(services.http, upload, data)
+        await _upload(services.http, prepared, data)
     except httpx.HTTPError as exc:
-        logger.warning("capture.upload_failed receipt_id=%s error=%r", receipt_id, exc)
+        logger.warning("capture.upload_failed error=%r", exc)
+        await _drop(context, receipt)
         await status.problem(texts.UPLOAD_FAILED)
         return
 
     def submit(session: Session) -> tuple[ReceiptView, ProcessingJob | None]:
         return services.receipts.submit(
             session,
-            receipt_id=receipt_id,
-            user_id=user_id,
-            sha256=sha256,
+            receipt_id=receipt.id,
+            user_id=receipt.user_id,
             status_message_id=status.message_id,
             trace_id=trace_id(),
         )
 
-    receipt, job = await services.in_session(submit)
+    submitted, job = await services.in_session(submit)
     if job is not None:
         await asyncio.to_thread(services.queue.send_job, job)
         logger.info("capture.queued trace_id=%s", job.trace_id)
         await status.progress(texts.QUEUED)
-    elif receipt.error_message:
-        await status.problem(receipt_card(receipt))
+    elif submitted.error_message:
+        await status.problem(receipt_card(submitted))
+        await _notified(context, submitted)
+
+
+async def _drop(context: BotContext, receipt: ReceiptView) -> None:
+    """The file never reached us: no receipt is left waiting for it (the user sends again)."""
+
+    def drop(session: Session) -> None:
+        context.services.receipts.drop_reservation(
+            session, receipt_id=receipt.id, user_id=receipt.user_id
+        )
+
+    await context.services.in_session(drop)
+
+
+async def _notified(context: BotContext, receipt: ReceiptView) -> None:
+    """The user was told how this receipt ended (the outbox has nothing to send)."""
+
+    def mark(session: Session) -> None:
+        ReceiptRepository(session).mark_notified(receipt.id, at=datetime.now(UTC))
+
+    await context.services.in_session(mark)
 
 
 class _Status:
-    """Where a receipt's progress shows: its own status message, or its album's one message
-    (problems with one photo of an album are answered under that photo)."""
+    """Where a receipt's progress shows: its own status message (made once: a resumed receipt
+    keeps its message), or its album's one message (problems with one photo of an album are
+    answered under that photo)."""
 
-    def __init__(self, message: Message, context: BotContext, *, album: str | None) -> None:
+    def __init__(
+        self,
+        message: Message,
+        context: BotContext,
+        *,
+        album: str | None,
+        message_id: int | None = None,
+    ) -> None:
         self.message = message
         self.context = context
         self.album = album
-        self.own: Message | None = None
-
-    @property
-    def message_id(self) -> int | None:
-        return self.own.message_id if self.own else None
+        self.message_id = message_id
 
     async def start(self) -> None:
-        if self.album is None:
-            self.own = await self.message.reply_text(texts.RECEIVED)
+        if self.album is None and self.message_id is None:
+            self.message_id = (await self.message.reply_text(texts.RECEIVED)).message_id
 
     async def open_album(self) -> None:
         assert self.album is not None
@@ -188,16 +224,24 @@ class _Status:
         await self.context.services.in_session(remember)
 
     async def progress(self, text: str) -> None:
-        if self.own is not None:
-            await self.own.edit_text(text)
+        if self.message_id is not None:
+            await self.context.bot.edit_message_text(
+                text, chat_id=self.message.chat_id, message_id=self.message_id
+            )
         elif self.album is not None:
             await update_album(
                 self.context, chat_id=self.message.chat_id, media_group_id=self.album
             )
 
     async def problem(self, text: str, *, reply_markup: InlineKeyboardMarkup | None = None) -> None:
-        if self.own is not None:
-            await self.own.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+        if self.message_id is not None:
+            await self.context.bot.edit_message_text(
+                text,
+                chat_id=self.message.chat_id,
+                message_id=self.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup,
+            )
         else:
             await self.message.reply_text(
                 text, parse_mode=ParseMode.HTML, reply_markup=reply_markup

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, TypeHandler
 
 from bot import keyboards, texts
@@ -55,6 +56,10 @@ async def _warn_budgets(update: ReceiptProcessed, context: BotContext) -> None:
 
 
 async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
+    """The card, once: Telegram's acceptance is marked (the outbox); a card already accepted is
+    not sent again, and one that cannot be delivered (the bot blocked, the chat gone) is not
+    tried again. Any other failure leaves it unmarked, for the sweeper to send."""
+
     def load(session: Session) -> ReceiptView | None:
         receipt = ReceiptRepository(session).get(update.receipt_id)
         return ReceiptView.of(receipt) if receipt is not None else None
@@ -62,6 +67,18 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     receipt = await context.services.in_session(load)
     if receipt is None or receipt.telegram_chat_id is None:
         return
+    if receipt.notified_at is not None:
+        logger.info("result.already_notified")
+        return
+    try:
+        await _send_card(receipt, context)
+    except (Forbidden, BadRequest) as exc:  # undeliverable: retrying would not help
+        logger.warning("result.undeliverable error=%s", exc)
+    await _mark_notified(context, receipt)
+
+
+async def _send_card(receipt: ReceiptView, context: BotContext) -> None:
+    assert receipt.telegram_chat_id is not None
     if receipt.media_group_id is not None:
         await update_album(
             context, chat_id=receipt.telegram_chat_id, media_group_id=receipt.media_group_id
@@ -85,6 +102,13 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     await context.bot.send_message(
         receipt.telegram_chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
     )
+
+
+async def _mark_notified(context: BotContext, receipt: ReceiptView) -> None:
+    def mark(session: Session) -> None:
+        ReceiptRepository(session).mark_notified(receipt.id, at=datetime.now(UTC))
+
+    await context.services.in_session(mark)
 
 
 async def on_progress(update: ReceiptProgress, context: BotContext) -> None:

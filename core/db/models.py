@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -102,6 +103,15 @@ class Receipt(Base):
         Index("ix_receipts_status_updated_at", "status", "updated_at"),
         Index("ix_receipts_status_queued_at", "status", "queued_at"),
         Index("ix_receipts_user_id_purchase_date", "user_id", "purchase_date"),
+        UniqueConstraint(
+            "telegram_chat_id", "telegram_message_id", name="uq_receipts_telegram_message"
+        ),
+        Index(
+            "ix_receipts_unnotified",
+            "completed_at",
+            postgresql_where=text("notified_at IS NULL AND status IN ('done', 'failed')"),
+            sqlite_where=text("notified_at IS NULL AND status IN ('done', 'failed')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -119,6 +129,8 @@ class Receipt(Base):
 
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The chat message the receipt came from: a replayed update finds its receipt by it.
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     caption: Mapped[str | None] = mapped_column(String(1024))
 
     merchant_name: Mapped[str | None] = mapped_column(String(200))
@@ -152,6 +164,8 @@ class Receipt(Base):
     # Sent as part of an album: progress is shown in one message for the whole album.
     media_group_id: Mapped[str | None] = mapped_column(String(64))
     completed_at: Mapped[datetime | None] = mapped_column()
+    # The outbox: when Telegram accepted the finished receipt's card (None: still to send).
+    notified_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="receipts")
     line_items: Mapped[list[LineItemRow]] = relationship(
@@ -272,12 +286,25 @@ class BudgetAlert(Base):
 
 
 class TelegramUpdate(Base):
-    """Update ids already handed to the bot: Telegram redelivers when it does not see a 200."""
+    """The inbox: each update Telegram delivered, stored before the webhook's 200 (Telegram
+    redelivers only what it did not see a 200 for), its payload kept until the bot handled it.
+    One acknowledged but never handled (the API died) is replayed from here."""
 
     __tablename__ = "telegram_updates"
+    __table_args__ = (
+        Index(
+            "ix_telegram_updates_unhandled",
+            "received_at",
+            postgresql_where=text("handled_at IS NULL"),
+            sqlite_where=text("handled_at IS NULL"),
+        ),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    handled_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ProcessingAttempt(Base):

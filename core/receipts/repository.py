@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -46,6 +46,37 @@ class ReceiptRepository:
             .options(selectinload(Receipt.line_items))
         )
 
+    def get_by_telegram_message(self, *, chat_id: int, message_id: int) -> Receipt | None:
+        return self.session.scalar(
+            select(Receipt).where(
+                Receipt.telegram_chat_id == chat_id, Receipt.telegram_message_id == message_id
+            )
+        )
+
+    def unnotified(
+        self, *, finished_before: datetime, finished_since: datetime, limit: int
+    ) -> Sequence[Receipt]:
+        """Finished receipts of a chat whose card Telegram never accepted (the outbox)."""
+        return self.session.scalars(
+            select(Receipt)
+            .where(
+                Receipt.notified_at.is_(None),
+                Receipt.status.in_(("done", "failed")),
+                Receipt.telegram_chat_id.is_not(None),
+                Receipt.completed_at < finished_before,
+                Receipt.completed_at >= finished_since,
+            )
+            .order_by(Receipt.completed_at)
+            .limit(limit)
+        ).all()
+
+    def mark_notified(self, receipt_id: uuid.UUID, *, at: datetime) -> None:
+        self.session.execute(
+            update(Receipt)
+            .where(Receipt.id == receipt_id, Receipt.notified_at.is_(None))
+            .values(notified_at=at)
+        )
+
     def find_for_user_by_prefix(self, prefix: str, *, user_id: int) -> Sequence[Receipt]:
         """Receipts of this user whose id starts with ``prefix``, the short id shown in chats
         (up to 8 hex digits: the part before the first hyphen in PostgreSQL's text form)."""
@@ -73,7 +104,12 @@ class ReceiptRepository:
     def find_same_file(self, *, user_id: int, sha256: str, exclude: uuid.UUID) -> Receipt | None:
         return self.session.scalars(
             select(Receipt)
-            .where(Receipt.user_id == user_id, Receipt.sha256 == sha256, Receipt.id != exclude)
+            .where(
+                Receipt.user_id == user_id,
+                Receipt.sha256 == sha256,
+                Receipt.id != exclude,
+                Receipt.status != "failed",
+            )
             .order_by(Receipt.created_at)
             .limit(1)
         ).first()

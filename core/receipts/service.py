@@ -37,6 +37,7 @@ from core.receipts.corrections import InvalidCorrection, parse_correction
 from core.receipts.repository import ReceiptRepository
 from core.receipts.views import ReceiptView
 from core.settings import ApiSettings
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,12 @@ class PresignedUpload:
     method: str
     headers: dict[str, str]
     expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    receipt: ReceiptView
+    new: bool  # False: the message was handled before (a replayed update)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +85,35 @@ class ReceiptService:
                     retry_after_seconds=window,
                 )
 
-    def start_upload(
+    def reserve(
         self,
         session: Session,
         *,
         user: User,
         content_type: str,
+        now: datetime,
         file_name: str | None = None,
         size: int | None = None,
         source: str = "telegram",
         telegram_chat_id: int | None = None,
+        telegram_message_id: int | None = None,
         caption: str | None = None,
         media_group_id: str | None = None,
-        status_message_id: int | None = None,
-    ) -> PresignedUpload:
-        """Create a receipt awaiting its file, and a short-lived URL to upload it to."""
+    ) -> Reservation:
+        """The receipt for one incoming file, made before the file is fetched, awaiting it.
+
+        The rate limit is counted and the slot taken in one transaction with the user's row
+        locked, so a burst cannot pass the limit; a chat message handled again (an update
+        replayed from the inbox) finds the receipt it made instead of making a second one.
+        """
+        UserRepository(session).lock(user.id)
+        repo = ReceiptRepository(session)
+        if telegram_chat_id is not None and telegram_message_id is not None:
+            made = repo.get_by_telegram_message(
+                chat_id=telegram_chat_id, message_id=telegram_message_id
+            )
+            if made is not None:
+                return Reservation(receipt=ReceiptView.of(made), new=False)
         ctype = files.normalise_content_type(content_type)
         if ctype not in files.ACCEPTED_TYPES:
             raise InvalidUpload(
@@ -103,9 +124,9 @@ class ReceiptService:
             raise InvalidUpload(
                 f"file size must be 1..{self.settings.max_file_bytes} bytes", code="too_large"
             )
+        self.check_rate(session, user_id=user.id, now=now)
         receipt_id = uuid.uuid4()
-        key = f"users/{user.id}/{receipt_id}{files.EXTENSIONS[ctype]}"
-        receipt = ReceiptRepository(session).add(
+        receipt = repo.add(
             Receipt(
                 id=receipt_id,
                 user_id=user.id,
@@ -115,25 +136,66 @@ class ReceiptService:
                 content_type=ctype,
                 size_bytes=size,
                 raw_bucket=self.settings.raw_bucket,
-                raw_key=key,
+                raw_key=f"users/{user.id}/{receipt_id}{files.EXTENSIONS[ctype]}",
                 telegram_chat_id=telegram_chat_id,
+                telegram_message_id=telegram_message_id,
                 caption=caption[:1024] if caption else None,
                 media_group_id=media_group_id[:64] if media_group_id else None,
-                status_message_id=status_message_id,
             )
         )
+        return Reservation(receipt=ReceiptView.of(receipt), new=True)
+
+    def prepare_upload(
+        self,
+        session: Session,
+        *,
+        receipt_id: uuid.UUID,
+        user_id: int,
+        sha256: str,
+        size: int,
+        status_message_id: int | None = None,
+    ) -> PresignedUpload | ReceiptView:
+        """Once the file is at hand: an earlier receipt of the same file (the reservation is
+        then dropped: nothing to read twice, nothing counted), or the URL to upload it to.
+        The user's row is locked, so identical files sent in one burst find each other."""
+        UserRepository(session).lock(user_id)
+        repo = ReceiptRepository(session)
+        receipt = repo.get_for_user(receipt_id, user_id=user_id)
+        if receipt is None:
+            raise NotFound("receipt not found")
+        earlier = repo.find_same_file(user_id=user_id, sha256=sha256.lower(), exclude=receipt.id)
+        if earlier is not None:
+            repo.delete(receipt)
+            return ReceiptView.of(earlier)
+        if not 0 < size <= self.settings.max_file_bytes:
+            self._fail(receipt, ErrorCode.TOO_LARGE, "The file is empty or over the size limit.")
+            session.flush()
+            return ReceiptView.of(receipt)
+        receipt.sha256 = sha256.lower()
+        receipt.size_bytes = size
+        if status_message_id is not None:
+            receipt.status_message_id = status_message_id
+        session.flush()
         expires = self.settings.presign_expiry_seconds
         url = self.store.presign_put(
-            bucket=receipt.raw_bucket, key=key, content_type=ctype, expires_in=expires
-        )
-        upload = PresignedUpload(
-            receipt_id=receipt_id,
-            url=url,
-            method="PUT",
-            headers={"Content-Type": ctype},
+            bucket=receipt.raw_bucket,
+            key=receipt.raw_key,
+            content_type=receipt.content_type,
             expires_in=expires,
         )
-        return upload
+        return PresignedUpload(
+            receipt_id=receipt.id,
+            url=url,
+            method="PUT",
+            headers={"Content-Type": receipt.content_type},
+            expires_in=expires,
+        )
+
+    def drop_reservation(self, session: Session, *, receipt_id: uuid.UUID, user_id: int) -> None:
+        """Forget a receipt whose file never arrived (the user was told to send it again)."""
+        receipt = ReceiptRepository(session).get_for_user(receipt_id, user_id=user_id)
+        if receipt is not None and receipt.status == ReceiptStatus.AWAITING_UPLOAD:
+            ReceiptRepository(session).delete(receipt)
 
     def submit(
         self,
@@ -141,7 +203,6 @@ class ReceiptService:
         *,
         receipt_id: uuid.UUID,
         user_id: int,
-        sha256: str | None = None,
         status_message_id: int | None = None,
         trace_id: str | None = None,
     ) -> tuple[ReceiptView, ProcessingJob | None]:
@@ -177,8 +238,6 @@ class ReceiptService:
             return ReceiptView.of(receipt), None
         receipt.content_type = real_type
         receipt.size_bytes = info.size
-        if sha256:
-            receipt.sha256 = sha256.lower()
         receipt.status = ReceiptStatus.QUEUED.value
         receipt.queued_at = datetime.now(UTC)
         session.flush()
@@ -315,15 +374,6 @@ class ReceiptService:
         loses files)."""
         return self.store.erase(objects)
 
-    def find_same_file(self, session: Session, *, user_id: int, sha256: str) -> ReceiptView | None:
-        """An earlier receipt of this user made from exactly the same file (not a failed one)."""
-        receipt = ReceiptRepository(session).find_same_file(
-            user_id=user_id, sha256=sha256.lower(), exclude=uuid.UUID(int=0)
-        )
-        if receipt is None or receipt.status == ReceiptStatus.FAILED:
-            return None
-        return ReceiptView.of(receipt)
-
     def correct(
         self, session: Session, *, receipt_id: uuid.UUID, user_id: int, field: str, raw: str
     ) -> ReceiptView:
@@ -458,6 +508,7 @@ def new_attempt(receipt: Receipt) -> ProcessingJob:
     receipt.error_code = None
     receipt.error_message = None
     receipt.completed_at = None
+    receipt.notified_at = None
     receipt.requeue_count = 0
     receipt.queued_at = datetime.now(UTC)
     return _job(receipt)

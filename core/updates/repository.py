@@ -1,9 +1,12 @@
-"""Telegram updates already seen (a repeat delivery is dropped)."""
+"""The inbox of Telegram updates: stored before the webhook's 200, marked when handled."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,12 +19,36 @@ class TelegramUpdateRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim(self, update_id: int) -> bool:
-        """Record ``update_id``; False when it was seen before (a redelivery)."""
+    def claim(self, update_id: int, *, payload: dict[str, Any], now: datetime) -> bool:
+        """Store the update; False when it was stored before (a redelivery)."""
         try:
             with self.session.begin_nested():
-                self.session.add(TelegramUpdate(update_id=update_id, received_at=datetime.now(UTC)))
+                self.session.add(
+                    TelegramUpdate(update_id=update_id, received_at=now, payload=payload)
+                )
                 self.session.flush()
         except IntegrityError:
             return False
         return True
+
+    def mark_handled(self, update_id: int, *, now: datetime) -> None:
+        """Handled: the payload (the user's message) is not kept past its use."""
+        self.session.execute(
+            update(TelegramUpdate)
+            .where(TelegramUpdate.update_id == update_id, TelegramUpdate.handled_at.is_(None))
+            .values(handled_at=now, payload=None)
+        )
+
+    def unhandled(self, *, received_before: datetime, limit: int) -> Sequence[TelegramUpdate]:
+        """Updates acknowledged to Telegram but never handled, oldest first, locked (a second
+        sweeper skips them)."""
+        return self.session.scalars(
+            select(TelegramUpdate)
+            .where(
+                TelegramUpdate.handled_at.is_(None),
+                TelegramUpdate.received_at < received_before,
+            )
+            .order_by(TelegramUpdate.received_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()

@@ -18,6 +18,11 @@ class UserRepository:
     def get(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
 
+    def lock(self, user_id: int) -> User | None:
+        """The user's row, locked until the commit: what one user does one at a time (counting
+        their receipts against the rate limit and taking a slot) waits here on PostgreSQL."""
+        return self.session.scalar(select(User).where(User.id == user_id).with_for_update())
+
     def get_by_telegram_id(self, telegram_user_id: int) -> User | None:
         return self.session.scalar(select(User).where(User.telegram_user_id == telegram_user_id))
 
