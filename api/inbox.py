@@ -29,17 +29,17 @@ from core.updates.repository import TelegramUpdateRepository
 logger = logging.getLogger(__name__)
 
 MAX_REPLAYS = 3
-# A handler that has not finished after this long is taken as dead (a photo's whole capture,
-# download and upload included, takes seconds).
-REPLAY_AFTER = timedelta(minutes=5)
-# A card is sent again once the first try had time to finish, and not for old receipts.
-RESEND_AFTER = timedelta(minutes=2)
+# Cards of older receipts are not sent any more.
 RESEND_WITHIN = timedelta(days=1)
 BATCH = 100
 
 
-async def replay_unhandled(container: Container, *, grace: timedelta = REPLAY_AFTER) -> int:
-    """Put updates acknowledged but never handled on the bot's queue again; how many."""
+async def replay_unhandled(container: Container, *, grace: timedelta | None = None) -> int:
+    """Put updates acknowledged but never handled on the bot's queue again; how many. A
+    handler not done after ``inbox_replay_after_seconds`` is taken as dead (a photo's whole
+    capture takes seconds)."""
+    if grace is None:
+        grace = timedelta(seconds=container.settings.inbox_replay_after_seconds)
     application = container.bot_app
     if application is None or container.settings.telegram_mode != "webhook":
         return 0
@@ -67,8 +67,10 @@ async def replay_unhandled(container: Container, *, grace: timedelta = REPLAY_AF
     return len(payloads)
 
 
-async def resend_unnotified(container: Container, *, grace: timedelta = RESEND_AFTER) -> int:
-    """Hand finished receipts whose card never reached Telegram to the bot again; how many."""
+async def resend_unnotified(container: Container) -> int:
+    """Hand finished receipts whose card never reached Telegram to the bot again (once the
+    first try had ``outbox_resend_after_seconds`` to finish); how many."""
+    grace = timedelta(seconds=container.settings.outbox_resend_after_seconds)
     application = container.bot_app
     if application is None:
         return 0

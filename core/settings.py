@@ -166,6 +166,11 @@ class ApiSettings(BaseAppSettings):
     upload_timeout_seconds: int = 1800
     processing_timeout_seconds: int = 1200
     max_requeues: int = 2
+    # The inbox: an update acknowledged to Telegram but not handled after this long (its
+    # handler died) is handled again; at start, at once. The outbox: a finished receipt's card
+    # Telegram has not accepted after this long is sent again (for a day).
+    inbox_replay_after_seconds: float = Field(default=300, ge=0)
+    outbox_resend_after_seconds: float = Field(default=120, ge=0)
 
     # Admin API tokens (JWT, HS256). The secret holds the signing key as a plain string or as
     # JSON {"current": ..., "previous": ..., "rotated_at": ISO-8601}; after a rotation the

@@ -1,0 +1,202 @@
+"""Nothing acknowledged or stored is lost, and nothing is answered twice: the inbox (updates
+stored before the webhook's 200, replayed when never handled), the outbox (cards Telegram never
+accepted, sent by the sweeper once), and bursts (the same update three times at once, more photos
+than the rate limit allows, identical files) through the real bot and the fake Bot API.
+
+A crash is the state it leaves in the database: the rows a killed API had written are seeded
+before a new stack starts on the same database."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import texts
+from core.db.models import Receipt, TelegramUpdate, User
+from core.db.session import make_engine
+from devstack.stack import LocalStack, fake_telegram_options
+from devstack.telegram import FakeTelegram
+from tests.e2e.conftest import SAMPLE, new_fake, png, post_update, receipts_of_chat
+from tests.fakes import stored_receipt
+
+pytestmark = pytest.mark.e2e
+
+# 81xx: this module's chats (see tests/e2e/conftest.py).
+FRESH, PARTIAL, UNSENT, SENT, REPEATED, BURST, SAME = 8101, 8102, 8103, 8104, 8105, 8106, 8107
+
+
+def cards(fake: FakeTelegram, chat: int) -> list[str]:
+    return [t for t in fake.messages(chat).values() if t.startswith(("🧾", "❌"))]
+
+
+def card_sends(fake: FakeTelegram, chat: int) -> int:
+    """Cards the bot sent or edited into place in ``chat`` (a repeat would add one)."""
+    calls = fake.calls_for("sendMessage", chat) + fake.calls_for("editMessageText", chat)
+    return sum(str(c.params.get("text", "")).startswith(("🧾", "❌")) for c in calls)
+
+
+def photo_update(fake: FakeTelegram, chat: int, data: bytes | None = None) -> dict[str, Any]:
+    file_id = fake.add_file(data or SAMPLE.read_bytes(), file_name="r.jpg", mime_type="image/jpeg")
+    return fake.photo_update(chat_id=chat, user_id=chat, file_id=file_id)
+
+
+def seed(database_url: str, *rows_of: Any) -> None:
+    """Rows a killed API left behind, written before the new stack starts."""
+    engine = make_engine(database_url)
+    with Session(engine) as s, s.begin():
+        for rows in rows_of:
+            rows(s)
+    engine.dispose()
+
+
+def user_of(s: Session, chat: int) -> User:
+    user = s.scalar(select(User).where(User.telegram_user_id == chat))
+    if user is None:
+        user = User(telegram_user_id=chat, telegram_chat_id=chat)
+        s.add(user)
+        s.flush()
+    return user
+
+
+def test_updates_acknowledged_but_never_handled_are_handled_after_a_restart(
+    database_url: str,
+) -> None:
+    """GIVEN two photo updates the dead API had acknowledged (stored, 200 sent) but not handled,
+    one of them after it had already reserved the receipt (the download was under way)
+    WHEN a new API starts on the same database
+    THEN both are read, each chat has exactly one receipt and one card, and the inbox rows are
+    marked handled with their payloads dropped."""
+    with new_fake() as fake:
+        fresh, partial = photo_update(fake, FRESH), photo_update(fake, PARTIAL)
+
+        def dead_api(s: Session) -> None:
+            for update in (fresh, partial):
+                s.add(
+                    TelegramUpdate(
+                        update_id=update["update_id"], received_at=datetime.now(UTC), payload=update
+                    )
+                )
+            reserved = stored_receipt(
+                user_id=user_of(s, PARTIAL).id,
+                status="awaiting_upload",
+                raw_bucket="receiptsnap-raw",
+                telegram_chat_id=PARTIAL,
+                telegram_message_id=partial["message"]["message_id"],
+            )
+            s.add(reserved)
+
+        seed(database_url, dead_api)
+        options = fake_telegram_options(fake.token, fake.url, database_url=database_url)
+        with LocalStack(options) as stack:
+            for chat in (FRESH, PARTIAL):
+                fake.wait_for(lambda f, c=chat: bool(cards(f, c)), timeout=90)
+            time.sleep(0.5)  # nothing more may come
+            for chat in (FRESH, PARTIAL):
+                (receipt,) = receipts_of_chat(stack, chat)
+                assert receipt.status == "done" and receipt.notified_at is not None
+                assert card_sends(fake, chat) == 1, fake.messages(chat)
+            assert stack.container is not None
+            with stack.container.session_factory() as s:
+                rows = s.scalars(
+                    select(TelegramUpdate).where(
+                        TelegramUpdate.update_id.in_([fresh["update_id"], partial["update_id"]])
+                    )
+                ).all()
+            assert [(r.handled_at is not None, r.payload, r.attempts) for r in rows] == [
+                (True, None, 1),
+                (True, None, 1),
+            ]
+
+
+def test_a_card_telegram_never_accepted_is_sent_by_the_sweeper_once(database_url: str) -> None:
+    """GIVEN a receipt the dead API had stored as done but whose card it never sent, and one
+    whose card Telegram accepted
+    WHEN a new API's sweeper runs (every half second here)
+    THEN the missing card is sent once and marked, the delivered one is not sent again."""
+    with new_fake() as fake:
+        long_ago = datetime.now(UTC) - timedelta(minutes=10)
+
+        def dead_api(s: Session) -> None:
+            for chat, notified in ((UNSENT, None), (SENT, long_ago)):
+                s.add(
+                    stored_receipt(
+                        user_id=user_of(s, chat).id,
+                        telegram_chat_id=chat,
+                        merchant_name="Kedai Ali",
+                        total=12,
+                        currency="MYR",
+                        completed_at=long_ago,
+                        notified_at=notified,
+                    )
+                )
+
+        seed(database_url, dead_api)
+        options = fake_telegram_options(
+            fake.token,
+            fake.url,
+            database_url=database_url,
+            extra_api={"sweep_interval_seconds": 0.5, "outbox_resend_after_seconds": 60},
+        )
+        with LocalStack(options) as stack:
+            fake.wait_for(lambda f: bool(cards(f, UNSENT)), timeout=30)
+            time.sleep(2)  # four more sweeps
+            assert card_sends(fake, UNSENT) == 1
+            assert "Kedai Ali" in cards(fake, UNSENT)[0]
+            assert fake.calls_for("sendMessage", SENT) == []
+            (receipt,) = receipts_of_chat(stack, UNSENT)
+            assert receipt.notified_at is not None
+
+
+def test_the_same_update_three_times_at_once_makes_one_receipt_and_one_card(
+    database_url: str,
+) -> None:
+    with new_fake() as fake:
+        options = fake_telegram_options(fake.token, fake.url, database_url=database_url)
+        with LocalStack(options) as stack:
+            update = photo_update(fake, REPEATED)
+            with ThreadPoolExecutor(3) as pool:
+                codes = list(pool.map(lambda _: post_update(stack, update).status_code, range(3)))
+            assert codes == [200, 200, 200]
+            fake.wait_for(lambda f: bool(cards(f, REPEATED)), timeout=90)
+            time.sleep(0.5)
+            assert len(receipts_of_chat(stack, REPEATED)) == 1
+            assert card_sends(fake, REPEATED) == 1
+            assert len(fake.calls_for("sendMessage", REPEATED)) == 1, "one status message"
+
+
+def test_a_burst_cannot_pass_the_rate_limit_or_the_same_file_check(database_url: str) -> None:
+    """GIVEN a limit of 3 receipts per 10 minutes WHEN 8 different photos arrive at once THEN
+    exactly 3 receipts are made and 5 senders are told to wait; AND WHEN 3 copies of one file
+    arrive at once THEN one receipt is made and the other two are told it is the same file."""
+    with new_fake() as fake:
+        options = fake_telegram_options(
+            fake.token,
+            fake.url,
+            database_url=database_url,
+            extra_api={"receipt_rate_limits": [(600, 3), (86_400, 300)]},
+        )
+        with LocalStack(options) as stack:
+            colours = ["white", "ivory", "linen", "snow", "beige", "azure", "honeydew", "seashell"]
+            burst = [photo_update(fake, BURST, png(c)) for c in colours]
+            # A real receipt (a failed one is no "same file"); 3 copies: each holds a slot of the
+            # limit from its arrival until its file proves to be a copy.
+            same = [photo_update(fake, SAME) for _ in range(3)]
+            with ThreadPoolExecutor(len(burst + same)) as pool:
+                codes = list(pool.map(lambda u: post_update(stack, u).status_code, burst + same))
+            assert set(codes) == {200}
+
+            def told(chat: int, start: str) -> int:
+                return sum(t.startswith(start) for t in fake.messages(chat).values())
+
+            limited = texts.RATE_LIMITED.split("{")[0]
+            fake.wait_for(lambda f: told(BURST, limited) == 5, timeout=60)
+            assert len(receipts_of_chat(stack, BURST)) == 3
+            same_file = texts.SAME_FILE.split("{")[0]
+            fake.wait_for(lambda f: told(SAME, same_file) == 2, timeout=60)
+            assert len(receipts_of_chat(stack, SAME)) == 1
