@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from core.db.models import Receipt, TelegramUpdate, User
+from core.db.models import TelegramUpdate, User
 from core.db.session import make_engine
 from devstack.stack import LocalStack, fake_telegram_options
 from devstack.telegram import FakeTelegram
