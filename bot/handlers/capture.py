@@ -73,6 +73,9 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
         await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
         return
+    if incoming.size == 0:  # as Telegram reports it; the bytes are checked too, below
+        await message.reply_text(texts.EMPTY_FILE)
+        return
 
     def register_and_check_rate(session: Session) -> int:
         user = register(session, message)
@@ -92,6 +95,9 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     except TelegramError as exc:
         logger.warning("capture.download_failed error=%r", exc)
         await status.problem(texts.UPLOAD_FAILED)
+        return
+    if not data:  # no receipt is made of nothing
+        await status.problem(texts.EMPTY_FILE)
         return
     sha256 = hashlib.sha256(data).hexdigest()
 
