@@ -47,6 +47,10 @@ TOO_LARGE = (
     "⚠️ This file is {size_mb:.1f} MB; bots can download files of at most 20 MB from Telegram. "
     "Send it as a photo (Telegram compresses it) or export a smaller PDF."
 )
+EMPTY_FILE = (
+    "⚠️ This file is empty (0 bytes), so there is nothing to read; nothing was saved. "
+    "Send the photo or PDF of the receipt again."
+)
 UPLOAD_FAILED = (
     "⚠️ Something went wrong while receiving this file; nothing was saved. Please send it again."
 )

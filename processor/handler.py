@@ -3,7 +3,8 @@
 Records run one after another within one function timeout. A record is started only while at
 least the per-record budget (``RECORD_BUDGET_SECONDS``, see processor/budget.py) is left; the
 records not started are reported as batch item failures, so SQS redelivers only them and the
-finished ones are not run again after a timeout.
+finished ones are not run again after a timeout. A record that fails is logged with its
+cause before it is reported (a transient error as a warning, anything else with its traceback).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
 
 from core.contracts import ProcessingJob, ProcessingResult
+from core.errors import TransientProcessingError
 from core.observability.logs import configure_logging, log_context
 from core.settings import LoggingSettings
 from processor.bootstrap import build_pipeline
@@ -56,13 +59,21 @@ def make_handler(pipeline: Pipeline, *, record_budget_seconds: float | None = No
                     budget_ms,
                 )
                 raise RecordNotStarted(f"{remaining_ms} ms left, a record may take {budget_ms}")
-        job = ProcessingJob.model_validate_json(record.body)
+        try:
+            job = ProcessingJob.model_validate_json(record.body)
+        except ValidationError as exc:  # never valid: the DLQ keeps it for a person to read
+            logger.error("record.bad_job message_id=%s error=%s", record.message_id, exc)
+            raise
         # Every line of this receipt's processing carries its ids (the trace id is the API's).
         with log_context(receipt_id=str(job.receipt_id), trace_id=job.trace_id):
             try:
                 result = pipeline.process(job)
-            except Exception:  # transient: the record is retried (then the DLQ)
+            except Exception as exc:  # the record is retried (then the DLQ): say why, always
                 metrics.add_metric(name="RecordsRetried", unit=MetricUnit.Count, value=1)
+                if isinstance(exc, TransientProcessingError):  # expected: no traceback
+                    logger.warning("record.retry message_id=%s error=%r", record.message_id, exc)
+                else:  # a fault of ours, or of a library on this file
+                    logger.exception("record.failed message_id=%s error=%r", record.message_id, exc)
                 raise
             if isinstance(result, ProcessingResult):  # (a test's stand-in may return None)
                 record_result(result, prices=pipeline.settings.prices)

@@ -73,6 +73,9 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
         await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
         return
+    if incoming.size == 0:  # as Telegram reports it; the bytes are checked too, below
+        await message.reply_text(texts.EMPTY_FILE)
+        return
     album = message.media_group_id
 
     def reserve(session: Session) -> tuple[ReceiptView, bool, bool]:
@@ -118,6 +121,10 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
         logger.warning("capture.download_failed error=%r", exc)
         await _drop(context, receipt)
         await status.problem(texts.UPLOAD_FAILED)
+        return
+    if not data:  # no receipt is made of nothing
+        await _drop(context, receipt)
+        await status.problem(texts.EMPTY_FILE)
         return
 
     def prepare(session: Session) -> PresignedUpload | ReceiptView:

@@ -1,7 +1,10 @@
 """Turn a receipt file into pages for OCR, with every input bounded.
 
 Images: JPEG, PNG, WebP and HEIC (pillow-heif), orientation from EXIF applied, pixel count capped
-(decompression bombs). PDFs: pages rendered with pypdfium2, and the text layer used when present.
+(decompression bombs): the size is read from the header (``header_size``) and refused before
+anything is decoded. PDFs: the text layer is used when present, and then nothing is rendered;
+otherwise the pages are rendered with pypdfium2 within one pixel budget for the whole document
+(pages scaled down together to fit), so a PDF never costs more memory than the largest photo.
 ``probe`` reads only a file's first bytes, for engines that take the stored file as it is.
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import math
+import struct
 import warnings
 
 import pypdfium2 as pdfium
@@ -45,13 +50,74 @@ def _sniff(head: bytes) -> str:
     return content_type
 
 
+def _too_large(width: int | None, height: int | None, max_pixels: int) -> PermanentProcessingError:
+    size = f" ({width} x {height} pixels)" if width is not None and height is not None else ""
+    return PermanentProcessingError(
+        ErrorCode.TOO_LARGE,
+        f"This image is too large to read{size}; the limit is {max_pixels // 1_000_000} "
+        "megapixels. Send a smaller photo or a screenshot of it.",
+    )
+
+
 def _refuse_too_many_pixels(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
-        raise PermanentProcessingError(
-            ErrorCode.TOO_LARGE,
-            f"The image is {width}x{height} pixels; the limit is "
-            f"{max_pixels // 1_000_000} megapixels. Send a smaller photo.",
-        )
+        raise _too_large(width, height, max_pixels)
+
+
+def header_size(head: bytes) -> tuple[int, int] | None:
+    """Width and height as a JPEG, PNG or WebP header states them, read from the bytes alone
+    (nothing decoded, no limit of Pillow's in the way); None for other types or a header that
+    does not fit in ``head``."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        if len(head) >= 24 and head[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", head[16:24])
+            return int(width), int(height)
+        return None
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_frame_size(head)
+    if len(head) >= 30 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        chunk = head[12:16]
+        if chunk == b"VP8X":  # 24-bit width - 1 and height - 1
+            return 1 + int.from_bytes(head[24:27], "little"), 1 + int.from_bytes(
+                head[27:30], "little"
+            )
+        if chunk == b"VP8L" and head[20] == 0x2F:  # 14-bit width - 1 and height - 1
+            bits = int.from_bytes(head[21:25], "little")
+            return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+        if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":  # 14-bit sizes, 2-bit scales
+            width, height = struct.unpack("<HH", head[26:30])
+            return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+# Start-of-frame markers: C0-CF except DHT (C4), JPG (C8) and DAC (CC).
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_STANDALONE = frozenset(range(0xD0, 0xD8)) | {0x01}
+
+
+def _jpeg_frame_size(head: bytes) -> tuple[int, int] | None:
+    """The size in a JPEG's first start-of-frame segment (segments walked from the start)."""
+    i = 2
+    while i + 4 <= len(head):
+        if head[i] != 0xFF:
+            return None
+        marker = head[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _JPEG_STANDALONE:
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header before
+            return None
+        (length,) = struct.unpack(">H", head[i + 2 : i + 4])
+        if marker in _JPEG_SOF:
+            if i + 9 > len(head):
+                return None
+            height, width = struct.unpack(">HH", head[i + 5 : i + 9])
+            return int(width), int(height)
+        i += 2 + length
+    return None
 
 
 def probe(head: bytes, *, size: int, max_pixels: int) -> FileFacts:
@@ -63,11 +129,15 @@ def probe(head: bytes, *, size: int, max_pixels: int) -> FileFacts:
     content_type = _sniff(head)
     pixel_size: tuple[int, int] | None = None
     if content_type in (files.JPEG, files.PNG):
-        try:
-            with Image.open(io.BytesIO(head)) as img:  # reads the header only
-                pixel_size = (int(img.width), int(img.height))
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            pixel_size = None
+        pixel_size = header_size(head)
+        if pixel_size is None:
+            try:
+                with Image.open(io.BytesIO(head)) as img:  # reads the header only
+                    pixel_size = (int(img.width), int(img.height))
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise _too_large(None, None, max_pixels) from exc
+            except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+                pixel_size = None
     if pixel_size is not None:
         _refuse_too_many_pixels(*pixel_size, max_pixels)
     return FileFacts(content_type=content_type, size=size, pixel_size=pixel_size)
@@ -104,6 +174,9 @@ def load_document(
 
 
 def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
+    stated = header_size(data[:PROBE_BYTES])
+    if stated is not None:  # refused before Pillow opens it (its own limit raises, not warns)
+        _refuse_too_many_pixels(*stated, max_pixels)
     _register_heif()
     try:
         with warnings.catch_warnings():
@@ -113,12 +186,14 @@ def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
             img.load()
     except PermanentProcessingError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # A header our reader does not know (HEIC) or states otherwise than Pillow reads it.
+        raise _too_large(None, None, max_pixels) from exc
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombWarning,
     ) as exc:
         raise PermanentProcessingError(
             ErrorCode.UNREADABLE,
@@ -133,41 +208,76 @@ def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
 def _load_pdf(
     data: bytes, *, max_pixels: int, max_pages: int, min_chars: int, render: bool = True
 ) -> Document:
+    """The text layer of every page; the pages rendered only when OCR must read them (no text
+    layer worth the name, and ``render``), all of them within ``max_pixels`` together."""
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise PermanentProcessingError(
-            ErrorCode.UNREADABLE, "The PDF could not be opened; it may be damaged or encrypted."
-        ) from exc
+        if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
+            message = "The PDF is protected by a password; send a copy without one."
+        else:
+            message = "The PDF could not be opened; it may be damaged."
+        raise PermanentProcessingError(ErrorCode.UNREADABLE, message) from exc
     try:
         pages = len(pdf)
         if pages == 0:
             raise PermanentProcessingError(ErrorCode.UNREADABLE, "The PDF has no pages.")
-        if pages > max_pages:
+        if pages > max_pages:  # before any page is loaded: a 500-page PDF costs nothing
             raise PermanentProcessingError(
                 ErrorCode.TOO_MANY_PAGES,
                 f"The PDF has {pages} pages; receipts of up to {max_pages} pages are accepted.",
             )
         text_lines: list[OcrLine] = []
-        images: list[object] = []
+        sizes: list[tuple[float, float]] = []
         for index in range(pages):
             page = pdf[index]
-            width, height = page.get_size()
-            scale = PDF_RENDER_DPI / 72
-            if width * height * scale * scale > max_pixels:
-                scale = (max_pixels / (width * height)) ** 0.5
-            text_lines.extend(_text_layer(page, index))
-            if render:
-                images.append(page.render(scale=scale).to_pil().convert("RGB"))
-        text_chars = sum(len(line.text) for line in text_lines)
-        return Document(
-            content_type=files.PDF,
-            images=images,
-            text_lines=text_lines if text_chars >= min_chars else None,
-            page_count=pages,
-        )
+            try:
+                sizes.append(page.get_size())
+                text_lines.extend(_text_layer(page, index))
+            finally:
+                page.close()
+        if sum(len(line.text) for line in text_lines) >= min_chars:
+            # The text layer is what is read: no page is rendered.
+            return Document(
+                content_type=files.PDF, images=[], text_lines=text_lines, page_count=pages
+            )
+        images: list[object] = []
+        if render:
+            scale = render_scale(sizes, max_pixels=max_pixels)
+            for index in range(pages):
+                page = pdf[index]
+                try:
+                    images.append(_rgb(page.render(scale=scale).to_pil()))
+                finally:
+                    page.close()
+        return Document(content_type=files.PDF, images=images, page_count=pages)
     finally:
         pdf.close()
+
+
+def render_scale(sizes: list[tuple[float, float]], *, max_pixels: int) -> float:
+    """One scale for every page: ``PDF_RENDER_DPI``, or less so that all pages rendered together
+    hold at most ``max_pixels`` (the per-image cap is the per-document budget: with Pillow's
+    4 bytes a pixel, 40 megapixels are 160 MB of pages, which leaves the OCR engine most of a
+    1 GB Lambda). A page shape that cannot fit (a strip thousands of times longer than wide)
+    is refused."""
+    scale = PDF_RENDER_DPI / 72
+    for _ in range(4):
+        rendered = sum(
+            max(1, math.ceil(w * scale)) * max(1, math.ceil(h * scale)) for w, h in sizes
+        )
+        if rendered <= max_pixels:
+            return scale
+        scale *= 0.999 * (max_pixels / rendered) ** 0.5  # ceil() rounds up: a little below
+    raise PermanentProcessingError(
+        ErrorCode.TOO_LARGE,
+        f"The PDF's pages are too large to read within {max_pixels // 1_000_000} megapixels. "
+        "Export it with a normal page size.",
+    )
+
+
+def _rgb(img: Image.Image) -> Image.Image:
+    return img if img.mode in ("RGB", "L") else img.convert("RGB")
 
 
 def _text_layer(page: pdfium.PdfPage, index: int) -> list[OcrLine]:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from bot import texts
 from devstack.stack import LocalStack
 from devstack.telegram import FakeTelegram
-from tests.e2e.conftest import SAMPLE, document_update, final_card, png, post_update
+from tests.e2e.conftest import (
+    SAMPLE,
+    document_update,
+    final_card,
+    png,
+    post_update,
+    receipts_of_chat,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -72,3 +80,52 @@ def test_help_and_unknown_commands_get_answers(stack: LocalStack, fake: FakeTele
     assert "plain words" in help_text and "biggest purchase" in help_text.lower()
     assert "send me a photo" in unknown
     assert "send me a photo" in text
+
+
+@pytest.mark.parametrize(
+    ("chat", "kind"),
+    [(7605, "photo"), (7606, "document"), (7607, "document-size-unreported")],
+)
+def test_empty_file_is_answered_at_once_and_nothing_is_saved(
+    stack: LocalStack, fake: FakeTelegram, chat: int, kind: str
+) -> None:
+    """GIVEN a file of 0 bytes (as Telegram reports it, or only once downloaded)
+    THEN the user is told it is empty, no status is left "uploading…", no receipt is made."""
+    if kind == "photo":
+        file_id = fake.add_file(b"", mime_type="image/jpeg")
+        update = fake.photo_update(chat_id=chat, user_id=chat, file_id=file_id)
+    else:
+        update = document_update(
+            fake, b"", chat=chat, file_name="empty.pdf", mime_type="application/pdf"
+        )
+        if kind == "document-size-unreported":
+            del update["message"]["document"]["file_size"]
+    downloads = len(fake.calls_for("getFile"))
+
+    assert post_update(stack, update).status_code == 200
+
+    fake.wait_for(lambda f: texts.EMPTY_FILE in f.messages(chat).values(), timeout=10)
+    assert list(fake.messages(chat).values()) == [texts.EMPTY_FILE]
+    assert receipts_of_chat(stack, chat) == []
+    if kind != "document-size-unreported":
+        assert len(fake.calls_for("getFile")) == downloads  # not even downloaded
+
+
+def test_program_named_like_a_photo_with_a_path_in_its_name_is_refused(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    chat = 7608
+    update = document_update(
+        fake,
+        b"MZ\x90\x00" + bytes(range(256)) * 8,
+        chat=chat,
+        file_name="../../../etc/receipt.jpg",
+        mime_type="image/jpeg",
+    )
+    assert post_update(stack, update).status_code == 200
+    fake.wait_for(lambda f: final_card(f, chat) is not None, timeout=30)
+    card = final_card(fake, chat)
+    assert card is not None and card.startswith("❌") and "not a JPEG" in card
+    [receipt] = receipts_of_chat(stack, chat)
+    assert receipt.raw_key == f"users/{receipt.user_id}/{receipt.id}.jpg"  # the name is not a path
+    assert receipt.file_name == "../../../etc/receipt.jpg"  # kept only as the user's label

@@ -3,59 +3,62 @@
 from __future__ import annotations
 
 import io
+import random
+import time
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
+from core.aws.sqs import QueueMessage
 from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
 from core.errors import TransientProcessingError
 from core.reading.extraction.rules.extractor import RulesExtractor
+from core.reading.ocr.base import Document, OcrResult
 from core.settings import ProcessorSettings
+from processor.handler import make_handler
 from processor.pipeline import Pipeline, processed_key
+from processor.worker import sqs_event as worker_event
 from tests.fakes import RECEIPT_LINES, FakeOcr, RecordingSink
+from tests.samples import jpeg_bytes, jpeg_claiming, pdf, png_bomb, text_pdf
 
 
-def jpeg_bytes(size: tuple[int, int] = (300, 500), fmt: str = "JPEG") -> bytes:
+class SizesOcr(FakeOcr):
+    """A fake OCR engine that also keeps the pixel size of every page it was given."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(lines)
+        self.sizes: list[tuple[int, int]] = []
+
+    def read(self, document: Document) -> OcrResult:
+        self.sizes.extend(image.size for image in document.images)  # type: ignore[attr-defined]
+        return super().read(document)
+
+
+def truncated_jpeg() -> bytes:
+    """A photo cut off part way (an upload that stopped): the header is whole, the scan is not."""
     buf = io.BytesIO()
-    Image.new("RGB", size, "white").save(buf, format=fmt)
-    return buf.getvalue()
+    Image.effect_noise((400, 400), 64).convert("RGB").save(buf, format="JPEG")
+    data = buf.getvalue()
+    return data[: len(data) // 2]
 
 
-def text_pdf(lines: list[str]) -> bytes:
-    """A minimal one-page PDF whose text layer holds ``lines`` (Helvetica, one per row)."""
-    ops = ["BT", "/F1 10 Tf", "12 TL", "20 800 Td"]
-    for line in lines:
-        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(f"({escaped}) Tj T*")
-    ops.append("ET")
-    stream = "\n".join(ops).encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+def sqs_event(jobs: list[ProcessingJob]) -> dict[str, Any]:
+    messages = [
+        QueueMessage(
+            f"m{n}", f"h{n}", job.model_dump_json(), {"ApproximateReceiveCount": "1"}, {}, ""
+        )
+        for n, job in enumerate(jobs)
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return worker_event(
+        messages, queue_arn="arn:aws:sqs:us-east-1:000000000000:jobs", region="us-east-1"
     )
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -188,21 +191,128 @@ class TestPipeline:
         assert result.error is not None and result.error.code == ErrorCode.TOO_MANY_PAGES
 
     @pytest.mark.parametrize(
-        ("data", "code"),
+        ("data", "ctype", "code"),
         [
-            (b"GIF89a" + b"\0" * 100, ErrorCode.UNSUPPORTED_TYPE),
-            (b"\xff\xd8\xff\xe0" + b"garbage" * 10, ErrorCode.UNREADABLE),
+            (b"GIF89a" + b"\0" * 100, "image/jpeg", ErrorCode.UNSUPPORTED_TYPE),
+            (b"\xff\xd8\xff\xe0" + b"garbage" * 10, "image/jpeg", ErrorCode.UNREADABLE),
+            (truncated_jpeg(), "image/jpeg", ErrorCode.UNREADABLE),
+            (b"MZ\x90\x00" + bytes(range(256)) * 4, "image/jpeg", ErrorCode.UNSUPPORTED_TYPE),
+            (
+                b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4,
+                "image/jpeg",
+                ErrorCode.UNSUPPORTED_TYPE,
+            ),
+            (random.Random(5).randbytes(4096), "application/pdf", ErrorCode.UNSUPPORTED_TYPE),
+            (
+                b"%PDF-1.7\n" + random.Random(6).randbytes(4096),
+                "application/pdf",
+                ErrorCode.UNREADABLE,
+            ),
+            (pdf([RECEIPT_LINES], encrypt=True), "application/pdf", ErrorCode.UNREADABLE),
+            (pdf([["page"]] * 500), "application/pdf", ErrorCode.TOO_MANY_PAGES),
+        ],
+        ids=[
+            "gif",
+            "jpeg-garbage",
+            "jpeg-truncated",
+            "windows-exe-as-jpg",
+            "elf-as-jpg",
+            "random-bytes-as-pdf",
+            "pdf-garbage",
+            "pdf-encrypted",
+            "pdf-500-pages",
         ],
     )
     def test_bad_files_fail_permanently_with_a_reason(
-        self, processor_settings: ProcessorSettings, store: S3Store, data: bytes, code: ErrorCode
+        self,
+        processor_settings: ProcessorSettings,
+        store: S3Store,
+        data: bytes,
+        ctype: str,
+        code: ErrorCode,
     ) -> None:
         sink = RecordingSink()
-        job = upload(store, processor_settings, data, "image/jpeg")
+        job = upload(store, processor_settings, data, ctype)
+        started = time.perf_counter()
         result = make_pipeline(processor_settings, store, FakeOcr(RECEIPT_LINES), sink).process(job)
+        assert time.perf_counter() - started < 5  # refused early: 500 pages are not read
         assert result.status == ReceiptStatus.FAILED
         assert result.error is not None and result.error.code == code and not result.error.retryable
+        assert result.error.message.endswith(".")  # a sentence for the user
         assert sink.results == [result]
+
+    def test_encrypted_pdf_is_said_to_need_its_password_removed(
+        self, processor_settings: ProcessorSettings, store: S3Store
+    ) -> None:
+        job = upload(
+            store, processor_settings, pdf([RECEIPT_LINES], encrypt=True), "application/pdf"
+        )
+        result = make_pipeline(processor_settings, store, FakeOcr([]), RecordingSink()).process(job)
+        assert result.error is not None and "password" in result.error.message
+
+    @pytest.mark.parametrize(
+        "bomb",
+        [png_bomb(30_000, 30_000), jpeg_claiming(65_000, 65_000)],
+        ids=["png-30000x30000-110kB", "jpeg-header-65000x65000"],
+    )
+    def test_decompression_bomb_ends_at_once_as_too_large_to_read(
+        self, processor_settings: ProcessorSettings, store: S3Store, bomb: bytes
+    ) -> None:
+        """GIVEN a tiny file whose header claims far more pixels than Pillow's own limit
+        WHEN its SQS record is handled
+        THEN the record succeeds with a permanent failure (no retry, no hour in the queue)."""
+        ocr, sink = FakeOcr(RECEIPT_LINES), RecordingSink()
+        job = upload(store, processor_settings, bomb, "image/png")
+        handler = make_handler(make_pipeline(processor_settings, store, ocr, sink))
+
+        response = handler(sqs_event([job]), None)
+
+        assert response == {"batchItemFailures": []}
+        [result] = sink.results
+        assert result.status == ReceiptStatus.FAILED and ocr.calls == 0
+        assert result.error is not None and result.error.code == ErrorCode.TOO_LARGE
+        assert not result.error.retryable and "too large to read" in result.error.message
+
+    def test_pdf_text_layer_is_read_without_rendering_any_page(
+        self, processor_settings: ProcessorSettings, store: S3Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Five 200 x 200-inch pages (a 2 KB file): their text layer is read, nothing rendered."""
+
+        def no_rendering(*args: object, **kwargs: object) -> object:
+            raise AssertionError("a page was rendered")
+
+        monkeypatch.setattr(pdfium.PdfPage, "render", no_rendering)
+        huge = pdf([RECEIPT_LINES] + [["more"]] * 4, size=(200 * 72, 200 * 72))
+        ocr = FakeOcr([])
+        job = upload(store, processor_settings, huge, "application/pdf")
+
+        result = make_pipeline(processor_settings, store, ocr, RecordingSink()).process(job)
+
+        assert result.status == ReceiptStatus.DONE and ocr.calls == 0
+        assert result.engines.ocr == "pdf-text-layer" and result.cost.pages == 5
+
+    def test_scanned_pdf_pages_are_rendered_within_one_budget_for_the_document(
+        self, processor_settings: ProcessorSettings, store: S3Store
+    ) -> None:
+        """Five 200 x 200-inch pages without text: 8,000 megapixels at 200 dpi, 40 MP per page
+        before; now all five pages together hold at most ``max_image_pixels``."""
+        ocr = SizesOcr(RECEIPT_LINES)
+        huge = pdf([[]] * 5, size=(200 * 72, 200 * 72))
+        job = upload(store, processor_settings, huge, "application/pdf")
+
+        result = make_pipeline(processor_settings, store, ocr, RecordingSink()).process(job)
+
+        assert result.status == ReceiptStatus.DONE and len(ocr.sizes) == 5
+        assert sum(w * h for w, h in ocr.sizes) <= processor_settings.max_image_pixels
+        assert len(set(ocr.sizes)) == 1  # the pages scaled alike
+
+    def test_scanned_pdf_of_ordinary_pages_is_rendered_at_200_dpi(
+        self, processor_settings: ProcessorSettings, store: S3Store
+    ) -> None:
+        ocr = SizesOcr(RECEIPT_LINES)
+        job = upload(store, processor_settings, pdf([[]] * 2, size=(216, 720)), "application/pdf")
+        make_pipeline(processor_settings, store, ocr, RecordingSink()).process(job)
+        assert ocr.sizes == [(600, 2000)] * 2  # 3 x 10 inches
 
     def test_blank_page_is_unreadable_and_text_without_amounts_is_not_a_receipt(
         self, processor_settings: ProcessorSettings, store: S3Store

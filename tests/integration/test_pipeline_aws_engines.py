@@ -33,6 +33,7 @@ from processor.worker import sqs_event
 from tests import fakes
 from tests.fakes import RECEIPT_LINES, FakeOcr, RecordingSink
 from tests.helpers import stubbed
+from tests.samples import jpeg_claiming, png_bomb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "textract"
 RECEIPT_JPG = FIXTURES / "textractor_receipt.jpg"
@@ -258,6 +259,23 @@ class TestProductionEngines:
 
         assert result.error is not None and result.error.code == ErrorCode.UNSUPPORTED_TYPE
         assert not result.error.retryable
+
+    @pytest.mark.parametrize(
+        ("bomb", "ctype"),
+        [(png_bomb(30_000, 30_000), "image/png"), (jpeg_claiming(65_000, 65_000), "image/jpeg")],
+        ids=["png", "jpeg"],
+    )
+    def test_decompression_bomb_is_refused_from_its_first_bytes(
+        self, rig: Rig, monkeypatch: pytest.MonkeyPatch, bomb: bytes, ctype: str
+    ) -> None:
+        job = rig.upload(bomb, ctype)
+        raw_reads = spy_raw_reads(rig, monkeypatch)
+
+        result = rig.pipeline.process(job)  # no Textract call is queued: none may be made
+
+        assert raw_reads == [PROBE_BYTES]
+        assert result.error is not None and result.error.code == ErrorCode.TOO_LARGE
+        assert "too large to read" in result.error.message and not result.error.retryable
 
     def test_heic_photo_is_downloaded_and_sent_as_jpeg_bytes(self, rig: Rig) -> None:
         from pillow_heif import from_pillow
