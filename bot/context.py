@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.exports import ZipExports
 from core.aws.sqs import JobQueue
 from core.db.session import run_in_session
 from core.questions.service import QuestionReader, RulesQuestionReader
@@ -53,6 +54,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def services(self) -> BotServices:
         services: BotServices = self.bot_data["services"]
         return services
+
+    @property
+    def zip_exports(self) -> ZipExports:
+        """This application's bounds on ZIP exports (made on first use)."""
+        gate: ZipExports | None = self.bot_data.get("zip_exports")
+        if gate is None:
+            gate = ZipExports.from_settings(self.services.settings)
+            self.bot_data["zip_exports"] = gate
+        return gate
 
     @property
     def callback_key(self) -> bytes:

@@ -59,6 +59,11 @@ RATE_LIMITED = (
     "⏳ That's a lot of receipts in a short time — {limit}. Please wait a little and send this "
     "one again; nothing was saved."
 )
+# A "Try again" over the same limit (an alert on the button: at most 200 characters).
+RETRY_RATE_LIMITED = (
+    "⏳ That's a lot of receipts in a short time — {limit}. Please wait a little and press "
+    "Try again then; the receipt is kept as it is."
+)
 BLOCKED = (
     "Sorry, this account can no longer use ReceiptSnap. "
     "If you think this is a mistake, please contact support."
@@ -223,10 +228,23 @@ CATEGORY_ERRORS = {
 
 EXPORT_ZIP_CAPTION = "{what}: the original files ({count})."
 EXPORT_ZIP_TOO_BIG = (
-    "The original files come to more than Telegram lets a bot send ({limit} MB): ask for one month "
-    "at a time, e.g. /export 2026-10 zip."
+    "The original files come to more than I send in one ZIP ({limit}): ask for one month "
+    "at a time, e.g. /export {month} zip."
+)
+EXPORT_ZIP_CUT = (
+    "✂️ The ZIP was cut at {limit}: it holds the first {count} files, up to {day}. Ask for one "
+    "month at a time for the rest, e.g. /export {month} zip."
 )
 EXPORT_ZIP_PARTIAL = "Only the first {count} files are in the ZIP: ask for one month at a time."
+EXPORT_ZIP_RUNNING = "Your ZIP of original files is still being made: it comes in a moment."
+EXPORT_ZIP_TOO_SOON = (
+    "⏳ One ZIP of original files every {interval} minutes: please ask again in {wait} minutes. "
+    "Without “zip”, /export sends the CSV files now."
+)
+EXPORT_ZIP_BUSY = (
+    "⏳ I'm making other ZIP exports right now: please ask again in a minute or two. Without "
+    "“zip”, /export sends the CSV files now."
+)
 EXPORT_EMPTY = "Nothing to export for {what}."
 EXPORT_CAPTION = "{what}: receipts and line items as CSV (UTF-8, ISO dates, one currency column)."
 

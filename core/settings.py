@@ -161,6 +161,15 @@ class ApiSettings(BaseAppSettings):
     # (window seconds, receipts allowed in it) per user
     receipt_rate_limits: list[tuple[int, int]] = [(600, 30), (86_400, 300)]
 
+    # /export ... zip (the original files): built on its own threads (never the pool the
+    # database calls share), in a spooled file that spills to /tmp past 8 MB; the host's /tmp
+    # is a 64 MB tmpfs, so concurrency x max bytes must stay well under it. An archive stops
+    # before passing the bound and the user is told to ask for one month at a time. Per API
+    # instance (the webhook is served by one).
+    export_zip_max_bytes: int = Field(default=40 * 1024 * 1024, ge=1024, le=49 * 1024 * 1024)
+    export_zip_concurrency: int = Field(default=1, ge=1, le=4)
+    export_zip_interval_seconds: int = Field(default=600, ge=0, le=86_400)  # per user
+
     # The sweeper finds receipts that stopped moving: nothing is lost, nothing waits forever.
     sweep_interval_seconds: float = 60.0
     upload_timeout_seconds: int = 1800

@@ -27,7 +27,7 @@ from core.aws.s3 import StoredObjects
 from core.categories.service import list_categories
 from core.contracts import ProcessingJob
 from core.db.models import PendingEdit
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, RateLimited
 from core.receipts.repository import PendingEditRepository, ReceiptRepository
 from core.receipts.views import ReceiptView
 from core.users.repository import UserRepository
@@ -206,7 +206,11 @@ async def _retry(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUI
             receipt.status_message_id = message_id
         return job
 
-    job = await services.in_session(run)
+    try:
+        job = await services.in_session(run)
+    except RateLimited as exc:  # a retry is a receipt read again: the same limit
+        await query.answer(texts.RETRY_RATE_LIMITED.format(limit=exc.message), show_alert=True)
+        return
     await asyncio.to_thread(services.queue.send_job, job)
     await query.answer(texts.RETRYING)
     await _edit(query, texts.QUEUED, None)

@@ -17,6 +17,7 @@ from bot.albums import update_album
 from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
 from bot.handlers.budgets import warning_text
 from bot.render import receipt_card
+from bot.users import private_chat
 from core.budgets.service import BudgetWarning, new_warnings
 from core.contracts import ReceiptStatus
 from core.receipts.repository import ReceiptRepository
@@ -43,11 +44,17 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
 
 
 async def _warn_budgets(update: ReceiptProcessed, context: BotContext) -> None:
+    """Budget warnings are personal: they go to the user's private chat, wherever the receipt was
+    sent, and wait (not recorded as given) while that chat is unknown. Never to a group."""
+
     def check(session: Session) -> tuple[int | None, list[BudgetWarning]]:
         receipt = ReceiptRepository(session).get(update.receipt_id)
         if receipt is None or receipt.status != ReceiptStatus.DONE:
             return None, []
-        return receipt.telegram_chat_id, new_warnings(session, receipt=receipt)
+        chat_id = private_chat(receipt.user)
+        if chat_id is None:
+            return None, []
+        return chat_id, new_warnings(session, receipt=receipt)
 
     chat_id, warnings = await context.services.in_session(check)
     for warning in warnings:

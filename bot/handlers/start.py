@@ -10,15 +10,17 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.context import BotContext
+from bot.users import register
 
 
 async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     name = f", {escape(user.first_name)}" if user and user.first_name else ""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        texts.START.format(name=name), parse_mode=ParseMode.HTML
-    )
+    message = update.effective_message
+    assert message is not None
+    if message.from_user is not None:  # in a private chat: where personal messages go
+        await context.services.in_session(lambda session: register(session, message))
+    await message.reply_text(texts.START.format(name=name), parse_mode=ParseMode.HTML)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

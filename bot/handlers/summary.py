@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+import math
 import tempfile
-import zipfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO
@@ -18,18 +17,16 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import texts
 from bot.charts import summary_chart
 from bot.context import BotContext
+from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
 from bot.handlers.budgets import status_lines
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
-from core.aws.s3 import ObjectNotFound
 from core.budgets.service import budget_status
 from core.summaries.export import ExportFile, export_files, export_items_csv, export_receipts_csv
 from core.summaries.months import BadMonth, Month, parse_month
 from core.summaries.service import MonthSummary, summarize
 from core.users.repository import UserRepository
 
-SPOOL_BYTES = 8 * 1024 * 1024  # larger exports spill to disk, never all in memory
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # what a bot may send through the Bot API
 MAX_ZIP_FILES = 500
 
 
@@ -77,9 +74,39 @@ async def export(update: Update, context: BotContext) -> None:
     words = [w.lower() for w in context.args or []]
     with_files = any(w in ("zip", "files", "originals") for w in words)
     arg = " ".join(w for w in words if w not in ("zip", "files", "originals"))
+    if not with_files:
+        await _export(message, context, tg_user.id, arg, with_files=False)
+        return
+    gate = context.zip_exports
+    refused = gate.acquire(tg_user.id)
+    if refused is not None:
+        await message.reply_text(_refusal(refused, gate))
+        return
+    built = False
+    try:
+        built = await _export(message, context, tg_user.id, arg, with_files=True)
+    finally:
+        gate.release(tg_user.id, counted=built)
+
+
+def _refusal(refused: Refused, gate: ZipExports) -> str:
+    if refused.reason == "running":
+        return texts.EXPORT_ZIP_RUNNING
+    if refused.reason == "too_soon":
+        return texts.EXPORT_ZIP_TOO_SOON.format(
+            interval=max(1, round(gate.interval_seconds / 60)),
+            wait=max(1, math.ceil(refused.wait_seconds / 60)),
+        )
+    return texts.EXPORT_ZIP_BUSY
+
+
+async def _export(
+    message: Message, context: BotContext, telegram_user_id: int, arg: str, *, with_files: bool
+) -> bool:
+    """The CSV files, then (``with_files``) the ZIP of the originals; True when a ZIP was built."""
 
     def run(session: Session) -> tuple[str, IO[bytes], IO[bytes], list[ExportFile]] | None:
-        user = UserRepository(session).get_by_telegram_id(tg_user.id)
+        user = UserRepository(session).get_by_telegram_id(telegram_user_id)
         if user is None:
             return None
         tz = user.timezone
@@ -98,16 +125,16 @@ async def export(update: Update, context: BotContext) -> None:
         result = await context.services.in_session(run)
     except BadMonth:
         await message.reply_text(texts.SUMMARY_BAD_MONTH)
-        return
+        return False
     if result is None:
         await message.reply_text(texts.EXPORT_EMPTY.format(what="you"))
-        return
+        return False
     what, receipts, items, originals = result
     suffix = "all" if arg == "all" else what.replace(" ", "-").lower()
     try:
         if receipts.readline() and not receipts.readline():  # the header line only
             await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
-            return
+            return False
         receipts.seek(0)
         # The rows were streamed from the database into a spooled file; the Bot API upload
         # itself needs the bytes (PTB builds the multipart body in memory; bots may send 50 MB).
@@ -116,46 +143,50 @@ async def export(update: Update, context: BotContext) -> None:
             caption=texts.EXPORT_CAPTION.format(what=what),
         )
         await message.reply_document(InputFile(items.read(), filename=f"line-items-{suffix}.csv"))
-        if originals:
-            await _send_originals(message, context, originals, what=what, suffix=suffix)
     finally:
         receipts.close()
         items.close()
+    if not originals:
+        return False
+    await _send_originals(message, context, originals, what=what, suffix=suffix)
+    return True
 
 
 async def _send_originals(
     message: Message, context: BotContext, files: list[ExportFile], *, what: str, suffix: str
 ) -> None:
-    """The receipts' original files in one ZIP, built file by file in a spooled temp file."""
+    """The receipts' original files in one ZIP, built file by file on the export threads, cut
+    before it passes ``EXPORT_ZIP_MAX_BYTES``."""
     store = context.services.receipts.store
-
-    def build() -> IO[bytes] | None:
-        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-            for f in files:
-                try:
-                    data = store.get(bucket=f.bucket, key=f.key)
-                except ObjectNotFound:
-                    continue
-                extension = f.key.rsplit(".", 1)[-1] if "." in f.key else "bin"
-                archive.writestr(f"{f.day.isoformat()}_{f.receipt_id[:8]}.{extension}", data)
-                if out.tell() > MAX_UPLOAD_BYTES:
-                    out.close()
-                    return None
-        out.seek(0)
-        return out
-
-    archive = await asyncio.to_thread(build)
-    if archive is None:
-        await message.reply_text(texts.EXPORT_ZIP_TOO_BIG.format(limit=MAX_UPLOAD_BYTES // 2**20))
-        return
-    with archive:
+    max_bytes = context.services.settings.export_zip_max_bytes
+    limit = _size(max_bytes)
+    archive = await context.zip_exports.run(lambda: build_zip(store, files, max_bytes=max_bytes))
+    with archive.file:
+        if archive.count == 0:
+            if archive.left_out is not None:
+                await message.reply_text(
+                    texts.EXPORT_ZIP_TOO_BIG.format(limit=limit, month=f"{files[0].day:%Y-%m}")
+                )
+            return
         await message.reply_document(
-            InputFile(archive.read(), filename=f"receipts-{suffix}.zip"),
-            caption=texts.EXPORT_ZIP_CAPTION.format(what=what, count=len(files)),
+            InputFile(archive.file.read(), filename=f"receipts-{suffix}.zip"),
+            caption=texts.EXPORT_ZIP_CAPTION.format(what=what, count=archive.count),
         )
-    if len(files) >= MAX_ZIP_FILES:
+    if archive.left_out is not None:
+        await message.reply_text(
+            texts.EXPORT_ZIP_CUT.format(
+                limit=limit,
+                count=archive.count,
+                day=archive.last_day,
+                month=f"{archive.left_out:%Y-%m}",
+            )
+        )
+    elif len(files) >= MAX_ZIP_FILES:
         await message.reply_text(texts.EXPORT_ZIP_PARTIAL.format(count=MAX_ZIP_FILES))
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MB" if n >= 2**20 else f"{max(1, n // 1024)} KB"
 
 
 def _spool(chunks: Iterable[str]) -> IO[bytes]:

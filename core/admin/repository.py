@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.contracts import ReceiptStatus
@@ -92,11 +92,29 @@ class AdminUserQueries:
         return [(r[0], r[1], r[2]) for r in rows]
 
     def delete(self, user: User) -> None:
-        """The user and everything of theirs (receipts, items, attempts, edits cascade)."""
-        if user.telegram_chat_id is not None:
-            self.session.execute(
-                delete(AlbumMessage).where(AlbumMessage.chat_id == user.telegram_chat_id)
+        """The user and everything of theirs (receipts, items, attempts, edits cascade), and
+        nobody else's: an album row is keyed by chat and album, not by user, so only the albums of
+        the user's own receipts go, and every album of their private chat with the bot (whose id
+        is the user's Telegram id); a group's other albums stay."""
+        own_album = (
+            select(Receipt.id)
+            .where(
+                Receipt.user_id == user.id,
+                Receipt.telegram_chat_id == AlbumMessage.chat_id,
+                Receipt.media_group_id == AlbumMessage.media_group_id,
             )
+            .exists()
+        )
+        private = (
+            AlbumMessage.chat_id == user.telegram_user_id
+            if user.telegram_user_id is not None
+            else false()
+        )
+        self.session.execute(
+            delete(AlbumMessage)
+            .where(or_(own_album, private))
+            .execution_options(synchronize_session=False)
+        )
         self.session.execute(delete(Receipt).where(Receipt.user_id == user.id))
         self.session.delete(user)
         self.session.flush()

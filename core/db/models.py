@@ -285,6 +285,21 @@ class BudgetAlert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReceiptRetry(Base):
+    """A user's "Try again" on a failed receipt: it counts toward the receipt rate limit as a new
+    receipt does (rows older than the longest window are pruned)."""
+
+    __tablename__ = "receipt_retries"
+    __table_args__ = (Index("ix_receipt_retries_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    receipt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("receipts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TelegramUpdate(Base):
     """The inbox: each update Telegram delivered, stored before the webhook's 200 (Telegram
     redelivers only what it did not see a 200 for), its payload kept until the bot handled it.

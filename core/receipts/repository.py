@@ -17,6 +17,7 @@ from core.db.models import (
     PendingEdit,
     ProcessingAttempt,
     Receipt,
+    ReceiptRetry,
 )
 
 
@@ -100,6 +101,29 @@ class ReceiptRepository:
             )
             or 0
         )
+
+    def count_retries_since(self, *, user_id: int, since: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(ReceiptRetry)
+                .where(ReceiptRetry.user_id == user_id, ReceiptRetry.created_at >= since)
+            )
+            or 0
+        )
+
+    def record_retry(
+        self, *, user_id: int, receipt_id: uuid.UUID, at: datetime, keep_since: datetime
+    ) -> None:
+        """One "Try again" of the user; their retries before ``keep_since`` (older than any
+        rate-limit window) go."""
+        self.session.execute(
+            delete(ReceiptRetry).where(
+                ReceiptRetry.user_id == user_id, ReceiptRetry.created_at < keep_since
+            )
+        )
+        self.session.add(ReceiptRetry(user_id=user_id, receipt_id=receipt_id, created_at=at))
+        self.session.flush()
 
     def find_same_file(self, *, user_id: int, sha256: str, exclude: uuid.UUID) -> Receipt | None:
         return self.session.scalars(

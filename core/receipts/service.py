@@ -75,11 +75,13 @@ class ReceiptService:
         self.store = store
 
     def check_rate(self, session: Session, *, user_id: int, now: datetime) -> None:
-        """Refuse a new receipt when the user sent too many lately (fair use, cost control)."""
+        """Refuse a new receipt, or a new reading of a failed one ("Try again"), when the user
+        sent or retried too many lately (fair use, cost control)."""
         repo = ReceiptRepository(session)
         for window, limit in self.settings.receipt_rate_limits:
             since = now - timedelta(seconds=window)
-            if repo.count_created_since(user_id=user_id, since=since) >= limit:
+            sent = repo.count_created_since(user_id=user_id, since=since)
+            if sent + repo.count_retries_since(user_id=user_id, since=since) >= limit:
                 raise RateLimited(
                     f"at most {limit} receipts per {window // 60} minutes",
                     retry_after_seconds=window,
@@ -410,15 +412,25 @@ class ReceiptService:
         )
 
     def retry(
-        self, session: Session, *, receipt_id: uuid.UUID, user_id: int
+        self, session: Session, *, receipt_id: uuid.UUID, user_id: int, now: datetime | None = None
     ) -> tuple[Receipt, ProcessingJob]:
-        """Read a failed receipt again from its stored file (no re-upload). Returns the job to
-        send after the commit."""
+        """Read a failed receipt again from its stored file (no re-upload). It counts toward the
+        user's receipt rate limit as a new receipt does (``RateLimited`` when over it). Returns
+        the job to send after the commit."""
         receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
         if receipt.status != ReceiptStatus.FAILED:
             raise Conflict("only a failed receipt can be read again", code="not_failed")
         if not self.store.exists(bucket=receipt.raw_bucket, key=receipt.raw_key):
             raise Conflict("the file is gone; send the receipt again", code="file_missing")
+        now = now or datetime.now(UTC)
+        self.check_rate(session, user_id=user_id, now=now)
+        longest = max((w for w, _ in self.settings.receipt_rate_limits), default=0)
+        ReceiptRepository(session).record_retry(
+            user_id=user_id,
+            receipt_id=receipt.id,
+            at=now,
+            keep_since=now - timedelta(seconds=longest),
+        )
         job = new_attempt(receipt)
         session.flush()
         return receipt, job

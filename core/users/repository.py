@@ -45,7 +45,8 @@ class UserRepository:
             except IntegrityError:  # created concurrently by another update of the same user
                 user = self.get_by_telegram_id(telegram_user_id)
                 assert user is not None
-        user.telegram_chat_id = chat_id
+        if chat_id is not None:  # None: this update says nothing of the user's own chat
+            user.telegram_chat_id = chat_id
         user.username = username
         user.first_name = first_name
         user.language_code = language_code

@@ -122,3 +122,28 @@ def test_0013_lists_the_categories_users_already_use(scratch_url: str) -> None:
         assert refused.value.code == "too_many"
         assert rename_category(s, user_id=ids[3], old="hobby 00", new="chess").receipts == 1
     engine.dispose()
+
+
+def test_0014_forgets_a_groups_chat_id_kept_as_a_users_chat(scratch_url: str) -> None:
+    """GIVEN users of before 0014, when every message (a group's too) set users.telegram_chat_id:
+    a group's id (negative) is forgotten, a private chat's (the user's own id) kept."""
+    upgrade(scratch_url, "0013")
+    engine = make_engine(scratch_url)
+    with Session(engine) as s, s.begin():
+        users = [  # in a group, in a private chat, unknown
+            User(telegram_user_id=1, telegram_chat_id=-1001234),
+            User(telegram_user_id=2, telegram_chat_id=2),
+            User(telegram_user_id=3, telegram_chat_id=None),
+        ]
+        s.add_all(users)
+        s.flush()
+        ids = [u.id for u in users]
+    engine.dispose()
+
+    upgrade(scratch_url)
+
+    engine = make_engine(scratch_url)
+    with Session(engine) as s:
+        assert [s.get_one(User, i).telegram_chat_id for i in ids] == [None, 2, None]
+        assert "receipt_retries" in inspect(engine).get_table_names()
+    engine.dispose()
