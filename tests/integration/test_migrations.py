@@ -70,6 +70,53 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def test_0014_takes_earlier_rows_as_handled_and_notified(scratch_url: str) -> None:
+    """GIVEN updates and finished receipts of before the inbox and the outbox THEN none of them
+    is replayed or sent again; a receipt still being read is left to be notified."""
+    upgrade(scratch_url, "0013")
+    engine = make_engine(scratch_url)
+    with Session(engine) as s, s.begin():
+        s.add(User(telegram_user_id=1))
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO telegram_updates (update_id, received_at) VALUES (7, :t)"),
+            {"t": "2026-11-01 10:00:00+00:00"},
+        )
+        for n, status in enumerate(("done", "failed", "queued")):
+            conn.execute(
+                text(
+                    "INSERT INTO receipts (id, user_id, status, source, content_type, raw_bucket,"
+                    " raw_key, created_at, updated_at, completed_at, requeue_count, attempt)"
+                    " VALUES (:id, (SELECT id FROM users), :status, 'telegram', 'image/jpeg',"
+                    " 'raw', :key, :t, :t, :done, 0, 1)"
+                ),
+                {
+                    "id": uuid.UUID(int=n + 1).hex
+                    if engine.dialect.name == "sqlite"
+                    else str(uuid.UUID(int=n + 1)),
+                    "status": status,
+                    "key": f"k{n}",
+                    "t": "2026-11-01 10:00:00+00:00",
+                    "done": None if status == "queued" else "2026-11-01 10:01:00+00:00",
+                },
+            )
+    engine.dispose()
+
+    upgrade(scratch_url, "0014")
+
+    engine = make_engine(scratch_url)
+    with engine.connect() as conn:
+        handled = conn.execute(text("SELECT handled_at IS NOT NULL FROM telegram_updates"))
+        assert [bool(v) for (v,) in handled] == [True]
+        rows = conn.execute(text("SELECT status, notified_at IS NOT NULL FROM receipts"))
+        assert sorted((s, bool(n)) for s, n in rows) == [
+            ("done", True),
+            ("failed", True),
+            ("queued", False),
+        ]
+    engine.dispose()
+
+
 def test_0013_lists_the_categories_users_already_use(scratch_url: str) -> None:
     """GIVEN data of before 0012, when /budget and typed corrections took any word (0013 adds
     no column: the models describe the schema at 0012 too)."""
@@ -124,10 +171,10 @@ def test_0013_lists_the_categories_users_already_use(scratch_url: str) -> None:
     engine.dispose()
 
 
-def test_0014_forgets_a_groups_chat_id_kept_as_a_users_chat(scratch_url: str) -> None:
-    """GIVEN users of before 0014, when every message (a group's too) set users.telegram_chat_id:
+def test_0015_forgets_a_groups_chat_id_kept_as_a_users_chat(scratch_url: str) -> None:
+    """GIVEN users of before 0015, when every message (a group's too) set users.telegram_chat_id:
     a group's id (negative) is forgotten, a private chat's (the user's own id) kept."""
-    upgrade(scratch_url, "0013")
+    upgrade(scratch_url, "0014")
     engine = make_engine(scratch_url)
     with Session(engine) as s, s.begin():
         users = [  # in a group, in a private chat, unknown
