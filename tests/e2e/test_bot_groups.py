@@ -107,8 +107,9 @@ def test_deleting_a_user_deletes_their_albums_and_not_the_groups_others(
     """GIVEN Dot's album in her private chat, then Dot's and Eve's albums in the group (Dot's
     last message to the bot was in the group)."""
     sent = [(DOT, DOT, "dot-private"), (GROUP, DOT, "dot-group"), (GROUP, EVE, "eve-group")]
-    for chat, user, album in sent:
-        file_id = fake.add_file(png(), file_name="r.png", mime_type="image/png")
+    for (chat, user, album), colour in zip(sent, ("white", "ivory", "linen"), strict=True):
+        # Different files: the same one twice from Dot would be answered as "the same file".
+        file_id = fake.add_file(png(colour), file_name="r.png", mime_type="image/png")
         update = fake.document_update(
             chat_id=chat,
             user_id=user,
