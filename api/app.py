@@ -19,8 +19,10 @@ from api.sweeper import run_forever
 from bot.app import build_application
 from bot.context import BotServices
 from bot.webhook import ALLOWED_UPDATES
+from core.aws.clients import AwsError
+from core.errors import Unavailable
 from core.reading.engines import check_bedrock_model_in_background
-from core.settings import ApiSettings
+from core.settings import ApiSettings, check_webhook_secret
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +33,10 @@ async def start_bot(container: Container) -> None:
         return
     token = container.secret(settings.telegram_bot_token, settings.telegram_bot_token_secret_id)
     if settings.telegram_mode == "webhook":
-        container.webhook_secret = container.secret(
-            settings.telegram_webhook_secret, settings.telegram_webhook_secret_id
+        container.webhook_secret = check_webhook_secret(
+            container.secret(settings.telegram_webhook_secret, settings.telegram_webhook_secret_id),
+            environment=settings.environment,
+            name=settings.telegram_webhook_secret_id,
         )
     services = BotServices(
         settings=settings,
@@ -51,6 +55,23 @@ async def start_bot(container: Container) -> None:
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
     container.bot_app = application
     logger.info("bot.started mode=%s username=%s", settings.telegram_mode, application.bot.username)
+
+
+def check_signing_keys(container: Container) -> None:
+    """At start-up, the admin API's signing keys: unusable ones are one ERROR line now (from
+    ``Container.jwt_keys``), not only at the first admin request. In development the key is
+    checked only when given directly (the embedded default writes a good one)."""
+    settings = container.settings
+    if settings.is_development and settings.jwt_secret is None:
+        return
+    try:
+        container.jwt_keys()
+    except Unavailable:
+        pass  # logged by jwt_keys; admin requests answer 503 until the secret is fixed
+    except AwsError as exc:
+        logger.warning(
+            "admin.signing_key_unreadable secret_id=%s error=%s", settings.jwt_secret_id, exc
+        )
 
 
 async def stop_bot(container: Container) -> None:
@@ -73,6 +94,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         c = container or Container.build(settings)
         app.state.container = c
+        check_signing_keys(c)
         await start_bot(c)
         # Updates the last process acknowledged but never handled (it died): handled now.
         await replay_unhandled(c, grace=timedelta(0))

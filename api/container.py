@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.ratelimit import SlidingWindowLimiter
 from core.admin.service import AdminService
-from core.admin.tokens import SigningKeys
+from core.admin.tokens import SigningKeyError, SigningKeys
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.aws.secrets import SecretsReader
 from core.aws.sqs import JobQueue
 from core.db.session import make_engine, make_session_factory, run_in_session, url_from_secret
+from core.errors import Unavailable
 from core.questions.service import QuestionReader
 from core.reading.engines import build_question_reader
 from core.receipts.service import ReceiptService
@@ -74,8 +75,22 @@ class Container:
 
     def jwt_keys(self) -> SigningKeys:
         """The admin token keys (re-read from Secrets Manager when the cache expires, so a
-        rotation is picked up without a restart)."""
-        return SigningKeys.parse(self.secret(self.settings.jwt_secret, self.settings.jwt_secret_id))
+        rotation is picked up without a restart). Keys that cannot be used (too short, a
+        previous key without ``rotated_at``) verify nothing: 503 ``signing_key_invalid``."""
+        raw = self.secret(self.settings.jwt_secret, self.settings.jwt_secret_id)
+        try:
+            return SigningKeys.parse(raw)
+        except SigningKeyError as exc:
+            logger.error(
+                "admin.signing_key_invalid secret_id=%s problem=%s (fix the secret; no admin "
+                "token is accepted until then)",
+                self.settings.jwt_secret_id,
+                exc,
+            )
+            raise Unavailable(
+                "the admin API's signing key cannot be used; an operator must fix it",
+                code="signing_key_invalid",
+            ) from exc
 
     def callback_key(self) -> bytes:
         return self.secret(self.settings.callback_secret, self.settings.callback_secret_id).encode()

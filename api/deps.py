@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.container import Container
+from core.admin.repository import RevokedTokenRepository
 from core.admin.service import Actor
 from core.admin.tokens import Principal, Role, verify
 from core.db.session import session_scope
@@ -47,9 +48,11 @@ bearer = HTTPBearer(
 def get_principal(
     request: Request,
     container: ContainerDep,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The admin behind the bearer token (401 without a valid one); rate-limited per subject."""
+    """The admin behind the bearer token (401 without a valid one, or a revoked one: the
+    request's session reads the revocations); rate-limited per subject."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized("a bearer token is required", code="missing_token")
     s = container.settings
@@ -61,6 +64,7 @@ def get_principal(
         leeway_seconds=s.jwt_leeway_seconds,
         grace=timedelta(seconds=s.jwt_rotation_grace_seconds),
         max_ttl=timedelta(seconds=s.jwt_max_ttl_seconds),
+        revoked=RevokedTokenRepository(session).is_revoked,
     )
     window, limit = s.admin_rate_limit
     retry_after = container.admin_limiter.hit(principal.subject, window=window, limit=limit)

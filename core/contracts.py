@@ -27,6 +27,12 @@ CONTRACT_VERSION: Literal[1] = 1
 
 EARLIEST_PURCHASE = date(2000, 1, 1)
 
+# The bound (exclusive, either sign) of one amount read off a receipt: a larger figure is an id
+# or a barcode. The rules skip such figures (``rules/amounts.py``) and a model's answer holding
+# one is refused (``reading/extraction/bedrock.py``). ``Money`` itself holds 12 integer digits,
+# as the database's ``Numeric(14, 2)`` columns do, so sums of such amounts still fit.
+MAX_AMOUNT = Decimal("1e10")
+
 
 def plausible_purchase_date(value: date, *, today: date) -> bool:
     """A receipt's date is plausible from 2000 to tomorrow (the user may be a time zone ahead)."""
@@ -48,13 +54,17 @@ def _to_decimal(places: str) -> Callable[[Any], Any]:
             except InvalidOperation:
                 return value  # let pydantic report it
         if isinstance(value, Decimal) and value.is_finite():
-            return value.quantize(step, rounding=ROUND_HALF_UP)
+            try:
+                return value.quantize(step, rounding=ROUND_HALF_UP)
+            except InvalidOperation:  # more digits than the decimal context holds
+                return value  # let pydantic report it (max_digits)
         return value
 
     return convert
 
 
-# Decimal serialised as a plain string ("12.30"), never as a float.
+# Decimal serialised as a plain string ("12.30"), never as a float. At most 14 digits, 2 of them
+# decimals: what the database's Numeric(14, 2) stores (Quantity: Numeric(14, 3)).
 Money = Annotated[
     Decimal,
     BeforeValidator(_to_decimal("0.01")),

@@ -7,6 +7,7 @@ Outside development, placeholder secrets and SQLite are refused.
 from __future__ import annotations
 
 import enum
+import re
 from decimal import Decimal
 from typing import Literal
 
@@ -18,11 +19,32 @@ DEFAULT_BEDROCK_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "local-dev-only"})
 
+# Telegram's secret_token: 1-256 characters of A-Z a-z 0-9 _ - (Bot API, setWebhook). Outside
+# development we require at least 32 of them: the header is all that tells Telegram from anyone.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_WEBHOOK_SECRET_CHARS = 32
+# The longest an admin token may live (the route to revoke one is there for the rest).
+MAX_ADMIN_TOKEN_SECONDS = 86_400
+
 
 class Environment(enum.StrEnum):
     DEVELOPMENT = "development"
     STAGING = "staging"
     PRODUCTION = "production"
+
+
+def check_webhook_secret(value: str, *, environment: Environment, name: str) -> str:
+    """``value`` if Telegram accepts it as a webhook secret and, outside development, it is at
+    least ``MIN_WEBHOOK_SECRET_CHARS`` long; ``ValueError`` naming ``name`` otherwise. Used for
+    the value given in the environment and for the one read from Secrets Manager alike."""
+    if not WEBHOOK_SECRET_PATTERN.fullmatch(value):
+        raise ValueError(f"{name}: 1-256 characters of A-Z a-z 0-9 _ - (Telegram's secret_token)")
+    if environment != Environment.DEVELOPMENT and len(value) < MIN_WEBHOOK_SECRET_CHARS:
+        raise ValueError(
+            f"{name}: at least {MIN_WEBHOOK_SECRET_CHARS} characters outside development "
+            f"(it has {len(value)})"
+        )
+    return value
 
 
 class ModelPrice(BaseModel):
@@ -183,14 +205,18 @@ class ApiSettings(BaseAppSettings):
 
     # Admin API tokens (JWT, HS256). The secret holds the signing key as a plain string or as
     # JSON {"current": ..., "previous": ..., "rotated_at": ISO-8601}; after a rotation the
-    # previous key keeps verifying for ``jwt_rotation_grace_seconds``.
+    # previous key keeps verifying, for tokens issued before ``rotated_at``, for
+    # ``jwt_rotation_grace_seconds`` (at most ``jwt_max_ttl_seconds``). Every key: 32+ bytes.
     jwt_secret_id: str = "receiptsnap/jwt-signing-key"
     jwt_secret: SecretStr | None = None  # development only
     jwt_issuer: str = "receiptsnap"
     jwt_audience: str = "receiptsnap-admin"
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=120)
-    jwt_max_ttl_seconds: int = Field(default=7 * 86_400, ge=60, le=30 * 86_400)
-    jwt_rotation_grace_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    # The longest lifetime of a token (and the most its minting may ask for); revoked tokens
+    # are refused before that (``POST /admin/v1/tokens/revoke``).
+    jwt_max_ttl_seconds: int = Field(default=86_400, ge=60, le=MAX_ADMIN_TOKEN_SECONDS)
+    # At most the longest lifetime: no token signed with the previous key outlives it longer.
+    jwt_rotation_grace_seconds: int = Field(default=86_400, ge=0, le=MAX_ADMIN_TOKEN_SECONDS)
     # (window seconds, requests allowed in it) per token subject, per API instance
     admin_rate_limit: tuple[int, int] = (60, 120)
     admin_presign_expiry_seconds: int = Field(default=120, ge=10, le=900)
@@ -212,6 +238,17 @@ class ApiSettings(BaseAppSettings):
         )
         if not self.is_development and self.jwt_secret is not None:
             raise ValueError("outside development the JWT signing key comes from Secrets Manager")
+        if self.telegram_webhook_secret is not None:
+            check_webhook_secret(
+                self.telegram_webhook_secret.get_secret_value(),
+                environment=self.environment,
+                name="TELEGRAM_WEBHOOK_SECRET",
+            )
+        if self.jwt_rotation_grace_seconds > self.jwt_max_ttl_seconds:
+            raise ValueError(
+                "JWT_ROTATION_GRACE_SECONDS must not exceed JWT_MAX_TTL_SECONDS: a token signed "
+                "with the previous key lives at most that long after the rotation"
+            )
         if (
             not self.is_development
             and self.database_url.startswith("sqlite")

@@ -222,9 +222,14 @@ def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.webhook import set_webhook
+    from core.settings import ApiSettings, check_webhook_secret
 
     bot, secret = _telegram_bot_and_secret()
     try:
+        settings = ApiSettings()
+        check_webhook_secret(
+            secret, environment=settings.environment, name=settings.telegram_webhook_secret_id
+        )
         info = asyncio.run(
             set_webhook(
                 bot,  # type: ignore[arg-type]
@@ -255,7 +260,9 @@ def cmd_telegram_delete_webhook(args: argparse.Namespace) -> int:
 
 def cmd_admin_token(args: argparse.Namespace) -> int:
     """Mint an admin API token with the current signing key (settings from the environment)."""
-    from datetime import timedelta
+    from datetime import UTC, datetime, timedelta
+
+    import jwt
 
     from core.admin.tokens import Role, SigningKeys, mint, parse_ttl
     from core.aws.clients import AwsClients, AwsError
@@ -285,6 +292,13 @@ def cmd_admin_token(args: argparse.Namespace) -> int:
         print(f"error: cannot read {settings.jwt_secret_id}: {exc}", file=sys.stderr)
         return 2
     print(token)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    print(
+        f"token id (jti) {claims['jti']}, expires {expires:%Y-%m-%d %H:%M} UTC; "
+        "revoke it with POST /admin/v1/tokens/revoke",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -349,7 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     t = adsub.add_parser("token", help="mint a bearer token for /admin/v1 (printed on stdout)")
     t.add_argument("--subject", required=True, help="who the token is for (shown in the audit)")
     t.add_argument("--role", choices=["admin", "viewer"], default="viewer")
-    t.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 1h, 2d (default 1h)")
+    t.add_argument(
+        "--ttl",
+        default="1h",
+        help="lifetime: 90s, 30m, 1h (default 1h; at most JWT_MAX_TTL_SECONDS, 24h)",
+    )
     t.set_defaults(func=cmd_admin_token)
 
     p = sub.add_parser("aws-local", help="a local AWS emulator (AWS_ENDPOINT_URL), e.g. compose's")

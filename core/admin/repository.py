@@ -11,10 +11,18 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.contracts import ReceiptStatus
-from core.db.models import AdminAuditEntry, AlbumMessage, ProcessingAttempt, Receipt, User
+from core.db.models import (
+    AdminAuditEntry,
+    AlbumMessage,
+    ProcessingAttempt,
+    Receipt,
+    RevokedAdminToken,
+    User,
+)
 from core.errors import ReceiptSnapError
 
 
@@ -301,6 +309,54 @@ class AuditRepository:
             .limit(limit)
         ).all()
         return rows, total
+
+
+class RevokedTokenRepository:
+    """Ids (``jti``) of admin tokens revoked before their expiry; a row goes once the token
+    would have expired anyway."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def is_revoked(self, jti: str) -> bool:
+        found = self.session.scalar(
+            select(RevokedAdminToken.jti).where(RevokedAdminToken.jti == jti)
+        )
+        return found is not None
+
+    def revoke(
+        self,
+        jti: str,
+        *,
+        subject: str | None,
+        revoked_by: str,
+        expires_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """Record the revocation; False when the token was already revoked (the row's expiry is
+        extended if this one is later)."""
+        existing = self.session.get(RevokedAdminToken, jti)
+        if existing is not None:
+            if expires_at > existing.expires_at:
+                existing.expires_at = expires_at
+                self.session.flush()
+            return False
+        row = RevokedAdminToken(
+            jti=jti, subject=subject, revoked_by=revoked_by, revoked_at=now, expires_at=expires_at
+        )
+        try:
+            with self.session.begin_nested():  # another request may revoke it at the same time
+                self.session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def prune(self, *, now: datetime) -> int:
+        """Forget revocations of tokens that have expired (they are refused anyway)."""
+        result = self.session.execute(
+            delete(RevokedAdminToken).where(RevokedAdminToken.expires_at < now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def jsonable(value: Any) -> Any:

@@ -14,7 +14,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.admin.repository import AdminReceiptQueries, AdminUserQueries, AuditRepository, jsonable
+from core.admin.repository import (
+    AdminReceiptQueries,
+    AdminUserQueries,
+    AuditRepository,
+    RevokedTokenRepository,
+    jsonable,
+)
 from core.admin.tokens import Principal
 from core.aws.s3 import Erasure, S3Store, StoredObjects
 from core.contracts import ProcessingJob, ReceiptStatus
@@ -82,6 +88,39 @@ class AdminService:
             target_type,
             target_id,
         )
+
+    # ---- tokens ------------------------------------------------------------------------------
+
+    def revoke_token(
+        self,
+        session: Session,
+        actor: Actor,
+        *,
+        token_id: str,
+        expires_at: datetime,
+        subject: str | None = None,
+    ) -> bool:
+        """Refuse the token ``token_id`` from now on (every API instance: the check reads the
+        database); False when it was revoked already. Revocations of expired tokens go."""
+        now = datetime.now(UTC)
+        repository = RevokedTokenRepository(session)
+        repository.prune(now=now)
+        revoked = repository.revoke(
+            token_id,
+            subject=subject,
+            revoked_by=actor.principal.subject,
+            expires_at=expires_at,
+            now=now,
+        )
+        self.record(
+            session,
+            actor,
+            action="token.revoke",
+            target_type="token",
+            target_id=token_id,
+            detail={"subject": subject, "changed": revoked, "expires_at": expires_at},
+        )
+        return revoked
 
     # ---- users -------------------------------------------------------------------------------
 

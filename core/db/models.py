@@ -361,3 +361,15 @@ class AdminAuditEntry(Base):
     target_id: Mapped[str | None] = mapped_column(String(64))
     client_ip: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class RevokedAdminToken(Base):
+    """An admin API token refused before its expiry, by its ``jti``; kept until it expires."""
+
+    __tablename__ = "admin_revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -223,7 +223,7 @@ class BedrockQuestionReader:
         if isinstance(raw, str):  # some models hand the input over as a JSON string
             try:
                 raw = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 raise _Unusable("schema: the tool input is not JSON") from None
         if not isinstance(raw, dict):
             raise _Unusable("schema: the tool input is not an object")

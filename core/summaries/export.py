@@ -1,5 +1,12 @@
 """CSV exports of a user's receipts and line items, streamed from the database, and the list of
-the original files that go with them."""
+the original files that go with them.
+
+Text read off a receipt is untrusted: a merchant printed as ``=HYPERLINK(...)`` would be a
+formula once the CSV is opened in a spreadsheet. Every text cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return is prefixed with a single quote (OWASP, "CSV
+Injection"); the amount columns are written as numbers, a negative one included. Rows end with
+CRLF (RFC 4180), so that a cell holding a carriage return is quoted: with LF alone the csv
+module writes a bare CR unquoted, and a spreadsheet starts a new row (an unquoted cell) there."""
 
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ RECEIPT_COLUMNS = [
     "tip", "total", "payment_method", "status", "confirmed", "sent_at",
 ]  # fmt: skip
 ITEM_COLUMNS = ["receipt_id", "position", "description", "quantity", "unit_price", "amount"]
+LINE_END = "\r\n"
 
 
 def export_receipts_csv(
@@ -30,7 +38,7 @@ def export_receipts_csv(
     """CSV lines (UTF-8 text, ISO dates, decimals as printed), streamed from the database."""
     tz = ZoneInfo(timezone or "UTC")
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator=LINE_END)
 
     def flush() -> str:
         text = buf.getvalue()
@@ -50,15 +58,15 @@ def export_receipts_csv(
                 r.id,
                 (r.purchase_date or sent.date()).isoformat(),
                 "receipt" if r.purchase_date else "sent",
-                r.merchant_name or "",
-                r.category or "",
-                r.currency or "",
+                _text(r.merchant_name),
+                _text(r.category),
+                _text(r.currency),
                 _s(r.subtotal),
                 _s(r.tax),
                 _s(r.tip),
                 _s(r.total),
-                r.payment_method or "",
-                r.status,
+                _text(r.payment_method),
+                _text(r.status),
                 "yes" if r.confirmed_at else "no",
                 sent.isoformat(timespec="seconds"),
             ]
@@ -74,7 +82,7 @@ def export_items_csv(
 ) -> Iterator[str]:  # fmt: skip
     tz = ZoneInfo(timezone or "UTC")
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator=LINE_END)
     writer.writerow(ITEM_COLUMNS)
     items = SummaryRepository(session).stream_items(where=exported(user_id, month, tz), batch=batch)
     for n, item in enumerate(items, 1):
@@ -82,7 +90,7 @@ def export_items_csv(
             [
                 item.receipt_id,
                 item.position,
-                item.description,
+                _text(item.description),
                 "" if item.quantity is None else format(item.quantity.normalize(), "f"),
                 _s(item.unit_price),
                 _s(item.amount),
@@ -93,6 +101,17 @@ def export_items_csv(
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue()
+
+
+# What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str | None) -> str:
+    """A text cell that no spreadsheet runs as a formula."""
+    if not value:
+        return ""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _s(value: Decimal | None) -> str:

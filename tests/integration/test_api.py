@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.app import create_app
+from api.app import create_app, start_bot
 from api.container import Container
 from core.contracts import (
     ErrorCode,
@@ -299,3 +300,46 @@ async def test_the_users_category_for_a_merchant_wins_from_then_on(
     await post_result(client, later)
     with c.session_factory() as s:
         assert s.get(Receipt, second_id).category == "coffee"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("environment", "secret", "refused"),
+    [
+        ("staging", "a" * 31, True),
+        ("staging", "has spaces " * 3, True),
+        ("development", "a", False),
+    ],
+)
+async def test_webhook_secret_from_secrets_manager_is_checked_at_start(
+    api_settings: ApiSettings, clean_db: None, environment: str, secret: str, refused: bool
+) -> None:
+    """The secret read from Secrets Manager follows the rule of the one set in the environment:
+    outside development a short one stops the start, before the bot talks to Telegram."""
+    from core.aws.clients import AwsClients
+
+    secret_id = f"webhook-{uuid.uuid4().hex[:8]}"
+    AwsClients(api_settings).client("secretsmanager").create_secret(
+        Name=secret_id, SecretString=secret
+    )
+    settings = api_settings.model_copy(  # model_copy: staging with the test's SQLite and moto
+        update={
+            "environment": environment,
+            "telegram_mode": "webhook",
+            "telegram_bot_token": SecretStr("123:abc"),
+            "telegram_webhook_secret_id": secret_id,
+            "telegram_api_base_url": "http://127.0.0.1:9/bot",
+        }
+    )
+    container = Container.build(settings)
+    try:
+        if refused:
+            with pytest.raises(ValueError, match=secret_id):
+                await start_bot(container)
+        else:
+            with pytest.raises(Exception) as caught:  # noqa: PT011 - past the check: Telegram
+                await start_bot(container)
+            assert secret_id not in str(caught.value)
+            assert container.webhook_secret == secret  # taken as it is in development
+        assert container.bot_app is None
+    finally:
+        await container.aclose()

@@ -249,6 +249,58 @@ class TestProductionEngines:
         assert result.cost.pages == 1  # Textract was paid for, once
         assert rig.sink.results == [result]
 
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            pytest.param(
+                {
+                    **MEGA_MARKET,
+                    "line_items": [{"description": "LG FLATSCREEN 65", "amount": "9" * 18}],
+                },
+                id="18-digit-item-amount",
+            ),
+            pytest.param({**MEGA_MARKET, "tax": "abc"}, id="tax-abc"),
+            pytest.param({**MEGA_MARKET, "merchant_name": "M" * 10_000}, id="long-merchant"),
+            pytest.param(
+                {
+                    **MEGA_MARKET,
+                    "merchant_name": {"name": [{"deeper": [1, {"still": None}]}]},
+                    "line_items": [[["x"]], {"description": ["y"], "amount": {"v": 1}}],
+                },
+                id="nested-garbage",
+            ),
+        ],
+    )
+    def test_an_invalid_model_answer_never_fails_the_record(
+        self, rig: Rig, answer: dict[str, Any]
+    ) -> None:
+        """GIVEN a model that answers with something the contract cannot hold, twice
+        WHEN the Lambda handler gets the record
+        THEN the rules read the receipt, the result is done with the reason in
+        engines.fallback, and the record is not retried (no batch item failure)."""
+        job = rig.upload(RECEIPT_JPG.read_bytes(), "image/jpeg", ".jpg")
+        rig.textract.add_response(
+            "analyze_expense", fixture("textractor_receipt_jpg.analyze_expense.json")
+        )
+        rig.bedrock.add_response("converse", converse_reply(answer, (1650, 240)))
+        rig.bedrock.add_response("converse", converse_reply(answer, (1800, 240)))
+        queue = JobQueue(AwsClients(rig.settings), queue_name=rig.settings.queue_name)
+        queue.send_job(job)
+        messages = queue.receive(max_messages=1, wait_seconds=1)
+
+        response = make_handler(rig.pipeline)(
+            sqs_event(messages, queue_arn=queue.arn, region="us-east-1"), None
+        )
+
+        assert response == {"batchItemFailures": []}
+        [result] = rig.sink.results
+        assert result.status == ReceiptStatus.DONE and result.extraction is not None
+        assert result.engines.extractor == "rules" and result.engines.model == MODEL
+        assert result.engines.fallback is not None
+        assert result.engines.fallback.startswith("model answer rejected twice")
+        assert result.extraction.total == Decimal("1810.46")  # Textract's own fields, mapped
+        assert result.cost.input_tokens == 3450  # both answers were paid for
+
     def test_unsupported_document_fails_with_a_reason(self, rig: Rig) -> None:
         job = rig.upload(RECEIPT_JPG.read_bytes(), "image/jpeg", ".jpg")
         rig.textract.add_client_error(

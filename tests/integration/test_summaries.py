@@ -133,6 +133,61 @@ def test_exports_parse_back_to_the_same_amounts(
     assert len(list(csv.DictReader(io.StringIO(everything)))) == 7  # all done receipts
 
 
+def test_exported_text_is_never_a_spreadsheet_formula(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """GIVEN receipt text that a spreadsheet would run (OWASP CSV injection)
+    WHEN the receipts and items are exported
+    THEN every such text cell starts with a single quote, and amounts stay numbers."""
+    hyperlink = '=HYPERLINK("http://x","y")'
+    with session_factory.begin() as s:
+        u = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="UTC")
+        s.add(u)
+        s.flush()
+        r = add(s, u, total="10.50", day=date(2026, 10, 1), merchant=hyperlink, category="@sum")
+        r.payment_method = "-2+3"
+        r.tax = Decimal("-1.00")
+        descriptions = [
+            "+cmd",
+            "-1+1",
+            "@SUM(A1)",
+            "\tTAB",
+            "\rCR",
+            "=1+1",
+            "plain - text",
+            "x\r=1+1",
+        ]
+        for n, description in enumerate(descriptions):
+            s.add(
+                LineItemRow(
+                    receipt_id=r.id, position=n, description=description, amount=Decimal("-5.00")
+                )
+            )
+        s.expunge(u)
+    with session_factory() as s:
+        receipts = "".join(export_receipts_csv(s, user_id=u.id, month=OCT, timezone="UTC"))
+        items = "".join(export_items_csv(s, user_id=u.id, month=OCT, timezone="UTC"))
+
+    [row] = list(csv.DictReader(io.StringIO(receipts, newline="")))
+    assert row["merchant"] == "'" + hyperlink
+    assert (row["category"], row["payment_method"]) == ("'@sum", "'-2+3")
+    assert (row["currency"], row["status"]) == ("EUR", "done")
+    assert (row["tax"], row["total"]) == ("-1.00", "10.50")  # amounts are not text
+    item_rows = list(csv.DictReader(io.StringIO(items, newline="")))
+    assert [i["description"] for i in item_rows] == [
+        "'+cmd",
+        "'-1+1",
+        "'@SUM(A1)",
+        "'\tTAB",
+        "'\rCR",
+        "'=1+1",
+        "plain - text",
+        "x\r=1+1",  # one quoted cell: the carriage return starts no row of its own
+    ]
+    assert {i["amount"] for i in item_rows} == {"-5.00"}
+    assert Decimal(item_rows[0]["amount"]) == Decimal("-5.00")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

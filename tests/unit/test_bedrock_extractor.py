@@ -14,6 +14,7 @@ from core.aws.clients import AwsClients
 from core.contracts import ErrorCode
 from core.errors import PermanentProcessingError, TransientProcessingError
 from core.reading.engines import build_extractor
+from core.reading.extraction import bedrock
 from core.reading.extraction.base import DEFAULT_CATEGORIES, run_extractor
 from core.reading.extraction.bedrock import TOOL_NAME, BedrockExtractor, tool_schema
 from core.reading.extraction.rules.extractor import RulesExtractor
@@ -298,6 +299,113 @@ class TestRepair:
 
         assert extractor(client).run(receipt()).engine == "bedrock"
         assert "only by calling" in calls.requests[1]["messages"][0]["content"][-1]["text"]
+
+
+NESTED_GARBAGE = with_changes(
+    merchant_name={"name": [{"deeper": [1, 2, {"still": None}]}]},
+    line_items=[[["LATTE"]], {"description": ["CROISSANT"], "amount": {"value": "6.00"}}],
+    total={"amount": "22.26"},
+)
+
+
+class TestInvalidAnswers:
+    """Any answer that is not a valid contract ends with the rules' reading, never an error."""
+
+    @pytest.mark.parametrize(
+        ("bad", "where"),
+        [
+            pytest.param(
+                with_changes(line_items=[{"description": "LATTE", "amount": "123456789012345678"}]),
+                "line_items.0.amount",
+                id="18-digit-item-amount",
+            ),
+            pytest.param(with_changes(tax="123456789012345678"), "tax", id="18-digit-tax"),
+            pytest.param(with_changes(tip="-123456789012345678"), "tip", id="18-digit-tip"),
+            pytest.param(with_changes(subtotal="1e30"), "subtotal", id="exponent-subtotal"),
+            pytest.param(
+                with_changes(line_items=[{"description": "LATTE", "quantity": "1e27"}]),
+                "line_items.0.quantity",
+                id="huge-quantity",
+            ),
+            pytest.param(with_changes(tax="abc"), "tax", id="tax-abc"),
+            pytest.param(with_changes(total="NaN"), "total", id="nan-total"),
+            pytest.param(with_changes(merchant_name="M" * 10_000), "merchant_name", id="long"),
+            pytest.param(NESTED_GARBAGE, "merchant_name", id="nested-garbage"),
+            pytest.param("[" * 100_000 + "]" * 100_000, "not JSON", id="deeply-nested-json"),
+            pytest.param(
+                with_changes(purchase_date="0001-01-01"), "not plausible", id="date-out-of-range"
+            ),
+            pytest.param(with_changes(purchase_date="99999-01-01"), "purchase_date", id="date"),
+            pytest.param({"merchant_name": "CORNER CAFE"}, "is_receipt", id="missing-field"),
+        ],
+    )
+    def test_invalid_answer_twice_is_read_by_the_rules_with_the_reason(
+        self,
+        client: Any,
+        stub: Stubber,
+        calls: Calls,
+        capsys: pytest.CaptureFixture[str],
+        bad: dict[str, Any] | str,
+        where: str,
+    ) -> None:
+        stub.add_response("converse", reply(bad, tokens=(1000, 200)))
+        stub.add_response("converse", reply(bad, tokens=(1100, 200)))
+
+        run = extractor(client).run(receipt())
+
+        assert run.engine == "rules" and run.model == MODEL
+        assert run.fallback is not None and run.fallback.startswith("model answer rejected twice")
+        assert run.extraction.total == Decimal("22.26")  # the rules read the receipt
+        assert run.extraction.warnings[-1].startswith("read by the rules")
+        assert (run.usage.input_tokens, run.usage.output_tokens) == (2100, 400)
+        out = capsys.readouterr().out
+        assert [m["Reason"] for m in counted(out, "ExtractorFallback")] == ["answer_rejected"]
+        repair = calls.requests[1]["messages"][2]["content"][0]["toolResult"]["content"][0]
+        assert where in repair["text"]  # the model was told what was wrong
+
+    def test_the_repair_request_names_the_amount_that_is_too_large(
+        self, client: Any, stub: Stubber, calls: Calls
+    ) -> None:
+        huge = with_changes(line_items=[{"description": "LATTE", "amount": "123456789012345678"}])
+        stub.add_response("converse", reply(huge))
+        stub.add_response("converse", reply(VALID))
+
+        run = extractor(client).run(receipt())
+
+        assert run.engine == "bedrock" and run.fallback is None
+        feedback = calls.requests[1]["messages"][2]["content"][0]["toolResult"]["content"][0]
+        assert "line_items.0.amount" in feedback["text"] and "too large" in feedback["text"]
+
+    def test_an_answer_the_contract_refuses_falls_back_too(
+        self, client: Any, stub: Stubber, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The tool's own checks are not the last word: the answer is validated into
+        ReceiptExtraction inside the fallback path as well."""
+        monkeypatch.setattr(bedrock, "MAX_AMOUNT", Decimal("1e40"))  # the tool lets it through
+        for amount in ("123456789012345678", "1e30"):  # max_digits; more than Decimal's context
+            huge = with_changes(line_items=[{"description": "LATTE", "amount": amount}])
+            stub.add_response("converse", reply(huge))
+            stub.add_response("converse", reply(huge))
+
+            run = extractor(client).run(receipt())
+
+            assert run.engine == "rules" and run.extraction.total == Decimal("22.26")
+            assert run.fallback == "model answer rejected twice (contract)"
+
+    def test_the_largest_amount_the_tool_takes_fits_the_contract(self) -> None:
+        largest = "9999999999.999"
+        answer = bedrock.ToolReceipt.model_validate(
+            {
+                "is_receipt": True,
+                "total": largest,
+                "line_items": [{"description": "X", "quantity": largest, "unit_price": largest}],
+            }
+        )
+
+        extraction = bedrock.to_extraction(answer)
+
+        assert extraction.total == Decimal("10000000000.00")
+        assert extraction.line_items[0].quantity == Decimal(largest)
 
 
 class TestPromptInjection:

@@ -211,6 +211,19 @@ class TestFallback:
             ({"is_question": True, "metric": "total", "month": "2026-12"}, "implausible_month"),
             ({"metric": "total", "month": "2026-10"}, "not_a_question"),
             ("{not json", "schema: the tool input is not JSON"),
+            ("[" * 100_000 + "]" * 100_000, "schema: the tool input is not JSON"),
+            ('["total", "2026-10"]', "schema: the tool input is not an object"),
+            (
+                {
+                    "is_question": True,
+                    "metric": ["total"],
+                    "term": {"nested": [{"garbage": None}]},
+                    "month": 202610,
+                },
+                "schema: metric,term,month",
+            ),
+            ({"is_question": True, "metric": "total", "month": "2026-10" * 2000}, "schema: month"),
+            ({"is_question": True, "metric": "total"}, "schema: month"),
         ],
     )
     def test_invalid_tool_input_falls_back_to_the_rules(

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ErrorBody(BaseModel):
@@ -27,15 +27,44 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _err("the token's role may not do this"),
     422: _err("invalid parameters or body"),
     429: _err("too many requests for this subject (see Retry-After)"),
+    503: _err("the signing key is not usable (too short, a previous key without rotated_at)"),
 }
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: _err("no such resource")}
 CONFLICT: Responses = {409: _err("the resource is not in a state that allows this")}
+UNKNOWN_TOKEN: Responses = {422: _err("invalid body, or a token this API did not issue")}
 
 
 class Me(BaseModel):
     subject: str
     role: str
+    token_id: str | None = Field(
+        default=None, description="the token's jti (what POST /tokens/revoke takes)"
+    )
+    expires_at: datetime | None = None
+
+
+class RevokeRequest(BaseModel):
+    """The token to refuse from now on: the token itself, or its id (``jti``, as ``/me`` shows
+    it), exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str | None = Field(default=None, min_length=1, max_length=4096)
+    jti: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> RevokeRequest:
+        if (self.token is None) == (self.jti is None):
+            raise ValueError("give either token or jti")
+        return self
+
+
+class TokenRevoked(BaseModel):
+    jti: str
+    subject: str | None = Field(description="whom the token was for (when the token was given)")
+    expires_at: datetime = Field(description="the revocation is kept until then")
+    already_revoked: bool
 
 
 class UserPublic(BaseModel):

@@ -30,7 +30,13 @@ from core.aws.errors import (
     translate_botocore,
 )
 from core.aws.models import EXTRACTOR_FALLBACK, model_problem, model_unavailable
-from core.contracts import LineItem, Merchant, ReceiptExtraction, plausible_purchase_date
+from core.contracts import (
+    MAX_AMOUNT,
+    LineItem,
+    Merchant,
+    ReceiptExtraction,
+    plausible_purchase_date,
+)
 from core.errors import ExtractorUnavailable
 from core.money import is_iso_currency
 from core.observability import metrics
@@ -85,27 +91,36 @@ _TOOL_ONLY = "Answer only by calling the record_receipt tool."
 
 
 def _lenient_decimal(value: Any) -> Any:
-    """Numbers or numeric strings ("1,810.46", "$12.30", "12"); anything else is rejected."""
-    if value is None or isinstance(value, Decimal):
+    """Numbers or numeric strings ("1,810.46", "$12.30", "12"), finite and below
+    ``MAX_AMOUNT`` either way (as the rules read amounts); anything else is rejected."""
+    if value is None:
         return value
     if isinstance(value, bool):
         raise ValueError("not an amount")
-    if isinstance(value, int | float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int | float):
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
         cleaned = value.strip().replace(" ", "").lstrip("$€£¥₹").replace(",", "")
         if not cleaned:
             return None
         try:
-            return Decimal(cleaned)
+            amount = Decimal(cleaned)
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal amount") from None
-    raise ValueError("not an amount")
+            raise ValueError(f"{value[:40]!r} is not a decimal amount") from None
+    else:
+        raise ValueError("not an amount")
+    if not amount.is_finite():
+        raise ValueError("not a finite amount")
+    if abs(amount) >= MAX_AMOUNT:
+        raise ValueError(f"amount {amount:.0f} is too large for a receipt (at most 10 digits)")
+    return amount
 
 
 _AMOUNT_SCHEMA = {
     "type": "string",
-    "pattern": r"^-?\d+(\.\d{1,3})?$",
+    "pattern": r"^-?\d{1,10}(\.\d{1,3})?$",
     "description": "decimal as printed, dot separator, no currency sign, e.g. 1810.46",
 }
 Amount = Annotated[
@@ -536,23 +551,26 @@ class BedrockExtractor:
         if isinstance(raw, str):  # some models hand the input over as a JSON string
             try:
                 raw = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise _Rejected([Problem("schema", "the tool input is not JSON")]) from None
         try:
             answer = ToolReceipt.model_validate(raw)
         except ValidationError as exc:
-            raise _Rejected(
-                [
-                    Problem("schema", f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
-                    for e in exc.errors()[:10]
-                ]
-            ) from None
+            raise _Rejected(_validation_problems("schema", exc)) from None
         problems = check_answer(answer, printed=printed, categories=categories, today=self._today())
         if not answer.is_receipt:
             problems += self._doubt_not_a_receipt(ocr, categories)
+        # Whatever the checks let through must still be a valid contract (the processor stores
+        # it, the database holds it): an answer that is not one is rejected like any other.
+        try:
+            extraction = to_extraction(answer)
+        except ValidationError as exc:
+            problems += _validation_problems("contract", exc)
+        except (ValueError, ArithmeticError) as exc:
+            problems.append(Problem("contract", f"not a valid receipt ({type(exc).__name__})"))
         if problems:
             raise _Rejected(problems)
-        return to_extraction(answer)
+        return extraction
 
     def _doubt_not_a_receipt(self, ocr: OcrResult, categories: list[str]) -> list[Problem]:
         """A receipt can print "this is not a receipt": the rules have the last word."""
@@ -634,6 +652,13 @@ class BedrockExtractor:
             "bedrock.unexpected model=%s code=%s message=%s", self.model_id, code, message
         )
         return ExtractorUnavailable(f"Bedrock Converse: {code}")
+
+
+def _validation_problems(kind: str, exc: ValidationError) -> list[Problem]:
+    return [
+        Problem(kind, f"{'.'.join(map(str, e['loc']))}: {e['msg']}"[:200])
+        for e in exc.errors(include_url=False, include_input=False)[:10]
+    ]
 
 
 def _with_warning(extraction: ReceiptExtraction, warning: str) -> ReceiptExtraction:

@@ -49,7 +49,7 @@ def make_token(
         ttl=ttl,
         issuer="receiptsnap",
         audience=audience,
-        max_ttl=timedelta(days=7),
+        max_ttl=timedelta(days=1),
     )
 
 

@@ -7,10 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from core.contracts import MAX_AMOUNT
 from core.reading.extraction.rules.text import fold
 
 CENT = Decimal("0.01")
-_MAX_AMOUNT = Decimal("1e10")  # larger figures are ids or barcodes, and overflow Money
 
 CURRENCY_PREFIX = (
     r"(?:US\$|S\$|SG\$|A\$|AU\$|C\$|CA\$|HK\$|NT\$|NZ\$|RM|MYR|USD|EUR|GBP|SGD|AUD|CAD|HKD|"
@@ -60,7 +60,7 @@ def find_amounts(text: str) -> list[Amount]:
         if match.group("unit"):
             continue
         value = _to_decimal(match.group("num"))
-        if value is None or value >= _MAX_AMOUNT:
+        if value is None or value >= MAX_AMOUNT:
             continue
         if match.group("sign") or match.group("sign2") or match.group("tail"):
             value = -value
@@ -86,7 +86,7 @@ def find_integer_amounts(text: str) -> list[Amount]:
         if match.group("unit"):
             continue
         value = Decimal(re.sub(r"\D", "", match.group("num"))).quantize(CENT)
-        if value >= _MAX_AMOUNT:
+        if value >= MAX_AMOUNT:
             continue
         amounts.append(Amount(value, match.start(), match.end()))
     return amounts
