@@ -22,7 +22,12 @@ async def sweep_once(container: Container) -> SweepOutcome:
     def run(session: Session) -> SweepOutcome:
         return container.receipts.sweep(session, now=datetime.now(UTC))
 
+    def erase(session: Session) -> int:
+        return container.receipts.sweep_erasures(session, now=datetime.now(UTC))
+
     outcome = await container.in_session(run)
+    if erased := await container.in_session(erase):
+        logger.info("sweep.erased deletions=%d", erased)
     if outcome.requeued or outcome.failed:
         logger.info("sweep.done requeued=%d failed=%d", len(outcome.requeued), len(outcome.failed))
         api_metrics.emit(

@@ -23,6 +23,7 @@ from bot import keyboards, texts
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.render import receipt_card, recent_line
+from core.aws.clients import AwsError
 from core.aws.s3 import StoredObjects
 from core.categories.service import list_categories
 from core.contracts import ProcessingJob
@@ -171,7 +172,10 @@ async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UU
         return services.receipts.delete(session, receipt_id=receipt_id, user_id=uid)
 
     objects = await services.in_session(run)
-    await services.in_session(lambda _s: services.receipts.delete_objects(objects))
+    try:
+        await services.in_session(lambda _s: services.receipts.delete_objects(objects))
+    except AwsError as exc:  # the rows are gone; the sweeper erases the files (the outbox)
+        logger.warning("receipt.erase_deferred receipt_id=%s error=%s", receipt_id, exc)
     await query.answer()
     await _edit(query, texts.DELETED.format(short_id=receipt_id.hex[:8]), None)
 

@@ -26,7 +26,7 @@ from core.aws.s3 import Erasure, S3Store, StoredObjects
 from core.contracts import ProcessingJob, ReceiptStatus
 from core.db.models import AdminAuditEntry, Receipt, User
 from core.errors import Conflict, NotFound
-from core.receipts.repository import ReceiptRepository
+from core.receipts.repository import ErasureRepository, ReceiptRepository
 from core.receipts.service import new_attempt, receipt_objects
 from core.settings import ApiSettings
 from core.users.repository import UserRepository
@@ -163,6 +163,7 @@ class AdminService:
             )
         deletion = UserDeletion(user_id=user.id, receipts=len(keys), objects=objects)
         queries.delete(user)
+        ErasureRepository(session).add(objects)
         self.record(
             session,
             actor,
@@ -247,6 +248,7 @@ class AdminService:
             processed_bucket=self.settings.processed_bucket,
         )
         ReceiptRepository(session).delete(receipt)
+        ErasureRepository(session).add(objects)
         self.record(
             session,
             actor,

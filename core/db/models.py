@@ -322,6 +322,19 @@ class TelegramUpdate(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class PendingErasure(Base):
+    """S3 objects of rows already deleted (a receipt, a user), kept until S3 confirmed every
+    version gone: erased right after the commit, and again by the sweeper until complete."""
+
+    __tablename__ = "pending_erasures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # {"keys": [[bucket, key], ...], "prefixes": [[bucket, prefix], ...]}
+    objects: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class ProcessingAttempt(Base):
     """One processing result received for a receipt (repeats included), for stats and support."""
 

@@ -10,11 +10,13 @@ from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from core.aws.s3 import StoredObjects
 from core.categories.repository import _merchant_key
 from core.db.models import (
     AlbumMessage,
     LineItemRow,
     PendingEdit,
+    PendingErasure,
     ProcessingAttempt,
     Receipt,
     ReceiptRetry,
@@ -203,6 +205,44 @@ class ReceiptRepository:
     def add_attempt(self, attempt: ProcessingAttempt) -> None:
         self.session.add(attempt)
         self.session.flush()
+
+
+class ErasureRepository:
+    """S3 objects still to erase (the erasure outbox)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, objects: StoredObjects) -> None:
+        self.session.add(
+            PendingErasure(
+                objects={
+                    "keys": [list(k) for k in objects.keys],
+                    "prefixes": [list(p) for p in objects.prefixes],
+                }
+            )
+        )
+        self.session.flush()
+
+    def due(self, *, created_before: datetime, limit: int) -> Sequence[PendingErasure]:
+        return self.session.scalars(
+            select(PendingErasure)
+            .where(PendingErasure.created_at < created_before)
+            .order_by(PendingErasure.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def remove(self, row: PendingErasure) -> None:
+        self.session.delete(row)
+        self.session.flush()
+
+
+def stored_objects(row: PendingErasure) -> StoredObjects:
+    return StoredObjects(
+        keys=tuple((str(b), str(k)) for b, k in row.objects.get("keys", [])),
+        prefixes=tuple((str(b), str(p)) for b, p in row.objects.get("prefixes", [])),
+    )
 
 
 class AlbumRepository:

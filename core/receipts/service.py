@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, object_session
 
+from core.aws.clients import AwsError
 from core.aws.s3 import Erasure, ObjectNotFound, S3Store, StoredObjects
 from core.categories.repository import MerchantCategoryRepository
 from core.categories.service import (
@@ -34,7 +35,7 @@ from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.reading import files
 from core.receipts.corrections import InvalidCorrection, parse_correction
-from core.receipts.repository import ReceiptRepository
+from core.receipts.repository import ErasureRepository, ReceiptRepository, stored_objects
 from core.receipts.views import ReceiptView
 from core.settings import ApiSettings
 from core.users.repository import UserRepository
@@ -369,12 +370,33 @@ class ReceiptService:
             processed_bucket=self.settings.processed_bucket,
         )
         ReceiptRepository(session).delete(receipt)
+        ErasureRepository(session).add(objects)
         return objects
 
     def delete_objects(self, objects: StoredObjects) -> Erasure:
         """Erase every version of the objects (after the commit: a rolled-back delete never
-        loses files)."""
+        loses files). The deletion also left them in the erasure outbox, so what S3 refuses or
+        an outage leaves behind is erased by the sweeper (``sweep_erasures``)."""
         return self.store.erase(objects)
+
+    def sweep_erasures(self, session: Session, *, now: datetime, limit: int = 50) -> int:
+        """Erase what deletions left in the outbox (erasing twice is harmless); a row goes once
+        S3 confirmed every version gone. Returns how many rows are done."""
+        repo = ErasureRepository(session)
+        done = 0
+        for row in repo.due(created_before=now - timedelta(seconds=60), limit=limit):
+            try:
+                complete = self.store.erase(stored_objects(row)).complete
+            except AwsError as exc:
+                logger.warning("erase.retry_failed id=%s error=%s", row.id, exc)
+                complete = False
+            if complete:
+                repo.remove(row)
+                done += 1
+            else:
+                row.attempts += 1
+        session.flush()
+        return done
 
     def correct(
         self, session: Session, *, receipt_id: uuid.UUID, user_id: int, field: str, raw: str

@@ -175,3 +175,61 @@ class TestEraseErrors:
         assert warnings == [
             "s3.erase_failed bucket=raw key=users/1/b.jpg version=v2 code=AccessDenied"
         ]
+
+
+class TestErasureOutbox:
+    """A deleted receipt's files are erased even when S3 fails at the moment of the delete:
+    the deletion leaves them in ``pending_erasures`` and the sweeper erases them."""
+
+    def test_an_outage_at_delete_is_made_good_by_the_sweeper(
+        self,
+        store: S3Store,
+        settings: ApiSettings,
+        session_factory: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from botocore.exceptions import EndpointConnectionError
+        from sqlalchemy import func, select
+
+        from core.db.models import PendingErasure, User
+        from core.receipts.service import ReceiptService
+        from tests.fakes import stored_receipt
+
+        service = ReceiptService(settings=settings, store=store)
+        with session_factory.begin() as s:
+            user = User(telegram_user_id=9101, telegram_chat_id=9101)
+            s.add(user)
+            s.flush()
+            receipt = stored_receipt(user_id=user.id, raw_bucket=settings.raw_bucket)
+            s.add(receipt)
+            s.flush()
+            receipt_id, user_id, raw_key = receipt.id, user.id, receipt.raw_key
+        put(store, settings.raw_bucket, raw_key)
+        put(store, settings.processed_bucket, f"processed/{receipt_id}.json")
+
+        # WHEN the receipt is deleted while S3 is unreachable
+        with session_factory.begin() as s:
+            objects = service.delete(s, receipt_id=receipt_id, user_id=user_id)
+
+        def unreachable(*_: Any, **__: Any) -> None:
+            raise EndpointConnectionError(endpoint_url="http://s3")
+
+        with monkeypatch.context() as m:
+            m.setattr(store, "versions", unreachable)
+            with pytest.raises(EndpointConnectionError):
+                service.delete_objects(objects)
+            with session_factory.begin() as s:  # the sweeper during the outage: kept, counted
+                assert service.sweep_erasures(s, now=datetime.now(UTC) + timedelta(minutes=2)) == 0
+        assert store.exists(bucket=settings.raw_bucket, key=raw_key)
+
+        # THEN the next sweep after S3 is back erases every version and forgets the record
+        with session_factory.begin() as s:
+            assert s.scalar(select(PendingErasure.attempts)) == 1
+            assert service.sweep_erasures(s, now=datetime.now(UTC) + timedelta(minutes=2)) == 1
+        assert store.versions(bucket=settings.raw_bucket, prefix=raw_key) == []
+        processed = f"processed/{receipt_id}.json"
+        assert store.versions(bucket=settings.processed_bucket, prefix=processed) == []
+        with session_factory() as s:
+            assert s.scalar(select(func.count()).select_from(PendingErasure)) == 0
