@@ -254,3 +254,14 @@ class ProcessingProgress(_Contract):
     receipt_id: uuid.UUID
     attempt: int = Field(default=1, ge=1)
     stage: ProgressStage
+    # One processing run's id: at "reading" the run claims the receipt's attempt, so a second
+    # delivery of the same job (SQS is at least once) is not read, and paid for, twice.
+    claim: str | None = Field(default=None, max_length=64)
+
+
+class ProgressVerdict(enum.StrEnum):
+    """The API's answer to a progress note: go on, or stop before the expensive work."""
+
+    OK = "ok"
+    STALE = "stale"  # the receipt is gone, finished, or a newer attempt was queued
+    TAKEN = "taken"  # another run claimed this attempt a moment ago

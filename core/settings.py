@@ -201,6 +201,9 @@ class ApiSettings(BaseAppSettings):
     # handler died) is handled again; at start, at once. The outbox: a finished receipt's card
     # Telegram has not accepted after this long is sent again (for a day).
     inbox_replay_after_seconds: float = Field(default=300, ge=0)
+    # A processing run's claim on a receipt's attempt holds this long (more than a record's
+    # budget on Lambda, RECORD_BUDGET_SECONDS): a second delivery meanwhile is not read.
+    processing_claim_seconds: int = Field(default=900, ge=1)
     outbox_resend_after_seconds: float = Field(default=120, ge=0)
 
     # Admin API tokens (JWT, HS256). The secret holds the signing key as a plain string or as

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from core.contracts import ProcessingProgress, ProcessingResult
+from core.contracts import ProcessingProgress, ProcessingResult, ProgressVerdict
 from core.errors import TransientProcessingError
 from core.receipts.signing import sign
 
@@ -34,14 +34,22 @@ class CallbackClient:
     def send(self, result: ProcessingResult) -> None:
         self._post(self._url, result.model_dump_json().encode())
 
-    def progress(self, progress: ProcessingProgress) -> None:
-        """Best effort: a lost progress note only means the user sees one status less."""
+    def progress(self, progress: ProcessingProgress) -> ProgressVerdict | None:
+        """The API's verdict (go on, or stop before the OCR). Best effort: when the note is
+        lost (None), the user sees one status less and the run goes on."""
         try:
-            self._post(self.progress_url, progress.model_dump_json().encode(), timeout=2.0)
+            response = self._post(
+                self.progress_url, progress.model_dump_json().encode(), timeout=2.0
+            )
         except TransientProcessingError as exc:
             logger.info("progress.not_sent receipt_id=%s error=%s", progress.receipt_id, exc)
+            return None
+        try:
+            return ProgressVerdict(response.json().get("status"))
+        except (ValueError, AttributeError):  # an older API answered {"status": "ok"} only
+            return None
 
-    def _post(self, url: str, body: bytes, *, timeout: float | None = None) -> None:
+    def _post(self, url: str, body: bytes, *, timeout: float | None = None) -> httpx.Response:
         headers = {"Content-Type": "application/json", **sign(self._key(), body)}
         try:
             response = self._client.post(
@@ -53,6 +61,7 @@ class CallbackClient:
             raise TransientProcessingError(
                 f"callback answered {response.status_code}: {response.text[:200]}"
             )
+        return response
 
     def close(self) -> None:
         self._client.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Protocol, runtime_checkable
@@ -28,6 +29,7 @@ from core.contracts import (
     ProcessingProgress,
     ProcessingResult,
     ProgressStage,
+    ProgressVerdict,
     ReceiptExtraction,
     ReceiptStatus,
     Timings,
@@ -59,7 +61,15 @@ class ResultSink(Protocol):
 
 @runtime_checkable
 class ProgressSink(Protocol):
-    def progress(self, progress: ProcessingProgress) -> None: ...
+    def progress(self, progress: ProcessingProgress) -> ProgressVerdict | None: ...
+
+
+class _Stopped(Exception):
+    """The API said not to read this job: finished, superseded, or read by another run."""
+
+    def __init__(self, verdict: ProgressVerdict) -> None:
+        super().__init__(verdict.value)
+        self.verdict = verdict
 
 
 def processed_key(receipt_id: object) -> str:
@@ -88,8 +98,10 @@ class Pipeline:
         self.callback = callback
         self.today = today
 
-    def process(self, job: ProcessingJob) -> ProcessingResult:
-        """Process one job. Transient errors propagate (the SQS record is retried)."""
+    def process(self, job: ProcessingJob) -> ProcessingResult | None:
+        """Process one job. Transient errors propagate (the SQS record is retried). None: the
+        API said before the OCR that the job is not to be read (a second delivery of a job
+        another run is reading, or one already finished or superseded): done, nothing sent."""
         key = processed_key(job.receipt_id)
         bucket = self.settings.processed_bucket
         stored = self._stored_result(bucket, key)
@@ -98,7 +110,11 @@ class Pipeline:
             result = stored
             logger.info("job.repeat receipt_id=%s status=%s", job.receipt_id, result.status)
         else:
-            result = self._run(job)
+            try:
+                result = self._run(job, claim=uuid.uuid4().hex)
+            except _Stopped as stop:
+                logger.info("job.stopped receipt_id=%s verdict=%s", job.receipt_id, stop.verdict)
+                return None
             self.store.put(
                 bucket=bucket,
                 key=key,
@@ -109,7 +125,7 @@ class Pipeline:
         self.callback.send(result)
         return result
 
-    def _run(self, job: ProcessingJob) -> ProcessingResult:
+    def _run(self, job: ProcessingJob, *, claim: str) -> ProcessingResult:
         started = time.perf_counter()
         engines = Engines()
         pages = 0
@@ -122,7 +138,9 @@ class Pipeline:
             stage_times["fetch"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
-            self._progress(job, "reading")
+            verdict = self._progress(job, "reading", claim=claim)
+            if verdict in (ProgressVerdict.STALE, ProgressVerdict.TAKEN):
+                raise _Stopped(verdict)
             ocr = self._read(job, document)
             pages = ocr.pages
             engines = Engines(ocr=ocr.engine)
@@ -172,11 +190,18 @@ class Pipeline:
             cost=_cost(pages, usage),
         )
 
-    def _progress(self, job: ProcessingJob, stage: ProgressStage) -> None:
-        if isinstance(self.callback, ProgressSink):
-            self.callback.progress(
-                ProcessingProgress(receipt_id=job.receipt_id, attempt=job.attempt, stage=stage)
+    def _progress(
+        self, job: ProcessingJob, stage: ProgressStage, *, claim: str | None = None
+    ) -> ProgressVerdict | None:
+        """Tell the API; its verdict, or None when it could not be asked (best effort: the
+        run goes on)."""
+        if not isinstance(self.callback, ProgressSink):
+            return None
+        return self.callback.progress(
+            ProcessingProgress(
+                receipt_id=job.receipt_id, attempt=job.attempt, stage=stage, claim=claim
             )
+        )
 
     def _stored_result(self, bucket: str, key: str) -> ProcessingResult | None:
         try:

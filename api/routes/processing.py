@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
@@ -96,7 +97,8 @@ def processing_result(
 
 @router.post(
     "/internal/processing-progress",
-    summary="Note that the processor reached a stage (HMAC-signed; best effort)",
+    summary="Note that the processor reached a stage (HMAC-signed); the answer's status says "
+    "whether to go on: ok, stale (finished, gone or superseded) or taken (another run has it)",
     responses=SIGNED,
 )
 def processing_progress(
@@ -106,10 +108,11 @@ def processing_progress(
     background: BackgroundTasks,
 ) -> dict[str, str]:
     progress = _parse(ProcessingProgress, body, what="progress", code="invalid_progress")
-    if container.receipts.mark_progress(session, progress) is not None:
+    receipt, verdict = container.receipts.mark_progress(session, progress, now=datetime.now(UTC))
+    if receipt is not None:
         _tell_bot(
             container,
             background,
             ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage),
         )
-    return {"status": "ok"}
+    return {"status": verdict.value}

@@ -166,6 +166,9 @@ class Receipt(Base):
     completed_at: Mapped[datetime | None] = mapped_column()
     # The outbox: when Telegram accepted the finished receipt's card (None: still to send).
     notified_at: Mapped[datetime | None] = mapped_column()
+    # The processing run reading the current attempt, and since when (ProcessingProgress.claim).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="receipts")
     line_items: Mapped[list[LineItemRow]] = relationship(

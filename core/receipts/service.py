@@ -29,6 +29,7 @@ from core.contracts import (
     ProcessingJob,
     ProcessingProgress,
     ProcessingResult,
+    ProgressVerdict,
     ReceiptStatus,
 )
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
@@ -246,15 +247,27 @@ class ReceiptService:
         session.flush()
         return ReceiptView.of(receipt), _job(receipt, trace_id=trace_id)
 
-    def mark_progress(self, session: Session, progress: ProcessingProgress) -> Receipt | None:
-        """``processing`` once the processor starts; the receipt when the user should be told."""
+    def mark_progress(
+        self, session: Session, progress: ProcessingProgress, *, now: datetime
+    ) -> tuple[Receipt | None, ProgressVerdict]:
+        """``processing`` once the processor starts; the receipt when the user should be told,
+        and whether the run may go on. At "reading" a run claims the attempt: another run that
+        claimed it within ``processing_claim_seconds`` makes this one stop (the same job
+        delivered twice is read once); an older claim is taken over (that run died)."""
         receipt = ReceiptRepository(session).get(progress.receipt_id, for_update=True)
         if receipt is None or receipt.attempt != progress.attempt or receipt.status_enum.is_final:
-            return None
+            return None, ProgressVerdict.STALE
+        if progress.stage == "reading" and progress.claim:
+            fresh = now - timedelta(seconds=self.settings.processing_claim_seconds)
+            held = receipt.claimed_at is not None and receipt.claimed_at > fresh
+            if held and receipt.claimed_by not in (None, progress.claim):
+                logger.info("progress.taken receipt_id=%s by=%s", receipt.id, receipt.claimed_by)
+                return None, ProgressVerdict.TAKEN
+            receipt.claimed_by, receipt.claimed_at = progress.claim, now
         if receipt.status_enum.rank < ReceiptStatus.PROCESSING.rank:
             receipt.status = ReceiptStatus.PROCESSING.value
-            session.flush()
-        return receipt
+        session.flush()
+        return receipt, ProgressVerdict.OK
 
     def apply_result(self, session: Session, result: ProcessingResult) -> ApplyOutcome:
         """Store a processing result. Repeats and late results change nothing."""
@@ -543,6 +556,7 @@ def new_attempt(receipt: Receipt) -> ProcessingJob:
     receipt.error_message = None
     receipt.completed_at = None
     receipt.notified_at = None
+    receipt.claimed_by = receipt.claimed_at = None
     receipt.requeue_count = 0
     receipt.queued_at = datetime.now(UTC)
     return _job(receipt)

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from core.db.models import TelegramUpdate, User
+from core.contracts import ProcessingJob
+from core.db.models import ProcessingAttempt, TelegramUpdate, User
 from core.db.session import make_engine
 from devstack.stack import LocalStack, fake_telegram_options
 from devstack.telegram import FakeTelegram
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.e2e
 
 # 81xx: this module's chats (see tests/e2e/conftest.py).
 FRESH, PARTIAL, UNSENT, SENT, REPEATED, BURST, SAME = 8101, 8102, 8103, 8104, 8105, 8106, 8107
+JOB_REPEATED = 8108
 
 
 def cards(fake: FakeTelegram, chat: int) -> list[str]:
@@ -168,6 +170,45 @@ def test_the_same_update_three_times_at_once_makes_one_receipt_and_one_card(
             assert len(receipts_of_chat(stack, REPEATED)) == 1
             assert card_sends(fake, REPEATED) == 1
             assert len(fake.calls_for("sendMessage", REPEATED)) == 1, "one status message"
+
+
+def test_the_same_job_three_times_after_its_card_sends_nothing_more(database_url: str) -> None:
+    """GIVEN a receipt read and its card sent WHEN its job is delivered three more times at once
+    (SQS is at least once; the sweeper may requeue a slow one) THEN each repeat only repeats the
+    callback (recorded, not applied) and the user gets no second card."""
+    with new_fake() as fake:
+        options = fake_telegram_options(fake.token, fake.url, database_url=database_url)
+        with LocalStack(options) as stack:
+            assert post_update(stack, photo_update(fake, JOB_REPEATED)).status_code == 200
+            fake.wait_for(lambda f: bool(cards(f, JOB_REPEATED)), timeout=90)
+            (receipt,) = receipts_of_chat(stack, JOB_REPEATED)
+            job = ProcessingJob(
+                receipt_id=receipt.id,
+                bucket=receipt.raw_bucket,
+                key=receipt.raw_key,
+                content_type=receipt.content_type,
+                size=receipt.size_bytes or 1,
+                attempt=receipt.attempt,
+            )
+            assert stack.container is not None
+            queue = stack.container.queue
+            with ThreadPoolExecutor(3) as pool:
+                list(pool.map(lambda _: queue.send_job(job), range(3)))
+
+            def attempts() -> int:
+                assert stack.container is not None
+                with stack.container.session_factory() as s:
+                    return len(
+                        s.scalars(
+                            select(ProcessingAttempt).where(
+                                ProcessingAttempt.receipt_id == receipt.id
+                            )
+                        ).all()
+                    )
+
+            fake.wait_for(lambda f: attempts() == 4, timeout=60)
+            time.sleep(0.5)
+            assert card_sends(fake, JOB_REPEATED) == 1
 
 
 def test_a_burst_cannot_pass_the_rate_limit_or_the_same_file_check(database_url: str) -> None:

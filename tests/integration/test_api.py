@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -245,6 +245,39 @@ async def test_progress_marks_processing_once_and_ignores_stale_or_forged_notes(
     with factory() as s:
         receipt = s.get(Receipt, rid)
         assert receipt is not None and receipt.status == "done"  # never backwards
+
+
+async def test_a_run_claims_the_attempt_and_a_second_delivery_is_told_to_stop(
+    client: httpx.AsyncClient,
+) -> None:
+    """The "reading" note claims the receipt's attempt for one run: another run is told
+    ``taken`` while the claim is fresh, the claimer goes on, an old claim is taken over, and a
+    finished or superseded receipt is ``stale`` for everyone."""
+    factory = container(client).session_factory
+    rid = add_receipt(factory)
+    url = "/internal/processing-progress"
+
+    async def note(stage: str, claim: str | None, attempt: int = 1) -> str:
+        progress = ProcessingProgress(receipt_id=rid, stage=stage, claim=claim, attempt=attempt)
+        body = progress.model_dump_json().encode()
+        response = await client.post(url, content=body, headers=sign(CALLBACK_KEY.encode(), body))
+        assert response.status_code == 200
+        return str(response.json()["status"])
+
+    assert await note("reading", "run-a") == "ok"
+    assert await note("reading", "run-b") == "taken"  # the same job, delivered twice
+    assert await note("reading", None) == "ok"  # a processor without claims is never stopped
+    assert await note("understanding", "run-a") == "ok"
+    assert await note("reading", "run-a", attempt=2) == "stale"  # no such attempt queued
+
+    with factory.begin() as s:  # run-a died a while ago: its claim is old
+        receipt = s.get(Receipt, rid)
+        assert receipt is not None and receipt.claimed_by == "run-a"
+        receipt.claimed_at = datetime.now(UTC) - timedelta(hours=1)
+    assert await note("reading", "run-b") == "ok"
+
+    await post_result(client, done_result(rid))
+    assert await note("reading", "run-c") == "stale"
 
 
 async def test_same_shop_day_and_total_is_flagged_but_never_across_currencies(

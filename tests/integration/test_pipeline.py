@@ -17,7 +17,14 @@ from PIL import Image
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.aws.sqs import QueueMessage
-from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
+from core.contracts import (
+    ErrorCode,
+    ProcessingJob,
+    ProcessingProgress,
+    ProcessingResult,
+    ProgressVerdict,
+    ReceiptStatus,
+)
 from core.errors import TransientProcessingError
 from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import Document, OcrResult
@@ -388,3 +395,30 @@ def test_users_default_currency_fills_a_receipt_that_prints_none(
     ).process(printed)
     assert result.extraction is not None
     assert result.extraction.currency == "MYR"  # what the receipt prints wins
+
+
+class TestClaims:
+    """A job the API says not to read (another run has it, or it is finished or superseded)
+    stops before the OCR: nothing read, stored or sent."""
+
+    @pytest.mark.parametrize("verdict", [ProgressVerdict.TAKEN, ProgressVerdict.STALE])
+    def test_stops_before_the_ocr(
+        self, processor_settings: ProcessorSettings, store: S3Store, verdict: ProgressVerdict
+    ) -> None:
+        class Refusing(RecordingSink):
+            def __init__(self) -> None:
+                super().__init__()
+                self.notes: list[ProcessingProgress] = []
+
+            def progress(self, progress: ProcessingProgress) -> ProgressVerdict:
+                self.notes.append(progress)
+                return verdict
+
+        job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+        ocr, sink = FakeOcr(RECEIPT_LINES), Refusing()
+        assert make_pipeline(processor_settings, store, ocr, sink).process(job) is None
+        assert ocr.calls == 0 and sink.results == []
+        assert [(n.stage, bool(n.claim)) for n in sink.notes] == [("reading", True)]
+        assert not store.exists(
+            bucket=processor_settings.processed_bucket, key=f"processed/{job.receipt_id}.json"
+        )
