@@ -111,6 +111,28 @@ class JobQueue:
         now = time.time() if now is None else now
         return max(0, int(now - min(sent) / 1000))
 
+    def peek(self, *, max_messages: int = 10) -> list[QueueMessage]:
+        """Up to 10 visible messages, left visible (a zero visibility timeout; for the DLQ:
+        on a work queue it would count as a receive towards its redrive)."""
+        r = self._sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=max_messages,
+            VisibilityTimeout=0,
+            WaitTimeSeconds=0,
+            MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
+        )
+        return [
+            QueueMessage(
+                message_id=m["MessageId"],
+                receipt_handle=m["ReceiptHandle"],
+                body=m["Body"],
+                attributes=m.get("Attributes", {}),
+                message_attributes=m.get("MessageAttributes", {}),
+                md5_of_body=m.get("MD5OfBody", ""),
+            )
+            for m in r.get("Messages", [])
+        ]
+
     def move_to(self, target: JobQueue, *, limit: int) -> int:
         """Move up to ``limit`` messages to ``target`` (receive, send, then delete): a DLQ
         redrive. At-least-once: a message may be sent twice, never lost."""

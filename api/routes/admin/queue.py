@@ -1,14 +1,24 @@
-"""Admin: the job queue and its DLQ — depths, oldest age, redrive."""
+"""Admin: the job queue and its DLQ — depths, oldest age, the dead letters and why, redrive."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
+from pydantic import ValidationError
 
 from api.deps import ActorDep, ContainerDep, SessionDep, ViewerDep
-from api.routes.admin.schemas import QueuesPublic, QueueState, Redriven, RedriveRequest
+from api.routes.admin.schemas import (
+    DeadLetter,
+    DeadLetters,
+    QueuesPublic,
+    QueueState,
+    Redriven,
+    RedriveRequest,
+)
 from core.admin.repository import AdminReceiptQueries
+from core.contracts import ProcessingJob
+from core.receipts.repository import ReceiptRepository
 
 router = APIRouter(prefix="/queue", tags=["admin: queue"])
 REDRIVE_ALL = 10_000
@@ -26,6 +36,48 @@ def queue_state(_: ViewerDep, container: ContainerDep, session: SessionDep) -> Q
         queue=QueueState(name=q.name, **q.depth(), oldest_age_seconds=age),
         dlq=QueueState(name=dlq.name, **dlq.depth(), oldest_age_seconds=dlq.oldest_age_seconds()),
     )
+
+
+@router.get(
+    "/dlq",
+    summary="Peek at up to 10 messages in the DLQ, each with why it is there (left in place)",
+)
+def dead_letters(_: ViewerDep, container: ContainerDep, session: SessionDep) -> DeadLetters:
+    receipts = ReceiptRepository(session)
+    letters = []
+    for m in container.dlq.peek():
+        sent = m.attributes.get("SentTimestamp")
+        count = m.attributes.get("ApproximateReceiveCount")
+        receipt_id = status = None
+        try:
+            job = ProcessingJob.model_validate_json(m.body)
+        except ValidationError as exc:
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+            problem = f"not a valid job ({where}: {first.get('msg', 'invalid')}): never readable"
+        else:
+            receipt_id = str(job.receipt_id)
+            receipt = receipts.get(job.receipt_id)
+            if receipt is None:
+                problem = "a job for a receipt that no longer exists"
+            else:
+                status = receipt.status
+                problem = receipt.error_message or (
+                    f"failed every receive; the receipt is {receipt.status} (see the processor's "
+                    "record.failed / record.retry log lines for this receipt_id)"
+                )
+        letters.append(
+            DeadLetter(
+                message_id=m.message_id,
+                sent_at=datetime.fromtimestamp(int(sent) / 1000, UTC) if sent else None,
+                receive_count=int(count) if count else None,
+                receipt_id=receipt_id,
+                receipt_status=status,
+                problem=problem,
+                body=m.body[:2000],
+            )
+        )
+    return DeadLetters(data=letters)
 
 
 @router.post("/redrive", summary="Move messages from the DLQ back to the queue (all or a count)")

@@ -222,6 +222,20 @@ class QueuesPublic(BaseModel):
     dlq: QueueState
 
 
+class DeadLetter(BaseModel):
+    message_id: str
+    sent_at: datetime | None
+    receive_count: int | None = Field(description="receives before the message came here")
+    receipt_id: str | None = Field(description="the job's receipt; null when not a valid job")
+    receipt_status: str | None
+    problem: str = Field(description="why it is here, as far as the API can tell")
+    body: str = Field(description="the message body, at most 2,000 characters")
+
+
+class DeadLetters(BaseModel):
+    data: list[DeadLetter]
+
+
 class RedriveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
