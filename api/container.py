@@ -44,6 +44,7 @@ class Container:
     dlq: JobQueue
     questions: QuestionReader
     bot_app: Any = None
+    queue_created: str | None = None  # the job queue's CreatedTimestamp, as the sweeper saw it
     webhook_secret: str | None = None
     admin_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
 

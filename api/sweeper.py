@@ -12,10 +12,25 @@ from sqlalchemy.orm import Session
 from api.container import Container
 from api.inbox import replay_unhandled, resend_unnotified
 from bot.context import ReceiptProcessed
+from core.aws.clients import AwsError
 from core.observability.metrics import Metric, api_metrics
 from core.receipts.service import SweepOutcome
 
 logger = logging.getLogger(__name__)
+
+
+async def requeue_if_queue_recreated(container: Container) -> int:
+    """A queue made anew (an emulator restarted empty) lost every job: send the jobs of the
+    receipts still waiting again at once, instead of at the processing timeout."""
+    created = await asyncio.to_thread(container.queue.created_timestamp)
+    seen, container.queue_created = container.queue_created, created
+    if seen is None or seen == created:
+        return 0
+    jobs = await container.in_session(container.receipts.requeue_lost)
+    logger.warning("queue.recreated requeued=%d", len(jobs))
+    for job in jobs:
+        await asyncio.to_thread(container.queue.send_job, job)
+    return len(jobs)
 
 
 async def sweep_once(container: Container) -> SweepOutcome:
@@ -25,6 +40,10 @@ async def sweep_once(container: Container) -> SweepOutcome:
     def erase(session: Session) -> int:
         return container.receipts.sweep_erasures(session, now=datetime.now(UTC))
 
+    try:
+        await requeue_if_queue_recreated(container)
+    except AwsError as exc:  # the queue is unreachable: the rest of the sweep still runs
+        logger.warning("sweep.queue_unreachable error=%r", exc)
     outcome = await container.in_session(run)
     if erased := await container.in_session(erase):
         logger.info("sweep.erased deletions=%d", erased)

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 
@@ -183,22 +184,45 @@ def cmd_aws_local_provision(args: argparse.Namespace) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN")
     if token:
         new[api.telegram_bot_token_secret_id] = token
-    provision_local_resources(
-        clients,
-        raw_bucket=worker.raw_bucket,
-        processed_bucket=worker.processed_bucket,
-        queue_name=worker.queue_name,
-        dlq_name=worker.dlq_name,
-        visibility_timeout=args.visibility_timeout or worker.queue_visibility_timeout,
-        max_receive_count=worker.queue_max_receive_count,
-        secrets=new,
-    )
+    # What the emulator holds after this run: a restarted (empty) emulator gets the same again,
+    # so the API and the worker, which cached them, go on agreeing.
+    held = {**{k: reader.get(k) for k in wanted.keys() - new.keys()}, **new}
+
+    def provision(secrets: dict[str, str]) -> None:
+        provision_local_resources(
+            clients,
+            raw_bucket=worker.raw_bucket,
+            processed_bucket=worker.processed_bucket,
+            queue_name=worker.queue_name,
+            dlq_name=worker.dlq_name,
+            visibility_timeout=args.visibility_timeout or worker.queue_visibility_timeout,
+            max_receive_count=worker.queue_max_receive_count,
+            secrets=secrets,
+        )
+
+    provision(new)
     print(
         f"provisioned on {worker.aws_endpoint_url}: buckets {worker.raw_bucket}, "
         f"{worker.processed_bucket}; queue {worker.queue_name} (DLQ {worker.dlq_name}); "
-        f"{len(new)} secret(s) written, {len(wanted.keys() - new.keys())} kept"
+        f"{len(new)} secret(s) written, {len(wanted.keys() - new.keys())} kept",
+        flush=True,
     )
-    return 0
+    if args.ready_file:
+        Path(args.ready_file).write_text("provisioned\n")
+    if not args.watch:
+        return 0
+    sqs = clients.client("sqs")
+    while True:  # compose's provision service: the emulator may restart empty at any time
+        time.sleep(args.watch)
+        try:
+            sqs.get_queue_url(QueueName=worker.queue_name)
+            continue
+        except AwsError as exc:
+            print(f"the emulator lost its resources ({exc!r}): provisioning again", flush=True)
+        try:
+            provision(held)
+        except AwsError as exc:  # the emulator is still starting: the next round tries again
+            print(f"provisioning failed: {exc!r}", flush=True)
 
 
 def _telegram_bot_and_secret() -> tuple[object, str]:
@@ -374,6 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
     asub = p.add_subparsers(dest="aws_local_command", required=True)
     a = asub.add_parser("provision", help="create the buckets, queue + DLQ and secrets")
     a.add_argument("--visibility-timeout", type=int, default=None, help="seconds")
+    a.add_argument(
+        "--watch",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="keep running: provision again (same secrets) whenever the queue is gone",
+    )
+    a.add_argument("--ready-file", default=None, help="written once provisioned (a healthcheck)")
     a.set_defaults(func=cmd_aws_local_provision)
     return parser
 

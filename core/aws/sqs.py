@@ -151,5 +151,11 @@ class JobQueue:
             moved += len(batch)
         return moved
 
+    def created_timestamp(self) -> str:
+        """When the queue was made: a change means it was made again, empty (an emulator
+        restarted), and every job it held is gone."""
+        r = self._sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["CreatedTimestamp"])
+        return str(r["Attributes"]["CreatedTimestamp"])
+
     def ping(self) -> None:
         _ = self._sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])

@@ -514,6 +514,20 @@ class ReceiptService:
             logger.info("sweep.done failed=%d requeued=%d", len(failed), len(requeued))
         return SweepOutcome(requeued=requeued, failed=failed)
 
+    def requeue_lost(self, session: Session, *, limit: int = 1000) -> list[ProcessingJob]:
+        """The jobs of every receipt waiting in the queue or being read, to send again: the
+        queue was made anew and lost them (the processor is idempotent for any that was not)."""
+        jobs = [
+            _job(receipt)
+            for receipt in ReceiptRepository(session).stale(
+                statuses=(ReceiptStatus.QUEUED.value, ReceiptStatus.PROCESSING.value),
+                column="queued_at",
+                before=datetime.now(UTC) + timedelta(days=1),
+                limit=limit,
+            )
+        ]
+        return jobs
+
     @staticmethod
     def _fail(receipt: Receipt, code: ErrorCode, message: str) -> None:
         receipt.status = ReceiptStatus.FAILED.value

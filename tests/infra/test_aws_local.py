@@ -71,3 +71,64 @@ class TestAwsLocalProvision:
         monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
         monkeypatch.setenv("ENVIRONMENT", "development")
         assert main(["aws-local", "provision"]) == 2
+
+
+def test_watch_provisions_a_restarted_emulator_again_with_the_same_keys(
+    moto_endpoint: str, tmp_path: object
+) -> None:
+    """GIVEN `provision --watch` running (compose's provision service) WHEN the emulator loses
+    everything (moto's reset, as a restart does) THEN the queue and buckets come back, and the
+    keys are the ones the API and the worker already hold."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    ready = Path(str(tmp_path)) / "provisioned"
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "receiptsnap.cli",
+            "aws-local",
+            "provision",
+            "--watch",
+            "0.2",
+            "--ready-file",
+            str(ready),
+        ],
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        sqs, sm = client(moto_endpoint, "sqs"), client(moto_endpoint, "secretsmanager")
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout
+            time.sleep(0.1)
+        key = sm.get_secret_value(SecretId="receiptsnap/callback-hmac-key")["SecretString"]  # type: ignore[attr-defined]
+
+        # moto's reset, on the local server started above (an http:// URL of ours).
+        reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310
+
+        while True:
+            try:
+                sqs.get_queue_url(QueueName="receiptsnap-jobs")  # type: ignore[attr-defined]
+                break
+            except Exception:  # noqa: BLE001 - not there yet
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        again = sm.get_secret_value(SecretId="receiptsnap/callback-hmac-key")["SecretString"]  # type: ignore[attr-defined]
+        assert again == key
+        buckets = {b["Name"] for b in client(moto_endpoint, "s3").list_buckets()["Buckets"]}  # type: ignore[attr-defined]
+        assert {"receiptsnap-raw", "receiptsnap-processed"} <= buckets
+    finally:
+        proc.kill()
+        output = proc.communicate(timeout=10)[0]
+    assert "provisioning again" in output

@@ -183,7 +183,7 @@ class TestCompose:
         assert compose_config(env_file=None)["services"]["api"]
 
     def test_long_running_services_have_healthchecks(self, config: dict[str, Any]) -> None:
-        for name in ("postgres", "moto", "api", "worker"):
+        for name in ("postgres", "moto", "provision", "api", "worker"):
             check = config["services"][name]["healthcheck"]
             assert check.get("test") and not check.get("disable"), name
 
@@ -193,8 +193,12 @@ class TestCompose:
         assert s["provision"]["depends_on"]["moto"]["condition"] == "service_healthy"
         api = s["api"]["depends_on"]
         assert api["migrate"]["condition"] == "service_completed_successfully"
-        assert api["provision"]["condition"] == "service_completed_successfully"
+        assert api["provision"]["condition"] == "service_healthy"  # it keeps watching moto
         assert s["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
+        # provision never completes (it keeps watching moto): waiting for that would hang.
+        for name, service in s.items():
+            needs = service.get("depends_on", {}).get("provision")
+            assert needs is None or needs["condition"] == "service_healthy", name
 
     def test_commands_match_the_cli(self, config: dict[str, Any]) -> None:
         s = config["services"]
@@ -202,7 +206,9 @@ class TestCompose:
         assert s["api"]["command"] == api
         assert s["worker"]["command"] == ["receiptsnap", "worker"]
         assert s["migrate"]["command"] == ["receiptsnap", "db", "upgrade"]
-        assert s["provision"]["command"] == ["receiptsnap", "aws-local", "provision"]
+        assert s["provision"]["command"][:3] == ["receiptsnap", "aws-local", "provision"]
+        assert "--watch" in s["provision"]["command"]
+        assert s["provision"]["restart"] == "unless-stopped"
 
     def test_app_containers_are_locked_down_and_local_only(self, config: dict[str, Any]) -> None:
         for name, service in config["services"].items():

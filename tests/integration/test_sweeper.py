@@ -76,3 +76,29 @@ async def test_sweep_fails_lost_uploads_and_requeues_stuck_jobs(
     again = await sweep_once(container)
     assert again.failed == [] and again.requeued == []
     await container.aclose()
+
+
+async def test_a_queue_made_anew_gets_the_jobs_of_waiting_receipts_at_once(
+    api_settings: ApiSettings, clean_db: None
+) -> None:
+    """GIVEN a receipt queued a minute ago (far from the processing timeout) WHEN the queue is
+    deleted and made again, empty (the emulator restarted and was provisioned again) THEN the
+    next sweep sends its job again, and a sweep after that sends nothing more."""
+    import time
+
+    container = Container.build(api_settings)
+    waiting = add(container.session_factory, status=ReceiptStatus.QUEUED, age=timedelta(minutes=1))
+    await sweep_once(container)  # the queue as it is now
+    assert container.queue.receive(wait_seconds=0) == []
+
+    sqs = container.aws.client("sqs")
+    sqs.delete_queue(QueueUrl=container.queue.url)
+    time.sleep(1.1)  # CreatedTimestamp has a resolution of a second
+    sqs.create_queue(QueueName=container.queue.name)
+    await sweep_once(container)
+
+    (message,) = container.queue.receive(wait_seconds=0)
+    assert ProcessingJob.model_validate_json(message.body).receipt_id == waiting
+    container.queue.delete([message.receipt_handle])
+    await sweep_once(container)
+    assert container.queue.receive(wait_seconds=0) == []

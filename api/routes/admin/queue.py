@@ -52,9 +52,10 @@ def dead_letters(_: ViewerDep, container: ContainerDep, session: SessionDep) -> 
         try:
             job = ProcessingJob.model_validate_json(m.body)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-            problem = f"not a valid job ({where}: {first.get('msg', 'invalid')}): never readable"
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
+            what = errors[0]["msg"] if errors else "invalid"
+            problem = f"not a valid job ({where or 'body'}: {what}): never readable"
         else:
             receipt_id = str(job.receipt_id)
             receipt = receipts.get(job.receipt_id)
