@@ -45,6 +45,7 @@ class _Failure:
     error_code: int
     description: str
     retry_after: int | None
+    when: Callable[[JSONDict], bool] | None = None
 
 
 class FakeTelegram:
@@ -147,13 +148,17 @@ class FakeTelegram:
         error_code: int = 429,
         description: str = "Too Many Requests: retry after 1",
         retry_after: int | None = 1,
+        when: Callable[[JSONDict], bool] | None = None,
     ) -> None:
-        """Makes the next call to ``method`` fail (queued: call it twice to fail twice).
+        """Makes the next call to ``method`` fail (queued: call it twice to fail twice); with
+        ``when``, the next call whose parameters it accepts (say, the edit that sends a card).
 
         ``parameters.retry_after`` is only sent with error code 429, as Telegram does; PTB turns
         any response that carries it into ``RetryAfter`` whatever the status code.
         """
-        failure = _Failure(error_code, description, retry_after if error_code == 429 else None)
+        failure = _Failure(
+            error_code, description, retry_after if error_code == 429 else None, when
+        )
         with self._lock:
             self._failures.setdefault(method.lower(), deque()).append(failure)
 
@@ -385,8 +390,13 @@ class FakeTelegram:
         )
         with self._lock:
             self.calls.append(call)
-            queue = self._failures.get(method.lower())
-            failure = queue.popleft() if queue else None
+            failure = None
+            queue = self._failures.get(method.lower()) or deque()
+            for queued in queue:
+                if queued.when is None or queued.when(params):
+                    failure = queued
+                    queue.remove(queued)
+                    break
         if failure is not None:
             error = ApiError(
                 failure.error_code,

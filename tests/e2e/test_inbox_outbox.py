@@ -241,3 +241,62 @@ def test_a_burst_cannot_pass_the_rate_limit_or_the_same_file_check(database_url:
             same_file = texts.SAME_FILE.split("{")[0]
             fake.wait_for(lambda f: told(SAME, same_file) == 2, timeout=60)
             assert len(receipts_of_chat(stack, SAME)) == 1
+
+
+def is_card(params: dict[str, Any]) -> bool:
+    return str(params.get("text", "")).startswith("🧾")
+
+
+def test_telegram_429_5xx_and_a_blocked_user_on_the_card(database_url: str) -> None:
+    """Telegram refusing the card: two 429s are waited out (the rate limiter, retry_after); a
+    502 leaves it unsent and the sweeper sends it; a user who blocked the bot (403) is not tried
+    again. Each ends with exactly one accepted card, or none for the blocked one."""
+    with new_fake() as fake:
+        options = fake_telegram_options(
+            fake.token,
+            fake.url,
+            database_url=database_url,
+            extra_api={"sweep_interval_seconds": 0.5, "outbox_resend_after_seconds": 1},
+        )
+        with LocalStack(options) as stack:
+            for _ in range(2):
+                fake.fail_next(
+                    "editMessageText", when=lambda p: is_card(p) and p["chat_id"] == 8109
+                )
+            fake.fail_next(
+                "editMessageText",
+                error_code=502,
+                description="Bad Gateway",
+                when=lambda p: is_card(p) and p["chat_id"] == 8110,
+            )
+            for _ in range(3):  # the card's edit, then its send, then the budget check's
+                fake.fail_next(
+                    "editMessageText",
+                    error_code=403,
+                    description="Forbidden: bot was blocked by the user",
+                    when=lambda p: is_card(p) and p["chat_id"] == 8111,
+                )
+                fake.fail_next(
+                    "sendMessage",
+                    error_code=403,
+                    description="Forbidden: bot was blocked by the user",
+                    when=lambda p: is_card(p) and p["chat_id"] == 8111,
+                )
+            for chat in (8109, 8110, 8111):
+                assert post_update(stack, photo_update(fake, chat)).status_code == 200
+            for chat in (8109, 8110):
+                fake.wait_for(lambda f, c=chat: bool(cards(f, c)), timeout=90)
+
+            def notified(chat: int) -> bool:
+                (receipt,) = receipts_of_chat(stack, chat)
+                return receipt.notified_at is not None
+
+            fake.wait_for(lambda f: all(notified(c) for c in (8109, 8110, 8111)), timeout=30)
+            time.sleep(2)  # four more sweeps: nothing is sent again
+            tries = {
+                c: sum(is_card(x.params) for x in fake.calls_for("editMessageText", c))
+                for c in (8109, 8110, 8111)
+            }
+            assert tries == {8109: 3, 8110: 2, 8111: 1}, "429 twice then ok; 502 then the sweeper"
+            assert fake.calls_for("sendMessage", 8109)[1:] == [], "one status message, no resend"
+            assert not cards(fake, 8111)
