@@ -119,12 +119,15 @@ class LocalWorker:
                 logger.info("worker.warmed_up seconds=%.2f", time.perf_counter() - started)
             except Exception:
                 logger.exception("worker.warm_up_failed")  # the first receipt will try again
+        failures = 0
         while not self.stop_event.is_set():
             try:
                 self.poll_once()
-            except Exception:
-                logger.exception("worker.poll_failed")
-                self.stop_event.wait(1.0)
+                failures = 0
+            except Exception:  # SQS unreachable, say: wait longer each time, up to 30 s
+                failures += 1
+                logger.exception("worker.poll_failed failures=%d", failures)
+                self.stop_event.wait(min(30.0, 2.0 ** (failures - 1)))
         logger.info("worker.stopped processed=%d failed=%d", self.processed, self.failed)
 
     def start_thread(self) -> threading.Thread:

@@ -300,3 +300,30 @@ def test_telegram_429_5xx_and_a_blocked_user_on_the_card(database_url: str) -> N
             assert tries == {8109: 3, 8110: 2, 8111: 1}, "429 twice then ok; 502 then the sweeper"
             assert fake.calls_for("sendMessage", 8109)[1:] == [], "one status message, no resend"
             assert not cards(fake, 8111)
+
+
+def test_s3_and_sqs_unreachable_then_back(database_url: str) -> None:
+    """GIVEN the S3/SQS endpoint down WHEN a photo arrives THEN the sender is told to send it
+    again and no receipt is left waiting; AND WHEN the endpoint is back THEN the worker (which
+    kept polling) reads the next photo to its card."""
+    from moto.server import ThreadedMotoServer
+
+    with new_fake() as fake:
+        options = fake_telegram_options(fake.token, fake.url, database_url=database_url)
+        with LocalStack(options) as stack:
+            assert stack.moto is not None
+            port = stack.moto._port
+            stack.moto.stop()  # moto's state lives in this process: a restart keeps it
+            assert post_update(stack, photo_update(fake, 8112)).status_code == 200
+            failed = texts.UPLOAD_FAILED.split("{")[0][:30]
+            fake.wait_for(
+                lambda f: any(t.startswith(failed) for t in f.messages(8112).values()), timeout=60
+            )
+            assert receipts_of_chat(stack, 8112) == []
+
+            stack.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+            stack.moto.start()
+            assert post_update(stack, photo_update(fake, 8112)).status_code == 200
+            fake.wait_for(lambda f: bool(cards(f, 8112)), timeout=90)
+            (receipt,) = receipts_of_chat(stack, 8112)
+            assert receipt.status == "done"
