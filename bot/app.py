@@ -7,9 +7,11 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,6 +34,7 @@ from bot.handlers import (
     start,
     summary,
 )
+from core.aws.clients import AwsError
 from core.observability.logs import bind
 from core.observability.metrics import api_metrics
 from core.updates.repository import TelegramUpdateRepository
@@ -64,23 +67,45 @@ class CountingRateLimiter(AIORateLimiter):
             raise
 
 
+REPLAY = "inbox_replay"  # bot_data: update ids whose handling met a transient failure
+
 # Before everything else (the blocked-user gate is -1): the ids every line of this update carries.
 LOG_CONTEXT_GROUP = -2
 
 
+# Failures worth handling the update again later: the database, S3/SQS or the network was
+# away for a moment (a bug would fail the same way again, so it is not replayed).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    httpx.TransportError,
+    NetworkError,
+    *AwsError,
+)
+
+
 class InboxUpdateProcessor(SimpleUpdateProcessor):
     """Up to 256 updates at once, each marked handled in the inbox (``telegram_updates``) once
-    every handler ran, errors included: one never marked (the process died) is replayed."""
+    every handler ran, errors included, except an update whose handler met a transient failure
+    (``replay``, filled by ``on_error``): that one, like one never marked because the process
+    died, is replayed by the sweeper."""
 
-    def __init__(self, services: BotServices, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self, services: BotServices, replay: set[int], max_concurrent_updates: int = 256
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._services = services
+        self._replay = replay
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine
         if not isinstance(update, Update):
             return
         update_id = update.update_id
+        if update_id in self._replay:
+            self._replay.discard(update_id)
+            logger.warning("inbox.left_for_replay update_id=%s", update_id)
+            return
 
         def mark(session: Session) -> None:
             TelegramUpdateRepository(session).mark_handled(update_id, now=datetime.now(UTC))
@@ -102,9 +127,19 @@ async def bind_log_context(update: object, context: BotContext) -> None:
 
 async def on_error(update: object, context: BotContext) -> None:
     logger.error("bot.handler_error", exc_info=context.error)
+    transient = (  # only the webhook keeps updates in the inbox (polling has none to replay)
+        isinstance(update, Update)
+        and isinstance(context.error, TRANSIENT_ERRORS)
+        and context.services.settings.telegram_mode == "webhook"
+    )
+    if transient:
+        assert isinstance(update, Update)
+        context.bot_data[REPLAY].add(update.update_id)  # not marked handled: replayed later
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text(texts.GENERIC_ERROR)
+            await update.effective_message.reply_text(
+                texts.TRANSIENT_ERROR if transient else texts.GENERIC_ERROR
+            )
         except Exception:  # noqa: BLE001 - the error handler must not raise
             logger.warning("bot.error_reply_failed")
 
@@ -119,12 +154,14 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
         .base_file_url(settings.telegram_file_base_url)
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(CountingRateLimiter(max_retries=3))
-        .concurrent_updates(InboxUpdateProcessor(services))
     )
+    replay: set[int] = set()
+    builder = builder.concurrent_updates(InboxUpdateProcessor(services, replay))
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data["services"] = services
+    application.bot_data[REPLAY] = replay
     application.bot_data["callback_key"] = derive_key(token)
     application.add_handler(TypeHandler(object, bind_log_context), group=LOG_CONTEXT_GROUP)
     application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here

@@ -69,6 +69,12 @@ BLOCKED = (
     "If you think this is a mistake, please contact support."
 )
 GENERIC_ERROR = "⚠️ Sorry, something went wrong on my side. Please try again in a moment."
+# A failure that passes (the database or storage away for a moment): the message is kept and
+# handled again by itself.
+TRANSIENT_ERROR = (
+    "⚠️ I couldn't finish this just now (a hiccup on my side). I'll pick it up again by myself "
+    "in a few minutes; no need to send it again."
+)
 
 # Settings
 SETTINGS = (

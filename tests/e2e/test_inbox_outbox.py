@@ -327,3 +327,56 @@ def test_s3_and_sqs_unreachable_then_back(database_url: str) -> None:
             fake.wait_for(lambda f: bool(cards(f, 8112)), timeout=90)
             (receipt,) = receipts_of_chat(stack, 8112)
             assert receipt.status == "done"
+
+
+def test_database_connections_dropped_while_receipts_are_in_flight(database_url: str) -> None:
+    """What a PostgreSQL restart does to the clients, without restarting the server other tests
+    share: every connection to this database is terminated, again and again for two seconds,
+    while six photos are taken in and read. Each ends done with one receipt and one card (an
+    update whose handling failed on the database is handled again by the sweeper)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating connections needs PostgreSQL (CI runs on it)")
+    from sqlalchemy import create_engine, text
+
+    chats = list(range(8120, 8126))
+    with new_fake() as fake:
+        options = fake_telegram_options(
+            fake.token,
+            fake.url,
+            database_url=database_url,
+            extra_api={
+                "sweep_interval_seconds": 0.5,
+                "inbox_replay_after_seconds": 1,
+                "outbox_resend_after_seconds": 1,
+            },
+        )
+        with LocalStack(options) as stack:
+            killer = create_engine(database_url, poolclass=None)
+            name = killer.url.database
+            with ThreadPoolExecutor(len(chats)) as pool:
+                sent = pool.map(lambda c: post_update(stack, photo_update(fake, c)), chats)
+                deadline = time.monotonic() + 2
+                while time.monotonic() < deadline:
+                    with killer.connect() as conn:
+                        conn.execute(
+                            text(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = :db AND pid <> pg_backend_pid()"
+                            ),
+                            {"db": name},
+                        )
+                    time.sleep(0.2)
+                codes = [r.status_code for r in sent]
+            killer.dispose()
+            # An update whose INSERT met a dropped connection got a 5xx: Telegram sends it
+            # again. The fake does not, so this test does (as Telegram would).
+            for chat, code in zip(chats, codes, strict=True):
+                if code != 200:
+                    assert post_update(stack, photo_update(fake, chat)).status_code == 200
+            for chat in chats:
+                fake.wait_for(lambda f, c=chat: bool(cards(f, c)), timeout=120)
+            time.sleep(1)
+            for chat in chats:
+                (receipt,) = receipts_of_chat(stack, chat)
+                assert receipt.status == "done", (chat, receipt.status, receipt.error_message)
+                assert card_sends(fake, chat) == 1, fake.messages(chat)
