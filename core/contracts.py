@@ -257,6 +257,9 @@ class ProcessingProgress(_Contract):
     # One processing run's id: at "reading" the run claims the receipt's attempt, so a second
     # delivery of the same job (SQS is at least once) is not read, and paid for, twice.
     claim: str | None = Field(default=None, max_length=64)
+    # How long the claim holds: less than the queue's visibility timeout (a redelivery after
+    # it means the claimer died or finished) and more than one record's processing.
+    claim_seconds: int | None = Field(default=None, ge=1, le=3600)
 
 
 class ProgressVerdict(enum.StrEnum):
@@ -264,4 +267,4 @@ class ProgressVerdict(enum.StrEnum):
 
     OK = "ok"
     STALE = "stale"  # the receipt is gone, finished, or a newer attempt was queued
-    TAKEN = "taken"  # another run claimed this attempt a moment ago
+    TAKEN = "taken"  # another run claimed this attempt and its claim still holds

@@ -201,9 +201,9 @@ class ApiSettings(BaseAppSettings):
     # handler died) is handled again; at start, at once. The outbox: a finished receipt's card
     # Telegram has not accepted after this long is sent again (for a day).
     inbox_replay_after_seconds: float = Field(default=300, ge=0)
-    # A processing run's claim on a receipt's attempt holds this long (more than a record's
-    # budget on Lambda, RECORD_BUDGET_SECONDS): a second delivery meanwhile is not read.
-    processing_claim_seconds: int = Field(default=900, ge=1)
+    # A processing run's claim on a receipt's attempt holds this long when the processor does
+    # not say (its claim_seconds): a second delivery meanwhile is not read.
+    processing_claim_seconds: int = Field(default=600, ge=1)
     outbox_resend_after_seconds: float = Field(default=120, ge=0)
 
     # Admin API tokens (JWT, HS256). The secret holds the signing key as a plain string or as
@@ -301,6 +301,12 @@ class ProcessorSettings(BaseAppSettings):
     record_budget_seconds: float | None = Field(default=None, gt=0, le=900)
 
     @property
+    def claim_seconds(self) -> int:
+        """How long this processor's claim on a receipt's attempt holds (ProcessingProgress):
+        on Lambda a record's budget, which the queue's visibility timeout exceeds."""
+        return int(self.record_budget_seconds or 600)
+
+    @property
     def textract_attempts(self) -> int:
         return self.textract_max_attempts or self.aws_max_attempts
 
@@ -316,3 +322,9 @@ class WorkerSettings(ProcessorSettings):
     worker_wait_seconds: int = Field(default=5, ge=0, le=20)
     queue_visibility_timeout: int = 60
     queue_max_receive_count: int = 5
+
+    @property
+    def claim_seconds(self) -> int:
+        """Just under the visibility timeout: a job redelivered after it finds the claim of
+        its dead reader expired."""
+        return max(1, self.queue_visibility_timeout - 1)

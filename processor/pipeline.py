@@ -34,7 +34,7 @@ from core.contracts import (
     ReceiptStatus,
     Timings,
 )
-from core.errors import PermanentProcessingError
+from core.errors import PermanentProcessingError, TransientProcessingError
 from core.reading import files
 from core.reading.documents import PROBE_BYTES, load_document, probe
 from core.reading.extraction.base import Extractor, TokenUsage, run_extractor
@@ -65,7 +65,7 @@ class ProgressSink(Protocol):
 
 
 class _Stopped(Exception):
-    """The API said not to read this job: finished, superseded, or read by another run."""
+    """The API said not to read this job: finished, gone or superseded."""
 
     def __init__(self, verdict: ProgressVerdict) -> None:
         super().__init__(verdict.value)
@@ -100,8 +100,9 @@ class Pipeline:
 
     def process(self, job: ProcessingJob) -> ProcessingResult | None:
         """Process one job. Transient errors propagate (the SQS record is retried). None: the
-        API said before the OCR that the job is not to be read (a second delivery of a job
-        another run is reading, or one already finished or superseded): done, nothing sent."""
+        API said before the OCR that the job is not to be read (its receipt is finished, gone
+        or superseded): done, nothing sent. A job another run is reading
+        raises TransientProcessingError before the OCR (SQS delivers it again later)."""
         key = processed_key(job.receipt_id)
         bucket = self.settings.processed_bucket
         stored = self._stored_result(bucket, key)
@@ -139,7 +140,10 @@ class Pipeline:
 
             t0 = time.perf_counter()
             verdict = self._progress(job, "reading", claim=claim)
-            if verdict in (ProgressVerdict.STALE, ProgressVerdict.TAKEN):
+            if verdict == ProgressVerdict.TAKEN:  # back to SQS: by its next delivery the other
+                # run has finished (the repeat is cheap) or died (its claim has expired)
+                raise TransientProcessingError("another run is reading this receipt")
+            if verdict == ProgressVerdict.STALE:
                 raise _Stopped(verdict)
             ocr = self._read(job, document)
             pages = ocr.pages
@@ -199,7 +203,11 @@ class Pipeline:
             return None
         return self.callback.progress(
             ProcessingProgress(
-                receipt_id=job.receipt_id, attempt=job.attempt, stage=stage, claim=claim
+                receipt_id=job.receipt_id,
+                attempt=job.attempt,
+                stage=stage,
+                claim=claim,
+                claim_seconds=self.settings.claim_seconds if claim else None,
             )
         )
 

@@ -251,14 +251,16 @@ class ReceiptService:
         self, session: Session, progress: ProcessingProgress, *, now: datetime
     ) -> tuple[Receipt | None, ProgressVerdict]:
         """``processing`` once the processor starts; the receipt when the user should be told,
-        and whether the run may go on. At "reading" a run claims the attempt: another run that
-        claimed it within ``processing_claim_seconds`` makes this one stop (the same job
-        delivered twice is read once); an older claim is taken over (that run died)."""
+        and whether the run may go on. At "reading" a run claims the attempt: another run whose
+        claim still holds (its ``claim_seconds``, else ``processing_claim_seconds``) makes this
+        one stop (the same job delivered twice is read once); an expired claim is taken over
+        (that run died)."""
         receipt = ReceiptRepository(session).get(progress.receipt_id, for_update=True)
         if receipt is None or receipt.attempt != progress.attempt or receipt.status_enum.is_final:
             return None, ProgressVerdict.STALE
         if progress.stage == "reading" and progress.claim:
-            fresh = now - timedelta(seconds=self.settings.processing_claim_seconds)
+            holds = progress.claim_seconds or self.settings.processing_claim_seconds
+            fresh = now - timedelta(seconds=holds)
             held = receipt.claimed_at is not None and receipt.claimed_at > fresh
             if held and receipt.claimed_by not in (None, progress.claim):
                 logger.info("progress.taken receipt_id=%s by=%s", receipt.id, receipt.claimed_by)

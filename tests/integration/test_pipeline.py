@@ -405,6 +405,9 @@ class TestClaims:
     def test_stops_before_the_ocr(
         self, processor_settings: ProcessorSettings, store: S3Store, verdict: ProgressVerdict
     ) -> None:
+        """STALE: done (the record is deleted); TAKEN: the record goes back to SQS, read on a
+        later delivery once the other run finished or its claim expired."""
+
         class Refusing(RecordingSink):
             def __init__(self) -> None:
                 super().__init__()
@@ -416,9 +419,15 @@ class TestClaims:
 
         job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
         ocr, sink = FakeOcr(RECEIPT_LINES), Refusing()
-        assert make_pipeline(processor_settings, store, ocr, sink).process(job) is None
+        pipeline = make_pipeline(processor_settings, store, ocr, sink)
+        if verdict == ProgressVerdict.TAKEN:
+            with pytest.raises(TransientProcessingError, match="another run"):
+                pipeline.process(job)
+        else:
+            assert pipeline.process(job) is None
         assert ocr.calls == 0 and sink.results == []
         assert [(n.stage, bool(n.claim)) for n in sink.notes] == [("reading", True)]
+        assert sink.notes[0].claim_seconds == processor_settings.claim_seconds
         assert not store.exists(
             bucket=processor_settings.processed_bucket, key=f"processed/{job.receipt_id}.json"
         )
