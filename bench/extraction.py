@@ -9,7 +9,10 @@ receipt (OCR + extraction, one core):
   date      the same calendar day (SROIE prints day first; our output is ISO 8601)
   merchant  upper-cased with everything but A-Z and 0-9 removed, equal to the ground truth's
 "images" runs our OCR on the image (the real product); "lines" gives the data set's own OCR lines
-to the extractor alone. Then, per field, accuracy above and below the confidence threshold.
+to the extractor alone. Either way the extraction is then validated as the processor does
+(``core.reading.validation.validate``: amounts that cannot be make their fields doubtful; what
+is not a receipt scores as nothing read). Then, per field, accuracy above and below the
+confidence threshold.
 --sroie/--wild point at other folders of the same layout (e.g. a held-out set).
 --cache keeps OCR output under .receiptsnap/cache (to iterate on rules; timings then exclude OCR).
 """
@@ -36,10 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import contextlib
 
 from core.contracts import ReceiptExtraction
+from core.errors import PermanentProcessingError
 from core.reading.documents import load_document
 from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import OcrLine, OcrResult
 from core.reading.ocr.local import LocalOcr
+from core.reading.validation import validate
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -239,6 +244,14 @@ def score_one(score: Score, case: Case, ex: ReceiptExtraction, seconds: float) -
                 score.items_found += 1
 
 
+def validated(ex: ReceiptExtraction) -> ReceiptExtraction:
+    """The extraction as the processor stores it; nothing read when it is not a receipt."""
+    try:
+        return validate(ex, today=date.today())
+    except PermanentProcessingError:
+        return ReceiptExtraction()
+
+
 def run(cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool) -> Score:
     extractor = RulesExtractor()
     score = Score()
@@ -249,7 +262,7 @@ def run(cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool) -
             lines = ocr_image(ocr, case.image, cache=cache)
         else:
             lines = case.lines
-        ex = extractor.extract(lines)
+        ex = validated(extractor.extract(lines))
         score_one(score, case, ex, time.perf_counter() - t0)
         print(f"\r  {n}/{len(cases)}", end="", file=sys.stderr, flush=True)
     print("\r", end="", file=sys.stderr)

@@ -24,7 +24,15 @@ FIX = "fx"
 CATEGORY = "cg"
 KEEP_BOTH = "kb"
 BACK = "bk"
-EDIT_ACTIONS = {"em": "merchant", "ed": "date", "et": "total", "ec": "currency", "eg": "category"}
+EDIT_ACTIONS = {
+    "em": "merchant",
+    "ed": "date",
+    "et": "total",
+    "ec": "currency",
+    "eg": "category",
+    "es": "subtotal",
+    "ex": "tax",
+}
 
 # Failures that reading the same file again can fix (the others need another file).
 RETRYABLE = {ErrorCode.TIMEOUT, ErrorCode.CONFIGURATION, ErrorCode.INTERNAL}
@@ -103,7 +111,17 @@ def fields(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
         for f in order
     ]
     back = _button(texts.BTN_BACK, BACK, receipt, key)
-    return InlineKeyboardMarkup([buttons[:3], [*buttons[3:], back]])
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    if len(rows[-1]) < 3:
+        rows[-1].append(back)
+    else:
+        rows.append([back])
+    return InlineKeyboardMarkup(rows)
+
+
+def fix(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
+    """One ✏️ Fix button, under a reply about the receipt: it opens the field picker there."""
+    return InlineKeyboardMarkup([[_button(texts.BTN_FIX, FIX, receipt, key)]])
 
 
 def confirm_delete(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:

@@ -7,6 +7,8 @@ from html import escape
 
 from bot import texts
 from core.contracts import ReceiptStatus
+from core.reading.validation import Impossible
+from core.receipts.corrections import EDITABLE_FIELDS, contradicted
 from core.receipts.views import ReceiptView
 
 MAX_ITEMS_SHOWN = 5
@@ -17,14 +19,27 @@ MAX_MESSAGE_LENGTH = 4096
 # how often fields above and below it are right).
 REVIEW_THRESHOLD = 0.7
 REVIEWED_FIELDS = ("merchant", "date", "total", "currency")
+# The subtotal and the tax are marked when they are in doubt, not merely unconfirmed: the rules
+# give 0.6 to any tax or subtotal the arithmetic does not confirm (half the taxes of SROIE's
+# receipts), validation and corrections 0.3 to one that contradicts the total
+# (``core.reading.validation.DOUBTFUL``).
+AMOUNT_REVIEW_THRESHOLD = 0.5
+REVIEWED_AMOUNTS = ("subtotal", "tax")
 
 
 def doubtful_fields(receipt: ReceiptView) -> list[str]:
-    """Fields the user should check: read with low confidence, not yet confirmed."""
+    """Fields the user should check: read with low confidence (or contradicting the total), not
+    yet confirmed."""
     if receipt.status != ReceiptStatus.DONE or receipt.confirmed_at is not None:
         return []
     confidence = receipt.confidence or {}
-    return [f for f in REVIEWED_FIELDS if confidence.get(f, 1.0) < REVIEW_THRESHOLD]
+    doubt = [f for f in REVIEWED_FIELDS if confidence.get(f, 1.0) < REVIEW_THRESHOLD]
+    amounts = {"subtotal": receipt.subtotal, "tax": receipt.tax}
+    return doubt + [
+        f
+        for f in REVIEWED_AMOUNTS
+        if amounts[f] is not None and confidence.get(f, 1.0) < AMOUNT_REVIEW_THRESHOLD
+    ]
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
@@ -68,9 +83,10 @@ def receipt_card(receipt: ReceiptView) -> str:
     total = escape(money(receipt.total, receipt.currency))
     lines.append(f"💰 <b>Total: {total}</b>{mark('total')}{mark('currency')}")
     if receipt.subtotal is not None:
-        lines.append(f"Subtotal: {escape(money(receipt.subtotal, receipt.currency))}")
+        subtotal = escape(money(receipt.subtotal, receipt.currency))
+        lines.append(f"Subtotal: {subtotal}{mark('subtotal')}")
     if receipt.tax is not None:
-        lines.append(f"Tax: {escape(money(receipt.tax, receipt.currency))}")
+        lines.append(f"Tax: {escape(money(receipt.tax, receipt.currency))}{mark('tax')}")
     items = receipt.line_items
     if items:
         lines.append("")
@@ -92,6 +108,44 @@ def receipt_card(receipt: ReceiptView) -> str:
         footer += f" · {texts.CONFIRMED_MARK}"
     lines.append(f"\n{footer}")
     return "\n".join(lines)
+
+
+def now_impossible(receipt: ReceiptView, field: str) -> str | None:
+    """After the user typed ``field`` (an amount): what now contradicts it, and the question to
+    fix that too (the reply carries a ✏️ Fix button); None when the card still adds up."""
+    found = contradicted(
+        field,
+        total=receipt.total,
+        subtotal=receipt.subtotal,
+        tax=receipt.tax,
+        tip=receipt.tip,
+        item_amounts=(item.amount for item in receipt.line_items),
+    )
+    if not found:
+        return None
+    what = texts.NOW_IMPOSSIBLE_AND.join(_contradiction(field, p) for _, p in found)
+    editable = [doubt for doubt, _ in found if doubt in EDITABLE_FIELDS]
+    if not editable:
+        ask = texts.NOW_IMPOSSIBLE_ASK_TOTAL
+    else:
+        ask = texts.NOW_IMPOSSIBLE_ASK_ONE if len(found) == 1 else texts.NOW_IMPOSSIBLE_ASK_MANY
+    return texts.NOW_IMPOSSIBLE.format(what=what, ask=ask)
+
+
+def _contradiction(typed: str, problem: Impossible) -> str:
+    parts = texts.NOW_IMPOSSIBLE_PARTS
+    name = problem.field
+    if typed == "total":  # the other amount is in doubt
+        value = f"{problem.value:,.2f}"
+        if name in ("subtotal", "line_items"):
+            return parts[name].format(value=value)
+        key = "same" if problem.same_figure else "more"
+        return parts[key].format(name=name, value=value)
+    total = f"{problem.total:,.2f}"  # a typed tax or subtotal: the total is in doubt
+    if name == "subtotal":
+        return parts["total_far_below"].format(value=total)
+    key = "total_same" if problem.same_figure else "total_below"
+    return parts[key].format(name=name, value=total)
 
 
 def shown(name: str, *, limit: int = 50) -> str:

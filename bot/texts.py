@@ -118,6 +118,8 @@ FIELD_LABELS = {
     "total": "Total",
     "currency": "Currency",
     "category": "Category",
+    "subtotal": "Subtotal",
+    "tax": "Tax",
 }
 ASK_FIELD = {
     "merchant": "Send me the merchant's name.",
@@ -125,6 +127,8 @@ ASK_FIELD = {
     "total": "Send me the total, e.g. 23.40.",
     "currency": "Send me the currency code, e.g. EUR, USD or MYR.",
     "category": "Send me the category, e.g. groceries.",
+    "subtotal": "Send me the subtotal (before tax), e.g. 21.00.",
+    "tax": "Send me the tax, e.g. 1.26.",
 }
 ASK_SUFFIX = "\n/cancel leaves it as it is."
 YOUR_CATEGORIES = "\nYours: {names}."
@@ -133,6 +137,22 @@ INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
 CATEGORY_ADDED_NOTE = "\nIt's new, so I added it to your categories (/categories)."
 EDIT_CANCELLED = "OK, nothing changed."
+# A typed amount that leaves another one impossible: what now contradicts it (values as typed,
+# no currency), then the question; the reply has a ✏️ Fix button.
+NOW_IMPOSSIBLE = "\n\n⚠️ But {what}: {ask}"
+NOW_IMPOSSIBLE_AND = ", and "
+NOW_IMPOSSIBLE_ASK_ONE = "fix it too?"
+NOW_IMPOSSIBLE_ASK_MANY = "fix them too?"
+NOW_IMPOSSIBLE_ASK_TOTAL = "is the total right?"
+NOW_IMPOSSIBLE_PARTS = {
+    "more": "the {name} {value} is now more than the total",
+    "same": "the {name} {value} is now as much as the total",
+    "subtotal": "the subtotal {value} is now far more than the total",
+    "line_items": "the items add up to {value}, far more than the total",
+    "total_below": "the total {value} is now less than the {name}",
+    "total_same": "the total {value} is now the same as the {name}",
+    "total_far_below": "the total {value} is now far less than the subtotal",
+}
 
 # Questions in plain words
 ANSWER_TOTAL = "{month}{what}: {amounts} in {count} receipt(s)."

@@ -17,7 +17,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 from bot import keyboards, texts
 from bot.context import BotContext
 from bot.handlers import questions
-from bot.render import receipt_card
+from bot.render import now_impossible, receipt_card
 from core.categories.service import list_categories
 from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound
@@ -88,11 +88,17 @@ async def on_text(update: Update, context: BotContext) -> None:
         "total": f"{receipt.total:,.2f}" if receipt.total is not None else None,
         "currency": receipt.currency,
         "category": receipt.category,
+        "subtotal": f"{receipt.subtotal:,.2f}" if receipt.subtotal is not None else None,
+        "tax": f"{receipt.tax:,.2f}" if receipt.tax is not None else None,
     }[pending.field]
     reply = texts.CORRECTED.format(label=label, value=escape(str(shown)))
     if pending.field == "category" and receipt.category not in known:
         reply += texts.CATEGORY_ADDED_NOTE
-    await message.reply_text(reply, parse_mode=ParseMode.HTML)
+    impossible = now_impossible(receipt, pending.field)  # never an impossible card in silence
+    if impossible is not None:
+        reply += impossible
+    markup = keyboards.fix(receipt, key=context.callback_key) if impossible else None
+    await message.reply_text(reply, parse_mode=ParseMode.HTML, reply_markup=markup)
     if pending.card_message_id is not None:
         try:
             await context.bot.edit_message_text(

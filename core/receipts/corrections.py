@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,8 +10,10 @@ from core.contracts import plausible_purchase_date
 from core.errors import ReceiptSnapError
 from core.money import is_iso_currency
 from core.reading.extraction.rules import values
+from core.reading.validation import Impossible, impossible_amounts
 
-EDITABLE_FIELDS = ("merchant", "date", "total", "currency", "category")
+EDITABLE_FIELDS = ("merchant", "date", "total", "currency", "category", "subtotal", "tax")
+AMOUNT_FIELDS = ("total", "subtotal", "tax")
 MAX_AMOUNT = Decimal("1000000000")
 
 
@@ -36,7 +39,7 @@ def parse_correction(field: str, raw: str, *, today: date) -> object:
         if not is_iso_currency(code):
             raise InvalidCorrection("a three-letter ISO code such as EUR, USD or MYR")
         return code
-    if field == "total":
+    if field in AMOUNT_FIELDS:
         return parse_amount(text)
     if field == "date":
         return parse_date(text, today=today)
@@ -66,3 +69,25 @@ def parse_date(text: str, *, today: date) -> date:
     if not plausible_purchase_date(value, today=today):
         raise InvalidCorrection("a date between 2000 and today")
     return value
+
+
+def contradicted(
+    field: str,
+    *,
+    total: Decimal | None,
+    subtotal: Decimal | None,
+    tax: Decimal | None,
+    tip: Decimal | None,
+    item_amounts: Iterable[Decimal | None] = (),
+) -> list[tuple[str, Impossible]]:
+    """After the user typed ``field``, the amounts that now cannot be beside it, each with the
+    field then in doubt (never the one typed, which is certain): the tax, tip, subtotal or items
+    for a typed total, the total for a typed tax or subtotal."""
+    if field not in AMOUNT_FIELDS:
+        return []
+    found = impossible_amounts(
+        total=total, subtotal=subtotal, tax=tax, tip=tip, item_amounts=item_amounts
+    )
+    if field == "total":
+        return [(problem.field, problem) for problem in found]
+    return [("total", problem) for problem in found if problem.field == field]

@@ -35,7 +35,8 @@ from core.contracts import (
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.reading import files
-from core.receipts.corrections import InvalidCorrection, parse_correction
+from core.reading.validation import DOUBTFUL
+from core.receipts.corrections import InvalidCorrection, contradicted, parse_correction
 from core.receipts.repository import ErasureRepository, ReceiptRepository, stored_objects
 from core.receipts.views import ReceiptView
 from core.settings import ApiSettings
@@ -425,7 +426,20 @@ class ReceiptService:
             value = _users_category(session, user_id=user_id, name=value)
         column = {"merchant": "merchant_name", "date": "purchase_date"}.get(field, field)
         setattr(receipt, column, value)
-        receipt.confidence = {**(receipt.confidence or {}), field: 1.0}
+        confidence = {**(receipt.confidence or {}), field: 1.0}
+        # Amounts that now cannot be beside the typed one are marked doubtful (❓), never kept
+        # silently; a confirmation given to the card before no longer holds.
+        for doubt, _problem in contradicted(
+            field,
+            total=receipt.total,
+            subtotal=receipt.subtotal,
+            tax=receipt.tax,
+            tip=receipt.tip,
+            item_amounts=(item.amount for item in receipt.line_items),
+        ):
+            confidence[doubt] = min(float(confidence.get(doubt, 1.0)), DOUBTFUL)
+            receipt.confirmed_at = None
+        receipt.confidence = confidence
         if field == "category" and isinstance(value, str):
             MerchantCategoryRepository(session).remember(
                 user_id=user_id, merchant=receipt.merchant_name, category=value

@@ -47,6 +47,7 @@ class ReceiptView:
     currency: str | None
     subtotal: Decimal | None
     tax: Decimal | None
+    tip: Decimal | None
     total: Decimal | None
     category: str | None
     confidence: Mapping[str, Any]
@@ -78,6 +79,7 @@ class ReceiptView:
             currency=receipt.currency,
             subtotal=receipt.subtotal,
             tax=receipt.tax,
+            tip=receipt.tip,
             total=receipt.total,
             category=receipt.category,
             confidence=MappingProxyType(dict(receipt.confidence or {})),

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.receipts.corrections import InvalidCorrection, parse_correction
+from core.receipts.corrections import InvalidCorrection, contradicted, parse_correction
 
 TODAY = date(2026, 11, 25)
 
@@ -23,6 +23,8 @@ TODAY = date(2026, 11, 25)
         ("currency", "eur", "EUR"),
         ("merchant", "  Café Nero ", "Café Nero"),
         ("category", "Groceries", "groceries"),
+        ("tax", "0,51", Decimal("0.51")),
+        ("subtotal", "RM 8.49", Decimal("8.49")),
     ],
 )
 def test_parses_what_people_type(field: str, raw: str, expected: object) -> None:
@@ -80,7 +82,8 @@ def test_refusal_says_what_is_expected(field: str, raw: str, message: str) -> No
         ("currency", "XYZ"),
         ("merchant", "x" * 201),
         ("merchant", "   "),
-        ("tax", "1.00"),
+        ("tip", "1.00"),
+        ("tax", "-1.00"),
     ],
 )
 def test_refuses_what_cannot_be_right(field: str, raw: str) -> None:
@@ -102,3 +105,14 @@ def test_caption_naming_a_category_is_a_hint(caption: str | None, expected: str 
     from core.receipts.service import category_from_caption
 
     assert category_from_caption(caption) == expected
+
+
+def test_a_typed_amount_names_what_now_contradicts_it() -> None:
+    amounts = {"subtotal": Decimal("81.00"), "tax": Decimal("9.00"), "tip": None}
+    found = contradicted("total", total=Decimal("8.50"), **amounts)
+    assert [(doubt, p.field) for doubt, p in found] == [("tax", "tax"), ("subtotal", "subtotal")]
+    # A typed tax puts the total in doubt, and only for what concerns the tax.
+    found = contradicted("tax", total=Decimal("8.50"), **amounts)
+    assert [(doubt, p.field) for doubt, p in found] == [("total", "tax")]
+    assert contradicted("total", total=Decimal("90.00"), **amounts) == []
+    assert contradicted("merchant", total=Decimal("8.50"), **amounts) == []

@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot.keyboards import card, fields
-from bot.render import doubtful_fields, message_parts, receipt_card
+from bot.keyboards import card, fields, fix
+from bot.render import doubtful_fields, message_parts, now_impossible, receipt_card
 from core.db.models import Receipt
 from core.receipts.views import ReceiptView
 
@@ -42,9 +42,49 @@ def test_confirmed_receipt_has_nothing_to_review() -> None:
 
 
 def test_field_picker_lists_doubtful_fields_first() -> None:
-    labels = [b.text for row in fields(receipt(), key=b"k").inline_keyboard for b in row]
+    rows = fields(receipt(), key=b"k").inline_keyboard
+    labels = [b.text for row in rows for b in row]
     assert labels[:2] == ["❓ Total", "❓ Currency"]
+    assert {"Subtotal", "Tax"} <= set(labels)
     assert labels[-1] == "« Back"
+    assert all(len(row) <= 3 for row in rows)
+
+
+def test_subtotal_and_tax_are_marked_only_when_in_doubt() -> None:
+    sure = {"merchant": 0.9, "date": 0.9, "total": 0.9, "currency": 0.9}
+    unverified = receipt(
+        subtotal=Decimal("8.49"), tax=Decimal("0.51"), confidence={**sure, "tax": 0.6}
+    )
+    assert doubtful_fields(unverified) == []  # the rules' 0.6 for a tax nothing confirms
+    impossible = receipt(
+        total=Decimal("9.00"), tax=Decimal("9.00"), confidence={**sure, "tax": 0.3}
+    )
+    assert doubtful_fields(impossible) == ["tax"]
+    assert "Tax: EUR 9.00 ❓" in receipt_card(impossible)
+    labels = [b.text for row in fields(impossible, key=b"k").inline_keyboard for b in row]
+    assert labels[0] == "❓ Tax"
+    no_tax = receipt(tax=None, confidence={**sure, "tax": 0.3})
+    assert doubtful_fields(no_tax) == []
+
+
+def test_a_typed_total_that_leaves_the_tax_impossible_says_so() -> None:
+    r = receipt(total=Decimal("8.50"), subtotal=Decimal("81.00"), tax=Decimal("9.00"))
+    note = now_impossible(r, "total")
+    assert note is not None
+    assert "the tax 9.00 is now more than the total" in note
+    assert "the subtotal 81.00 is now far more than the total" in note
+    assert note.endswith("fix them too?")
+    assert now_impossible(r, "tax") == (
+        "\n\n⚠️ But the total 8.50 is now less than the tax: fix it too?"
+    )
+    same = receipt(total=Decimal("9.00"), tax=Decimal("9.00"))
+    assert "the tax 9.00 is now as much as the total: fix it too?" in str(
+        now_impossible(same, "total")
+    )
+    assert now_impossible(receipt(total=Decimal("90.00"), tax=Decimal("9.00")), "total") is None
+    assert now_impossible(r, "merchant") is None
+    (button,) = [b for row in fix(r, key=b"k").inline_keyboard for b in row]
+    assert button.text == "✏️ Fix" and str(button.callback_data).startswith("fx:")
 
 
 def test_message_parts_join_blocks_that_fit_and_cut_between_lines_otherwise() -> None:
