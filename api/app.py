@@ -18,6 +18,7 @@ from api.routes import admin, health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application
 from bot.context import BotServices
+from bot.waiting import close_queue_watch
 from bot.webhook import ALLOWED_UPDATES
 from core.aws.clients import AwsError
 from core.errors import Unavailable
@@ -80,6 +81,7 @@ async def stop_bot(container: Container) -> None:
         return
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
+    await close_queue_watch(application.bot_data)
     await application.stop()
     await application.shutdown()
     container.bot_app = None

@@ -35,6 +35,13 @@ RECEIVED = "📥 Receipt received — uploading…"
 ALBUM_RECEIVING = "📥 Receiving your receipts…"
 ALBUM_HEAD = "<b>{count} receipts</b> ({done} done)"
 QUEUED = "⏳ In the queue…"
+# While a receipt waits (refreshed): how many were queued before it, and about how long.
+QUEUE_AHEAD = "⏳ In the queue — {ahead} ahead"
+QUEUE_NEXT = "⏳ In the queue — next"
+QUEUE_WAIT = "{place}, {wait}"
+QUEUE_SECONDS = "about {n} s"
+QUEUE_MINUTES = "about {n} min"
+QUEUE_LONG = "over an hour"
 STAGES = {
     "reading": "🔎 Reading your receipt…",
     "understanding": "🧠 Understanding it…",

@@ -20,6 +20,7 @@ from bot.albums import update_album
 from bot.context import BotContext
 from bot.render import receipt_card
 from bot.users import register
+from bot.waiting import queue_watch
 from core.contracts import ProcessingJob, ReceiptStatus
 from core.errors import RateLimited
 from core.observability.logs import bind, trace_id
@@ -170,7 +171,15 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     if job is not None:
         await asyncio.to_thread(services.queue.send_job, job)
         logger.info("capture.queued trace_id=%s", job.trace_id)
-        await status.progress(texts.QUEUED)
+        if status.message_id is not None:  # its place in the queue, refreshed while it waits
+            await queue_watch(context.bot_data).start(
+                context,
+                receipt_id=receipt.id,
+                chat_id=message.chat_id,
+                message_id=status.message_id,
+            )
+        else:
+            await status.progress(texts.QUEUED)
     elif submitted.error_message:
         await status.problem(receipt_card(submitted))
         await _notified(context, submitted)

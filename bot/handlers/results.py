@@ -18,6 +18,7 @@ from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
 from bot.handlers.budgets import warning_text
 from bot.render import receipt_card
 from bot.users import private_chat
+from bot.waiting import queue_watch, receipt_lock
 from core.budgets.service import BudgetWarning, new_warnings
 from core.contracts import ReceiptStatus
 from core.receipts.repository import ReceiptRepository
@@ -27,16 +28,14 @@ logger = logging.getLogger(__name__)
 
 
 def _lock(context: BotContext, receipt_id: Any) -> asyncio.Lock:
-    """One lock per receipt in this process: a progress note and the result (handled
-    concurrently) never edit the status message at once, so a late "Reading…" cannot cover the
-    summary. The webhook is served by one instance; across instances the order of the
-    processor's calls makes such a race unlikely, not impossible."""
-    locks: dict[Any, asyncio.Lock] = context.bot_data.setdefault("receipt_locks", {})
-    return locks.setdefault(receipt_id, asyncio.Lock())
+    """The receipt's lock (``bot/waiting.py``): a progress note, the result and the queue's
+    refresh (handled concurrently) never edit the status message at once."""
+    return receipt_lock(context.bot_data, receipt_id)
 
 
 async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
     logger.info("results.reply")  # the bound receipt_id ends the journey
+    queue_watch(context.bot_data).stop(update.receipt_id)
     async with _lock(context, update.receipt_id):
         await _show_result(update, context)
     context.bot_data.get("receipt_locks", {}).pop(update.receipt_id, None)
@@ -124,10 +123,14 @@ async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
         return ReceiptView.of(receipt) if receipt is not None else None
 
     text = texts.STAGES.get(update.stage)
+    watch = queue_watch(context.bot_data)
+    watch.stop(update.receipt_id)  # it has left the queue
     async with _lock(context, update.receipt_id):
         receipt = await context.services.in_session(load)  # read under the lock: still not done?
         if receipt is None or text is None or receipt.status.is_final:
             return
+        if receipt.telegram_chat_id is not None:  # "typing…" while it is read
+            await watch.chat_action(context.bot, receipt.telegram_chat_id)
         if receipt.telegram_chat_id is not None and receipt.media_group_id is not None:
             await update_album(
                 context, chat_id=receipt.telegram_chat_id, media_group_id=receipt.media_group_id

@@ -206,6 +206,41 @@ class ReceiptRepository:
         self.session.add(attempt)
         self.session.flush()
 
+    def queue_state(self, receipt_id: uuid.UUID) -> tuple[str, datetime | None] | None:
+        """The receipt's status and when it was queued (two columns, nothing else loaded)."""
+        row = self.session.execute(
+            select(Receipt.status, Receipt.queued_at).where(Receipt.id == receipt_id)
+        ).first()
+        return (row[0], row[1]) if row is not None else None
+
+    def count_queued_before(self, queued_at: datetime) -> int:
+        """Receipts waiting in the queue that were queued before ``queued_at`` (of every user:
+        they share the processor). The index on (status, queued_at) answers it."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Receipt)
+                .where(Receipt.status == "queued", Receipt.queued_at < queued_at)
+            )
+            or 0
+        )
+
+    def recent_processing(self, *, limit: int) -> list[tuple[datetime, float]]:
+        """The latest results applied as read: when each arrived and the processor's seconds for
+        it (``timings.total``), newest first; walks the primary key backwards."""
+        rows = self.session.execute(
+            select(ProcessingAttempt.created_at, ProcessingAttempt.timings)
+            .where(ProcessingAttempt.applied.is_(True), ProcessingAttempt.status == "done")
+            .order_by(ProcessingAttempt.id.desc())
+            .limit(limit)
+        ).all()
+        recent: list[tuple[datetime, float]] = []
+        for created_at, timings in rows:
+            seconds = (timings or {}).get("total")
+            if isinstance(seconds, int | float) and seconds > 0:
+                recent.append((created_at, float(seconds)))
+        return recent
+
 
 class ErasureRepository:
     """S3 objects still to erase (the erasure outbox)."""
