@@ -10,8 +10,8 @@ receipt (OCR + extraction, one core):
   merchant  upper-cased with everything but A-Z and 0-9 removed, equal to the ground truth's
 "images" runs our OCR on the image (the real product); "lines" gives the data set's own OCR lines
 to the extractor alone. Either way the extraction is then validated as the processor does
-(``core.reading.validation.validate``: amounts that cannot be make their fields doubtful; what
-is not a receipt scores as nothing read). Then, per field, accuracy above and below the
+(``core.reading.validation.validate``: amounts that cannot be make their fields doubtful; one it
+refuses as not a receipt is scored as extracted). Then, per field, accuracy above and below the
 confidence threshold.
 --sroie/--wild point at other folders of the same layout (e.g. a held-out set).
 --cache keeps OCR output under .receiptsnap/cache (to iterate on rules; timings then exclude OCR).
@@ -245,11 +245,13 @@ def score_one(score: Score, case: Case, ex: ReceiptExtraction, seconds: float) -
 
 
 def validated(ex: ReceiptExtraction) -> ReceiptExtraction:
-    """The extraction as the processor stores it; nothing read when it is not a receipt."""
+    """The extraction as the processor stores it. One validation refuses (not a receipt: no
+    total, date or items) is scored as extracted, as before validation was run here, so that
+    figures stay comparable (the refused receipt's merchant may still be right)."""
     try:
         return validate(ex, today=date.today())
     except PermanentProcessingError:
-        return ReceiptExtraction()
+        return ex
 
 
 def run(cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool) -> Score:
