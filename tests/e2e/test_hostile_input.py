@@ -381,14 +381,28 @@ def test_fuzzed_webhook_bodies_are_taken_or_refused_and_the_bot_keeps_answering(
         else:
             assert_error_format(response, "invalid_update", "too_large")
 
-    with logged("api.errors", logging.ERROR) as unhandled_errors:
+    with (
+        logged("api.errors", logging.ERROR) as unhandled_errors,
+        logged("bot.app", logging.WARNING) as bot_lines,
+    ):
         one()
-    assert unhandled_errors == []
-    # Well-typed updates are two in five of the inputs: the bot had real work (replies).
-    assert len(accepted) >= 10, accepted
-    assert any(fake.calls_for("sendMessage", chat) for chat in FUZZ_CHATS)
-    # Every update taken was handled (errors included) and marked in the inbox...
-    wait_until(lambda: unhandled(stack, accepted) == 0, timeout=30, what="fuzzed updates handled")
+        assert unhandled_errors == []
+        # Well-typed updates are two in five of the inputs: the bot had real work (replies).
+        assert len(accepted) >= 10, accepted
+        assert any(fake.calls_for("sendMessage", chat) for chat in FUZZ_CHATS)
+
+        # Every update taken was handled (errors included) and marked in the inbox, or left
+        # there for a replay when its handling met a transient failure (the fake Bot API
+        # answering 5xx to what it cannot take, as Telegram may)...
+        def left_for_replay() -> list[int]:
+            prefix = "inbox.left_for_replay update_id="
+            return [int(line.removeprefix(prefix)) for line in bot_lines if line.startswith(prefix)]
+
+        wait_until(
+            lambda: unhandled(stack, [u for u in accepted if u not in left_for_replay()]) == 0,
+            timeout=30,
+            what="fuzzed updates handled",
+        )
     # ... and the bot still answers.
     help_is_answered(stack, fake, FUZZ_CHATS[-1])
 
