@@ -1,6 +1,7 @@
 """Users blocked by an admin: each update gets one polite reply and nothing else happens.
 
-A ``TypeHandler`` in group -1 runs before every other handler and stops the update there.
+A ``TypeHandler`` in group -2 runs before every other handler (but the log context's) and stops
+the update there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 
-GROUP = -1
+GROUP = -2
 
 
 async def stop_blocked(update: Update, context: BotContext) -> None:
