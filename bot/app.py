@@ -69,8 +69,9 @@ class CountingRateLimiter(AIORateLimiter):
 
 REPLAY = "inbox_replay"  # bot_data: update ids whose handling met a transient failure
 
-# Before everything else (the blocked-user gate is -1): the ids every line of this update carries.
-LOG_CONTEXT_GROUP = -2
+# Before everything else (the blocked-user gate is -2, setting an open question aside -1): the
+# ids every line of this update carries.
+LOG_CONTEXT_GROUP = -3
 
 
 # Failures worth handling the update again later: the database, S3/SQS or the network was
@@ -165,6 +166,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.bot_data["callback_key"] = derive_key(token)
     application.add_handler(TypeHandler(object, bind_log_context), group=LOG_CONTEXT_GROUP)
     application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here
+    application.add_handler(edit.SET_ASIDE, group=edit.SET_ASIDE_GROUP)  # a command or a file
     application.add_handlers(start.HANDLERS)
     application.add_handlers(capture.HANDLERS)
     application.add_handlers(receipts.HANDLERS)

@@ -1,9 +1,9 @@
 """Users blocked by an admin: each update gets one polite reply and nothing else happens.
 
-A ``TypeHandler`` in group -1 runs before every other handler and stops the update there. It
-stops an update with no sender too: Telegram names one in every message and button press the
-bot takes (``ALLOWED_UPDATES``), so such an update is made up, and has nobody to register or
-answer.
+A ``TypeHandler`` in group -2 runs before every other handler (but the log context's) and stops
+the update there. It stops an update with no sender too: Telegram names one in every message
+and button press the bot takes (``ALLOWED_UPDATES``), so such an update is made up, and has
+nobody to register or answer.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 
-GROUP = -1
+GROUP = -2
 
 
 async def stop_blocked(update: Update, context: BotContext) -> None:

@@ -278,3 +278,30 @@ NOT_FOUND_ID = (
     "I found no receipt of yours with the id <code>{short_id}</code>. /recent lists them."
 )
 SAME_FILE = "You sent this exact file before, on {when}; here it is. Nothing new was saved."
+
+# Open questions (force-reply prompts), their quick answers, and what sets them aside
+ASK_PLACEHOLDER = {  # the input field's placeholder under a prompt: at most 64 characters
+    "merchant": "The merchant's name",
+    "date": "2026-10-03, 03/10/2026 or today",
+    "total": "The total, e.g. 23.40",
+    "currency": "EUR, USD, MYR…",
+    "category": "A category, e.g. groceries",
+}
+ASK_TAP = "\nOr tap one of the buttons under the receipt."
+BTN_TODAY = "Today"
+BTN_YESTERDAY = "Yesterday"
+BTN_PRINTED_DATE = "🧾 {date}"
+QUICK_CORRECTED = "Updated ✅ {label}: {value}"  # a button's answer: no HTML
+QUESTION_SET_ASIDE = (
+    "\n\n(I took that as a question, not as the {field} you were asked for: to set it, reply to "
+    "my question, or tap ✏️ Fix again.)"
+)
+# The same file as a receipt still being read (they begin as SAME_FILE does).
+SAME_FILE_READING = (
+    "You sent this exact file before, on {when}, and I'm still reading it: its card will follow "
+    "in the message this one replies to. Nothing new was saved."
+)
+SAME_FILE_READING_ELSEWHERE = (
+    "You sent this exact file before, on {when}, and I'm still reading it: its card will follow "
+    "where you sent it then. Nothing new was saved."
+)

@@ -220,6 +220,11 @@ class PendingEdit(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column()
+    # The question itself (a force-reply message): a reply to it is the answer, even set aside.
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # When a message that was clearly no answer (a command, a file, a question in plain words)
+    # set the question aside; None while it is open.
+    set_aside_at: Mapped[datetime | None] = mapped_column()
 
 
 class AlbumMessage(Base):

@@ -56,6 +56,7 @@ class ReceiptView:
     error_message: str | None
     telegram_chat_id: int | None
     status_message_id: int | None
+    telegram_message_id: int | None  # the chat message the receipt came from
     notified_at: datetime | None
     media_group_id: str | None
     line_items: tuple[LineItemView, ...]
@@ -87,6 +88,7 @@ class ReceiptView:
             error_message=receipt.error_message,
             telegram_chat_id=receipt.telegram_chat_id,
             status_message_id=receipt.status_message_id,
+            telegram_message_id=receipt.telegram_message_id,
             notified_at=receipt.notified_at,
             media_group_id=receipt.media_group_id,
             line_items=tuple(LineItemView.of(item) for item in receipt.line_items),
