@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.charts import summary_chart
 from core.summaries.months import Month
-from core.summaries.service import MonthSummary
+from core.summaries.service import PeriodSummary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -15,8 +15,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 class TestSummaryChart:
     def test_category_names_are_text_not_mathtext(self) -> None:
         """GIVEN categories whose names look like mathtext (one of them invalid as such)."""
-        summary = MonthSummary(
-            month=Month(2026, 10),
+        summary = PeriodSummary(
+            period=Month(2026, 10),
             timezone="UTC",
             count=3,
             totals={"EUR": Decimal("12.00")},
@@ -39,9 +39,9 @@ class TestSummaryChart:
 class TestChartCurrency:
     """The chart shows one currency: the one of the most receipts, never the largest number."""
 
-    def october(self, totals: dict[str, str], counts: dict[str, int]) -> MonthSummary:
-        return MonthSummary(
-            month=Month(2026, 10),
+    def october(self, totals: dict[str, str], counts: dict[str, int]) -> PeriodSummary:
+        return PeriodSummary(
+            period=Month(2026, 10),
             timezone="UTC",
             count=sum(counts.values()),
             totals={c: Decimal(t) for c, t in totals.items()},
