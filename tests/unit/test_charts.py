@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.charts import summary_chart
-from core.summaries.months import Month
+from core.summaries.months import Month, Quarter, Year
 from core.summaries.service import PeriodSummary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -61,3 +61,19 @@ class TestChartCurrency:
 
     def test_no_receipts_no_chart(self) -> None:
         assert self.october({}, {}).main_currency is None
+
+
+def test_a_quarter_or_a_year_is_charted_per_month() -> None:
+    for period in (Quarter(2026, 4), Year(2026)):
+        summary = PeriodSummary(
+            period=period,
+            timezone="UTC",
+            count=2,
+            totals={"EUR": Decimal("30.00")},
+            by_category={"EUR": [("dining", Decimal("30.00"))]},
+            daily={"EUR": {date(2026, 10, 1): Decimal("10.00"), date(2026, 12, 9): Decimal("20")}},
+        )
+
+        png = summary_chart(summary, "EUR")
+
+        assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
