@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
-from telegram import Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -143,6 +143,23 @@ async def on_error(update: object, context: BotContext) -> None:
             )
         except Exception:  # noqa: BLE001 - the error handler must not raise
             logger.warning("bot.error_reply_failed")
+
+
+def bot_commands() -> list[BotCommand]:
+    """The "/" menu: every command with its short description (``texts.COMMANDS``)."""
+    return [BotCommand(name, description) for name, description in texts.COMMANDS.items()]
+
+
+async def publish_commands(bot: Bot) -> bool:
+    """setMyCommands for the default scope and language (the only texts there are: English),
+    once per start. A failure is logged and start-up goes on (the menu stays as it was)."""
+    try:
+        await bot.set_my_commands(bot_commands(), scope=BotCommandScopeDefault())
+    except Exception as exc:  # noqa: BLE001 - the menu is not worth failing a start for
+        logger.warning("bot.commands_not_set error=%s: %s", type(exc).__name__, exc)
+        return False
+    logger.info("bot.commands_set count=%d", len(texts.COMMANDS))
+    return True
 
 
 def build_application(*, token: str, services: BotServices, polling: bool = False) -> Any:

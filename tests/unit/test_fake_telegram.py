@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeDefault,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -210,6 +212,21 @@ async def test_send_photo_and_media_group_uploads(fake: FakeTelegram) -> None:
     assert set(group_call.files) == set(attach_names)
     assert group_call.files[attach_names[0]][1] == png
     assert list(fake.messages(CHAT).values()) == ["Chart", "one", ""]
+
+
+@pytest.mark.asyncio
+async def test_set_my_commands_is_recorded_per_scope_and_language(fake: FakeTelegram) -> None:
+    commands = [BotCommand("summary", "Totals"), BotCommand("help", "What I do")]
+    async with make_bot(fake) as bot:
+        assert await bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+        assert await bot.get_my_commands() == tuple(commands)
+        assert await bot.get_my_commands(language_code="ms") == ()
+        with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
+            await bot.set_my_commands([BotCommand("Summary!", "x")])
+        with pytest.raises(BadRequest, match=r"(?i)description_invalid"):
+            await bot.set_my_commands([BotCommand("summary", "x" * 257)])
+    (call, *_) = fake.calls_for("setMyCommands")
+    assert call.params["commands"][0] == {"command": "summary", "description": "Totals"}
 
 
 @pytest.mark.asyncio
