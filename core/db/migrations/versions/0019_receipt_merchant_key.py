@@ -5,8 +5,8 @@ majority of them, the category name alone); they are found by this key, which th
 with ``merchant_name`` (``core.db.models.merchant_key_of``). Rows from before this revision get
 theirs here.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
