@@ -16,7 +16,7 @@ from api.container import Container
 from api.inbox import replay_unhandled
 from api.routes import admin, health, processing, telegram
 from api.sweeper import run_forever
-from bot.app import build_application
+from bot.app import build_application, publish_commands
 from bot.context import BotServices
 from bot.waiting import close_queue_watch
 from bot.webhook import ALLOWED_UPDATES
@@ -51,6 +51,7 @@ async def start_bot(container: Container) -> None:
         token=token, services=services, polling=settings.telegram_mode == "polling"
     )
     await application.initialize()
+    await publish_commands(application.bot)  # the "/" menu; a failure is logged, start goes on
     await application.start()
     if application.updater is not None:
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)

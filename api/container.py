@@ -20,6 +20,7 @@ from core.aws.secrets import SecretsReader
 from core.aws.sqs import JobQueue
 from core.db.session import make_engine, make_session_factory, run_in_session, url_from_secret
 from core.errors import Unavailable
+from core.observability.logs import redact_secret
 from core.questions.service import QuestionReader
 from core.reading.engines import build_question_reader
 from core.receipts.service import ReceiptService
@@ -71,7 +72,9 @@ class Container:
     def secret(self, value: Any, secret_id: str) -> str:
         """A secret given in settings (development) or read from Secrets Manager."""
         if value is not None:
-            return str(value.get_secret_value())
+            secret = str(value.get_secret_value())
+            redact_secret(secret)  # never logged (a Secrets Manager value is so already)
+            return secret
         return self.secrets.get(secret_id)
 
     def jwt_keys(self) -> SigningKeys:

@@ -13,7 +13,21 @@ from core.admin.repository import RevokedTokenRepository
 from core.admin.service import Actor
 from core.admin.tokens import Principal, Role, verify
 from core.db.session import session_scope
-from core.errors import Forbidden, RateLimited, Unauthorized
+from core.errors import Forbidden, RateLimited, TooLarge, Unauthorized
+
+
+async def read_body(request: Request, *, limit: int) -> bytes:
+    """The request body, read no further than ``limit`` bytes (413 ``too_large`` past it,
+    without reading the rest): a declared length is checked first, a chunked body as it comes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdecimal() and (len(declared) > 18 or int(declared) > limit):
+        raise TooLarge(f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge(f"the body is larger than {limit} bytes")
+    return bytes(body)
 
 
 def get_container(request: Request) -> Container:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
-from telegram import Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -69,8 +69,9 @@ class CountingRateLimiter(AIORateLimiter):
 
 REPLAY = "inbox_replay"  # bot_data: update ids whose handling met a transient failure
 
-# Before everything else (the blocked-user gate is -1): the ids every line of this update carries.
-LOG_CONTEXT_GROUP = -2
+# Before everything else (the blocked-user gate is -2, setting an open question aside -1): the
+# ids every line of this update carries.
+LOG_CONTEXT_GROUP = -3
 
 
 # Failures worth handling the update again later: the database, S3/SQS or the network was
@@ -144,6 +145,23 @@ async def on_error(update: object, context: BotContext) -> None:
             logger.warning("bot.error_reply_failed")
 
 
+def bot_commands() -> list[BotCommand]:
+    """The "/" menu: every command with its short description (``texts.COMMANDS``)."""
+    return [BotCommand(name, description) for name, description in texts.COMMANDS.items()]
+
+
+async def publish_commands(bot: Bot) -> bool:
+    """setMyCommands for the default scope and language (the only texts there are: English),
+    once per start. A failure is logged and start-up goes on (the menu stays as it was)."""
+    try:
+        await bot.set_my_commands(bot_commands(), scope=BotCommandScopeDefault())
+    except Exception as exc:  # noqa: BLE001 - the menu is not worth failing a start for
+        logger.warning("bot.commands_not_set error=%s: %s", type(exc).__name__, exc)
+        return False
+    logger.info("bot.commands_set count=%d", len(texts.COMMANDS))
+    return True
+
+
 def build_application(*, token: str, services: BotServices, polling: bool = False) -> Any:
     """The bot, wired to ``services``. Without ``polling`` it has no updater: updates are pushed."""
     settings = services.settings
@@ -165,6 +183,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.bot_data["callback_key"] = derive_key(token)
     application.add_handler(TypeHandler(object, bind_log_context), group=LOG_CONTEXT_GROUP)
     application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here
+    application.add_handler(edit.SET_ASIDE, group=edit.SET_ASIDE_GROUP)  # a command or a file
     application.add_handlers(start.HANDLERS)
     application.add_handlers(capture.HANDLERS)
     application.add_handlers(receipts.HANDLERS)

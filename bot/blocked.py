@@ -1,6 +1,9 @@
 """Users blocked by an admin: each update gets one polite reply and nothing else happens.
 
-A ``TypeHandler`` in group -1 runs before every other handler and stops the update there.
+A ``TypeHandler`` in group -2 runs before every other handler (but the log context's) and stops
+the update there. It stops an update with no sender too: Telegram names one in every message
+and button press the bot takes (``ALLOWED_UPDATES``), so such an update is made up, and has
+nobody to register or answer.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
 
-GROUP = -1
+GROUP = -2
 
 
 async def stop_blocked(update: Update, context: BotContext) -> None:
     tg_user = update.effective_user
     if tg_user is None:
-        return
+        logger.info("bot.update_without_sender update_id=%s", update.update_id)
+        raise ApplicationHandlerStop
 
     def is_blocked(session: Session) -> bool:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)

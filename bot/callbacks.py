@@ -35,11 +35,17 @@ def pack(action: str, receipt_id: uuid.UUID, *, key: bytes) -> str:
 
 
 def unpack(data: str, *, key: bytes) -> tuple[str, uuid.UUID]:
+    """The action and receipt of data ``pack`` made with ``key``; ``BadCallbackData`` for
+    anything else, whatever the text (it comes from the update, so from anyone)."""
     try:
         action, hexid, sig = data.split(":")
         receipt_id = uuid.UUID(hex=hexid)
+        # Bytes: compare_digest refuses non-ASCII str; encode refuses lone surrogates
+        # (UnicodeEncodeError is a ValueError).
+        expected = _sig(key, f"{action}:{hexid}").encode()
+        given = sig.encode()
     except ValueError as exc:
         raise BadCallbackData("malformed callback data") from exc
-    if not hmac.compare_digest(sig, _sig(key, f"{action}:{hexid}")):
+    if not hmac.compare_digest(given, expected):
         raise BadCallbackData("bad signature")
     return action, receipt_id

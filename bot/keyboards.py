@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -97,6 +98,58 @@ def categories(receipt: ReceiptView, names: Sequence[str], *, key: bytes) -> Inl
     ]
     per_row = 3 if all(len(name) <= 12 for name in names) else 2
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    rows.append([_button(texts.BTN_BACK, BACK, receipt, key)])
+    return InlineKeyboardMarkup(rows)
+
+
+# Quick answers to a question about a field, applied as if typed (bot/handlers/edit.py):
+# "qdt" today, "qdy" yesterday, "qd20181225" a date, "qcEUR" a currency.
+QUICK_TODAY = "qdt"
+QUICK_YESTERDAY = "qdy"
+_QUICK = re.compile(r"q(?:d(?P<day>t|y|\d{8})|c(?P<code>[A-Z]{3}))")
+CURRENCY_CHOICES = 6  # the user's currencies offered, besides their default
+
+
+def quick_answer(action: str) -> tuple[str, str] | None:
+    """The field and the text a quick-answer button stands for, or None (not one)."""
+    found = _QUICK.fullmatch(action)
+    if found is None:
+        return None
+    if found["code"] is not None:
+        return "currency", found["code"]
+    day = found["day"]
+    if day in ("t", "y"):
+        return "date", "today" if day == "t" else "yesterday"
+    return "date", f"{day[:4]}-{day[4:6]}-{day[6:]}"
+
+
+def quick_dates(receipt: ReceiptView, *, today: date, key: bytes) -> InlineKeyboardMarkup:
+    """Today, yesterday and, if different, the date as read from the receipt (not one the user
+    set), for the question about the date."""
+    row = [
+        _button(texts.BTN_TODAY, QUICK_TODAY, receipt, key),
+        _button(texts.BTN_YESTERDAY, QUICK_YESTERDAY, receipt, key),
+    ]
+    printed = receipt.purchase_date
+    if (
+        printed is not None
+        and receipt.confidence.get("date") != 1.0  # 1.0: the user's own correction
+        and printed not in (today, today - timedelta(days=1))
+    ):
+        label = texts.BTN_PRINTED_DATE.format(date=printed.isoformat())
+        row.append(_button(label, f"qd{printed:%Y%m%d}", receipt, key))
+    return InlineKeyboardMarkup([row, [_button(texts.BTN_BACK, BACK, receipt, key)]])
+
+
+def quick_currencies(
+    receipt: ReceiptView, codes: Sequence[str], *, key: bytes
+) -> InlineKeyboardMarkup:
+    """The user's currencies (``codes``), the receipt's own marked, for the question about it."""
+    buttons = [
+        _button(("• " if code == receipt.currency else "") + code, f"qc{code}", receipt, key)
+        for code in codes
+    ]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     rows.append([_button(texts.BTN_BACK, BACK, receipt, key)])
     return InlineKeyboardMarkup(rows)
 

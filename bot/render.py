@@ -18,7 +18,8 @@ MAX_MESSAGE_LENGTH = 4096
 # Below this confidence a field is marked for the user to check (bench/extraction.py measures
 # how often fields above and below it are right).
 REVIEW_THRESHOLD = 0.7
-REVIEWED_FIELDS = ("merchant", "date", "total", "currency")
+# A category the receipt got by itself is doubtful below it too (core/categories/classify.py).
+REVIEWED_FIELDS = ("merchant", "date", "total", "currency", "category")
 # The subtotal and the tax are marked when they are in doubt, not merely unconfirmed: the rules
 # give 0.6 to any tax or subtotal the arithmetic does not confirm (half the taxes of SROIE's
 # receipts), validation and corrections 0.3 to one that contradicts the total
@@ -97,7 +98,7 @@ def receipt_card(receipt: ReceiptView) -> str:
         if len(items) > MAX_ITEMS_SHOWN:
             lines.append(f"… and {len(items) - MAX_ITEMS_SHOWN} more")
     if receipt.category:
-        lines.append(f"\n🏷 {escape(receipt.category)}")
+        lines.append(f"\n🏷 {escape(receipt.category)}{mark('category')}")
     if doubt:
         lines.append(f"\n{texts.REVIEW_HINT}")
     if receipt.possible_duplicate_of is not None:

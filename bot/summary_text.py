@@ -8,7 +8,7 @@ from html import escape
 from bot import texts
 from bot.render import money
 from core.summaries.labels import NO_CURRENCY, UNKNOWN_MERCHANT
-from core.summaries.service import BiggestPurchase, MonthSummary
+from core.summaries.service import BiggestPurchase, PeriodSummary
 
 
 def _cur(code: str) -> str | None:
@@ -27,11 +27,11 @@ def change(now: Decimal, before: Decimal | None) -> str:
     return f" ({arrow} {abs(pct):.0f}% vs {money(before, None)})"
 
 
-def summary_text(summary: MonthSummary) -> str:
+def summary_text(summary: PeriodSummary) -> str:
     s = summary
     if not s.count:
-        return texts.SUMMARY_EMPTY.format(month=s.month.label)
-    lines = [texts.SUMMARY_HEAD.format(month=s.month.label, count=s.count)]
+        return texts.SUMMARY_EMPTY.format(month=s.period.label)
+    lines = [texts.SUMMARY_HEAD.format(month=s.period.label, count=s.count)]
     for code, total in sorted(s.totals.items(), key=lambda kv: -kv[1]):
         before = s.previous_totals.get(code)
         lines.append(f"💰 <b>{escape(money(total, _cur(code)))}</b>{change(total, before)}")
@@ -57,10 +57,10 @@ def summary_text(summary: MonthSummary) -> str:
     return "\n".join(lines)
 
 
-def chart_caption(summary: MonthSummary, currency: str) -> str:
-    """The chart's caption: its currency's total and receipts (not the month's other ones)."""
+def chart_caption(summary: PeriodSummary, currency: str) -> str:
+    """The chart's caption: its currency's total and receipts (not the period's other ones)."""
     total = summary.totals.get(currency, Decimal(0))
     count = summary.counts.get(currency, 0)
     return texts.SUMMARY_CAPTION.format(
-        month=summary.month.label, total=money(total, _cur(currency)), count=count
+        month=summary.period.label, total=money(total, _cur(currency)), count=count
     )

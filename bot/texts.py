@@ -16,15 +16,17 @@ HELP = (
     "• “How much did I spend on coffee in October?”\n"
     "• “Biggest purchase last month”\n"
     "• “How many receipts this month?”\n"
-    "One month at a time: the total, the biggest purchase or the number of receipts, for "
-    "everything, one category or one merchant.\n\n"
+    "• “How much did I spend in March 2018?”\n"
+    "One month, quarter (Q1) or year at a time: the total, the biggest purchase or the number "
+    "of receipts, for everything, one category or one merchant.\n\n"
     "<b>Commands</b>\n"
     "/recent – your latest receipts\n"
     "/receipt ID – one receipt again\n"
     "/delete ID – delete a receipt and its photo\n"
-    "/summary [month] – totals, categories, merchants and a chart\n"
-    "/export [month|all] [zip] – your receipts as CSV (zip: the original files too)\n"
-    "/budget [category amount] – monthly budgets and warnings\n"
+    "/summary [period] – totals, categories, merchants and a chart; a period is a month "
+    "(march 2018, last month), a quarter (Q1 2018) or a year (2018, last year)\n"
+    "/export [period|all] [zip] – your receipts as CSV (zip: the original files too)\n"
+    "/budget [category amount | month] – monthly budgets and warnings\n"
     "/categories – your spending categories: add, rename, remove\n"
     "/settings – default currency and time zone\n"
     "/start – welcome\n"
@@ -181,8 +183,8 @@ SUMMARY_UNDATED = "\n{n} receipt(s) printed no date: they count on the day you s
 SUMMARY_TZ = "<i>Months follow your time zone, {tz} (/settings).</i>"
 SUMMARY_CAPTION = "{month}: {total} in {count} receipts"
 SUMMARY_BAD_MONTH = (
-    "I didn't understand that month. Try /summary, /summary last month, /summary october or "
-    "/summary 2026-10."
+    "I didn't understand that month. Try /summary, /summary last month, /summary october, "
+    "/summary march 2018, /summary Q1 2018 or /summary 2018."
 )
 BUDGETS_NONE = (
     "No budgets yet. Set one per category and month, e.g. /budget groceries 300 "
@@ -305,3 +307,80 @@ NOT_FOUND_ID = (
     "I found no receipt of yours with the id <code>{short_id}</code>. /recent lists them."
 )
 SAME_FILE = "You sent this exact file before, on {when}; here it is. Nothing new was saved."
+
+# Open questions (force-reply prompts), their quick answers, and what sets them aside
+ASK_PLACEHOLDER = {  # the input field's placeholder under a prompt: at most 64 characters
+    "merchant": "The merchant's name",
+    "date": "2026-10-03, 03/10/2026 or today",
+    "total": "The total, e.g. 23.40",
+    "currency": "EUR, USD, MYR…",
+    "category": "A category, e.g. groceries",
+    "subtotal": "The subtotal, e.g. 21.00",
+    "tax": "The tax, e.g. 1.26",
+}
+ASK_TAP = "\nOr tap one of the buttons under the receipt."
+BTN_TODAY = "Today"
+BTN_YESTERDAY = "Yesterday"
+BTN_PRINTED_DATE = "🧾 {date}"
+QUICK_CORRECTED = "Updated ✅ {label}: {value}"  # a button's answer: no HTML
+QUESTION_SET_ASIDE = (
+    "\n\n(I took that as a question, not as the {field} you were asked for: to set it, reply to "
+    "my question, or tap ✏️ Fix again.)"
+)
+# The same file as a receipt still being read (they begin as SAME_FILE does).
+SAME_FILE_READING = (
+    "You sent this exact file before, on {when}, and I'm still reading it: its card will follow "
+    "in the message this one replies to. Nothing new was saved."
+)
+SAME_FILE_READING_ELSEWHERE = (
+    "You sent this exact file before, on {when}, and I'm still reading it: its card will follow "
+    "where you sent it then. Nothing new was saved."
+)
+# Periods (months, quarters, years) where only a month makes sense
+BUDGETS_MONTHLY_ONLY = (
+    "Budgets are kept per month, so I can't show them for {period}. Ask for one month, e.g. "
+    "/budget last month or /budget march 2018 (or /budget for this month)."
+)
+
+# The "/" menu (setMyCommands; the default language) and the short list of what I do
+COMMANDS = {
+    "recent": "Your latest receipts",
+    "summary": "Totals for a month, quarter or year, with a chart",
+    "export": "Your receipts as CSV (add zip for the original files)",
+    "budget": "Monthly budgets per category",
+    "categories": "Your spending categories: add, rename, remove",
+    "settings": "Default currency and time zone",
+    "receipt": "One receipt again: /receipt ID",
+    "delete": "Delete a receipt and its photo: /delete ID",
+    "cancel": "Stop what I'm waiting for (a fix)",
+    "help": "What I can do, with examples",
+    "start": "Welcome",
+}
+UNKNOWN_COMMAND = (
+    "I don't know /{command}.{suggestion}\nMy commands: {commands}. /help explains them."
+)
+UNKNOWN_COMMAND_SUGGESTION = " Did you mean /{command}?"
+
+# Text that is not a question I can read: the closest I can answer, or what I do with text
+EXAMPLE_QUESTIONS = (
+    "How much did I spend this month?",
+    "How much did I spend on coffee in October?",
+    "How much at Tesco last month?",
+    "How much did I spend in March 2018?",
+    "How much did I spend last year?",
+    "Total for groceries this year",
+    "Biggest purchase last month",
+    "What was my biggest purchase in Q1?",
+    "How many receipts this month?",
+    "How many receipts did I send in 2025?",
+)
+QUESTION_NOT_READ = (
+    "I can't answer that one yet. The closest question I can answer: “{example}”\n"
+    "One month, quarter or year at a time: the total, the biggest purchase or the number of "
+    "receipts, for everything, one category or one merchant. /help shows more."
+)
+SMALL_TALK = (
+    "{greeting}I read receipts: send me a photo of one, or a PDF, and I'll keep it. With text "
+    "you can ask about your spending, e.g. “{example}”, or use a command: {commands}."
+)
+SMALL_TALK_GREETINGS = {"hello": "Hi! ", "thanks": "You're welcome! "}

@@ -197,24 +197,31 @@ class ProcessingError(_Contract):
     retryable: bool = False
 
 
+# What the database's columns of a processing attempt hold: finite seconds (a JSON column:
+# NaN is no JSON), counts in an INTEGER, engine names in 50 characters.
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+EngineName = Annotated[str, Field(max_length=50)]
+
+
 class Timings(_Contract):
     """Seconds spent in each stage of the processor."""
 
-    fetch: float = 0.0
-    ocr: float = 0.0
-    extraction: float = 0.0
-    total: float = 0.0
+    fetch: Seconds = 0.0
+    ocr: Seconds = 0.0
+    extraction: Seconds = 0.0
+    total: Seconds = 0.0
 
 
 class CostUnits(_Contract):
-    pages: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
+    pages: Count = 0
+    input_tokens: Count = 0
+    output_tokens: Count = 0
 
 
 class Engines(_Contract):
-    ocr: str | None = None
-    extractor: str | None = None
+    ocr: EngineName | None = None
+    extractor: EngineName | None = None
     # The model called (its tokens are in ``cost``), even when its answer was not used.
     model: str | None = None
     # Why the model's answer was replaced by the rules extractor's, when it was.
@@ -234,6 +241,18 @@ class ProcessingResult(_Contract):
     timings: Timings = Field(default_factory=Timings)
     cost: CostUnits = Field(default_factory=CostUnits)
     processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @field_validator("processed_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        """In UTC, as it is stored (a time without a zone is taken as UTC); one that UTC cannot
+        hold (9999-12-31 in a zone behind it) is refused."""
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("processed_at is out of range in UTC") from exc
 
     @model_validator(mode="after")
     def _payload_matches_status(self) -> ProcessingResult:

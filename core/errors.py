@@ -47,6 +47,11 @@ class RateLimited(ReceiptSnapError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class TooLarge(ReceiptSnapError):
+    status_code = 413
+    code = "too_large"
+
+
 class Unavailable(ReceiptSnapError):
     status_code = 503
     code = "unavailable"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.aws.secrets import SecretsReader
+from core.observability.logs import redact_secret
 from core.reading.engines import build_extractor, build_ocr, check_bedrock_model_in_background
 from core.settings import ProcessorSettings
 from processor.callback import CallbackClient
@@ -15,6 +16,7 @@ from processor.pipeline import Pipeline
 
 def callback_key_source(settings: ProcessorSettings, clients: AwsClients) -> Callable[[], bytes]:
     if settings.callback_secret is not None:
+        redact_secret(settings.callback_secret.get_secret_value())
         value = settings.callback_secret.get_secret_value().encode()
         return lambda: value
     secrets = SecretsReader(clients, ttl_seconds=settings.secrets_cache_seconds)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
 from pydantic import BaseModel, ValidationError
 
 from api.container import Container
-from api.deps import ContainerDep, SessionDep
+from api.deps import ContainerDep, SessionDep, read_body
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import ReceiptSnapError, Unauthorized
@@ -31,9 +31,7 @@ async def _verified_body(
     signature: str | None = Header(default=None, alias=SIGNATURE_HEADER),
 ) -> bytes:
     """The request body, once its HMAC signature and timestamp are checked (401 otherwise)."""
-    body = await request.body()
-    if len(body) > MAX_RESULT_BYTES:
-        raise ReceiptSnapError("body too large", code="too_large")
+    body = await read_body(request, limit=MAX_RESULT_BYTES)
     try:
         verify(
             container.callback_key(),

@@ -6,14 +6,15 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 from telegram import Update
 
-from api.deps import ContainerDep, SessionDep
-from core.errors import Forbidden, ReceiptSnapError, Unavailable
+from api.deps import ContainerDep, SessionDep, read_body
+from core.errors import Forbidden, ReceiptSnapError, TooLarge, Unavailable
 from core.observability.logs import bind
 from core.observability.metrics import api_metrics
 from core.updates.repository import TelegramUpdateRepository
@@ -22,6 +23,65 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["telegram"])
 
 MAX_UPDATE_BYTES = 1024 * 1024
+# Telegram's updates nest a dozen levels at most (a reply's quoted message's entities...).
+MAX_UPDATE_DEPTH = 64
+MAX_UPDATE_ID = 2**63 - 1  # the inbox's BIGINT
+
+
+def _invalid() -> ReceiptSnapError:
+    return ReceiptSnapError("not a Telegram update", code="invalid_update")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json takes NaN and Infinity by default
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _well_formed(data: object) -> bool:
+    """Nested at most ``MAX_UPDATE_DEPTH`` deep, every string text a database column takes
+    (valid Unicode: no lone surrogates; no NUL, which PostgreSQL refuses, as the API does);
+    walked without recursion."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return False
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(value, dict | list):
+            if depth > MAX_UPDATE_DEPTH:
+                return False
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return True
+
+
+def parse_update(body: bytes) -> dict[str, Any]:
+    """The JSON object of one update, as Telegram sends them: strict JSON (no NaN, no numbers
+    too large for a float), nested at most ``MAX_UPDATE_DEPTH`` deep, text without lone
+    surrogates or NUL, with an integer ``update_id`` the inbox can store.
+    ``ReceiptSnapError`` otherwise: ``invalid_update`` (400), ``too_large`` (413)."""
+    if len(body) > MAX_UPDATE_BYTES:
+        raise TooLarge("update too large")
+    try:
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json goes
+        raise _invalid() from exc
+    if not isinstance(data, dict) or not _well_formed(data):
+        raise _invalid()
+    update_id = data.get("update_id")
+    if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:  # bool is no id
+        raise _invalid()
+    return data
 
 
 async def _update_body(
@@ -31,21 +91,16 @@ async def _update_body(
 ) -> dict[str, Any]:
     """The update Telegram sent, once the secret token is checked (403 otherwise)."""
     expected = container.webhook_secret
-    if not expected or not secret_token or not hmac.compare_digest(secret_token, expected):
+    # Compared as bytes: a header is any Latin-1 text, which compare_digest refuses as str.
+    if (
+        not expected
+        or not secret_token
+        or not hmac.compare_digest(secret_token.encode(), expected.encode())
+    ):
         raise Forbidden("wrong or missing secret token")
     if container.bot_app is None:
         raise Unavailable("the bot is not running")
-    body = await request.body()
-    if len(body) > MAX_UPDATE_BYTES:
-        raise ReceiptSnapError("update too large", code="too_large")
-    try:
-        data = json.loads(body)
-        int(data["update_id"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ReceiptSnapError("not a Telegram update", code="invalid_update") from exc
-    if not isinstance(data, dict):
-        raise ReceiptSnapError("not a Telegram update", code="invalid_update")
-    return data
+    return parse_update(await read_body(request, limit=MAX_UPDATE_BYTES))
 
 
 @router.post(
@@ -57,15 +112,22 @@ def telegram_webhook(
     session: SessionDep,
     background: BackgroundTasks,
 ) -> Response:
-    update_id = int(data["update_id"])
+    update_id: int = data["update_id"]
     bind(update_id=update_id)  # this request's lines (the bot binds it again for the handlers)
+    try:
+        # Read before it is stored: an update the library cannot read would fail the bot, and
+        # every replay of it from the inbox, for good.
+        update = Update.de_json(data, container.bot_app.bot)
+    except Exception as exc:  # KeyError, TypeError, OverflowError...: all the same to us
+        logger.warning("telegram.unreadable_update error=%s", type(exc).__name__)
+        api_metrics.count("WebhookUpdates", outcome="invalid")
+        raise _invalid() from exc
     # The inbox: stored (committed before the 200 below) until the bot marks it handled.
     if not TelegramUpdateRepository(session).claim(update_id, payload=data, now=datetime.now(UTC)):
         logger.info("telegram.duplicate_update update_id=%s", update_id)
         api_metrics.count("WebhookUpdates", outcome="duplicate")
         return Response(status_code=200)
     api_metrics.count("WebhookUpdates", outcome="accepted")
-    update = Update.de_json(data, container.bot_app.bot)
     # A background task runs after the session's commit: the bot never sees an unclaimed update.
     background.add_task(container.bot_app.update_queue.put, update)
     return Response(status_code=200)

@@ -1,4 +1,5 @@
-"""/budget: monthly budgets per category; warnings come with the receipt that crosses them."""
+"""/budget: monthly budgets per category; warnings come with the receipt that crosses them.
+/budget MONTH shows another month's ("/budget march 2018"); a quarter or a year is refused."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from core.budgets.service import (
 from core.categories.service import find, list_categories
 from core.money import is_iso_currency
 from core.receipts.corrections import InvalidCorrection, parse_amount
-from core.summaries.months import Month
+from core.summaries.months import BadMonth, Month, NotAMonth, parse_month
 
 OFF = ("off", "remove", "none", "0")
 
@@ -64,8 +65,15 @@ async def budget(update: Update, context: BotContext) -> None:
     def run(session: Session) -> str:
         user = register(session, message)
         now = datetime.now(UTC).astimezone(ZoneInfo(user.timezone or "UTC"))
-        month = Month(now.year, now.month)
-        if not args:
+        month: Month | None = Month(now.year, now.month)
+        if args:  # a month asked for ("/budget march 2018"), or a budget set or removed
+            try:
+                month = parse_month(" ".join(args), today=now.date())
+            except NotAMonth as exc:
+                return texts.BUDGETS_MONTHLY_ONLY.format(period=escape(exc.period.label))
+            except BadMonth:
+                month = None
+        if month is not None:
             statuses = budget_status(session, user=user, month=month)
             return status_lines(statuses, month) if statuses else texts.BUDGETS_NONE
         *words, last = args

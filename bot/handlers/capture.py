@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
@@ -145,6 +145,9 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             await _notified(context, prepared)
             return
         when = prepared.created_at.date().isoformat()
+        if not prepared.status.is_final:  # its card is still to come: say so, and where
+            await status.still_reading(prepared, when=when)
+            return
         await status.problem(
             texts.SAME_FILE.format(when=when) + "\n\n" + receipt_card(prepared),
             reply_markup=keyboards.card(prepared, key=context.callback_key),
@@ -262,6 +265,32 @@ class _Status:
             await self.message.reply_text(
                 text, parse_mode=ParseMode.HTML, reply_markup=reply_markup
             )
+
+    async def still_reading(self, earlier: ReceiptView, *, when: str) -> None:
+        """The same file as ``earlier``, a receipt still being read: a reply to the message its
+        card will replace (else to the photo it came from; its card follows there, in its
+        album or chat), instead of a card with nothing in it yet. This update's own status
+        message goes: nothing of it is left to follow."""
+        chat_id = self.message.chat_id
+        same_chat = earlier.telegram_chat_id == chat_id
+        target = earlier.status_message_id if same_chat else None
+        text = texts.SAME_FILE_READING if target is not None else texts.SAME_FILE_READING_ELSEWHERE
+        if target is None and same_chat:
+            target = earlier.telegram_message_id
+        if target is None:
+            await self.problem(text.format(when=when))
+            return
+        await self.context.bot.send_message(
+            chat_id,
+            text.format(when=when),
+            reply_parameters=ReplyParameters(target, allow_sending_without_reply=True),
+        )
+        if self.message_id is not None:
+            try:
+                await self.context.bot.delete_message(chat_id, self.message_id)
+            except TelegramError as exc:  # left as it was: say the same there
+                logger.info("capture.status_not_deleted error=%s", exc)
+                await self.problem(text.format(when=when))
 
 
 async def _download(context: BotContext, file_id: str) -> bytes:

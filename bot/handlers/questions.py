@@ -1,7 +1,8 @@
 """Questions in plain words ("how much on coffee in October?"), answered from the asker's receipts.
 
 Text that is no answer to a pending edit comes here (``bot/handlers/edit.py``); what is not a
-question either gets the usual hint.
+question the reader reads gets the closest question it can answer, or (small talk) what the bot
+does with text (``bot/suggestions.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.context import BotContext
 from bot.render import money
+from bot.suggestions import not_understood
 from core.questions.service import Question, answer, question_categories
 from core.summaries.labels import NO_CURRENCY
 from core.summaries.service import BiggestPurchase
@@ -26,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
-    """A question in plain words ("how much on coffee in October?"), or the usual hint.
+    """A question in plain words ("how much on coffee in October?"), or what the bot can do
+    with the text instead.
 
     The reader (rules, or a model on AWS) sees only the text, the user's date and category
     names; the numbers come from this user's receipts. No session is held while it reads."""
@@ -40,7 +43,7 @@ async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
 
     found = await services.in_session(asker)
     if found is None:
-        return texts.UNKNOWN_TEXT
+        return not_understood(raw)
     user_id, timezone, categories = found
     today = datetime.now(UTC).astimezone(ZoneInfo(timezone or "UTC")).date()
     reading = await asyncio.to_thread(
@@ -48,7 +51,7 @@ async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
     )
     question = reading.question
     if question is None:
-        return texts.UNKNOWN_TEXT
+        return not_understood(raw)
     logger.info(
         "questions.answer user_id=%s reader=%s metric=%s fallback=%s",
         user_id,
@@ -71,7 +74,7 @@ def _purchase(big: BiggestPurchase) -> str:
 
 
 def render_answer(question: Question, result: dict[str, Any]) -> str:
-    month = result["month"].label
+    month = result["period"].label
     what = f" on {question.term}" if question.term else ""
     if question.metric == "biggest":
         biggest: list[BiggestPurchase] = result["biggest"]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 
 from sqlalchemy.orm import Session
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, ForceReply, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -22,6 +22,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import keyboards, texts
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
+from bot.handlers import edit
 from bot.render import receipt_card, recent_line
 from core.aws.clients import AwsError
 from core.aws.s3 import StoredObjects
@@ -29,6 +30,7 @@ from core.categories.service import list_categories
 from core.contracts import ProcessingJob
 from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound, RateLimited
+from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository, ReceiptRepository
 from core.receipts.views import ReceiptView
 from core.users.repository import UserRepository
@@ -126,6 +128,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     handler = _ACTIONS.get(action)
     if handler is None and keyboards.is_category_action(action):
         handler = _set_category(action)
+    quick = keyboards.quick_answer(action) if handler is None else None
+    if quick is not None:
+        handler = _quick(*quick)
     if handler is None:
         await query.answer(texts.BUTTON_EXPIRED)
         return
@@ -233,21 +238,34 @@ async def _back(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID
 
 
 def _ask(field: str) -> Action:
+    """The question about ``field``: a force-reply prompt (a reply to it is the answer), and
+    quick answers on the card where they are few (a date, a currency, a category)."""
+
     async def ask(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
         tg_id = query.from_user.id
         message = query.message
         chat_id = message.chat.id if message else tg_id
         message_id = message.message_id if message else None
 
-        def run(session: Session) -> list[str]:
-            uid = _user_id(session, tg_id)
-            if uid is None:
+        def run(session: Session) -> tuple[int, ReceiptView, list[str]]:
+            user = UserRepository(session).get_by_telegram_id(tg_id)
+            if user is None:
                 raise NotFound("no such user")
-            context.services.receipts.get_owned(session, receipt_id=receipt_id, user_id=uid)
-            choices = list_categories(session, user_id=uid) if field == "category" else []
+            receipt = context.services.receipts.view(
+                session, receipt_id=receipt_id, user_id=user.id
+            )
+            choices: list[str] = []
+            if field == "category":
+                choices = list_categories(session, user_id=user.id)
+            elif field == "currency":
+                choices = ReceiptRepository(session).currencies_by_use(
+                    user_id=user.id, limit=keyboards.CURRENCY_CHOICES
+                )
+                if user.default_currency and user.default_currency not in choices:
+                    choices.append(user.default_currency)
             PendingEditRepository(session).put(
                 PendingEdit(
-                    user_id=uid,
+                    user_id=user.id,
                     receipt_id=receipt_id,
                     field=field,
                     chat_id=chat_id,
@@ -255,18 +273,87 @@ def _ask(field: str) -> Action:
                     expires_at=datetime.now(UTC) + EDIT_TIMEOUT,
                 )
             )
-            return choices
+            return user.id, receipt, choices
 
-        choices = await context.services.in_session(run)
+        user_id, receipt, choices = await context.services.in_session(run)
         await query.answer()
+        quick = _quick_answers(field, receipt, choices, context.callback_key)
+        if quick is not None and message_id is not None:
+            try:
+                await query.edit_message_reply_markup(reply_markup=quick)
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
         prompt = texts.ASK_FIELD[field]
-        if choices:
+        if field == "category" and choices:
             prompt += texts.YOUR_CATEGORIES.format(names=escape(", ".join(choices)))
-        await context.bot.send_message(
-            chat_id, prompt + texts.ASK_SUFFIX, parse_mode=ParseMode.HTML
+        if quick is not None:
+            prompt += texts.ASK_TAP
+        sent = await context.bot.send_message(
+            chat_id,
+            prompt + texts.ASK_SUFFIX,
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(input_field_placeholder=texts.ASK_PLACEHOLDER[field]),
         )
 
+        def remember(session: Session) -> None:
+            PendingEditRepository(session).remember_prompt(
+                user_id=user_id, receipt_id=receipt_id, field=field, message_id=sent.message_id
+            )
+
+        await context.services.in_session(remember)
+
     return ask
+
+
+def _quick_answers(
+    field: str, receipt: ReceiptView, choices: list[str], key: bytes
+) -> InlineKeyboardMarkup | None:
+    """The card's buttons while the question about ``field`` is open, if it has quick answers:
+    dates, the user's currencies, or the category picker."""
+    if field == "date":
+        return keyboards.quick_dates(receipt, today=datetime.now(UTC).date(), key=key)
+    if field == "currency" and choices:
+        return keyboards.quick_currencies(receipt, choices, key=key)
+    if field == "category":
+        return keyboards.categories(receipt, choices, key=key)
+    return None
+
+
+def _quick(field: str, raw: str) -> Action:
+    """A quick answer: applied exactly as the same text typed would be (the same parsing and
+    checks, the field then certain), and the question it answers ends."""
+
+    async def apply(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+        tg_id = query.from_user.id
+
+        def run(session: Session) -> tuple[ReceiptView | None, edit.Question | None, str | None]:
+            uid = _user_id(session, tg_id)
+            if uid is None:
+                raise NotFound("no such user")
+            try:
+                receipt = context.services.receipts.correct(
+                    session, receipt_id=receipt_id, user_id=uid, field=field, raw=raw
+                )
+            except InvalidCorrection as exc:
+                return None, None, exc.message
+            ended = PendingEditRepository(session).end(
+                user_id=uid, receipt_id=receipt_id, field=field
+            )
+            return receipt, edit.Question.of(ended) if ended else None, None
+
+        receipt, question, problem = await context.services.in_session(run)
+        if receipt is None:
+            await query.answer(texts.INVALID_FIELD.format(hint=problem), show_alert=True)
+            return
+        label = texts.FIELD_LABELS[field]
+        value = edit.shown_value(receipt, field)
+        await query.answer(texts.QUICK_CORRECTED.format(label=label, value=value))
+        await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+        if question is not None:
+            await edit.close_prompt(context, question, receipt)
+
+    return apply
 
 
 async def _keep_both(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -309,7 +396,9 @@ def _set_category(action: str) -> Action:
         tg_id = query.from_user.id
         receipts = context.services.receipts
 
-        def run(session: Session) -> tuple[ReceiptView, list[str], str | None]:
+        def run(
+            session: Session,
+        ) -> tuple[ReceiptView, list[str], str | None, edit.Question | None]:
             uid = _user_id(session, tg_id)
             if uid is None:
                 raise NotFound("no such user")
@@ -317,13 +406,17 @@ def _set_category(action: str) -> Action:
             name = keyboards.chosen_category(action, names)
             if name is None:
                 receipt = receipts.view(session, receipt_id=receipt_id, user_id=uid)
-            else:
-                receipt = receipts.set_category(
-                    session, receipt_id=receipt_id, user_id=uid, category=name
-                )
-            return receipt, names, name
+                return receipt, names, name, None
+            receipt = receipts.set_category(
+                session, receipt_id=receipt_id, user_id=uid, category=name
+            )
+            # The picker is the quick answer to Fix → Category too: that question ends.
+            ended = PendingEditRepository(session).end(
+                user_id=uid, receipt_id=receipt_id, field="category"
+            )
+            return receipt, names, name, edit.Question.of(ended) if ended else None
 
-        receipt, names, name = await context.services.in_session(run)
+        receipt, names, name, question = await context.services.in_session(run)
         if name is None:  # renamed or removed since the picker was shown: show it afresh
             await query.answer(texts.CATEGORY_GONE)
             markup = keyboards.categories(receipt, names, key=context.callback_key)
@@ -331,6 +424,8 @@ def _set_category(action: str) -> Action:
             return
         await query.answer(texts.CATEGORY_SET.format(category=name))
         await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+        if question is not None:
+            await edit.close_prompt(context, question, receipt)
 
     return set_category
 

@@ -1,4 +1,4 @@
-"""/start, /help and the answer to text the bot does not understand."""
+"""/start, /help and the answer to a command the bot does not know."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.context import BotContext
+from bot.suggestions import unknown_command
 from bot.users import register
 
 
@@ -31,9 +32,16 @@ async def help_command(update: Update, context: BotContext) -> None:
     )
 
 
-async def unknown_text(update: Update, context: BotContext) -> None:
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(texts.UNKNOWN_TEXT)
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    """A command nothing else took: the closest known one and the short list. One addressed to
+    another bot ("/stats@otherbot" in a group) is not ours to answer."""
+    message = update.effective_message
+    assert message is not None
+    first = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+    _, _, addressee = first.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
+    await message.reply_text(unknown_command(message.text or "/"))
 
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
@@ -41,5 +49,5 @@ HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
     CommandHandler("help", help_command),
 ]
 FALLBACK_HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
-    MessageHandler(filters.COMMAND, unknown_text),
+    MessageHandler(filters.COMMAND, on_unknown_command),
 ]

@@ -1,4 +1,5 @@
-"""/summary [month] and /export [month|all]."""
+"""/summary [period] and /export [period|all]: a month, a quarter or a year
+(``core.summaries.months``)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
 from core.budgets.service import budget_status
 from core.summaries.export import ExportFile, export_files, export_items_csv, export_receipts_csv
-from core.summaries.months import BadMonth, Month, parse_month
-from core.summaries.service import MonthSummary, summarize
+from core.summaries.months import BadMonth, Month, Period, parse_period
+from core.summaries.service import PeriodSummary, summarize
 from core.users.repository import UserRepository
 
 MAX_ZIP_FILES = 500
@@ -39,15 +40,17 @@ async def summary(update: Update, context: BotContext) -> None:
     assert message is not None and tg_user is not None
     arg = " ".join(context.args or [])
 
-    def run(session: Session) -> tuple[MonthSummary, str]:
+    def run(session: Session) -> tuple[PeriodSummary, str]:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)
         tz = user.timezone if user else None
-        month = parse_month(arg, today=_today(tz).date())
+        period = parse_period(arg, today=_today(tz).date())
         if user is None:
-            return MonthSummary(month=month, timezone=tz or "UTC"), ""
-        statuses = budget_status(session, user=user, month=month)
-        lines = status_lines(statuses, month) if statuses else ""
-        return summarize(session, user_id=user.id, month=month, timezone=tz), lines
+            return PeriodSummary(period=period, timezone=tz or "UTC"), ""
+        lines = ""
+        if isinstance(period, Month):  # budgets are monthly
+            statuses = budget_status(session, user=user, month=period)
+            lines = status_lines(statuses, period) if statuses else ""
+        return summarize(session, user_id=user.id, period=period, timezone=tz), lines
 
     try:
         result, budget_lines = await context.services.in_session(run)
@@ -63,7 +66,7 @@ async def summary(update: Update, context: BotContext) -> None:
     if result.count and currency is not None:
         png = summary_chart(result, currency)
         await message.reply_photo(
-            InputFile(png, filename=f"summary-{result.month.iso}.png"),
+            InputFile(png, filename=f"summary-{result.period.iso}.png"),
             caption=chart_caption(result, currency),
         )
 
@@ -110,12 +113,12 @@ async def _export(
         if user is None:
             return None
         tz = user.timezone
-        month: Month | None = None if arg == "all" else parse_month(arg, today=_today(tz).date())
-        what = "all your receipts" if month is None else month.label
-        receipts = _spool(export_receipts_csv(session, user_id=user.id, month=month, timezone=tz))
-        items = _spool(export_items_csv(session, user_id=user.id, month=month, timezone=tz))
+        period: Period | None = None if arg == "all" else parse_period(arg, today=_today(tz).date())
+        what = "all your receipts" if period is None else period.label
+        receipts = _spool(export_receipts_csv(session, user_id=user.id, period=period, timezone=tz))
+        items = _spool(export_items_csv(session, user_id=user.id, period=period, timezone=tz))
         originals = (
-            export_files(session, user_id=user.id, month=month, timezone=tz, limit=MAX_ZIP_FILES)
+            export_files(session, user_id=user.id, period=period, timezone=tz, limit=MAX_ZIP_FILES)
             if with_files
             else []
         )

@@ -1,4 +1,4 @@
-"""Secrets Manager, read through a TTL cache."""
+"""Secrets Manager, read through a TTL cache; what it reads is never logged (``redact_secret``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from core.aws.clients import AwsClients
+from core.observability.logs import redact_secret
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class SecretsReader:
             if hit is not None and now - hit[0] < (self._min_refresh if fresh else self._ttl):
                 return hit[1]
         value: str = self._sm.get_secret_value(SecretId=secret_id)["SecretString"]
+        _never_logged(value)
         with self._lock:
             self._cache[secret_id] = (now, value)
         return value
@@ -44,3 +46,23 @@ class SecretsReader:
     def get_json(self, secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.get(secret_id, fresh=fresh))
         return data
+
+
+# In a JSON secret (the RDS one, the admin signing keys) the members that are secret.
+_SECRET_MEMBERS = ("password", "current", "previous", "key", "secret", "token")
+
+
+def _never_logged(value: str) -> None:
+    redact_secret(value)
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return
+    if isinstance(data, dict):
+        redact_secret(
+            *(
+                str(member)
+                for name, member in data.items()
+                if isinstance(member, str) and any(part in name.lower() for part in _SECRET_MEMBERS)
+            )
+        )

@@ -1,15 +1,25 @@
-"""Every query of categories: the user's list, which category they chose for a merchant, and
-what follows a category when it is renamed or removed (receipts, merchant choices, budget).
-Names are compared in lower case, as they are kept."""
+"""Every query of categories: the user's list, which category they chose for a merchant, what
+other users' receipts of a merchant got, and what follows a category when it is renamed or
+removed (receipts, merchant choices, budget). Names are compared in lower case, as they are
+kept."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, distinct, func, select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import Budget, BudgetAlert, MerchantCategory, Receipt, User, UserCategory
+from core.contracts import ReceiptStatus
+from core.db.models import (
+    Budget,
+    BudgetAlert,
+    MerchantCategory,
+    Receipt,
+    User,
+    UserCategory,
+    merchant_key_of,
+)
 
 
 def _merchant_key(name: str | None) -> str:
@@ -38,9 +48,28 @@ class MerchantCategoryRepository:
         row = self.session.get(MerchantCategory, (user_id, key)) if key else None
         return row.category if row else None
 
+    def others_votes(self, *, user_id: int, merchant: str | None) -> dict[str, int]:
+        """For each category other users' read receipts of this merchant got, how many of those
+        users gave it (one vote per user and category, however many receipts). Only names and
+        counts come back: nothing else of another user's receipts."""
+        key = merchant_key(merchant)
+        if not key:
+            return {}
+        rows = self.session.execute(
+            select(Receipt.category, func.count(distinct(Receipt.user_id)))
+            .where(
+                Receipt.merchant_key == key,
+                Receipt.user_id != user_id,
+                Receipt.status == ReceiptStatus.DONE.value,
+                Receipt.category.is_not(None),
+            )
+            .group_by(Receipt.category)
+        )
+        return {str(category): int(users) for category, users in rows}
+
 
 def merchant_key(name: str | None) -> str:
-    return _merchant_key(name)[:200]
+    return merchant_key_of(name)
 
 
 class CategoryRepository:

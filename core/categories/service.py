@@ -8,6 +8,11 @@ everywhere and a plain unique constraint forbids duplicates.
 Renaming carries the user's receipts, remembered merchant choices and budget over to the new name
 in the same transaction; removing leaves the receipts uncategorised and removes the category's
 budget and remembered merchant choices. Functions flush, never commit.
+
+A read receipt's category (``choose_category``): the caption naming one, else the user's own
+earlier choice for the merchant, else the extractor's pick if it is on the user's list, else the
+merchant's kind and the items (``classify``), else what other users' receipts of the merchant
+clearly agree on, else none.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from core.categories.repository import CategoryRepository
+from core.categories.classify import classify
+from core.categories.repository import CategoryRepository, MerchantCategoryRepository
+from core.contracts import ReceiptExtraction
 from core.db.models import UserCategory
 from core.errors import ReceiptSnapError
 from core.reading.extraction.base import DEFAULT_CATEGORIES
@@ -35,6 +42,14 @@ RESERVED_NAMES = frozenset({UNCATEGORISED, "uncategorized"})
 _REFUSED_CLASSES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
 _BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _CAPTION_PUNCTUATION = "#.,;:!?()\"'"
+
+# Other users' receipts of the merchant agree when at least this many users gave the category
+# and it holds this share of their votes; only the name crosses over, and only a name on the
+# user's own list is taken. It is a guess about another person's habits: always doubtful (the
+# card's threshold is 0.7), so the user confirms it with one tap.
+OTHERS_MIN_USERS = 2
+OTHERS_MIN_SHARE = 2 / 3
+OTHERS_CONFIDENCE = 0.6
 
 
 class CategoryError(ReceiptSnapError):
@@ -210,6 +225,58 @@ def reset_categories(session: Session, *, user_id: int) -> Reset:
     CategoryRepository(session).delete_all(user_id=user_id)
     session.flush()
     return Reset(removed=gone, receipts=receipts, budgets=budgets)
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """A read receipt's category, how sure (None: as sure as the extractor said nothing), and
+    where it came from: caption, merchant (the user's choice), extractor, classifier, others."""
+
+    category: str | None
+    confidence: float | None
+    source: str
+
+
+def choose_category(
+    session: Session, *, user_id: int, caption: str | None, extraction: ReceiptExtraction
+) -> Chosen:
+    """The category of a receipt just read (the order is in the module's docstring)."""
+    categories = list_categories(session, user_id=user_id)
+    if named := category_from_caption(caption, categories):
+        return Chosen(named, 1.0, "caption")
+    merchant = extraction.merchant.name
+    merchants = MerchantCategoryRepository(session)
+    if remembered := merchants.lookup(user_id=user_id, merchant=merchant):
+        return Chosen(remembered, 1.0, "merchant")
+    # The extractor chose from the list the job carried: a name renamed or removed since is not
+    # taken (the classifier below maps the kind onto the list as it is now).
+    if extraction.category and (picked := find(categories, extraction.category)):
+        return Chosen(picked, extraction.confidence.get("category"), "extractor")
+    guess = classify(
+        merchant,
+        [item.description for item in extraction.line_items],
+        categories,
+        text=extraction.merchant.address or "",
+    )
+    if guess.category is not None:
+        return Chosen(guess.category, guess.confidence, "classifier")
+    if agreed := others_category(session, user_id=user_id, merchant=merchant, names=categories):
+        return Chosen(agreed, OTHERS_CONFIDENCE, "others")
+    return Chosen(None, None, "none")
+
+
+def others_category(
+    session: Session, *, user_id: int, merchant: str | None, names: Sequence[str]
+) -> str | None:
+    """The category other users' receipts of ``merchant`` clearly agree on, if it is one of
+    ``names`` (the user's list)."""
+    votes = MerchantCategoryRepository(session).others_votes(user_id=user_id, merchant=merchant)
+    if not votes:
+        return None
+    top, users = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
+    if users < OTHERS_MIN_USERS or users < OTHERS_MIN_SHARE * sum(votes.values()):
+        return None
+    return find(names, top)
 
 
 def category_from_caption(

@@ -25,7 +25,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from core.contracts import ReceiptStatus
 
@@ -90,6 +90,11 @@ class User(Base):
     receipts: Mapped[list[Receipt]] = relationship(back_populates="user", passive_deletes=True)
 
 
+def merchant_key_of(name: str | None) -> str:
+    """A merchant's name compared loosely: upper case, letters and digits only, 200 at most."""
+    return "".join(ch for ch in (name or "").upper() if ch.isalnum())[:200]
+
+
 class Receipt(Base):
     __tablename__ = "receipts"
     __table_args__ = (
@@ -103,6 +108,7 @@ class Receipt(Base):
         Index("ix_receipts_status_updated_at", "status", "updated_at"),
         Index("ix_receipts_status_queued_at", "status", "queued_at"),
         Index("ix_receipts_user_id_purchase_date", "user_id", "purchase_date"),
+        Index("ix_receipts_merchant_key", "merchant_key"),
         UniqueConstraint(
             "telegram_chat_id", "telegram_message_id", name="uq_receipts_telegram_message"
         ),
@@ -134,6 +140,9 @@ class Receipt(Base):
     caption: Mapped[str | None] = mapped_column(String(1024))
 
     merchant_name: Mapped[str | None] = mapped_column(String(200))
+    # The name compared loosely (``merchant_key_of``), kept with it: other users' receipts of the
+    # same merchant are found by it (a category they agree on is offered to a new user).
+    merchant_key: Mapped[str | None] = mapped_column(String(200))
     merchant_address: Mapped[str | None] = mapped_column(String(500))
     merchant_phone: Mapped[str | None] = mapped_column(String(50))
     purchase_date: Mapped[date | None] = mapped_column(Date)
@@ -181,6 +190,11 @@ class Receipt(Base):
         back_populates="receipt", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @validates("merchant_name")
+    def _keep_merchant_key(self, _name: str, value: str | None) -> str | None:
+        self.merchant_key = merchant_key_of(value) or None
+        return value
+
     @property
     def status_enum(self) -> ReceiptStatus:
         return ReceiptStatus(self.status)
@@ -220,6 +234,11 @@ class PendingEdit(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     expires_at: Mapped[datetime] = mapped_column()
+    # The question itself (a force-reply message): a reply to it is the answer, even set aside.
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # When a message that was clearly no answer (a command, a file, a question in plain words)
+    # set the question aside; None while it is open.
+    set_aside_at: Mapped[datetime | None] = mapped_column()
 
 
 class AlbumMessage(Base):

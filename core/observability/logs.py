@@ -4,6 +4,12 @@
 so asyncio tasks and threads started inside inherit them); ``ContextFilter`` copies them onto
 every record; ``JsonFormatter`` writes one JSON object per line with ``level`` and an RFC 3339
 ``timestamp``, the keys Lambda's log-level filtering reads from stdout (docs/deploy.md).
+
+No secret is written, whatever a library logs at whatever level: both formatters pass every
+line through ``redact``, which hides the bot token in Bot API URLs (httpx logs each request's
+URL at INFO, python-telegram-bot its base URL at DEBUG) and every value given to
+``redact_secret`` (``SecretsReader`` gives it what it reads from Secrets Manager, the API's
+container what settings hold).
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ import contextlib
 import contextvars
 import json
 import logging
+import re
 import sys
+import threading
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -30,6 +39,15 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 # Libraries that are chatty, or log URLs holding the bot token (httpx), at INFO.
 QUIET_LOGGERS = ("httpx", "httpcore", "botocore", "urllib3", "werkzeug", "telegram.ext")
 
+# A Bot API URL holds the token: .../bot<id>:<secret>/sendMessage, .../file/bot<id>%3A<secret>/...
+# (python-telegram-bot quotes the colon in file URLs).
+_BOT_TOKEN_IN_URL = re.compile(r"/bot\d+(?::|%3[Aa])[A-Za-z0-9_-]+")
+REDACTED = "<redacted>"
+# Shorter values would hide ordinary words; no secret of ours is that short.
+MIN_SECRET_CHARS = 8
+_secrets: tuple[str, ...] = ()  # longest first: one may hold another
+_secrets_lock = threading.Lock()
+
 # LogRecord's own attributes: anything else on a record came from ``extra=`` or the filter.
 _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
@@ -39,6 +57,31 @@ class LogSettings(Protocol):
     def log_level(self) -> str: ...
     @property
     def log_json(self) -> bool: ...
+
+
+def redact_secret(*values: str | None) -> None:
+    """Never write ``values`` in a log line (nor their JSON-escaped or URL-quoted forms)."""
+    global _secrets
+    new = set()
+    for value in values:
+        if value and len(value) >= MIN_SECRET_CHARS:
+            new |= {
+                value,
+                json.dumps(value, ensure_ascii=False)[1:-1],
+                json.dumps(value)[1:-1],
+                urllib.parse.quote(value, safe=""),
+            }
+    with _secrets_lock:
+        _secrets = tuple(sorted(new.union(_secrets), key=len, reverse=True))
+
+
+def redact(text: str) -> str:
+    """``text`` with the bot token of any Bot API URL and every registered secret replaced."""
+    text = _BOT_TOKEN_IN_URL.sub("/bot" + REDACTED, text)
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def current_context() -> dict[str, Any]:
@@ -107,7 +150,7 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
@@ -121,7 +164,7 @@ class TextFormatter(logging.Formatter):
         ids = " ".join(
             f"{key}={getattr(record, key)}" for key in CONTEXT_FIELDS if hasattr(record, key)
         )
-        return f"{line} [{ids}]" if ids else line
+        return redact(f"{line} [{ids}]" if ids else line)
 
 
 def configure_logging(

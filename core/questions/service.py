@@ -5,9 +5,12 @@ Readers turn the text into a ``Question``: ``RulesQuestionReader`` here knows th
 (the embedded default, and the fallback); ``BedrockQuestionReader`` (``core/questions/bedrock.py``)
 asks a model. ``core.reading.engines.build_question_reader`` picks one from settings.
 
-    "how much did I spend on coffee in October?"  -> total, term "coffee", month 2026-10
-    "biggest purchase last month"                  -> biggest, month
-    "how many receipts this month"                 -> count, month
+    "how much did I spend on coffee in October?"  -> total, term "coffee", period 2026-10
+    "biggest purchase last month"                  -> biggest, period (a month)
+    "how many receipts in Q1 2018"                 -> count, period 2018-Q1
+    "how much did I spend last year"               -> total, period 2025
+
+Periods are read as everywhere else (``core.summaries.months``): a month, a quarter or a year.
 """
 
 from __future__ import annotations
@@ -20,36 +23,31 @@ from decimal import Decimal
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from core.categories.service import MAX_NAME_LENGTH, list_categories
 from core.questions.repository import QuestionRepository, mentions
-from core.summaries.months import BadMonth, Month, parse_month
-from core.summaries.repository import SummaryRepository, in_month
+from core.summaries.months import BadMonth, Period, find_period, from_iso, this_month
+from core.summaries.repository import SummaryRepository, in_period
 from core.summaries.service import biggest_per_currency, largest_first
 
 MAX_QUESTION_CHARS = 200
 MAX_CATEGORIES = 40
 
-_MONTH_WORDS = (
-    r"(this month|last month|previous month|january|february|march|april|may|june|july|august|"
-    r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
-    r"\d{4}-\d{1,2})"
-)
 _TOTAL = re.compile(r"\b(how much|total|spent|spend|spending)\b")
 _BIGGEST = re.compile(r"\b(biggest|largest|most expensive|highest)\b")
 _COUNT = re.compile(r"\bhow many\b")
 _TERM = re.compile(
     r"\b(?:on|at|for)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)(?=\s+(?:in|during|this|last)\b|[?.!]*$)"
 )
-_MONTH = re.compile(rf"\b(?:in\s+)?{_MONTH_WORDS}\b")
+PERIOD_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
 
 
 class Question(BaseModel):
-    """What to compute: a metric over one month of the asker's receipts, optionally only those
-    whose category or merchant contains ``term``."""
+    """What to compute: a metric over one period (a month, a quarter or a year) of the asker's
+    receipts, optionally only those whose category or merchant contains ``term``."""
 
     metric: Literal["total", "biggest", "count"] = Field(
         description="total spent, the biggest single purchase, or the number of receipts"
@@ -59,7 +57,10 @@ class Question(BaseModel):
         max_length=MAX_NAME_LENGTH,  # any of the user's category names
         description="a category or merchant the question is limited to, lowercase; null for all",
     )
-    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="the month asked about, YYYY-MM")
+    period: str = Field(
+        pattern=PERIOD_PATTERN,
+        description="the period asked about: YYYY-MM (a month), YYYY-Qn (a quarter), YYYY (a year)",
+    )
 
     @field_validator("term")
     @classmethod
@@ -67,13 +68,17 @@ class Question(BaseModel):
         term = " ".join((value or "").split()).lower()
         return term or None
 
-    @field_validator("month")
+    @field_validator("period")
     @classmethod
-    def _real_month(cls, value: str) -> str:
-        year, month = (int(x) for x in value.split("-"))
-        if not (2000 <= year <= 2100 and 1 <= month <= 12):
-            raise ValueError(f"{value} is not a month")
+    def _real_period(cls, value: str) -> str:
+        if not 2000 <= from_iso(value).year <= 2100:
+            raise ValueError(f"{value} is not a period of receipts")
         return value
+
+    @property
+    def span(self) -> Period:
+        """The period as the summaries take it."""
+        return from_iso(self.period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,7 @@ def question_categories(session: Session, *, user_id: int) -> list[str]:
 
 
 def parse_question(text: str, *, today: date) -> Question | None:
-    q = text.strip().lower()
+    q = " ".join(text.strip().lower().replace("’", "'").split())
     if len(q) > MAX_QUESTION_CHARS:
         return None
     if _BIGGEST.search(q):
@@ -129,25 +134,24 @@ def parse_question(text: str, *, today: date) -> Question | None:
         metric = "total"
     else:
         return None
-    m = _MONTH.search(q)
-    try:
-        month = parse_month(m.group(1) if m else "", today=today)
-    except BadMonth:
-        return None
+    found = find_period(q, today=today)
+    period = found.period if found else this_month(today)
+    if found:  # the rest names the term: "on coffee in march 2018?" -> "on coffee?"
+        q = " ".join(f"{q[: found.start]} {q[found.end :]}".split()).replace(" ?", "?")
     term_match = _TERM.search(q)
     term = term_match.group(1).strip() if term_match else None
-    if term and _MONTH.fullmatch(term):
-        term = None
-    return Question(metric=metric, term=term, month=month.iso)
+    try:
+        return Question(metric=metric, term=term, period=period.iso)
+    except (ValidationError, BadMonth):  # a year no receipt can have (1999)
+        return None
 
 
 def answer(
     session: Session, question: Question, *, user_id: int, timezone: str | None
 ) -> dict[str, object]:
     """The numbers for ``question``, from this user's receipts only."""
-    year, mon = (int(x) for x in question.month.split("-"))
-    month = Month(year, mon)
-    where = in_month(user_id, month, ZoneInfo(timezone or "UTC"))
+    period = question.span
+    where = in_period(user_id, period, ZoneInfo(timezone or "UTC"))
     if question.term:
         where = and_(where, mentions(question.term))
     rows = SummaryRepository(session).per_currency(where=where)
@@ -156,7 +160,7 @@ def answer(
         # One per currency (JPY 5,000 is not bigger than EUR 300), as /summary lists them.
         biggest = biggest_per_currency(session, where)
         return {
-            "month": month,
+            "period": period,
             "biggest": [biggest[c] for c in largest_first(totals) if c in biggest],
         }
-    return {"month": month, "totals": totals, "count": sum(int(n) for _, _, n in rows)}
+    return {"period": period, "totals": totals, "count": sum(int(n) for _, _, n in rows)}

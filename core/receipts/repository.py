@@ -20,6 +20,7 @@ from core.db.models import (
     ProcessingAttempt,
     Receipt,
     ReceiptRetry,
+    User,
 )
 
 
@@ -173,6 +174,18 @@ class ReceiptRepository:
             .limit(limit)
         ).all()
 
+    def currencies_by_use(self, *, user_id: int, limit: int) -> list[str]:
+        """The currencies of the user's receipts, the most used first (then the latest)."""
+        uses = func.count(Receipt.id)
+        rows = self.session.execute(
+            select(Receipt.currency)
+            .where(Receipt.user_id == user_id, Receipt.currency.is_not(None))
+            .group_by(Receipt.currency)
+            .order_by(uses.desc(), func.max(Receipt.created_at).desc(), Receipt.currency)
+            .limit(limit)
+        )
+        return [str(code) for (code,) in rows]
+
     def all_with_items(self) -> Sequence[Receipt]:
         """Every receipt with its line items, oldest first (the demo's closing report)."""
         return self.session.scalars(
@@ -321,14 +334,53 @@ class PendingEditRepository:
         self.session.add(edit)
         self.session.flush()
 
-    def take(self, *, user_id: int, now: datetime) -> PendingEdit | None:
-        """Remove and return the user's pending edit, if it has not expired."""
-        edit = self.session.get(PendingEdit, user_id)
-        if edit is None:
-            return None
+    def get(self, *, user_id: int) -> PendingEdit | None:
+        """The user's pending edit, locked (two answers at once: one of them takes it)."""
+        return self.session.get(PendingEdit, user_id, with_for_update=True)
+
+    def remove(self, edit: PendingEdit) -> None:
         self.session.delete(edit)
         self.session.flush()
-        return edit if edit.expires_at > now else None
+
+    def remember_prompt(
+        self, *, user_id: int, receipt_id: uuid.UUID, field: str, message_id: int
+    ) -> None:
+        """The message that asked the question (if it is still the user's question)."""
+        self.session.execute(
+            update(PendingEdit)
+            .where(
+                PendingEdit.user_id == user_id,
+                PendingEdit.receipt_id == receipt_id,
+                PendingEdit.field == field,
+            )
+            .values(prompt_message_id=message_id)
+        )
+
+    def set_aside(self, *, telegram_user_id: int, chat_id: int, now: datetime) -> bool:
+        """The open question of the Telegram user in ``chat_id`` is set aside (a message that
+        is no answer came); only a reply to its prompt answers it now. One statement."""
+        user_ids = select(User.id).where(User.telegram_user_id == telegram_user_id)
+        result = self.session.execute(
+            update(PendingEdit)
+            .where(
+                PendingEdit.user_id.in_(user_ids),
+                PendingEdit.chat_id == chat_id,
+                PendingEdit.set_aside_at.is_(None),
+                PendingEdit.expires_at > now,
+            )
+            .values(set_aside_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def end(self, *, user_id: int, receipt_id: uuid.UUID, field: str) -> PendingEdit | None:
+        """The user's question about ``field`` of this receipt is answered (by a button): gone.
+        Returns it (its prompt can be closed), or None if the user's question is another."""
+        edit = self.session.get(PendingEdit, user_id, with_for_update=True)
+        if edit is None or edit.receipt_id != receipt_id or edit.field != field:
+            return None
+        self.remove(edit)
+        return edit
 
     def clear(self, *, user_id: int) -> bool:
         result = self.session.execute(delete(PendingEdit).where(PendingEdit.user_id == user_id))

@@ -18,10 +18,8 @@ from core.aws.s3 import Erasure, ObjectNotFound, S3Store, StoredObjects
 from core.categories.repository import MerchantCategoryRepository
 from core.categories.service import (
     CategoryError,
-    category_from_caption,
+    choose_category,
     ensure_category,
-    find,
-    list_categories,
     own_categories,
 )
 from core.contracts import (
@@ -324,19 +322,24 @@ class ReceiptService:
         receipt.tax = ex.tax
         receipt.tip = ex.tip
         receipt.total = ex.total
-        # The caption, then the user's choice for this merchant, then the extractor's pick if it
-        # is one of the user's categories (a result may come back after a rename).
-        categories = list_categories(session, user_id=receipt.user_id)
-        receipt.category = (
-            category_from_caption(receipt.caption, categories)
-            or MerchantCategoryRepository(session).lookup(
-                user_id=receipt.user_id, merchant=ex.merchant.name
-            )
-            or (find(categories, ex.category) if ex.category else None)
+        # The caption, the user's choice for this merchant, the extractor's pick, the merchant's
+        # kind and items, other users' receipts of the merchant (core.categories.service).
+        chosen = choose_category(
+            session, user_id=receipt.user_id, caption=receipt.caption, extraction=ex
         )
+        receipt.category = chosen.category
         receipt.payment_method = ex.payment_method
         receipt.summary = ex.summary
-        receipt.confidence = {str(k): v for k, v in ex.confidence.items()}
+        confidence = {str(k): v for k, v in ex.confidence.items() if k != "category"}
+        if chosen.confidence is not None:
+            confidence["category"] = chosen.confidence
+        receipt.confidence = confidence
+        logger.info(
+            "result.category receipt_id=%s source=%s confidence=%s",
+            receipt.id,
+            chosen.source,
+            chosen.confidence,
+        )
         receipt.warnings = {"items": list(ex.warnings)} if ex.warnings else None
         repo.replace_line_items(
             receipt,
@@ -373,6 +376,15 @@ class ReceiptService:
             raise Conflict("only a read receipt can be confirmed", code="not_done")
         if receipt.confirmed_at is None:
             receipt.confirmed_at = datetime.now(UTC)
+            # "Looks right" takes the category shown as the user's choice for the merchant, when
+            # they have made none: their next receipt there gets it without a doubt.
+            merchants = MerchantCategoryRepository(session)
+            if receipt.category and not merchants.lookup(
+                user_id=user_id, merchant=receipt.merchant_name
+            ):
+                merchants.remember(
+                    user_id=user_id, merchant=receipt.merchant_name, category=receipt.category
+                )
             session.flush()
         return ReceiptView.of(receipt)
 

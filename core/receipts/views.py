@@ -47,7 +47,6 @@ class ReceiptView:
     currency: str | None
     subtotal: Decimal | None
     tax: Decimal | None
-    tip: Decimal | None
     total: Decimal | None
     category: str | None
     confidence: Mapping[str, Any]
@@ -57,9 +56,11 @@ class ReceiptView:
     error_message: str | None
     telegram_chat_id: int | None
     status_message_id: int | None
+    telegram_message_id: int | None  # the chat message the receipt came from
     notified_at: datetime | None
     media_group_id: str | None
     line_items: tuple[LineItemView, ...]
+    tip: Decimal | None = None
 
     @property
     def short_id(self) -> str:
@@ -89,6 +90,7 @@ class ReceiptView:
             error_message=receipt.error_message,
             telegram_chat_id=receipt.telegram_chat_id,
             status_message_id=receipt.status_message_id,
+            telegram_message_id=receipt.telegram_message_id,
             notified_at=receipt.notified_at,
             media_group_id=receipt.media_group_id,
             line_items=tuple(LineItemView.of(item) for item in receipt.line_items),

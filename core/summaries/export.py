@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core.summaries.months import Month
+from core.summaries.months import Period
 from core.summaries.repository import SummaryRepository, cents, exported
 
 RECEIPT_COLUMNS = [
@@ -32,7 +32,7 @@ LINE_END = "\r\n"
 
 
 def export_receipts_csv(
-    session: Session, *, user_id: int, month: Month | None, timezone: str | None,
+    session: Session, *, user_id: int, period: Period | None, timezone: str | None,
     batch: int = 2000,
 ) -> Iterator[str]:  # fmt: skip
     """CSV lines (UTF-8 text, ISO dates, decimals as printed), streamed from the database."""
@@ -49,7 +49,7 @@ def export_receipts_csv(
     writer.writerow(RECEIPT_COLUMNS)
     yield flush()
     receipts = SummaryRepository(session).stream_receipts(
-        where=exported(user_id, month, tz), batch=batch
+        where=exported(user_id, period, tz), batch=batch
     )
     for n, r in enumerate(receipts, 1):
         sent = r.created_at.astimezone(tz)
@@ -77,14 +77,16 @@ def export_receipts_csv(
 
 
 def export_items_csv(
-    session: Session, *, user_id: int, month: Month | None, timezone: str | None,
+    session: Session, *, user_id: int, period: Period | None, timezone: str | None,
     batch: int = 5000,
 ) -> Iterator[str]:  # fmt: skip
     tz = ZoneInfo(timezone or "UTC")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator=LINE_END)
     writer.writerow(ITEM_COLUMNS)
-    items = SummaryRepository(session).stream_items(where=exported(user_id, month, tz), batch=batch)
+    items = SummaryRepository(session).stream_items(
+        where=exported(user_id, period, tz), batch=batch
+    )
     for n, item in enumerate(items, 1):
         writer.writerow(
             [
@@ -127,12 +129,12 @@ class ExportFile:
 
 
 def export_files(
-    session: Session, *, user_id: int, month: Month | None, timezone: str | None, limit: int
+    session: Session, *, user_id: int, period: Period | None, timezone: str | None, limit: int
 ) -> list[ExportFile]:
     """The original files of the exported receipts (at most ``limit``), oldest first."""
     tz = ZoneInfo(timezone or "UTC")
     rows = SummaryRepository(session).original_files(
-        where=exported(user_id, month, tz), limit=limit
+        where=exported(user_id, period, tz), limit=limit
     )
     return [
         ExportFile(str(rid), day or sent.astimezone(tz).date(), bucket, key)

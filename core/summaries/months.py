@@ -1,25 +1,72 @@
-"""Calendar months as users name them: ``2026-10``, ``october``, ``oct``, ``last month``."""
+"""Periods as users name them, the same in questions, /summary, /export and /budget:
+
+- a month: ``2026-10``, ``10/2026``, ``october``, ``oct 2018``, ``march '18``, ``mac 2018``
+  (Malay month names too), ``this month``, ``last month``, ``last march`` (the most recent March
+  before this month), ``bulan lepas``;
+- a quarter: ``Q1``, ``Q1 2018``, ``2018-Q1``, ``first quarter``, ``this quarter``,
+  ``last quarter``;
+- a year: ``2018``, ``this year``, ``last year``, ``tahun ini``.
+
+"This" and "last" are counted from ``today``: the user's date in their time zone. A month or
+quarter named without a year is the most recent one that is not after today ("december" in
+November: last December). ``parse_period`` reads a whole argument (a command's);
+``find_periods`` finds the periods inside a sentence (a question); ``parse_month`` is for what is
+only monthly (budgets): a quarter or a year there is ``NotAMonth``.
+"""
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar, Literal, Protocol
 
-MONTHS = {
-    name.lower(): n
-    for n in range(1, 13)
-    for name in (calendar.month_name[n], calendar.month_abbr[n])
+ENGLISH_MONTHS = {
+    **{calendar.month_name[n].lower(): n for n in range(1, 13)},
+    **{calendar.month_abbr[n].lower(): n for n in range(1, 13)},
+    "sept": 9,
 }
+MALAY_MONTHS = {
+    "januari": 1, "februari": 2, "mac": 3, "april": 4, "mei": 5, "jun": 6, "julai": 7,
+    "ogos": 8, "september": 9, "oktober": 10, "november": 11, "disember": 12,
+    "okt": 10, "dis": 12,
+}  # fmt: skip
+MONTHS = {**ENGLISH_MONTHS, **MALAY_MONTHS}
+# Inside a sentence these are other words too ("may I", "Mac" the shop): a month only after a
+# preposition ("in may") or with a year ("mac 2018").
+AMBIGUOUS_MONTHS = frozenset({"may", "mac", "mei", "jun", "dis", "mar"})
+
+FIRST_YEAR, LAST_YEAR = 1900, 2099
 
 
 class BadMonth(ValueError):
-    pass
+    """Not a period we read (the text is the argument)."""
+
+
+class NotAMonth(BadMonth):
+    """A period, but not a month where only a month makes sense (budgets)."""
+
+    def __init__(self, period: Period) -> None:
+        super().__init__(period.label)
+        self.period = period
+
+
+class Span(Protocol):
+    """A range of calendar days, both ends included: what the summaries' conditions take."""
+
+    @property
+    def first(self) -> date: ...
+
+    @property
+    def last(self) -> date: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Month:
+    kind: ClassVar[Literal["month"]] = "month"
+
     year: int
     month: int
 
@@ -36,6 +83,10 @@ class Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
 
     @property
+    def months(self) -> list[Month]:
+        return [self]
+
+    @property
     def label(self) -> str:
         return f"{calendar.month_name[self.month]} {self.year}"
 
@@ -44,25 +95,284 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-def parse_month(text: str | None, *, today: date) -> Month:
-    """``2026-10``, ``10``, ``october``, ``oct``, ``last month``, ``this month`` or nothing."""
-    value = (text or "").strip().lower()
-    current = Month(today.year, today.month)
-    if value in ("", "this month", "now"):
-        return current
-    if value in ("last month", "previous month", "last"):
-        return current.previous
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+@dataclass(frozen=True, slots=True)
+class Quarter:
+    kind: ClassVar[Literal["quarter"]] = "quarter"
+
+    year: int
+    quarter: int  # 1-4
+
+    @property
+    def first(self) -> date:
+        return date(self.year, 3 * self.quarter - 2, 1)
+
+    @property
+    def last(self) -> date:
+        return self.months[-1].last
+
+    @property
+    def previous(self) -> Quarter:
+        return (
+            Quarter(self.year - 1, 4) if self.quarter == 1 else Quarter(self.year, self.quarter - 1)
+        )
+
+    @property
+    def months(self) -> list[Month]:
+        return [Month(self.year, 3 * self.quarter - 2 + n) for n in range(3)]
+
+    @property
+    def label(self) -> str:
+        return f"Q{self.quarter} {self.year}"
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year:04d}-Q{self.quarter}"
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    kind: ClassVar[Literal["year"]] = "year"
+
+    year: int
+
+    @property
+    def first(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def last(self) -> date:
+        return date(self.year, 12, 31)
+
+    @property
+    def previous(self) -> Year:
+        return Year(self.year - 1)
+
+    @property
+    def months(self) -> list[Month]:
+        return [Month(self.year, n) for n in range(1, 13)]
+
+    @property
+    def label(self) -> str:
+        return str(self.year)
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year:04d}"
+
+
+Period = Month | Quarter | Year
+
+
+def this_month(today: date) -> Month:
+    return Month(today.year, today.month)
+
+
+def this_quarter(today: date) -> Quarter:
+    return Quarter(today.year, (today.month - 1) // 3 + 1)
+
+
+def from_iso(text: str) -> Period:
+    """``2018-03``, ``2018-Q1`` or ``2018`` (``Period.iso``) back to the period."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
         year, month = int(m[1]), int(m[2])
-    elif value.isdigit() and 1 <= int(value) <= 12:
-        year, month = today.year, int(value)
-    elif value in MONTHS:
-        year, month = today.year, MONTHS[value]
-    else:
-        raise BadMonth(value)
-    if not 1 <= month <= 12:
-        raise BadMonth(value)
-    chosen = Month(year, month)
-    if not re.fullmatch(r"\d{4}-\d{1,2}", value) and chosen.first > today:
-        chosen = Month(year - 1, month)  # "december" in November: the last December
-    return chosen
+        if 1 <= month <= 12:
+            return Month(year, month)
+    elif m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
+        return Quarter(int(m[1]), int(m[2]))
+    elif re.fullmatch(r"\d{4}", text):
+        return Year(int(text))
+    raise BadMonth(text)
+
+
+# ---------------------------------------------------------------- the phrases
+
+_NAME = "|".join(sorted(map(re.escape, MONTHS), key=lambda n: (-len(n), n)))
+NAME = rf"(?P<name>{_NAME})\.?"
+YEAR = r"(?P<year>(?:19|20)\d{2})"
+SHORT_YEAR = r"'?(?P<short>\d{2})"  # "mar 18" in a command, "mar '18" in a sentence too
+THIS = r"(?P<this>this|current)"
+LAST = r"(?P<last>last|previous|past)"
+THIS_OR_LAST = rf"(?:{THIS}|{LAST})"
+MALAY_THIS_OR_LAST = r"(?:(?P<this>ini|sekarang)|(?P<last>lepas|lalu))"
+QUARTER = r"q(?P<q>[1-4])"
+ORDINAL = r"(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter"
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+}
+_SEP = r"\s*[,/-]?\s*(?:of\s+)?"  # "march 2018", "march, 2018", "mar-2018", "march of 2018"
+# Words that may come before a period in a sentence ("in march", "for Q1", "pada Mac").
+PREPOSITIONS = r"(?:in|during|for|over|of|since|from|pada|bulan|dalam)"
+
+Build = Callable[[re.Match[str], date], Period]
+
+
+def _year(m: re.Match[str]) -> int:
+    if m.groupdict().get("short"):
+        return 2000 + int(m["short"])
+    return int(m["year"])
+
+
+def _month_number(m: re.Match[str]) -> int:
+    number = int(m["month"]) if m.groupdict().get("month") else MONTHS[m["name"]]
+    if not 1 <= number <= 12:
+        raise BadMonth(m[0])
+    return number
+
+
+def _quarter_number(m: re.Match[str]) -> int:
+    return int(m["q"]) if m.groupdict().get("q") else ORDINALS[m["ord"]]
+
+
+def _relative(m: re.Match[str], today: date) -> Period:
+    unit = m["unit"]
+    last = m["last"] is not None
+    if unit in ("month", "bulan"):
+        current = this_month(today)
+        return current.previous if last else current
+    if unit in ("quarter", "suku tahun"):
+        quarter = this_quarter(today)
+        return quarter.previous if last else quarter
+    return Year(today.year - 1 if last else today.year)
+
+
+def _named_month_relative(m: re.Match[str], today: date) -> Period:
+    number = MONTHS[m["name"]]
+    if m["last"] is not None:  # the most recent such month before this one
+        return Month(today.year if number < today.month else today.year - 1, number)
+    return Month(today.year, number)
+
+
+def _quarter_relative(m: re.Match[str], today: date) -> Period:
+    number = _quarter_number(m)
+    current = this_quarter(today)
+    if m["last"] is not None:  # the most recent such quarter before this one
+        return Quarter(today.year if number < current.quarter else today.year - 1, number)
+    return Quarter(today.year, number)
+
+
+def _recent_month(m: re.Match[str], today: date) -> Period:
+    chosen = Month(today.year, _month_number(m))
+    return Month(today.year - 1, chosen.month) if chosen.first > today else chosen
+
+
+def _recent_quarter(m: re.Match[str], today: date) -> Period:
+    chosen = Quarter(today.year, _quarter_number(m))
+    return Quarter(today.year - 1, chosen.quarter) if chosen.first > today else chosen
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    pattern: str
+    build: Build
+    in_sentences: bool = True  # also found inside a sentence (not only as a whole argument)
+
+
+_RULES = [
+    _Rule(rf"{THIS_OR_LAST}\s+(?P<unit>month|quarter|year)", _relative),
+    _Rule(rf"(?P<unit>bulan|suku tahun|tahun)\s+{MALAY_THIS_OR_LAST}", _relative),
+    _Rule(rf"{THIS_OR_LAST}\s+{NAME}", _named_month_relative),
+    _Rule(rf"{THIS_OR_LAST}\s+(?:{QUARTER}|{ORDINAL})", _quarter_relative),
+    _Rule(rf"{NAME}{_SEP}{YEAR}", lambda m, _: Month(_year(m), _month_number(m))),
+    _Rule(rf"{YEAR}\s*[,/-]?\s*{NAME}", lambda m, _: Month(_year(m), _month_number(m))),
+    _Rule(
+        rf"{NAME}\s*[,/-]?\s*'(?P<short>\d{{2}})", lambda m, _: Month(_year(m), _month_number(m))
+    ),
+    _Rule(
+        rf"{NAME}\s*[,/-]?\s*{SHORT_YEAR}",
+        lambda m, _: Month(_year(m), _month_number(m)),
+        in_sentences=False,  # "march 18" in a sentence is a day
+    ),
+    _Rule(rf"{YEAR}[-/.](?P<month>\d{{1,2}})", lambda m, _: Month(_year(m), _month_number(m))),
+    _Rule(rf"(?P<month>\d{{1,2}})[-/.]{YEAR}", lambda m, _: Month(_year(m), _month_number(m))),
+    _Rule(
+        rf"(?:{QUARTER}|{ORDINAL}){_SEP}{YEAR}", lambda m, _: Quarter(_year(m), _quarter_number(m))
+    ),
+    _Rule(rf"{YEAR}\s*[-/ ]?\s*{QUARTER}", lambda m, _: Quarter(_year(m), _quarter_number(m))),
+    _Rule(rf"(?:{QUARTER}|{ORDINAL})", _recent_quarter),
+    _Rule(rf"(?:(?:the\s+)?year\s+|tahun\s+)?{YEAR}", lambda m, _: Year(_year(m))),
+    _Rule(NAME, _recent_month),
+    _Rule(r"(?P<month>\d{1,2})", _recent_month, in_sentences=False),
+]
+_WHOLE = [(re.compile(rule.pattern), rule.build) for rule in _RULES]
+_IN_SENTENCE = [
+    (
+        re.compile(rf"(?<![\w/.'-])(?:(?P<prep>{PREPOSITIONS})\s+)?(?:{rule.pattern})(?![\w/-])"),
+        rule,
+    )
+    for rule in _RULES
+    if rule.in_sentences
+]
+
+THIS_MONTH_WORDS = ("", "this month", "now", "current month", "bulan ini")
+LAST_MONTH_WORDS = ("last", "last month", "previous month", "bulan lepas", "bulan lalu")
+
+
+def normal(text: str | None) -> str:
+    """Lower case, one space between words, the sentence's end and quotes' curls gone."""
+    value = " ".join((text or "").lower().replace("’", "'").split())
+    return value.rstrip("?!.").strip()
+
+
+def parse_period(text: str | None, *, today: date) -> Period:
+    """A whole argument naming a month, a quarter or a year (nothing: this month)."""
+    value = normal(text)
+    if value in THIS_MONTH_WORDS:
+        return this_month(today)
+    if value in LAST_MONTH_WORDS:
+        return this_month(today).previous
+    for pattern, build in _WHOLE:
+        if m := pattern.fullmatch(value):
+            period = build(m, today)
+            if not FIRST_YEAR <= period.year <= LAST_YEAR:
+                raise BadMonth(value)
+            return period
+    raise BadMonth(value)
+
+
+def parse_month(text: str | None, *, today: date) -> Month:
+    """Like ``parse_period``, for what is kept per month: a quarter or a year is ``NotAMonth``."""
+    period = parse_period(text, today=today)
+    if not isinstance(period, Month):
+        raise NotAMonth(period)
+    return period
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A period named inside a sentence, where (``start``, ``end``, its preposition included)."""
+
+    period: Period
+    start: int
+    end: int
+
+
+def find_periods(sentence: str, *, today: date) -> Iterator[Found]:
+    """Every period named in ``sentence`` (lower case), overlapping ones included."""
+    for pattern, _rule in _IN_SENTENCE:
+        for m in pattern.finditer(sentence):
+            name = m.groupdict().get("name")
+            bare = _rule.build is _recent_month
+            if bare and name in AMBIGUOUS_MONTHS and m["prep"] is None:
+                continue
+            try:
+                period = _rule.build(m, today)
+            except BadMonth:
+                continue
+            if FIRST_YEAR <= period.year <= LAST_YEAR:
+                yield Found(period, m.start(), m.end())
+
+
+def find_period(sentence: str, *, today: date) -> Found | None:
+    """The period a sentence asks about: the longest phrase naming one (a tie: the last)."""
+    return max(
+        find_periods(sentence, today=today),
+        key=lambda f: (f.end - f.start, f.start),
+        default=None,
+    )

@@ -1,7 +1,7 @@
-"""Every query of the monthly summaries and the CSV exports, and the conditions that pick a
-month's receipts.
+"""Every query of the summaries and the CSV exports, and the conditions that pick the receipts
+of a range of days (a month, a quarter, a year: any ``Span``).
 
-Which month a receipt belongs to: its printed purchase date; a receipt without one counts on the
+Which days a receipt belongs to: its printed purchase date; a receipt without one counts on the
 day it was sent, in the user's time zone (over every user: in its owner's time zone).
 """
 
@@ -19,56 +19,61 @@ from sqlalchemy.orm import Session
 from core.contracts import ReceiptStatus
 from core.db.models import LineItemRow, Receipt, User
 from core.summaries.labels import NO_CURRENCY, UNCATEGORISED, UNKNOWN_MERCHANT
-from core.summaries.months import Month
+from core.summaries.months import Month, Period, Span
 
 _OWNER_ZONE = func.coalesce(User.timezone, "UTC")
 
 
-def sent_in(month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    """Sent during ``month`` as the calendar reads in ``tz``."""
-    start = datetime.combine(month.first, time.min, tz).astimezone(UTC)
-    end = datetime.combine(month.last + timedelta(days=1), time.min, tz).astimezone(UTC)
+def sent_in(span: Span, tz: ZoneInfo) -> ColumnElement[bool]:
+    """Sent during ``span`` (its first to its last day) as the calendar reads in ``tz``."""
+    start = datetime.combine(span.first, time.min, tz).astimezone(UTC)
+    end = datetime.combine(span.last + timedelta(days=1), time.min, tz).astimezone(UTC)
     return and_(Receipt.created_at >= start, Receipt.created_at < end)
 
 
-def done_in(month: Month, *, user_id: int | None, sent: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Done receipts (of one user, or of every user) in ``month``: by purchase date, else
+def done_in(span: Span, *, user_id: int | None, sent: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Done receipts (of one user, or of every user) in ``span``: by purchase date, else
     sent in it (``sent``)."""
     mine = [Receipt.user_id == user_id] if user_id is not None else []
     return and_(
         *mine,
         Receipt.status == ReceiptStatus.DONE.value,
         or_(
-            Receipt.purchase_date.between(month.first, month.last),
+            Receipt.purchase_date.between(span.first, span.last),
             and_(Receipt.purchase_date.is_(None), sent),
         ),
     )
 
 
+def in_period(user_id: int, span: Span, tz: ZoneInfo) -> ColumnElement[bool]:
+    """Done receipts of the user in ``span``: by purchase date, else by the day sent (in tz)."""
+    return done_in(span, user_id=user_id, sent=sent_in(span, tz))
+
+
 def in_month(user_id: int, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
-    """Done receipts of the user in ``month``: by purchase date, else by the day sent (in tz)."""
-    return done_in(month, user_id=user_id, sent=sent_in(month, tz))
+    """``in_period`` of one month (what is kept per month: budgets)."""
+    return in_period(user_id, month, tz)
 
 
-def in_month_everyone(month: Month, zones: dict[str, list[str]]) -> ColumnElement[bool]:
-    """Done receipts of every user in ``month``; one without a printed date by the day it was
+def in_period_everyone(span: Span, zones: dict[str, list[str]]) -> ColumnElement[bool]:
+    """Done receipts of every user in ``span``; one without a printed date by the day it was
     sent in its owner's time zone (``zones``: zone -> the names stored for it; one condition
     per zone in use)."""
     sent = [
         and_(
             Receipt.user_id.in_(select(User.id).where(_OWNER_ZONE.in_(names))),
-            sent_in(month, ZoneInfo(key)),
+            sent_in(span, ZoneInfo(key)),
         )
         for key, names in sorted(zones.items())
     ]
-    return done_in(month, user_id=None, sent=or_(*sent) if sent else false())
+    return done_in(span, user_id=None, sent=or_(*sent) if sent else false())
 
 
-def exported(user_id: int, month: Month | None, tz: ZoneInfo) -> ColumnElement[bool]:
-    """The receipts an export holds: the user's done receipts of ``month``, or all of them."""
-    if month is None:
+def exported(user_id: int, period: Period | None, tz: ZoneInfo) -> ColumnElement[bool]:
+    """The receipts an export holds: the user's done receipts of ``period``, or all of them."""
+    if period is None:
         return and_(Receipt.user_id == user_id, Receipt.status == ReceiptStatus.DONE.value)
-    return in_month(user_id, month, tz)
+    return in_period(user_id, period, tz)
 
 
 def cents(value: object) -> Decimal:

@@ -1,7 +1,8 @@
-"""Monthly answers: totals per currency (never added across currencies), categories, merchants,
-days, the change against the month before. The queries are in ``core.summaries.repository``.
+"""Summaries of a month, a quarter or a year (``core.summaries.months.Period``): totals per
+currency (never added across currencies), categories, merchants, days, the change against the
+period before. The queries are in ``core.summaries.repository``.
 
-Which month a receipt belongs to: its printed purchase date; a receipt without one counts on the
+Which period a receipt belongs to: its printed purchase date; a receipt without one counts on the
 day it was sent, in the user's time zone (and the summary says how many did). The same summary
 over every user (the admin API) counts each such receipt in its owner's time zone, so its numbers
 are the sums of the users' own summaries.
@@ -18,15 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from core.summaries.months import Month
-from core.summaries.repository import SummaryRepository, in_month, in_month_everyone
+from core.summaries.months import Period
+from core.summaries.repository import SummaryRepository, in_period, in_period_everyone
 
 EVERY_USERS_OWN_ZONE = "each user's own"
 
 
 @dataclass(frozen=True, slots=True)
 class BiggestPurchase:
-    """The largest receipt of one currency in a month."""
+    """The largest receipt of one currency in a period."""
 
     merchant: str | None
     currency: str  # NO_CURRENCY for receipts without one
@@ -41,12 +42,14 @@ def largest_first(totals: dict[str, Decimal]) -> list[str]:
 
 
 @dataclass
-class MonthSummary:
-    month: Month
+class PeriodSummary:
+    """A month's, a quarter's or a year's receipts; ``previous_totals``: the period before's."""
+
+    period: Period
     timezone: str  # EVERY_USERS_OWN_ZONE in a summary over every user
     count: int = 0
     undated: int = 0
-    users: int = 0  # users with a receipt in the month
+    users: int = 0  # users with a receipt in the period
     totals: dict[str, Decimal] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # receipts per currency
     previous_totals: dict[str, Decimal] = field(default_factory=dict)
@@ -59,7 +62,7 @@ class MonthSummary:
 
     @property
     def main_currency(self) -> str | None:
-        """The chart's currency: the one of the most receipts this month; a tie, the larger
+        """The chart's currency: the one of the most receipts in the period; a tie, the larger
         total, then the code (the largest total alone would pick JPY 5,000 over EUR 300)."""
         return min(
             self.totals, key=lambda c: (-self.counts.get(c, 0), -self.totals[c], c), default=None
@@ -95,9 +98,9 @@ def _totals(repo: SummaryRepository, where: ColumnElement[bool]) -> dict[str, De
 
 
 def summarize(
-    session: Session, *, user_id: int | None, month: Month, timezone: str | None, top: int = 5
-) -> MonthSummary:
-    """One user's month (``timezone``: theirs), or every user's (``user_id`` None: each receipt
+    session: Session, *, user_id: int | None, period: Period, timezone: str | None, top: int = 5
+) -> PeriodSummary:
+    """One user's period (``timezone``: theirs), or every user's (``user_id`` None: each receipt
     without a printed date in its owner's time zone; ``timezone`` is not used)."""
     repo = SummaryRepository(session)
     tz: ZoneInfo | None = None  # every user: each receipt in its owner's zone
@@ -105,23 +108,23 @@ def summarize(
         zones = _owner_zones(repo)
         tz_name = EVERY_USERS_OWN_ZONE
 
-        def month_where(m: Month) -> ColumnElement[bool]:
-            return in_month_everyone(m, zones)
+        def period_where(p: Period) -> ColumnElement[bool]:
+            return in_period_everyone(p, zones)
     else:
         tz_name = timezone or "UTC"
         user_tz = tz = ZoneInfo(tz_name)
 
-        def month_where(m: Month) -> ColumnElement[bool]:
-            return in_month(user_id, m, user_tz)
+        def period_where(p: Period) -> ColumnElement[bool]:
+            return in_period(user_id, p, user_tz)
 
-    where = month_where(month)
-    out = MonthSummary(month=month, timezone=tz_name)
+    where = period_where(period)
+    out = PeriodSummary(period=period, timezone=tz_name)
     out.count, out.undated, out.users = repo.counts(where=where)
     if not out.count:
-        out.previous_totals = _totals(repo, month_where(month.previous))
+        out.previous_totals = _totals(repo, period_where(period.previous))
         return out
     out.totals, out.counts = _per_currency(repo, where)
-    out.previous_totals = _totals(repo, month_where(month.previous))
+    out.previous_totals = _totals(repo, period_where(period.previous))
 
     for cur, cat, total in repo.by_category(where=where):
         out.by_category.setdefault(cur, []).append((cat, total))

@@ -212,8 +212,17 @@ class FakeTelegram:
             return self._user_update(chat_id, user_id, first_name, content)
 
     def text_update(
-        self, *, chat_id: int, user_id: int, text: str, first_name: str = "Ana"
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        first_name: str = "Ana",
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
+        """An Update with a text message; with ``reply_to``, a reply to that message of the chat
+        (the bot's or the user's; as Telegram does, the quoted message carries no reply of its
+        own). A force-reply prompt is answered this way."""
         content: JSONDict = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
@@ -221,6 +230,11 @@ class FakeTelegram:
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
         with self._lock:
+            if reply_to is not None:
+                quoted = self._quoted(chat_id, reply_to)
+                if quoted is None:
+                    raise LookupError(f"no message {reply_to} in chat {chat_id} to reply to")
+                content["reply_to_message"] = quoted
             return self._user_update(chat_id, user_id, first_name, content)
 
     def callback_query_update(
@@ -489,6 +503,16 @@ class FakeTelegram:
         self._user_messages.setdefault(chat_id, {})[message["message_id"]] = message
         return {"update_id": next(self._update_ids), "message": copy.deepcopy(message)}
 
+    def _quoted(self, chat_id: int, message_id: int) -> JSONDict | None:
+        """Message ``message_id`` of the chat (the bot's or a user's) as a reply quotes it:
+        without its own ``reply_to_message``."""
+        original = self._bot_messages.get(chat_id, {}).get(message_id)
+        if original is None:
+            original = self._user_messages.get(chat_id, {}).get(message_id)
+        if original is None:
+            return None
+        return copy.deepcopy({k: v for k, v in original.items() if k != "reply_to_message"})
+
     # ---------------------------------------------------------------- validation helpers
 
     def _new_bot_message(self, chat_id: int, params: JSONDict, content: JSONDict) -> JSONDict:
@@ -504,13 +528,9 @@ class FakeTelegram:
         if reply_to is None:
             reply_to = params.get("reply_to_message_id")
         if isinstance(reply_to, int):
-            original = self._bot_messages.get(chat_id, {}).get(reply_to) or self._user_messages.get(
-                chat_id, {}
-            ).get(reply_to)
-            if original is not None:
-                message["reply_to_message"] = {
-                    k: v for k, v in original.items() if k != "reply_to_message"
-                }
+            quoted = self._quoted(chat_id, reply_to)
+            if quoted is not None:
+                message["reply_to_message"] = quoted
         markup = wire.reply_markup(params)
         if markup is not None:
             message["reply_markup"] = markup
@@ -751,10 +771,15 @@ class FakeTelegram:
         commands = params.get("commands")
         if not isinstance(commands, list):
             raise bad_request("can't parse commands JSON object")
+        if len(commands) > 100:
+            raise bad_request("BOT_COMMANDS_TOO_MUCH")
         for command in commands:
             name = command.get("command", "") if isinstance(command, dict) else ""
             if not re.fullmatch(r"[a-z0-9_]{1,32}", str(name)):
                 raise bad_request("BOT_COMMAND_INVALID")
+            description = command.get("description")
+            if not isinstance(description, str) or not 1 <= len(description) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         with self._lock:
             self.commands[self._commands_key(params)] = commands
         return True

@@ -26,6 +26,7 @@ from devstack.telegram.formatting import render_text, utf16_len
 MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units, after entity parsing
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_PLACEHOLDER = 64  # ForceReply.input_field_placeholder: 1-64 characters
 
 # Parameters whose value is always a string, so "42" must not become 42 and "true" not True.
 STRING_FIELDS = frozenset(
@@ -239,6 +240,14 @@ def reply_markup(params: JSONDict) -> JSONDict | None:
         return None
     if not isinstance(markup, dict):
         raise bad_request("can't parse reply keyboard markup JSON object")
+    if "force_reply" in markup:  # not echoed in the Message (only inline keyboards are)
+        placeholder = markup.get("input_field_placeholder")
+        if markup["force_reply"] is not True or (
+            placeholder is not None
+            and not (isinstance(placeholder, str) and 1 <= len(placeholder) <= MAX_PLACEHOLDER)
+        ):
+            raise bad_request("can't parse reply keyboard markup JSON object")
+        return None
     keyboard = markup.get("inline_keyboard")
     if keyboard is None:
         return None

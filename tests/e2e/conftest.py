@@ -20,7 +20,9 @@ from tests.conftest import FIXTURES
 SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
 # The e2e modules share one database: each uses its own chat/user ids (5001-5020 the flow,
 # 71xx receipts, 73xx limits, 74xx retry, 75xx albums, 76xx errors, 77xx summary, 78xx blocked,
-# 79xx budgets, 80xx categories, 81xx exports, 82xx groups (chat -1008200)).
+# 79xx budgets, 80xx categories, 81xx exports, 82xx groups (chat -1008200), 83xx hostile input,
+# 84xx fixing fields, 85xx months and commands, 86xx validation and queue news, 87xx the inbox
+# and the outbox).
 CHAT = 5001
 
 

@@ -78,7 +78,7 @@ def test_help_and_unknown_commands_get_answers(stack: LocalStack, fake: FakeTele
     help_text, unknown, text = replies(fake, chat)
     assert "/recent" in help_text and "/settings" in help_text
     assert "plain words" in help_text and "biggest purchase" in help_text.lower()
-    assert "send me a photo" in unknown
+    assert unknown.startswith("I don't know /frobnicate.") and "/summary" in unknown
     assert "send me a photo" in text
 
 

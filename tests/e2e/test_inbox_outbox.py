@@ -29,8 +29,8 @@ from tests.fakes import stored_receipt
 pytestmark = pytest.mark.e2e
 
 # 81xx: this module's chats (see tests/e2e/conftest.py).
-FRESH, PARTIAL, UNSENT, SENT, REPEATED, BURST, SAME = 8101, 8102, 8103, 8104, 8105, 8106, 8107
-JOB_REPEATED = 8108
+FRESH, PARTIAL, UNSENT, SENT, REPEATED, BURST, SAME = 8701, 8702, 8703, 8704, 8705, 8706, 8707
+JOB_REPEATED = 8708
 
 
 def cards(fake: FakeTelegram, chat: int) -> list[str]:
@@ -261,45 +261,45 @@ def test_telegram_429_5xx_and_a_blocked_user_on_the_card(database_url: str) -> N
         with LocalStack(options) as stack:
             for _ in range(2):
                 fake.fail_next(
-                    "editMessageText", when=lambda p: is_card(p) and p["chat_id"] == 8109
+                    "editMessageText", when=lambda p: is_card(p) and p["chat_id"] == 8709
                 )
             fake.fail_next(
                 "editMessageText",
                 error_code=502,
                 description="Bad Gateway",
-                when=lambda p: is_card(p) and p["chat_id"] == 8110,
+                when=lambda p: is_card(p) and p["chat_id"] == 8710,
             )
             for _ in range(3):  # the card's edit, then its send, then the budget check's
                 fake.fail_next(
                     "editMessageText",
                     error_code=403,
                     description="Forbidden: bot was blocked by the user",
-                    when=lambda p: is_card(p) and p["chat_id"] == 8111,
+                    when=lambda p: is_card(p) and p["chat_id"] == 8711,
                 )
                 fake.fail_next(
                     "sendMessage",
                     error_code=403,
                     description="Forbidden: bot was blocked by the user",
-                    when=lambda p: is_card(p) and p["chat_id"] == 8111,
+                    when=lambda p: is_card(p) and p["chat_id"] == 8711,
                 )
-            for chat in (8109, 8110, 8111):
+            for chat in (8709, 8710, 8711):
                 assert post_update(stack, photo_update(fake, chat)).status_code == 200
-            for chat in (8109, 8110):
+            for chat in (8709, 8710):
                 fake.wait_for(lambda f, c=chat: bool(cards(f, c)), timeout=90)
 
             def notified(chat: int) -> bool:
                 (receipt,) = receipts_of_chat(stack, chat)
                 return receipt.notified_at is not None
 
-            fake.wait_for(lambda f: all(notified(c) for c in (8109, 8110, 8111)), timeout=30)
+            fake.wait_for(lambda f: all(notified(c) for c in (8709, 8710, 8711)), timeout=30)
             time.sleep(2)  # four more sweeps: nothing is sent again
             tries = {
                 c: sum(is_card(x.params) for x in fake.calls_for("editMessageText", c))
-                for c in (8109, 8110, 8111)
+                for c in (8709, 8710, 8711)
             }
-            assert tries == {8109: 3, 8110: 2, 8111: 1}, "429 twice then ok; 502 then the sweeper"
-            assert fake.calls_for("sendMessage", 8109)[1:] == [], "one status message, no resend"
-            assert not cards(fake, 8111)
+            assert tries == {8709: 3, 8710: 2, 8711: 1}, "429 twice then ok; 502 then the sweeper"
+            assert fake.calls_for("sendMessage", 8709)[1:] == [], "one status message, no resend"
+            assert not cards(fake, 8711)
 
 
 def test_s3_and_sqs_unreachable_then_back(database_url: str) -> None:
@@ -314,18 +314,18 @@ def test_s3_and_sqs_unreachable_then_back(database_url: str) -> None:
             assert stack.moto is not None
             port = stack.moto._port
             stack.moto.stop()  # moto's state lives in this process: a restart keeps it
-            assert post_update(stack, photo_update(fake, 8112)).status_code == 200
+            assert post_update(stack, photo_update(fake, 8712)).status_code == 200
             failed = texts.UPLOAD_FAILED.split("{")[0][:30]
             fake.wait_for(
-                lambda f: any(t.startswith(failed) for t in f.messages(8112).values()), timeout=60
+                lambda f: any(t.startswith(failed) for t in f.messages(8712).values()), timeout=60
             )
-            assert receipts_of_chat(stack, 8112) == []
+            assert receipts_of_chat(stack, 8712) == []
 
             stack.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
             stack.moto.start()
-            assert post_update(stack, photo_update(fake, 8112)).status_code == 200
-            fake.wait_for(lambda f: bool(cards(f, 8112)), timeout=90)
-            (receipt,) = receipts_of_chat(stack, 8112)
+            assert post_update(stack, photo_update(fake, 8712)).status_code == 200
+            fake.wait_for(lambda f: bool(cards(f, 8712)), timeout=90)
+            (receipt,) = receipts_of_chat(stack, 8712)
             assert receipt.status == "done"
 
 
@@ -338,7 +338,7 @@ def test_database_connections_dropped_while_receipts_are_in_flight(database_url:
         pytest.skip("terminating connections needs PostgreSQL (CI runs on it)")
     from sqlalchemy import create_engine, text
 
-    chats = list(range(8120, 8126))
+    chats = list(range(8720, 8726))
     with new_fake() as fake:
         options = fake_telegram_options(
             fake.token,

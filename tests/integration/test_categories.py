@@ -296,18 +296,27 @@ class TestReceiptsUseTheUsersList:
             captioned.caption = "Eating out with Ana"
             plain = add_receipt(s, user=user, category=None, status="queued")
             stale = add_receipt(s, user=user, category=None, status="queued")
-            for receipt, picked in ((captioned, "pets"), (plain, "Eating Out"), (stale, "dining")):
+            unknown = add_receipt(s, user=user, category=None, status="queued")
+            for receipt, picked, merchant in (
+                (captioned, "pets", "Cafe"),
+                (plain, "Eating Out", "Cafe"),
+                (stale, "dining", "Cafe"),
+                (unknown, "dining", "Kedai 88"),
+            ):
                 result = ProcessingResult(
                     receipt_id=receipt.id,
                     status=ReceiptStatus.DONE,
                     extraction=ReceiptExtraction(
-                        merchant=Merchant(name="Cafe"), total=Decimal("3"), category=picked
+                        merchant=Merchant(name=merchant), total=Decimal("3"), category=picked
                     ),
                 )
                 assert receipts.apply_result(s, result).applied
             # The caption wins; the extractor's pick counts when it is one of the user's
-            # categories (one renamed or removed while the receipt was read does not).
-            assert [captioned.category, plain.category, stale.category] == [
+            # categories (one renamed or removed while the receipt was read does not: the
+            # merchant's kind, a cafe, is mapped onto the list as it is now; a merchant whose
+            # name says nothing gets none).
+            assert [captioned.category, plain.category, stale.category, unknown.category] == [
+                "eating out",
                 "eating out",
                 "eating out",
                 None,

@@ -194,3 +194,31 @@ def test_0015_forgets_a_groups_chat_id_kept_as_a_users_chat(scratch_url: str) ->
         assert [s.get_one(User, i).telegram_chat_id for i in ids] == [None, 2, None]
         assert "receipt_retries" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_0019_gives_earlier_receipts_their_merchant_key(scratch_url: str) -> None:
+    """GIVEN receipts of before 0019 THEN each gets the loose key of its merchant's name, by which
+    other users' receipts of the merchant are found; one without a name gets none."""
+    upgrade(scratch_url, "0018")
+    engine = make_engine(scratch_url)
+    with Session(engine) as s, s.begin():
+        user = User(telegram_user_id=1, telegram_chat_id=1)
+        s.add(user)
+        s.flush()
+        at_0018 = {c["name"] for c in inspect(s.connection()).get_columns("receipts")}
+        assert "merchant_key" not in at_0018
+        ids = []
+        for name in ("Kedai 88 (Taman Jaya)", None, "药房 A"):
+            row = stored_receipt(user_id=user.id, merchant_name=name, id=uuid.uuid4())
+            values = {k: v for k, v in vars(row).items() if k in at_0018 and v is not None}
+            s.execute(Receipt.__table__.insert().values(**values))
+            ids.append(row.id)
+    engine.dispose()
+
+    upgrade(scratch_url)
+
+    engine = make_engine(scratch_url)
+    with Session(engine) as s:
+        keys = [s.get_one(Receipt, i).merchant_key for i in ids]
+        assert keys == ["KEDAI88TAMANJAYA", None, "药房A"]
+    engine.dispose()

@@ -20,6 +20,7 @@ from core.questions.bedrock import TOOL_NAME, BedrockQuestionReader
 from core.questions.service import Question, RulesQuestionReader, answer, question_categories
 from core.reading.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
+from core.summaries.months import Year
 from core.summaries.service import BiggestPurchase
 from tests.fakes import converse_reply, stored_receipt
 from tests.helpers import stubbed
@@ -84,7 +85,7 @@ def test_the_model_gets_no_receipt_data_and_the_answer_only_the_askers_receipts(
         "provide-client-params.bedrock-runtime.Converse",
         lambda params, **_: sent.append(json.loads(json.dumps(params, default=str))),
     )
-    tool_input = {"is_question": True, "metric": "total", "term": "coffee", "month": "2026-10"}
+    tool_input = {"is_question": True, "metric": "total", "term": "coffee", "period": "2026-10"}
     reader = BedrockQuestionReader(
         client=client, model_id="amazon.nova-micro-v1:0", fallback=RulesQuestionReader()
     )
@@ -118,10 +119,10 @@ def test_a_term_with_like_wildcards_matches_itself_only(
     asker, _ = users
     with session_factory() as s:
         everything = answer(
-            s, Question(metric="count", term="%", month="2026-10"), user_id=asker.id, timezone=None
+            s, Question(metric="count", term="%", period="2026-10"), user_id=asker.id, timezone=None
         )
         one_char = answer(
-            s, Question(metric="count", term="_", month="2026-10"), user_id=asker.id, timezone=None
+            s, Question(metric="count", term="_", period="2026-10"), user_id=asker.id, timezone=None
         )
     assert (everything["count"], one_char["count"]) == (0, 0)
 
@@ -145,7 +146,7 @@ def test_the_biggest_purchase_is_one_per_currency(
 ) -> None:
     """JPY 5,000 is not bigger than EUR 61.35: "biggest purchase" answers for each currency."""
     asker, _ = users
-    question = Question(metric="biggest", month="2026-10")
+    question = Question(metric="biggest", period="2026-10")
     with session_factory() as s:
         one_currency = render_answer(question, answer(s, question, user_id=asker.id, timezone=None))
     with session_factory.begin() as s:
@@ -166,3 +167,46 @@ def test_the_biggest_purchase_is_one_per_currency(
     assert one_currency == (
         "Your biggest purchase in October 2026: REWE Markt, EUR 61.35 on 2026-10-09."
     )
+
+
+def test_a_question_about_another_year_a_quarter_or_a_year_is_answered_for_it(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    """Issue 18: "March 2018" is March 2018, not this year's March; a quarter and a year are
+    periods of their own, read the same by the rules and by the model."""
+    asker, _ = users
+    with session_factory.begin() as s:
+        add(s, asker, total="12.00", merchant="Old Cafe", category="coffee", day=date(2018, 3, 9))
+        add(s, asker, total="30.00", merchant="Bookshop", category="books", day=date(2018, 11, 2))
+        add(s, asker, total="50.00", merchant="Cinema", category="fun", day=date(2026, 3, 14))
+    rules = RulesQuestionReader()
+
+    def ask(text: str) -> str:
+        reading = rules.read(text, today=TODAY)
+        assert reading.question is not None, text
+        with session_factory() as s:
+            result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
+        return render_answer(reading.question, result)
+
+    assert ask("How much did I spend in March 2018?") == "March 2018: EUR 12.00 in 1 receipt(s)."
+    assert ask("how much did I spend last March?") == "March 2026: EUR 50.00 in 1 receipt(s)."
+    assert ask("how many receipts in Q1 2018") == "You have 1 receipt(s) in Q1 2018."
+    assert ask("how much in 2018?") == "2018: EUR 42.00 in 2 receipt(s)."
+    assert ask("biggest purchase in 2018") == (
+        "Your biggest purchase in 2018: Bookshop, EUR 30.00 on 2018-11-02."
+    )
+    assert ask("how much on coffee this year") == "2026, coffee: EUR 17.99 in 3 receipt(s)."
+
+    settings = ApiSettings(_env_file=None, aws_local_credentials=True)
+    client = AwsClients(settings).client("bedrock-runtime")
+    model = BedrockQuestionReader(client=client, model_id="amazon.nova-micro-v1:0", fallback=rules)
+    with stubbed(client) as stub:
+        stub.add_response(
+            "converse",
+            converse_reply(TOOL_NAME, {"is_question": True, "metric": "total", "period": "2018"}),
+        )
+        reading = model.read("what did 2018 cost me?", today=TODAY)
+    assert reading.reader == "bedrock" and reading.question is not None
+    with session_factory() as s:
+        result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
+    assert result["period"] == Year(2018) and result["totals"] == {"EUR": Decimal("42.00")}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.models import LineItemRow, Receipt, User
 from core.summaries.export import export_items_csv, export_receipts_csv
-from core.summaries.months import BadMonth, Month, parse_month
+from core.summaries.months import BadMonth, Month, Quarter, Year, parse_month
 from core.summaries.service import BiggestPurchase, summarize
 from tests.fakes import stored_receipt
 
@@ -79,7 +79,7 @@ def test_summary_per_currency_category_merchant_and_month_edges(
     session_factory: sessionmaker[Session], user: User
 ) -> None:
     with session_factory() as s:
-        out = summarize(s, user_id=user.id, month=OCT, timezone=user.timezone)
+        out = summarize(s, user_id=user.id, period=OCT, timezone=user.timezone)
 
     assert out.count == 5
     assert out.undated == 1
@@ -104,7 +104,7 @@ def test_same_receipts_in_utc_move_the_undated_ones(
     session_factory: sessionmaker[Session], user: User
 ) -> None:
     with session_factory() as s:
-        out = summarize(s, user_id=user.id, month=OCT, timezone="UTC")
+        out = summarize(s, user_id=user.id, period=OCT, timezone="UTC")
     assert out.totals["EUR"] == Decimal("39.75")  # 10.50+20+5.25+4.00 (Oct 31 UTC), not 3.00
 
 
@@ -113,10 +113,10 @@ def test_exports_parse_back_to_the_same_amounts(
 ) -> None:
     with session_factory() as s:
         receipts = "".join(
-            export_receipts_csv(s, user_id=user.id, month=OCT, timezone=user.timezone)
+            export_receipts_csv(s, user_id=user.id, period=OCT, timezone=user.timezone)
         )
-        items = "".join(export_items_csv(s, user_id=user.id, month=OCT, timezone=user.timezone))
-        everything = "".join(export_receipts_csv(s, user_id=user.id, month=None, timezone=None))
+        items = "".join(export_items_csv(s, user_id=user.id, period=OCT, timezone=user.timezone))
+        everything = "".join(export_receipts_csv(s, user_id=user.id, period=None, timezone=None))
     rows = list(csv.DictReader(io.StringIO(receipts)))
     assert len(rows) == 5
     by_currency: dict[str, Decimal] = {}
@@ -165,8 +165,8 @@ def test_exported_text_is_never_a_spreadsheet_formula(
             )
         s.expunge(u)
     with session_factory() as s:
-        receipts = "".join(export_receipts_csv(s, user_id=u.id, month=OCT, timezone="UTC"))
-        items = "".join(export_items_csv(s, user_id=u.id, month=OCT, timezone="UTC"))
+        receipts = "".join(export_receipts_csv(s, user_id=u.id, period=OCT, timezone="UTC"))
+        items = "".join(export_items_csv(s, user_id=u.id, period=OCT, timezone="UTC"))
 
     [row] = list(csv.DictReader(io.StringIO(receipts, newline="")))
     assert row["merchant"] == "'" + hyperlink
@@ -229,8 +229,8 @@ def test_every_users_summary_is_the_sum_of_their_own(
     owners = [(user.id, user.timezone), (ny.id, ny.timezone), (nobody.id, None)]
 
     with session_factory() as s:
-        everyone = summarize(s, user_id=None, month=OCT, timezone=None)
-        each = [summarize(s, user_id=u, month=OCT, timezone=tz) for u, tz in owners]
+        everyone = summarize(s, user_id=None, period=OCT, timezone=None)
+        each = [summarize(s, user_id=u, period=OCT, timezone=tz) for u, tz in owners]
 
     def added(parts: list[dict[str, Decimal]]) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
@@ -273,7 +273,7 @@ def test_top_merchants_are_ranked_within_each_currency(
                 merchant=f"Kedai {n:02}")  # fmt: skip
 
     with session_factory() as s:
-        out = summarize(s, user_id=user.id, month=OCT, timezone=user.timezone, top=3)
+        out = summarize(s, user_id=user.id, period=OCT, timezone=user.timezone, top=3)
 
     assert out.top_merchants["EUR"] == [
         ("Grocer", Decimal("25.25"), 2),
@@ -299,9 +299,59 @@ def test_the_biggest_purchase_is_one_per_currency(session_factory: sessionmaker[
         s.expunge(u)
 
     with session_factory() as s:
-        out = summarize(s, user_id=u.id, month=OCT, timezone=u.timezone)
+        out = summarize(s, user_id=u.id, period=OCT, timezone=u.timezone)
 
     assert out.biggest == [  # currencies as their totals are listed
         BiggestPurchase("Ichiran", "JPY", Decimal("5000.00"), date(2026, 10, 5)),
         BiggestPurchase("Hotel Adlon", "EUR", Decimal("300.00"), date(2026, 10, 2)),
     ]
+
+
+def test_a_quarter_and_a_year_are_summed_over_their_days(
+    session_factory: sessionmaker[Session], user: User
+) -> None:
+    """The fixture's receipts over Q4 2026 (October, and the undated one that is 1 November in
+    Kuala Lumpur), against Q3 (the 30 September one); and over 2026, every done one."""
+    with session_factory() as s:
+        q4 = summarize(s, user_id=user.id, period=Quarter(2026, 4), timezone=user.timezone)
+        year = summarize(s, user_id=user.id, period=Year(2026), timezone=user.timezone)
+        rows = list(
+            csv.DictReader(
+                io.StringIO(
+                    "".join(
+                        export_receipts_csv(
+                            s, user_id=user.id, period=Quarter(2026, 4), timezone=user.timezone
+                        )
+                    )
+                )
+            )
+        )
+
+    assert (q4.count, q4.undated) == (6, 2)
+    assert q4.totals == {"EUR": Decimal("42.75"), "MYR": Decimal("100.00")}
+    assert q4.previous_totals == {"EUR": Decimal("7.00")}  # Q3: September's
+    assert q4.daily["EUR"][date(2026, 11, 1)] == Decimal("4.00")
+    assert len(rows) == 6
+    assert (year.count, year.totals) == (7, {"EUR": Decimal("49.75"), "MYR": Decimal("100.00")})
+    assert year.previous_totals == {}
+
+
+def test_a_year_follows_the_users_time_zone_at_new_year(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Sent 2025-12-31 17:30 UTC without a printed date: 2026 in Kuala Lumpur, 2025 in UTC."""
+    with session_factory.begin() as s:
+        u = User(telegram_user_id=uuid.uuid4().int % 10**9, timezone="Asia/Kuala_Lumpur")
+        s.add(u)
+        s.flush()
+        add(s, u, total="6.00", sent=datetime(2025, 12, 31, 17, 30, tzinfo=UTC))
+        s.expunge(u)
+
+    with session_factory() as s:
+        kl = summarize(s, user_id=u.id, period=Year(2026), timezone=u.timezone)
+        utc = summarize(s, user_id=u.id, period=Year(2026), timezone="UTC")
+        everyone = summarize(s, user_id=None, period=Year(2026), timezone=None)
+
+    assert (kl.totals, kl.previous_totals) == ({"EUR": Decimal("6.00")}, {})
+    assert (utc.totals, utc.previous_totals) == ({}, {"EUR": Decimal("6.00")})
+    assert everyone.totals.get("EUR") == Decimal("6.00")

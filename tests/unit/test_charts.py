@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from bot.charts import summary_chart
-from core.summaries.months import Month
-from core.summaries.service import MonthSummary
+from core.summaries.months import Month, Quarter, Year
+from core.summaries.service import PeriodSummary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -15,8 +15,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 class TestSummaryChart:
     def test_category_names_are_text_not_mathtext(self) -> None:
         """GIVEN categories whose names look like mathtext (one of them invalid as such)."""
-        summary = MonthSummary(
-            month=Month(2026, 10),
+        summary = PeriodSummary(
+            period=Month(2026, 10),
             timezone="UTC",
             count=3,
             totals={"EUR": Decimal("12.00")},
@@ -39,9 +39,9 @@ class TestSummaryChart:
 class TestChartCurrency:
     """The chart shows one currency: the one of the most receipts, never the largest number."""
 
-    def october(self, totals: dict[str, str], counts: dict[str, int]) -> MonthSummary:
-        return MonthSummary(
-            month=Month(2026, 10),
+    def october(self, totals: dict[str, str], counts: dict[str, int]) -> PeriodSummary:
+        return PeriodSummary(
+            period=Month(2026, 10),
             timezone="UTC",
             count=sum(counts.values()),
             totals={c: Decimal(t) for c, t in totals.items()},
@@ -61,3 +61,19 @@ class TestChartCurrency:
 
     def test_no_receipts_no_chart(self) -> None:
         assert self.october({}, {}).main_currency is None
+
+
+def test_a_quarter_or_a_year_is_charted_per_month() -> None:
+    for period in (Quarter(2026, 4), Year(2026)):
+        summary = PeriodSummary(
+            period=period,
+            timezone="UTC",
+            count=2,
+            totals={"EUR": Decimal("30.00")},
+            by_category={"EUR": [("dining", Decimal("30.00"))]},
+            daily={"EUR": {date(2026, 10, 1): Decimal("10.00"), date(2026, 12, 9): Decimal("20")}},
+        )
+
+        png = summary_chart(summary, "EUR")
+
+        assert png.startswith(PNG_SIGNATURE) and len(png) > 1000

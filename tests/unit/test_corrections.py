@@ -102,7 +102,7 @@ def test_refuses_what_cannot_be_right(field: str, raw: str) -> None:
     ],
 )
 def test_caption_naming_a_category_is_a_hint(caption: str | None, expected: str | None) -> None:
-    from core.receipts.service import category_from_caption
+    from core.categories.service import category_from_caption
 
     assert category_from_caption(caption) == expected
 

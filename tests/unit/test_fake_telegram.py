@@ -9,6 +9,9 @@ from collections.abc import Iterator
 import pytest
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeDefault,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -212,6 +215,21 @@ async def test_send_photo_and_media_group_uploads(fake: FakeTelegram) -> None:
 
 
 @pytest.mark.asyncio
+async def test_set_my_commands_is_recorded_per_scope_and_language(fake: FakeTelegram) -> None:
+    commands = [BotCommand("summary", "Totals"), BotCommand("help", "What I do")]
+    async with make_bot(fake) as bot:
+        assert await bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+        assert await bot.get_my_commands() == tuple(commands)
+        assert await bot.get_my_commands(language_code="ms") == ()
+        with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
+            await bot.set_my_commands([BotCommand("Summary!", "x")])
+        with pytest.raises(BadRequest, match=r"(?i)description_invalid"):
+            await bot.set_my_commands([BotCommand("summary", "x" * 257)])
+    (call, *_) = fake.calls_for("setMyCommands")
+    assert call.params["commands"][0] == {"command": "summary", "description": "Totals"}
+
+
+@pytest.mark.asyncio
 async def test_wrong_token_raises_invalid_token(fake: FakeTelegram) -> None:
     with pytest.raises(InvalidToken):
         async with make_bot(fake, token="1000:not-the-token"):
@@ -310,6 +328,36 @@ async def test_document_text_and_callback_updates(fake: FakeTelegram) -> None:
             await query.answer()
     # message ids are shared by the user's and the bot's messages in a chat
     assert sent.message_id == 4
+
+
+async def test_force_reply_prompt_and_a_reply_to_it(fake: FakeTelegram) -> None:
+    async with make_bot(fake) as bot:
+        prompt = await bot.send_message(
+            chat_id=CHAT,
+            text="Send me the total.",
+            reply_markup=ForceReply(input_field_placeholder="e.g. 23.40"),
+        )
+        assert prompt.reply_markup is None  # only inline keyboards come back in a Message
+        call = fake.calls_for("sendMessage", CHAT)[-1]
+        assert call.params["reply_markup"] == {
+            "force_reply": True,
+            "input_field_placeholder": "e.g. 23.40",
+        }
+        with pytest.raises(BadRequest, match=r"(?i)can't parse reply keyboard markup"):
+            await bot.send_message(
+                chat_id=CHAT, text="x", reply_markup=ForceReply(input_field_placeholder="x" * 65)
+            )
+        answer = Update.de_json(
+            fake.text_update(chat_id=CHAT, user_id=USER, text="12.50", reply_to=prompt.message_id),
+            bot,
+        )
+        assert answer.message is not None and answer.message.reply_to_message is not None
+        assert answer.message.reply_to_message.message_id == prompt.message_id
+        assert answer.message.reply_to_message.text == "Send me the total."
+        assert answer.message.reply_to_message.from_user is not None
+        assert answer.message.reply_to_message.from_user.is_bot
+        with pytest.raises(LookupError):
+            fake.text_update(chat_id=CHAT, user_id=USER, text="x", reply_to=999)
 
 
 @pytest.mark.asyncio

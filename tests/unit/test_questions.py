@@ -6,13 +6,14 @@ from datetime import date
 import pytest
 
 from bot import texts
-from core.questions.service import parse_question
+from core.questions.service import Question, parse_question
+from core.summaries.months import Month, Quarter, Year
 
 TODAY = date(2026, 11, 25)
 
 
 @pytest.mark.parametrize(
-    ("text", "metric", "term", "month"),
+    ("text", "metric", "term", "period"),
     [
         ("how much did I spend on coffee in October?", "total", "coffee", "2026-10"),
         ("How much at Corner Cafe last month", "total", "corner cafe", "2026-10"),
@@ -25,21 +26,63 @@ TODAY = date(2026, 11, 25)
             "weekly groceries and household things for our kids",
             "2026-10",
         ),
+        # Issue 18: the year is kept, and quarters and years are periods of their own.
+        ("How much did I spend in March 2018?", "total", None, "2018-03"),
+        ("how much did I spend on coffee in march 2018?", "total", "coffee", "2018-03"),
+        ("How much at IKEA in 2018-03?", "total", "ikea", "2018-03"),
+        ("how much in 03/2018", "total", None, "2018-03"),
+        ("how much did i spend in mar '18", "total", None, "2018-03"),
+        ("How much did I spend in Mac 2018?", "total", None, "2018-03"),  # Malay
+        ("how much did I spend last March?", "total", None, "2026-03"),
+        ("how much in december", "total", None, "2025-12"),  # the last December, not this one
+        ("how many receipts in Q1", "count", None, "2026-Q1"),
+        ("biggest purchase in Q1 2018", "biggest", None, "2018-Q1"),
+        ("total for groceries last quarter", "total", "groceries", "2026-Q3"),
+        ("how much did I spend this year", "total", None, "2026"),
+        ("How much did I spend last year?", "total", None, "2025"),
+        ("how much on taxis in 2018?", "total", "taxis", "2018"),
+        ("how much at Mac Donalds last month", "total", "mac donalds", "2026-10"),
+        ("how much may I spend?", "total", None, "2026-11"),  # "may I" is not May
+        ("how much in may", "total", None, "2026-05"),
     ],
 )
-def test_common_forms(text: str, metric: str, term: str | None, month: str) -> None:
+def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
     q = parse_question(text, today=TODAY)
     assert q is not None
-    assert (q.metric, q.term, q.month) == (metric, term, month)
+    assert (q.metric, q.term, q.period) == (metric, term, period)
 
 
-@pytest.mark.parametrize("text", ["hello", "what's the weather?", "x" * 300])
+@pytest.mark.parametrize("text", ["hello", "what's the weather?", "x" * 300, "total in 1999-01"])
 def test_anything_else_is_not_a_question(text: str) -> None:
     assert parse_question(text, today=TODAY) is None
 
 
+def test_this_and_last_are_the_askers_own_today() -> None:
+    """On 1 January in the asker's zone (still 31 December in UTC) "last month" is December and
+    "this year" the new one: the caller passes the asker's date."""
+    new_year = date(2027, 1, 1)
+    last = parse_question("how much last month", today=new_year)
+    this = parse_question("how much this year", today=new_year)
+    assert last is not None and this is not None
+    assert (last.period, this.period) == ("2026-12", "2027")
+
+
+def test_the_question_names_its_period() -> None:
+    assert Question(metric="total", period="2018-03").span == Month(2018, 3)
+    assert Question(metric="total", period="2018-Q1").span == Quarter(2018, 1)
+    assert Question(metric="total", period="2018").span == Year(2018)
+    for bad in ("2018-13", "2018-Q5", "1999", "18-03"):
+        with pytest.raises(ValueError, match="period"):
+            Question(metric="total", period=bad)
+
+
 def test_the_examples_in_help_are_answered_without_a_model() -> None:
     examples = re.findall(r"• “([^”]+)”", texts.HELP)
-    assert len(examples) == 3
+    assert len(examples) >= 3
     for text in examples:
+        assert parse_question(text, today=TODAY) is not None, text
+
+
+def test_every_suggested_question_is_one_the_rules_read() -> None:
+    for text in texts.EXAMPLE_QUESTIONS:
         assert parse_question(text, today=TODAY) is not None, text

@@ -20,6 +20,7 @@ from core.questions.bedrock import TOOL_NAME, BedrockQuestionReader, tool_schema
 from core.questions.service import Question, RulesQuestionReader
 from core.reading.engines import build_question_reader
 from core.settings import ApiSettings
+from core.summaries.months import Month, Period, Quarter, Year
 from tests.fakes import converse_reply
 from tests.helpers import logged
 
@@ -85,14 +86,14 @@ class TestGoodReading:
     ) -> None:
         stub.add_response(
             "converse",
-            reply({"is_question": True, "metric": "total", "term": "Coffee", "month": "2026-10"}),
+            reply({"is_question": True, "metric": "total", "term": "Coffee", "period": "2026-10"}),
         )
 
         reading = reader(client).read(
             "what did coffee cost me in october?", today=TODAY, categories=CATEGORIES
         )
 
-        assert reading.question == Question(metric="total", term="coffee", month="2026-10")
+        assert reading.question == Question(metric="total", term="coffee", period="2026-10")
         assert (reading.reader, reading.model, reading.fallback) == ("bedrock", MODEL, None)
         assert (reading.input_tokens, reading.output_tokens) == TOKENS
         # Claude 3 Haiku at $0.00025 / $0.00125 per 1k tokens: about $0.0003 a question.
@@ -106,7 +107,7 @@ class TestGoodReading:
         assert len(longest) == MAX_NAME_LENGTH
         stub.add_response(
             "converse",
-            reply({"is_question": True, "metric": "total", "term": longest, "month": "2026-10"}),
+            reply({"is_question": True, "metric": "total", "term": longest, "period": "2026-10"}),
         )
 
         reading = reader(client).read(
@@ -116,28 +117,44 @@ class TestGoodReading:
         )
 
         assert (reading.reader, reading.fallback) == ("bedrock", None)
-        assert reading.question == Question(metric="total", term=longest, month="2026-10")
+        assert reading.question == Question(metric="total", term=longest, period="2026-10")
 
     def test_a_form_the_rules_do_not_know(self, client: Any, stub: Stubber) -> None:
         stub.add_response(
             "converse",
-            reply({"is_question": True, "metric": "biggest", "term": None, "month": "2026-09"}),
+            reply({"is_question": True, "metric": "biggest", "term": None, "period": "2026-09"}),
         )
 
         text = "which purchase was the priciest in september"
         reading = reader(client).read(text, today=TODAY)
 
         assert RulesQuestionReader().read(text, today=TODAY).question is None
-        assert reading.question == Question(metric="biggest", month="2026-09")
+        assert reading.question == Question(metric="biggest", period="2026-09")
+
+    @pytest.mark.parametrize(
+        ("period", "expected"),
+        [("2018-03", Month(2018, 3)), ("2018-Q1", Quarter(2018, 1)), ("2025", Year(2025))],
+    )
+    def test_a_month_a_quarter_or_a_year_is_the_same_period_as_the_rules(
+        self, client: Any, stub: Stubber, period: str, expected: Period
+    ) -> None:
+        stub.add_response(
+            "converse", reply({"is_question": True, "metric": "total", "period": period})
+        )
+
+        reading = reader(client).read("what did that period cost me", today=TODAY)
+
+        assert reading.reader == "bedrock" and reading.question is not None
+        assert reading.question.span == expected
 
     def test_input_as_a_json_string_is_accepted(self, client: Any, stub: Stubber) -> None:
         stub.add_response(
-            "converse", reply('{"is_question": true, "metric": "count", "month": "2026-11"}')
+            "converse", reply('{"is_question": true, "metric": "count", "period": "2026-11"}')
         )
 
         reading = reader(client).read("how many receipts so far", today=TODAY)
 
-        assert reading.question == Question(metric="count", month="2026-11")
+        assert reading.question == Question(metric="count", period="2026-11")
 
 
 class TestRequest:
@@ -145,7 +162,7 @@ class TestRequest:
         self, client: Any, stub: Stubber, requests: list[dict[str, Any]]
     ) -> None:
         stub.add_response(
-            "converse", reply({"is_question": True, "metric": "count", "month": "2026-11"})
+            "converse", reply({"is_question": True, "metric": "count", "period": "2026-11"})
         )
 
         reader(client).read("how many receipts this month?", today=TODAY, categories=CATEGORIES)
@@ -204,12 +221,16 @@ class TestFallback:
     @pytest.mark.parametrize(
         ("tool_input", "reason"),
         [
-            ({"is_question": True, "metric": "average", "month": "2026-10"}, "schema: metric"),
-            ({"is_question": True, "metric": "total", "month": "2026-13"}, "schema: month"),
-            ({"is_question": True, "metric": "total", "month": "Oct"}, "schema: month"),
-            ({"is_question": True, "metric": "total", "term": "x" * 51}, "schema: term,month"),
-            ({"is_question": True, "metric": "total", "month": "2026-12"}, "implausible_month"),
-            ({"metric": "total", "month": "2026-10"}, "not_a_question"),
+            ({"is_question": True, "metric": "average", "period": "2026-10"}, "schema: metric"),
+            ({"is_question": True, "metric": "total", "period": "2026-13"}, "schema: period"),
+            ({"is_question": True, "metric": "total", "period": "Oct"}, "schema: period"),
+            ({"is_question": True, "metric": "total", "term": "x" * 51}, "schema: term,period"),
+            ({"is_question": True, "metric": "total", "period": "2026-12"}, "implausible_period"),
+            ({"is_question": True, "metric": "total", "period": "2027-Q1"}, "implausible_period"),
+            ({"is_question": True, "metric": "total", "period": "2027"}, "implausible_period"),
+            ({"is_question": True, "metric": "total", "period": "2026-Q5"}, "schema: period"),
+            ({"is_question": True, "metric": "total", "period": "1999"}, "schema: period"),
+            ({"metric": "total", "period": "2026-10"}, "not_a_question"),
             ("{not json", "schema: the tool input is not JSON"),
             ("[" * 100_000 + "]" * 100_000, "schema: the tool input is not JSON"),
             ('["total", "2026-10"]', "schema: the tool input is not an object"),
@@ -218,12 +239,15 @@ class TestFallback:
                     "is_question": True,
                     "metric": ["total"],
                     "term": {"nested": [{"garbage": None}]},
-                    "month": 202610,
+                    "period": 202610,
                 },
-                "schema: metric,term,month",
+                "schema: metric,term,period",
             ),
-            ({"is_question": True, "metric": "total", "month": "2026-10" * 2000}, "schema: month"),
-            ({"is_question": True, "metric": "total"}, "schema: month"),
+            (
+                {"is_question": True, "metric": "total", "period": "2026-10" * 2000},
+                "schema: period",
+            ),
+            ({"is_question": True, "metric": "total"}, "schema: period"),
         ],
     )
     def test_invalid_tool_input_falls_back_to_the_rules(
@@ -240,7 +264,7 @@ class TestFallback:
             "how much did I spend on coffee in October?", today=TODAY, categories=CATEGORIES
         )
 
-        assert reading.question == Question(metric="total", term="coffee", month="2026-10")
+        assert reading.question == Question(metric="total", term="coffee", period="2026-10")
         assert (reading.reader, reading.fallback) == ("rules", reason)
         assert reading.input_tokens == TOKENS[0] and reading.cost_usd > 0  # paid all the same
         assert len(warnings) == 1 and f"reason={reason}" in warnings[0]
@@ -258,7 +282,7 @@ class TestFallback:
 
         reading = reader(client).read("biggest purchase last month", today=TODAY)
 
-        assert reading.question == Question(metric="biggest", month="2026-10")
+        assert reading.question == Question(metric="biggest", period="2026-10")
         assert (reading.reader, reading.fallback) == (
             "rules",
             "model unavailable: throttled (ThrottlingException)",
@@ -279,7 +303,7 @@ class TestFallback:
         with logged("core.aws.models", logging.ERROR) as errors:
             reading = reader(client).read("how many receipts this month", today=TODAY)
 
-        assert reading.question == Question(metric="count", month="2026-11")
+        assert reading.question == Question(metric="count", period="2026-11")
         assert reading.fallback == "model unavailable: access_denied (AccessDeniedException)"
         assert len(errors) == 1 and "bedrock:InvokeModel" in errors[0]
 
@@ -297,7 +321,7 @@ class TestFallback:
         with logged("core.aws.models", logging.ERROR) as errors:
             reading = reader(client).read("how many receipts this month", today=TODAY)
 
-        assert reading.question == Question(metric="count", month="2026-11")
+        assert reading.question == Question(metric="count", period="2026-11")
         assert reading.fallback == "model unavailable: model_not_found (ResourceNotFoundException)"
         assert len(errors) == 1 and "BEDROCK_MODEL_ID" in errors[0]
         records = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
@@ -360,5 +384,5 @@ class TestBuiltFromSettings:
         reading = built.read("how many receipts this month", today=TODAY)
 
         assert len(sent) == 2  # one retry, not the settings' five attempts
-        assert reading.question == Question(metric="count", month="2026-11")
+        assert reading.question == Question(metric="count", period="2026-11")
         assert reading.fallback == "ReadTimeoutError"

@@ -98,3 +98,17 @@ def test_message_parts_join_blocks_that_fit_and_cut_between_lines_otherwise() ->
     assert "\n".join(cut).replace("\n", "") == f"{summary}{budgets}".replace("\n", "")
     assert all(p.count("<b>") == p.count("</b>") for p in cut)  # never inside a line
     assert not any(p.startswith("\n") or p.endswith("\n") for p in cut)
+
+
+def test_a_category_the_receipt_got_by_itself_is_marked_when_doubtful() -> None:
+    unsure = receipt(category="shopping", confidence={"total": 0.9, "category": 0.6})
+    assert doubtful_fields(unsure) == ["category"]
+    assert "🏷 shopping ❓" in receipt_card(unsure)
+    labels = [b.text for row in fields(unsure, key=b"k").inline_keyboard for b in row]
+    assert labels[0] == "❓ Category"
+    sure = receipt(category="shopping", confidence={"total": 0.9, "category": 0.9})
+    assert "🏷 shopping\n" in receipt_card(sure) and "❓" not in receipt_card(sure)
+    confirmed = receipt(
+        category="shopping", confidence={"category": 0.6}, confirmed_at=datetime.now(UTC)
+    )
+    assert "❓" not in receipt_card(confirmed)

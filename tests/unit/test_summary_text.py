@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.summary_text import chart_caption, summary_text
 from core.summaries.months import Month
-from core.summaries.service import BiggestPurchase, MonthSummary
+from core.summaries.service import BiggestPurchase, PeriodSummary
 
 
-def october(**kw: Any) -> MonthSummary:
-    return MonthSummary(month=Month(2026, 10), timezone="Asia/Tokyo", **kw)
+def october(**kw: Any) -> PeriodSummary:
+    return PeriodSummary(period=Month(2026, 10), timezone="Asia/Tokyo", **kw)
 
 
 class TestBiggestPurchase:

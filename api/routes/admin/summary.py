@@ -24,7 +24,7 @@ from api.routes.admin.schemas import (
 )
 from core.summaries.labels import NO_CURRENCY, UNKNOWN_MERCHANT
 from core.summaries.months import Month
-from core.summaries.service import MonthSummary, summarize
+from core.summaries.service import PeriodSummary, summarize
 
 router = APIRouter(prefix="/summary", tags=["admin: summary"])
 
@@ -59,7 +59,7 @@ def month_summary(
         chosen = Month(today.year, today.month)
     else:
         chosen = Month(int(month[:4]), int(month[5:]))
-    s = summarize(session, user_id=user_id, month=chosen, timezone=timezone, top=top)
+    s = summarize(session, user_id=user_id, period=chosen, timezone=timezone, top=top)
     return _public(s, user_id=user_id, timezone=timezone)
 
 
@@ -73,7 +73,7 @@ def _change(now: Decimal, before: Decimal | None) -> float | None:
     return round(float((now - before) / before * 100), 1)
 
 
-def _public(s: MonthSummary, *, user_id: int | None, timezone: str | None) -> SummaryPublic:
+def _public(s: PeriodSummary, *, user_id: int | None, timezone: str | None) -> SummaryPublic:
     currencies = sorted(
         s.totals.keys() | s.previous_totals.keys(),
         key=lambda c: (-s.totals.get(c, Decimal(0)), c),
@@ -88,7 +88,7 @@ def _public(s: MonthSummary, *, user_id: int | None, timezone: str | None) -> Su
         for c in currencies
     ]
     return SummaryPublic(
-        month=s.month.iso,
+        month=s.period.iso,
         user_id=user_id,
         timezone=timezone,
         receipts=s.count,

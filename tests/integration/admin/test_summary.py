@@ -81,7 +81,7 @@ async def test_one_user_gets_the_numbers_of_their_own_summary(
 ) -> None:
     _, ny = seed(client)
     with container(client).session_factory() as s:
-        own = summarize(s, user_id=ny.id, month=Month(2026, 10), timezone=ny.timezone, top=5)
+        own = summarize(s, user_id=ny.id, period=Month(2026, 10), timezone=ny.timezone, top=5)
 
     response = await client.get(
         f"/admin/v1/summary?month=2026-10&user_id={ny.id}", headers=auth("viewer")

@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core.categories.classify import classify
 from core.contracts import EARLIEST_PURCHASE, Merchant, ReceiptExtraction
-from core.reading.extraction.base import receipt_summary
+from core.reading.extraction.base import categories_or_default, receipt_summary
 from core.reading.extraction.rules.currency import detect_currency
 from core.reading.extraction.rules.dates import (
     choose_date,
@@ -32,6 +33,9 @@ from core.reading.extraction.rules.rows import Row, build_rows, use_integer_amou
 from core.reading.extraction.rules.structured import merge_fields
 from core.reading.extraction.rules.totals import resolve_money
 from core.reading.ocr.base import OcrResult
+
+# The OCR text weighed for the category: the first pages' worth is enough.
+MAX_CATEGORY_TEXT = 20_000
 
 
 class RulesExtractor:
@@ -54,12 +58,14 @@ class RulesExtractor:
         """Fields from the OCR lines; when the OCR engine structured the receipt itself
         (Textract AnalyzeExpense), its fields win where it is confident and the lines fill in.
 
-        ``categories`` is accepted for the port; rules do not classify (category stays None).
+        The category, one of ``categories`` (None: the default list), comes from the kind of
+        merchant and the items (``core.categories.classify``), with its confidence; none when
+        the receipt does not tell.
         """
         extraction = self._from_lines(ocr)
         if ocr.fields is not None:
             extraction = merge_fields(extraction, ocr.fields, today=self.today())
-        return extraction
+        return with_category(extraction, categories_or_default(categories), ocr)
 
     def _from_lines(self, ocr: OcrResult) -> ReceiptExtraction:
         rows = use_integer_amounts(build_rows(ocr.lines))
@@ -135,3 +141,20 @@ class RulesExtractor:
         if found[0] is None:
             return damaged_date(rows, month_first, plausible)
         return found
+
+
+def with_category(
+    extraction: ReceiptExtraction, categories: Sequence[str], ocr: OcrResult
+) -> ReceiptExtraction:
+    """The extraction with the category its merchant, items and text point to, if any."""
+    text = "\n".join(line.text for line in ocr.lines)[:MAX_CATEGORY_TEXT]
+    guess = classify(
+        extraction.merchant.name,
+        [item.description for item in extraction.line_items],
+        categories,
+        text=text,
+    )
+    if guess.category is None:
+        return extraction
+    confidence = {**extraction.confidence, "category": guess.confidence}
+    return extraction.model_copy(update={"category": guess.category, "confidence": confidence})

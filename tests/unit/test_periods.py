@@ -1,0 +1,146 @@
+"""Periods as users name them (issue 18): one reading for questions, /summary, /export, /budget."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.summaries.months import (
+    BadMonth,
+    Month,
+    NotAMonth,
+    Period,
+    Quarter,
+    Year,
+    find_period,
+    from_iso,
+    parse_month,
+    parse_period,
+)
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Month(2026, 11)),
+        ("this month", Month(2026, 11)),
+        ("last month", Month(2026, 10)),
+        ("previous month", Month(2026, 10)),
+        ("2026-10", Month(2026, 10)),
+        ("october", Month(2026, 10)),
+        ("Dec", Month(2025, 12)),  # a month without a year: the last one, not the coming one
+        ("2027-01", Month(2027, 1)),  # with a year: that one
+        # months with years
+        ("March 2018", Month(2018, 3)),
+        ("march, 2018", Month(2018, 3)),
+        ("march of 2018", Month(2018, 3)),
+        ("2018 march", Month(2018, 3)),
+        ("2018-03", Month(2018, 3)),
+        ("2018/3", Month(2018, 3)),
+        ("03/2018", Month(2018, 3)),
+        ("3-2018", Month(2018, 3)),
+        ("mar 18", Month(2018, 3)),
+        ("Mar. '18", Month(2018, 3)),
+        ("sept 2025", Month(2025, 9)),
+        ("1999-01", Month(1999, 1)),
+        # "last March": the most recent March before this month
+        ("last march", Month(2026, 3)),
+        ("last november", Month(2025, 11)),  # in November: a year ago
+        ("last december", Month(2025, 12)),
+        ("this march", Month(2026, 3)),
+        # Malay
+        ("Mac 2018", Month(2018, 3)),
+        ("ogos", Month(2026, 8)),
+        ("Disember 2025", Month(2025, 12)),
+        ("mei", Month(2026, 5)),
+        ("bulan lepas", Month(2026, 10)),
+        ("bulan ini", Month(2026, 11)),
+        # quarters
+        ("Q1", Quarter(2026, 1)),
+        ("q4", Quarter(2026, 4)),  # this quarter: it has begun
+        ("Q1 2018", Quarter(2018, 1)),
+        ("2018-Q1", Quarter(2018, 1)),
+        ("2018 q2", Quarter(2018, 2)),
+        ("first quarter of 2018", Quarter(2018, 1)),
+        ("this quarter", Quarter(2026, 4)),
+        ("last quarter", Quarter(2026, 3)),
+        ("last q4", Quarter(2025, 4)),
+        # years
+        ("2018", Year(2018)),
+        ("year 2018", Year(2018)),
+        ("this year", Year(2026)),
+        ("last year", Year(2025)),
+        ("tahun lepas", Year(2025)),
+    ],
+)
+def test_parse_period(text: str, expected: Period) -> None:
+    assert parse_period(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["13", "2026-13", "someday", "1800", "q5", "march 2218"])
+def test_parse_period_refuses(text: str) -> None:
+    with pytest.raises(BadMonth):
+        parse_period(text, today=TODAY)
+
+
+def test_this_and_last_follow_the_users_date() -> None:
+    """The caller's ``today`` is the user's date in their zone: on 1 January "last month" is
+    December, "last year" the one before, "Q1" the new one."""
+    new_year = date(2027, 1, 1)
+    assert parse_period("last month", today=new_year) == Month(2026, 12)
+    assert parse_period("last year", today=new_year) == Year(2026)
+    assert parse_period("q1", today=new_year) == Quarter(2027, 1)
+    assert parse_period("december", today=new_year) == Month(2026, 12)
+    assert parse_period("last march", today=date(2026, 3, 10)) == Month(2025, 3)
+    assert parse_period("last march", today=date(2026, 4, 1)) == Month(2026, 3)
+
+
+def test_only_a_month_where_only_a_month_makes_sense() -> None:
+    assert parse_month("march 2018", today=TODAY) == Month(2018, 3)
+    for text, period in (("2018", Year(2018)), ("Q1 2018", Quarter(2018, 1))):
+        with pytest.raises(NotAMonth) as refused:
+            parse_month(text, today=TODAY)
+        assert refused.value.period == period
+
+
+@pytest.mark.parametrize(
+    ("period", "first", "last", "previous", "label", "iso"),
+    [
+        (Month(2024, 2), date(2024, 2, 1), date(2024, 2, 29), Month(2024, 1), "February 2024",
+         "2024-02"),
+        (Month(2024, 1), date(2024, 1, 1), date(2024, 1, 31), Month(2023, 12), "January 2024",
+         "2024-01"),
+        (Quarter(2024, 1), date(2024, 1, 1), date(2024, 3, 31), Quarter(2023, 4), "Q1 2024",
+         "2024-Q1"),
+        (Quarter(2024, 4), date(2024, 10, 1), date(2024, 12, 31), Quarter(2024, 3), "Q4 2024",
+         "2024-Q4"),
+        (Year(2024), date(2024, 1, 1), date(2024, 12, 31), Year(2023), "2024", "2024"),
+    ],
+)  # fmt: skip
+def test_a_period_is_a_range_of_days(
+    period: Period, first: date, last: date, previous: Period, label: str, iso: str
+) -> None:
+    assert (period.first, period.last, period.previous) == (first, last, previous)
+    assert (period.label, period.iso) == (label, iso)
+    assert from_iso(period.iso) == period
+    assert period.months[0].first == first and period.months[-1].last == last
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("how much did i spend in march 2018?", Month(2018, 3)),
+        ("biggest purchase in q1 2018 at ikea", Quarter(2018, 1)),
+        ("how much at mac donalds last month", Month(2026, 10)),  # "mac" alone is no month
+        ("how much may i spend", None),
+        ("how much in mac", Month(2026, 3)),
+        ("receipts of 2018", Year(2018)),
+        ("receipts on 2025-12-03", None),  # a day is no period
+    ],
+)
+def test_a_period_inside_a_sentence(sentence: str, expected: Period | None) -> None:
+    found = find_period(sentence, today=TODAY)
+    assert (found.period if found else None) == expected
