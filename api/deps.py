@@ -16,7 +16,8 @@ from core.db.session import session_scope
 from core.errors import Forbidden, RateLimited, Unauthorized
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    """Async (no I/O): FastAPI would run a plain function on a worker thread, one more hop."""
     container: Container = request.app.state.container
     return container
 

@@ -75,7 +75,7 @@ SAMPLE = REPO / "tests" / "fixtures" / "receipts" / "sroie_X00016469612.jpg"
 BASELINE_TABLE = "bench_load_inbox"
 CARD_MARKERS = ("🧾", "❌")  # a receipt's card: done (or needs review), or failed
 REPLY_WINDOW_SECONDS = 60.0
-WARM_UP_UPDATES = 20
+WARM_UP_SECONDS = 1.0  # of load at the measured rate, before anything is measured
 GOAL_RATIO = 3.0
 GOAL_P99_MS = 50.0
 
@@ -113,6 +113,12 @@ def peak_rss_kb(pid: int | None = None) -> int | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Sent:
     """One webhook call as the load generator saw it (monotonic clock, shared by processes)."""
@@ -127,6 +133,7 @@ class Sent:
 class AckRun:
     sent: list[Sent]
     generator_rss_kb: int | None
+    server_cpu_s: float = math.nan  # the server's CPU time while the load was sent
 
     @property
     def ok_ms(self) -> list[float]:
@@ -143,10 +150,14 @@ class AckRun:
     def line(self) -> str:
         errors = ", ".join(f"{n}x {code or 'no answer'}" for code, n in sorted(self.errors.items()))
         lag = max((s.lag for s in self.sent), default=0.0) * 1000
+        span = max(s.scheduled for s in self.sent) - min(s.scheduled for s in self.sent)
         return (
             f"ack p50 {self.p(50):.1f} ms, p95 {self.p(95):.1f}, p99 {self.p(99):.1f}, "
             f"max {self.p(100):.1f} ({len(self.ok_ms)}/{len(self.sent)} answered 200"
-            f"{'; ' + errors if errors else ''}; generator late by at most {lag:.1f} ms)"
+            f"{'; ' + errors if errors else ''}; generator late by at most {lag:.1f} ms)\n"
+            f"  server CPU while sending: {self.server_cpu_s:.2f} s in {span:.1f} s "
+            f"({self.server_cpu_s / max(span, 1e-9):.0%} of a core, "
+            f"{self.server_cpu_s / len(self.sent) * 1000:.2f} ms per request)"
         )
 
 
@@ -159,6 +170,7 @@ class TextPhase:
     reply_s: list[float] = field(default_factory=list)
     inbox_stored: int = 0
     inbox_handled: int = 0
+    api_cpu_s: float = math.nan  # the API's CPU time from the first update to the last handled
 
 
 @dataclass
@@ -245,9 +257,16 @@ def generator_main() -> int:
 
 
 def send_load(
-    url: str, secret: str | None, payloads: list[dict[str, Any]], *, rate: float, connections: int
+    url: str,
+    secret: str | None,
+    payloads: list[dict[str, Any]],
+    *,
+    rate: float,
+    connections: int,
+    server_pid: int | None = None,
 ) -> AckRun:
-    """POST ``payloads`` to ``url`` at ``rate`` per second from a fresh process; its figures."""
+    """POST ``payloads`` to ``url`` at ``rate`` per second from a fresh process; its figures
+    (with the CPU time ``server_pid`` used meanwhile)."""
     job = {
         "url": url,
         "headers": {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {},
@@ -255,6 +274,7 @@ def send_load(
         "rate": rate,
         "connections": connections,
     }
+    cpu_before = cpu_seconds(server_pid) if server_pid else math.nan
     done = subprocess.run(  # noqa: S603 - this file, fixed argv
         [sys.executable, __file__, "--generate"],
         input=json.dumps(job).encode(),
@@ -262,8 +282,9 @@ def send_load(
         check=True,
         timeout=len(payloads) / rate + 90,
     )
+    cpu = cpu_seconds(server_pid) - cpu_before if server_pid else math.nan
     data = json.loads(done.stdout)
-    return AckRun([Sent(**s) for s in data["sent"]], data["rss_kb"])
+    return AckRun([Sent(**s) for s in data["sent"]], data["rss_kb"], cpu)
 
 
 # ---------------------------------------------------------------------------- baseline
@@ -401,12 +422,16 @@ def run_text_phase(
 
     from core.db.models import TelegramUpdate
 
+    assert stack.api_child is not None
+    pid = stack.api_child.pid
+    cpu_before = cpu_seconds(pid)
     acks = send_load(
         f"{stack.api_url}/telegram/webhook",
         stack.webhook_secret,
         updates,
         rate=o.rate,
         connections=o.connections,
+        server_pid=pid,
     )
     phase = TextPhase(acks)
     chats = {chat_of(u) for u in updates}
@@ -433,6 +458,7 @@ def run_text_phase(
     while phase.inbox_handled < len(replies) and time.monotonic() < handled_by:
         time.sleep(0.25)
         phase.inbox_stored, phase.inbox_handled = inbox()
+    phase.api_cpu_s = cpu_seconds(pid) - cpu_before
     replies = calls_by_chat(fake, "sendMessage", chats)
     phase.reply_s = [min(times) - scheduled[chat] for chat, times in replies.items()]
     phase.answered_in_window = sum(1 for s in phase.reply_s if s <= REPLY_WINDOW_SECONDS)
@@ -531,6 +557,7 @@ def run_photo_phase(
             updates,
             rate=o.photo_rate,
             connections=o.connections,
+            server_pid=stack.api_child.pid if stack.api_child else None,
         )
         deadline = time.monotonic() + o.photo_timeout
         while len(card_calls(fake, chats)) < len(chats) and time.monotonic() < deadline:
@@ -569,6 +596,30 @@ def run_photo_phase(
 # ---------------------------------------------------------------------------- the run
 
 
+def warm_up(stack: LocalStack, fake: FakeTelegram, baseline_url: str, o: Options) -> None:
+    """A second of the same load on both servers, the bot's replies awaited: database pools
+    grown, connections to the fake Telegram open, lazy imports done; not counted."""
+    count = max(10, min(o.updates, round(o.rate * WARM_UP_SECONDS)))
+    warm = text_updates(fake, count, base=random_base())
+    send_load(
+        f"{baseline_url}/telegram/webhook", None, warm, rate=o.rate, connections=o.connections
+    )
+    send_load(
+        f"{stack.api_url}/telegram/webhook",
+        stack.webhook_secret,
+        warm,
+        rate=o.rate,
+        connections=o.connections,
+    )
+    chats = {chat_of(u) for u in warm}
+    deadline = time.monotonic() + REPLY_WINDOW_SECONDS
+    while len(calls_by_chat(fake, "sendMessage", chats)) < len(chats):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bot did not answer the warm-up updates")
+        time.sleep(0.25)
+    time.sleep(1.0)  # their inbox rows marked handled
+
+
 def default_database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -591,7 +642,6 @@ def run(o: Options) -> Report:
     from devstack.stack import LocalStack, fake_telegram_options
     from devstack.telegram import FakeTelegram
 
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the worker's EMF lines
     database_url = o.database_url or default_database_url()
     logs = Path(tempfile.mkdtemp(prefix="receiptsnap-load-"))
     upgrade(database_url)
@@ -620,14 +670,8 @@ def run(o: Options) -> Report:
             say(o, f"baseline: its own process (uvicorn, pid {baseline.pid}); logs in {logs}")
             say(o, f"database: {engine.url.render_as_string(hide_password=True)}")
             generator_rss: list[int | None] = []
-            if o.warm_up:  # connections, pools, first imports: not counted
-                warm = text_updates(fake, WARM_UP_UPDATES, base=random_base())
-                for url, secret in (
-                    (f"{stack.api_url}/telegram/webhook", stack.webhook_secret),
-                    (f"{baseline_url}/telegram/webhook", None),
-                ):
-                    send_load(url, secret, warm, rate=50, connections=o.connections)
-                time.sleep(1.0)
+            if o.warm_up:
+                warm_up(stack, fake, baseline_url, o)
             updates = text_updates(fake, o.updates, base=random_base())
 
             say(o, f"\nbaseline: {o.updates} updates at {o.rate:g}/s (INSERT + commit)")
@@ -637,6 +681,7 @@ def run(o: Options) -> Report:
                 updates,
                 rate=o.rate,
                 connections=o.connections,
+                server_pid=baseline.pid,
             )
             generator_rss.append(base_run.generator_rss_kb)
             say(o, f"  {base_run.line()}")
@@ -685,6 +730,11 @@ def print_text_phase(o: Options, text: TextPhase, baseline: AckRun) -> None:
     else:
         say(o, f"  replies: none; lost {text.lost}")
     say(o, f"  inbox: {text.inbox_stored}/{n} stored, {text.inbox_handled} marked handled")
+    say(
+        o,
+        f"  API CPU from the first update to the last handled: {text.api_cpu_s:.2f} s "
+        f"({text.api_cpu_s / n * 1000:.2f} ms per update: webhook and bot)",
+    )
     ratio = text.acks.p(99) / baseline.p(99)
     met = ratio <= GOAL_RATIO and text.acks.p(99) < GOAL_P99_MS
     say(
@@ -741,6 +791,7 @@ def main(argv: list[str] | None = None) -> int:
         return generator_main()
     if args.serve_baseline:
         return serve_baseline_main(args.serve_baseline, args.database_url)
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # the worker's EMF lines
     updates = args.updates if args.updates is not None else (100 if args.quick else 1000)
     photos = args.photos if args.photos is not None else (10 if args.quick else 200)
     report = run(
