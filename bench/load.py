@@ -29,6 +29,10 @@ its update without doubt (and the per-user receipt limit, 30 per 10 minutes, is 
             warms the OCR up first.
   memory    peak RSS (VmHWM) of each process: the API, the baseline, the load generator (the
             largest of its runs) and this one (moto, the fake Telegram, the worker and its OCR).
+  CPU       each server's CPU time (/proc/<pid>/stat) while its load was sent, and the API's
+            from the first update (photo) to the last one handled (card): per request, the
+            steadiest figure on a shared machine. The API's includes the bot's work, which runs
+            in the same process and on the same event loop as the webhook.
 
 The bot sends at most 30 messages a second (PTB's AIORateLimiter, Telegram's limit), which bounds
 the replies of phase 1 and the 6 Bot API calls of each photo in phase 2.
