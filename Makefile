@@ -37,6 +37,7 @@ bench: setup  ## benchmarks that print figures (summary needs PostgreSQL: TEST_D
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/cost.py
 	$(BIN)/python bench/summary.py
+	$(BIN)/python bench/load.py --quick  # the full load (1,000 updates, 200 photos): without --quick
 
 lock:  ## re-pin every transitive dependency after changing pyproject.toml
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^-e" > requirements.lock

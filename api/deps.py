@@ -30,7 +30,8 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     return bytes(body)
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    """Async (no I/O): FastAPI would run a plain function on a worker thread, one more hop."""
     container: Container = request.app.state.container
     return container
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import secrets
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+import httpx
 import uvicorn
 from moto.server import ThreadedMotoServer
 
@@ -28,6 +35,7 @@ from processor.worker import LocalWorker
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/internal/processing-results"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -49,6 +57,11 @@ class StackOptions:
     queue_visibility_timeout: int = 30
     worker_wait_seconds: int = 1
     run_worker: bool = True
+    # The API in a child process (`receiptsnap api`, its settings in the environment) instead of
+    # a thread of this one: its own interpreter and GIL (a load generator here does not slow it
+    # down). ``container`` is then None; its output goes to ``api_log`` (default: a temp file).
+    api_process: bool = False
+    api_log: str | None = None
     extra_api: dict[str, Any] = field(default_factory=dict)
     extra_worker: dict[str, Any] = field(default_factory=dict)
 
@@ -67,6 +80,25 @@ def fake_telegram_options(
     )
 
 
+def settings_env(values: dict[str, Any]) -> dict[str, str]:
+    """Settings keyword arguments as the environment variables pydantic-settings reads (complex
+    values as JSON); None is left out."""
+    env: dict[str, str] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            text = str(value)
+        elif hasattr(value, "get_secret_value"):
+            text = str(value.get_secret_value())
+        else:
+            text = json.dumps(value, default=str)
+        env[key.upper()] = text
+    return env
+
+
 class LocalStack:
     """Start with ``start()`` (or ``with``); everything listens on 127.0.0.1 only."""
 
@@ -74,6 +106,9 @@ class LocalStack:
         self.options = options or StackOptions()
         self.moto: ThreadedMotoServer | None = None
         self.server: uvicorn.Server | None = None
+        self.api_child: subprocess.Popen[bytes] | None = None
+        self.api_log: str | None = None
+        self._api_log_file: IO[bytes] | None = None
         self.worker: LocalWorker | None = None
         self.pipeline: Pipeline | None = None
         self.container: Container | None = None
@@ -94,16 +129,17 @@ class LocalStack:
         endpoint = f"http://127.0.0.1:{moto_port}"
         aws: dict[str, Any] = {"aws_endpoint_url": endpoint, "aws_local_credentials": True}
 
-        self.api_settings = ApiSettings(
+        api_values: dict[str, Any] = {
             **aws,
-            database_url=o.database_url,
-            public_base_url=self.api_url,
-            telegram_mode=o.telegram_mode,
-            telegram_bot_token=o.telegram_bot_token,
-            telegram_api_base_url=o.telegram_api_base_url,
-            telegram_file_base_url=o.telegram_file_base_url,
+            "database_url": o.database_url,
+            "public_base_url": self.api_url,
+            "telegram_mode": o.telegram_mode,
+            "telegram_bot_token": o.telegram_bot_token,
+            "telegram_api_base_url": o.telegram_api_base_url,
+            "telegram_file_base_url": o.telegram_file_base_url,
             **o.extra_api,
-        )
+        }
+        self.api_settings = ApiSettings(**api_values)
         self.worker_settings = WorkerSettings(
             **aws,
             callback_url=self.api_url + CALLBACK_PATH,
@@ -133,18 +169,21 @@ class LocalStack:
         )
         upgrade(o.database_url)
 
-        self.container = Container.build(self.api_settings)
-        app = create_app(container=self.container)
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.api_port, log_level="warning", lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self._spawn(self.server.run, "receiptsnap-api")
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._threads[-1].is_alive():
-                raise RuntimeError("the API did not start; see the log above")
-            time.sleep(0.02)
+        if o.api_process:
+            self._start_api_process(api_values)
+        else:
+            self.container = Container.build(self.api_settings)
+            app = create_app(container=self.container)
+            config = uvicorn.Config(
+                app, host="127.0.0.1", port=self.api_port, log_level="warning", lifespan="on"
+            )
+            self.server = uvicorn.Server(config)
+            self._spawn(self.server.run, "receiptsnap-api")
+            deadline = time.monotonic() + 30
+            while not self.server.started:
+                if time.monotonic() > deadline or not self._threads[-1].is_alive():
+                    raise RuntimeError("the API did not start; see the log above")
+                time.sleep(0.02)
 
         if o.run_worker:
             self.pipeline = build_pipeline(self.worker_settings)
@@ -160,6 +199,52 @@ class LocalStack:
         logger.info("stack.started api=%s aws=%s", self.api_url, endpoint)
         return self
 
+    def _start_api_process(self, values: dict[str, Any], *, timeout: float = 60.0) -> None:
+        """`receiptsnap api` from this checkout, as the image runs it; ready once /healthz
+        answers (uvicorn runs the lifespan, which starts the bot, before it listens)."""
+        if self.options.api_log:
+            self.api_log = self.options.api_log
+        else:
+            handle, self.api_log = tempfile.mkstemp(prefix="receiptsnap-api-", suffix=".log")
+            os.close(handle)
+        env = {**os.environ, **settings_env(values)}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        self._api_log_file = open(self.api_log, "ab")  # noqa: SIM115 - closed in stop()
+        argv = [sys.executable, "-m", "receiptsnap.cli", "api", "--host", "127.0.0.1"]
+        self.api_child = subprocess.Popen(  # noqa: S603 - our own CLI, fixed argv
+            [*argv, "--port", str(self.api_port)],
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=self._api_log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.api_child.poll() is not None:
+                raise RuntimeError(f"the API exited at start; see {self.api_log}")
+            try:
+                if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not start in {timeout:g} s; see {self.api_log}")
+            time.sleep(0.1)
+
+    def _stop_api_process(self) -> None:
+        child = self.api_child
+        if child is not None and child.poll() is None:
+            child.terminate()  # SIGTERM: uvicorn shuts down gracefully (the bot stops)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
+        if self._api_log_file is not None:
+            self._api_log_file.close()
+            self._api_log_file = None
+
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
@@ -170,6 +255,7 @@ class LocalStack:
             self.worker.stop()
         if self.server is not None:
             self.server.should_exit = True
+        self._stop_api_process()
         for thread in self._threads:
             thread.join(timeout=15)
         if self.moto is not None:

@@ -1,5 +1,11 @@
 """Telegram's webhook: secret-token header checked, the update stored in the inbox (redelivered
-ones dropped), 200 once it is committed, then handed to the bot."""
+ones dropped), 200 once it is committed, then handed to the bot.
+
+The route is async and goes to a worker thread once, for the INSERT and its commit (anyio's
+threadpool, not the default executor the bot's own database calls queue on); the update is
+parsed into PTB's ``Update`` and queued after the response is sent. Under load the bot's work
+shares this process and its GIL: every extra hop between the event loop and a thread, and every
+extra round trip to the database, is one more wait for the GIL (bench/load.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +17,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
 from telegram import Update
 
-from api.deps import ContainerDep, SessionDep, read_body
+from api.container import Container
+from api.deps import ContainerDep, read_body
+from core.db.session import session_scope
 from core.errors import Forbidden, ReceiptSnapError, TooLarge, Unavailable
 from core.observability.logs import bind
 from core.observability.metrics import api_metrics
@@ -103,13 +112,20 @@ async def _update_body(
     return parse_update(await read_body(request, limit=MAX_UPDATE_BYTES))
 
 
+def _claim(container: Container, update_id: int, data: dict[str, Any]) -> bool:
+    """The inbox: the update stored and committed (False: it was stored before)."""
+    with session_scope(container.session_factory) as session:
+        return TelegramUpdateRepository(session).claim(
+            update_id, payload=data, now=datetime.now(UTC)
+        )
+
+
 @router.post(
     "/telegram/webhook", summary="Receive an update from Telegram", include_in_schema=False
 )
-def telegram_webhook(
+async def telegram_webhook(
     data: Annotated[dict[str, Any], Depends(_update_body)],
     container: ContainerDep,
-    session: SessionDep,
     background: BackgroundTasks,
 ) -> Response:
     update_id: int = data["update_id"]
@@ -123,11 +139,12 @@ def telegram_webhook(
         api_metrics.count("WebhookUpdates", outcome="invalid")
         raise _invalid() from exc
     # The inbox: stored (committed before the 200 below) until the bot marks it handled.
-    if not TelegramUpdateRepository(session).claim(update_id, payload=data, now=datetime.now(UTC)):
+    if not await run_in_threadpool(_claim, container, update_id, data):
         logger.info("telegram.duplicate_update update_id=%s", update_id)
         api_metrics.count("WebhookUpdates", outcome="duplicate")
         return Response(status_code=200)
     api_metrics.count("WebhookUpdates", outcome="accepted")
-    # A background task runs after the session's commit: the bot never sees an unclaimed update.
+    # After the response is sent, and after the commit above: the bot never sees an unclaimed
+    # update.
     background.add_task(container.bot_app.update_queue.put, update)
     return Response(status_code=200)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.db.models import (
@@ -20,16 +20,22 @@ class TelegramUpdateRepository:
         self.session = session
 
     def claim(self, update_id: int, *, payload: dict[str, Any], now: datetime) -> bool:
-        """Store the update; False when it was stored before (a redelivery)."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(
-                    TelegramUpdate(update_id=update_id, received_at=now, payload=payload)
-                )
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        """Store the update; False when it was stored before (a redelivery).
+
+        One ``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite, the two databases the
+        app runs on): no savepoint around it, so no extra round trips on the webhook's path."""
+        insert = (
+            postgresql.insert
+            if self.session.get_bind().dialect.name == "postgresql"
+            else sqlite.insert
+        )
+        statement = (
+            insert(TelegramUpdate)
+            .values(update_id=update_id, received_at=now, payload=payload)
+            .on_conflict_do_nothing(index_elements=[TelegramUpdate.update_id])
+        )
+        result = self.session.execute(statement)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def mark_handled(self, update_id: int, *, now: datetime) -> None:
         """Handled: the payload (the user's message) is not kept past its use."""
