@@ -23,6 +23,20 @@ class QueueMessage:
     md5_of_body: str
 
 
+def _messages(response: dict[str, Any]) -> list[QueueMessage]:
+    return [
+        QueueMessage(
+            message_id=m["MessageId"],
+            receipt_handle=m["ReceiptHandle"],
+            body=m["Body"],
+            attributes=m.get("Attributes", {}),
+            message_attributes=m.get("MessageAttributes", {}),
+            md5_of_body=m.get("MD5OfBody", ""),
+        )
+        for m in response.get("Messages", [])
+    ]
+
+
 class JobQueue:
     """One SQS queue, addressed by name (the URL is looked up once)."""
 
@@ -63,17 +77,7 @@ class JobQueue:
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        return [
-            QueueMessage(
-                message_id=m["MessageId"],
-                receipt_handle=m["ReceiptHandle"],
-                body=m["Body"],
-                attributes=m.get("Attributes", {}),
-                message_attributes=m.get("MessageAttributes", {}),
-                md5_of_body=m.get("MD5OfBody", ""),
-            )
-            for m in r.get("Messages", [])
-        ]
+        return _messages(r)
 
     def delete(self, receipt_handles: list[str]) -> None:
         for start in range(0, len(receipt_handles), 10):
@@ -121,17 +125,7 @@ class JobQueue:
             WaitTimeSeconds=0,
             MessageSystemAttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
         )
-        return [
-            QueueMessage(
-                message_id=m["MessageId"],
-                receipt_handle=m["ReceiptHandle"],
-                body=m["Body"],
-                attributes=m.get("Attributes", {}),
-                message_attributes=m.get("MessageAttributes", {}),
-                md5_of_body=m.get("MD5OfBody", ""),
-            )
-            for m in r.get("Messages", [])
-        ]
+        return _messages(r)
 
     def move_to(self, target: JobQueue, *, limit: int) -> int:
         """Move up to ``limit`` messages to ``target`` (receive, send, then delete): a DLQ
