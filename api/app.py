@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -18,6 +19,7 @@ from api.routes import admin, health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application, publish_commands
 from bot.context import BotServices
+from bot.inbox import consume_inbox
 from bot.waiting import close_queue_watch
 from bot.webhook import ALLOWED_UPDATES
 from core.aws.clients import AwsError
@@ -28,12 +30,14 @@ from core.settings import ApiSettings, check_webhook_secret
 logger = logging.getLogger(__name__)
 
 
-async def start_bot(container: Container) -> None:
+async def start_bot(container: Container, *, serve_webhook: bool = True) -> None:
+    """The bot, started in this process (``container.bot_app``); ``serve_webhook``: the API's,
+    which checks the webhook's secret; else the bot process's (``run_bot_process``)."""
     settings = container.settings
     if settings.telegram_mode == "off":
         return
     token = container.secret(settings.telegram_bot_token, settings.telegram_bot_token_secret_id)
-    if settings.telegram_mode == "webhook":
+    if settings.telegram_mode == "webhook" and serve_webhook:
         container.webhook_secret = check_webhook_secret(
             container.secret(settings.telegram_webhook_secret, settings.telegram_webhook_secret_id),
             environment=settings.environment,
@@ -86,6 +90,29 @@ async def stop_bot(container: Container) -> None:
     await application.stop()
     await application.shutdown()
     container.bot_app = None
+
+
+async def run_bot_process(settings: ApiSettings) -> None:
+    """``receiptsnap bot``: the bot handling the webhook's updates from the inbox
+    (``TELEGRAM_HANDLER=process``; bot/inbox.py) until SIGTERM or SIGINT."""
+    if settings.telegram_mode != "webhook" or settings.telegram_handler != "process":
+        raise SystemExit(
+            "receiptsnap bot needs TELEGRAM_MODE=webhook and TELEGRAM_HANDLER=process "
+            "(otherwise the API handles the updates itself)"
+        )
+    container = Container.build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await start_bot(container, serve_webhook=False)
+        application = container.bot_app
+        await consume_inbox(application, application.bot_data["services"], stop)
+    finally:
+        await stop_bot(container)
+        await container.aclose()
+    logger.info("bot.stopped")
 
 
 def create_app(

@@ -5,7 +5,7 @@ user was never told, is picked up again after a crash.
   (the process died while handling it) is put on the bot's queue again: at start (every such
   update belongs to a process that is gone) and by the sweeper (after a grace period, for one
   that hung). Handlers are idempotent for this: a photo finds the receipt its message made.
-  After ``MAX_REPLAYS`` the update is given up, logged as an error.
+  After ``MAX_TAKES`` takings the update is given up, logged as an error.
 - Outbox: a finished receipt whose card Telegram never accepted (``notified_at`` unset) is
   handed to the bot again, which sends the card and marks it.
 """
@@ -28,7 +28,6 @@ from core.updates.repository import TelegramUpdateRepository
 
 logger = logging.getLogger(__name__)
 
-MAX_REPLAYS = 3
 # Cards of older receipts are not sent any more.
 RESEND_WITHIN = timedelta(days=1)
 BATCH = 100
@@ -41,22 +40,17 @@ async def replay_unhandled(container: Container, *, grace: timedelta | None = No
     if grace is None:
         grace = timedelta(seconds=container.settings.inbox_replay_after_seconds)
     application = container.bot_app
-    if application is None or container.settings.telegram_mode != "webhook":
+    settings = container.settings
+    if application is None or settings.telegram_mode != "webhook":
         return 0
+    if settings.telegram_handler == "process":
+        return 0  # the bot process takes them (bot/inbox.py)
 
     def take(session: Session) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
-        payloads = []
-        for row in TelegramUpdateRepository(session).unhandled(
-            received_before=now - grace, limit=BATCH
-        ):
-            if row.payload is None or row.attempts >= MAX_REPLAYS:
-                logger.error("inbox.gave_up update_id=%s attempts=%d", row.update_id, row.attempts)
-                row.handled_at, row.payload = now, None
-                continue
-            row.attempts += 1
-            payloads.append(row.payload)
-        return payloads
+        return TelegramUpdateRepository(session).take(
+            now=now, stale_before=now - grace, fresh=False, limit=BATCH
+        )
 
     payloads = await container.in_session(take)
     for payload in payloads:

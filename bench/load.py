@@ -53,6 +53,7 @@ import json
 import math
 import os
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,11 @@ class Options:
     database_url: str | None = None
     connections: int = 40
     photo_timeout: float = 600.0
+    # The bot's handling in its own process (`receiptsnap bot`, TELEGRAM_HANDLER=process), as
+    # deployed; False: in the API's event loop.
+    bot_process: bool = True
+    # Baseline + phase 1 this many times, one after the other: the median round's ratio.
+    rounds: int = 3
     warm_up: bool = True  # one photo through the OCR before phase 2, the webhooks before timing
     verbose: bool = True
     out: TextIO | None = None  # where the figures go (default: stdout, as it was at the start)
@@ -117,6 +123,20 @@ def peak_rss_kb(pid: int | None = None) -> int | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return None
+
+
+@dataclass
+class CpuMeter:
+    """A process's CPU time from now on."""
+
+    pid: int
+    start: float = math.nan
+
+    def __post_init__(self) -> None:
+        self.start = cpu_seconds(self.pid)
+
+    def since(self) -> float:
+        return cpu_seconds(self.pid) - self.start
 
 
 def cpu_seconds(pid: int) -> float:
@@ -177,6 +197,7 @@ class TextPhase:
     inbox_stored: int = 0
     inbox_handled: int = 0
     api_cpu_s: float = math.nan  # the API's CPU time from the first update to the last handled
+    bot_cpu_s: float | None = None  # the bot process's, when it has one
 
 
 @dataclass
@@ -191,6 +212,7 @@ class PhotoPhase:
     time_to_last_card: float = math.nan
     depth: list[tuple[float, int, int]] = field(default_factory=list)  # (t, visible, in flight)
     api_cpu_s: float = math.nan  # the API's CPU time from the first photo to the last card
+    bot_cpu_s: float | None = None  # the bot process's, when it has one
 
     @property
     def per_second(self) -> float:
@@ -199,14 +221,20 @@ class PhotoPhase:
 
 @dataclass
 class Report:
-    baseline: AckRun
-    text: TextPhase
+    baselines: list[AckRun]  # one per round, each just before that round's phase 1
+    texts: list[TextPhase]
     photos: PhotoPhase | None
     memory_kb: dict[str, int | None]
 
     @property
+    def ratios(self) -> list[float]:
+        return [t.acks.p(99) / b.p(99) for b, t in zip(self.baselines, self.texts, strict=True)]
+
+    @property
     def ratio(self) -> float:
-        return self.text.acks.p(99) / self.baseline.p(99)
+        """The median round's: a burst of another program's work on a shared machine moves
+        one round, not the figure."""
+        return statistics.median(self.ratios)
 
     @property
     def ok(self) -> bool:
@@ -214,10 +242,8 @@ class Report:
             self.photos.lost == 0 and self.photos.duplicated == 0 and not self.photos.acks.errors
         )
         return (
-            self.text.lost == 0
-            and self.text.duplicated == 0
-            and not self.text.acks.errors
-            and not self.baseline.errors
+            all(t.lost == 0 and t.duplicated == 0 and not t.acks.errors for t in self.texts)
+            and not any(b.errors for b in self.baselines)
             and photos_ok
         )
 
@@ -432,6 +458,7 @@ def run_text_phase(
     assert stack.api_child is not None
     pid = stack.api_child.pid
     cpu_before = cpu_seconds(pid)
+    bot_cpu = CpuMeter(stack.bot_child.pid) if stack.bot_child else None
     acks = send_load(
         f"{stack.api_url}/telegram/webhook",
         stack.webhook_secret,
@@ -466,6 +493,7 @@ def run_text_phase(
         time.sleep(0.25)
         phase.inbox_stored, phase.inbox_handled = inbox()
     phase.api_cpu_s = cpu_seconds(pid) - cpu_before
+    phase.bot_cpu_s = bot_cpu.since() if bot_cpu else None
     replies = calls_by_chat(fake, "sendMessage", chats)
     phase.reply_s = [min(times) - scheduled[chat] for chat, times in replies.items()]
     phase.answered_in_window = sum(1 for s in phase.reply_s if s <= REPLY_WINDOW_SECONDS)
@@ -560,6 +588,7 @@ def run_photo_phase(
     sampler = DepthSampler(stack)
     sampler.start()
     cpu_before = cpu_seconds(pid)
+    bot_cpu = CpuMeter(stack.bot_child.pid) if stack.bot_child else None
     try:
         acks = send_load(
             f"{stack.api_url}/telegram/webhook",
@@ -573,10 +602,11 @@ def run_photo_phase(
         while len(card_calls(fake, chats)) < len(chats) and time.monotonic() < deadline:
             time.sleep(0.5)
         api_cpu = cpu_seconds(pid) - cpu_before
+        bot_cpu_s = bot_cpu.since() if bot_cpu else None
         time.sleep(1.0)  # a duplicate card would follow its first within moments
     finally:
         depth = sampler.stop()
-    phase = PhotoPhase(acks, depth=depth, api_cpu_s=api_cpu)
+    phase = PhotoPhase(acks, depth=depth, api_cpu_s=api_cpu, bot_cpu_s=bot_cpu_s)
     cards = card_calls(fake, chats)
     first_sent = min(s.scheduled for s in acks.sent)
     scheduled = {chat_of(u): s.scheduled for u, s in zip(updates, acks.sent, strict=True)}
@@ -670,6 +700,8 @@ def run(o: Options) -> Report:
         database_url=database_url,
         api_process=True,
         api_log=str(logs / "api.log"),
+        bot_process=o.bot_process,
+        bot_log=str(logs / "bot.log"),
         worker_wait_seconds=1,
     )
     try:
@@ -682,30 +714,55 @@ def run(o: Options) -> Report:
         ):
             assert stack.api_child is not None
             say(o, f"API: its own process (receiptsnap api, pid {stack.api_child.pid})")
+            if stack.bot_child is not None:
+                say(o, f"bot: its own process (receiptsnap bot, pid {stack.bot_child.pid})")
+            else:
+                say(o, "bot: in the API's process and event loop (TELEGRAM_HANDLER=api)")
             say(o, f"baseline: its own process (uvicorn, pid {baseline.pid}); logs in {logs}")
             say(o, f"database: {engine.url.render_as_string(hide_password=True)}")
             generator_rss: list[int | None] = []
             if o.warm_up:
                 warm_up(stack, fake, baseline_url, o)
-            updates = text_updates(fake, o.updates, base=random_base())
+            base_runs, texts = [], []
+            for round_ in range(1, o.rounds + 1):
+                updates = text_updates(fake, o.updates, base=random_base())
+                of = f" (round {round_} of {o.rounds})" if o.rounds > 1 else ""
+                say(o, f"\nbaseline{of}: {o.updates} updates at {o.rate:g}/s (INSERT + commit)")
+                base_run = send_load(
+                    f"{baseline_url}/telegram/webhook",
+                    None,
+                    updates,
+                    rate=o.rate,
+                    connections=o.connections,
+                    server_pid=baseline.pid,
+                )
+                generator_rss.append(base_run.generator_rss_kb)
+                say(o, f"  {base_run.line()}")
+                base_runs.append(base_run)
 
-            say(o, f"\nbaseline: {o.updates} updates at {o.rate:g}/s (INSERT + commit)")
-            base_run = send_load(
-                f"{baseline_url}/telegram/webhook",
-                None,
-                updates,
-                rate=o.rate,
-                connections=o.connections,
-                server_pid=baseline.pid,
-            )
-            generator_rss.append(base_run.generator_rss_kb)
-            say(o, f"  {base_run.line()}")
+                say(o, f"\nphase 1{of}: {o.updates} /help updates at {o.rate:g}/s to the API")
+                text = run_text_phase(stack, fake, engine, updates, o)
+                generator_rss.append(text.acks.generator_rss_kb)
+                print_text_phase(o, text, base_run)
+                texts.append(text)
             memory["baseline"] = peak_rss_kb(baseline.pid)
-
-            say(o, f"\nphase 1: {o.updates} /help updates at {o.rate:g}/s to the API")
-            text = run_text_phase(stack, fake, engine, updates, o)
-            generator_rss.append(text.acks.generator_rss_kb)
-            print_text_phase(o, text, base_run)
+            if o.rounds > 1:
+                ratios = ", ".join(
+                    f"{t.acks.p(99) / b.p(99):.2f}x" for b, t in zip(base_runs, texts, strict=True)
+                )
+                median = Report(base_runs, texts, None, {}).ratio
+                met = (
+                    median <= GOAL_RATIO
+                    and statistics.median(t.acks.p(99) for t in texts) < GOAL_P99_MS
+                )
+                say(
+                    o,
+                    f"\nphase 1 over {o.rounds} rounds: API p99 / baseline p99 {ratios}; median "
+                    f"{median:.2f}x, median API p99 "
+                    f"{statistics.median(t.acks.p(99) for t in texts):.1f} ms "
+                    f"(goal: within {GOAL_RATIO:g}x and under {GOAL_P99_MS:g} ms: "
+                    f"{'met' if met else 'not met'})",
+                )
 
             photos = None
             if o.photos:
@@ -714,13 +771,15 @@ def run(o: Options) -> Report:
                 generator_rss.append(photos.acks.generator_rss_kb)
                 print_photo_phase(o, photos)
             memory["API (receiptsnap api)"] = peak_rss_kb(stack.api_child.pid)
+            if stack.bot_child is not None:
+                memory["bot (receiptsnap bot)"] = peak_rss_kb(stack.bot_child.pid)
             memory["load generator"] = max((r for r in generator_rss if r), default=None)
             memory["this process (moto, fake Telegram, worker + OCR)"] = peak_rss_kb()
     finally:
         fake.stop()
         table.drop(engine, checkfirst=True)
         engine.dispose()
-    report = Report(base_run, text, photos, memory)
+    report = Report(base_runs, texts, photos, memory)
     say(o, "\npeak RSS (VmHWM):")
     for name, kb in memory.items():
         say(o, f"  {name}: {kb / 1024:.0f} MB" if kb else f"  {name}: unknown")
@@ -748,8 +807,15 @@ def print_text_phase(o: Options, text: TextPhase, baseline: AckRun) -> None:
     say(
         o,
         f"  API CPU from the first update to the last handled: {text.api_cpu_s:.2f} s "
-        f"({text.api_cpu_s / n * 1000:.2f} ms per update: webhook and bot)",
+        f"({text.api_cpu_s / n * 1000:.2f} ms per update: "
+        f"{'the webhook' if text.bot_cpu_s is not None else 'webhook and bot'})",
     )
+    if text.bot_cpu_s is not None:
+        say(
+            o,
+            f"  bot process CPU meanwhile: {text.bot_cpu_s:.2f} s "
+            f"({text.bot_cpu_s / n * 1000:.2f} ms per update: inbox, handlers, replies)",
+        )
     ratio = text.acks.p(99) / baseline.p(99)
     met = ratio <= GOAL_RATIO and text.acks.p(99) < GOAL_P99_MS
     say(
@@ -773,8 +839,15 @@ def print_photo_phase(o: Options, p: PhotoPhase) -> None:
     say(
         o,
         f"  API CPU from the first photo to the last card: {p.api_cpu_s:.2f} s "
-        f"({p.api_cpu_s / n * 1000:.1f} ms per photo: webhook, download, S3, SQS, edits, card)",
+        f"({p.api_cpu_s / n * 1000:.1f} ms per photo: webhook, "
+        f"{'' if p.bot_cpu_s is not None else 'download, S3, SQS, '}edits, card)",
     )
+    if p.bot_cpu_s is not None:
+        say(
+            o,
+            f"  bot process CPU meanwhile: {p.bot_cpu_s:.2f} s "
+            f"({p.bot_cpu_s / n * 1000:.1f} ms per photo: inbox, download, S3, SQS, status)",
+        )
     say(o, f"  receipts: {dict(sorted(p.statuses.items()))}")
     say(o, f"  lost {p.lost}, duplicated {p.duplicated}")
     for shown, k in p.not_cards.most_common(5):
@@ -804,6 +877,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=40, help="at most at once (40)")
     parser.add_argument("--photo-timeout", type=float, default=600.0, help="seconds for cards")
     parser.add_argument("--quick", action="store_true", help="100 updates, 10 photos")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="baseline + phase 1 rounds (3; --quick: 1)"
+    )
+    parser.add_argument(
+        "--handler",
+        choices=["process", "api"],
+        default="process",
+        help="where the bot handles updates: its own process (as deployed) or the API's",
+    )
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -822,6 +904,8 @@ def main(argv: list[str] | None = None) -> int:
             database_url=args.database_url,
             connections=args.connections,
             photo_timeout=args.photo_timeout,
+            bot_process=args.handler == "process",
+            rounds=args.rounds or (1 if args.quick else 3),
         )
     )
     return 0 if report.ok else 1

@@ -171,7 +171,17 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(CountingRateLimiter(max_retries=3))
+        # Telegram's 30 messages a second overall (this process's share), as one every 1/30 s
+        # rather than bursts of 30 a second: a burst fills the limiter's bucket at once, and
+        # then every waiting send is woken to try again at each release (the acknowledgements,
+        # on the same event loop, waited behind those wake-ups: bench/load.py).
+        .rate_limiter(
+            CountingRateLimiter(
+                overall_max_rate=1,
+                overall_time_period=1 / settings.telegram_send_rate,
+                max_retries=3,
+            )
+        )
     )
     replay: set[int] = set()
     builder = builder.concurrent_updates(InboxUpdateProcessor(services, replay))

@@ -175,6 +175,16 @@ class ApiSettings(BaseAppSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     telegram_mode: Literal["webhook", "polling", "off"] = "webhook"
+    # Where the webhook's updates are handled: in the API's own event loop ("api"), or by the bot
+    # in its own process ("process": `receiptsnap bot`, exactly one, taking them from the inbox)
+    # so that the webhook's acknowledgement never waits behind the bot's work (bench/load.py).
+    # The API sends the cards and progress of processing results either way.
+    telegram_handler: Literal["api", "process"] = "api"
+    # Messages a second this process sends to Telegram at most (Telegram allows about 30 for the
+    # whole bot: with the bot in its own process, the two shares add up to 30).
+    telegram_send_rate: float = Field(default=30, gt=0, le=30)
+    # The bot process looks at the inbox this often when it found nothing new.
+    inbox_poll_seconds: float = Field(default=0.05, gt=0, le=5)
 
     presign_expiry_seconds: int = Field(default=300, ge=30, le=3600)
     callback_max_age_seconds: int = 300

@@ -62,6 +62,11 @@ class StackOptions:
     # down). ``container`` is then None; its output goes to ``api_log`` (default: a temp file).
     api_process: bool = False
     api_log: str | None = None
+    # The bot's handling in its own process too (`receiptsnap bot`, TELEGRAM_HANDLER=process:
+    # the webhook only stores updates, the bot takes them from the inbox); webhook mode only.
+    # Telegram's 30 messages a second are shared: the bot sends 24, the API (cards) 6.
+    bot_process: bool = False
+    bot_log: str | None = None
     extra_api: dict[str, Any] = field(default_factory=dict)
     extra_worker: dict[str, Any] = field(default_factory=dict)
 
@@ -108,7 +113,10 @@ class LocalStack:
         self.server: uvicorn.Server | None = None
         self.api_child: subprocess.Popen[bytes] | None = None
         self.api_log: str | None = None
-        self._api_log_file: IO[bytes] | None = None
+        self.bot_child: subprocess.Popen[bytes] | None = None
+        self.bot_log: str | None = None
+        self._log_files: list[IO[bytes]] = []
+        self._bot_values: dict[str, Any] = {}
         self.worker: LocalWorker | None = None
         self.pipeline: Pipeline | None = None
         self.container: Container | None = None
@@ -139,6 +147,8 @@ class LocalStack:
             "telegram_file_base_url": o.telegram_file_base_url,
             **o.extra_api,
         }
+        if o.bot_process:
+            api_values |= {"telegram_handler": "process", "telegram_send_rate": 6}
         self.api_settings = ApiSettings(**api_values)
         self.worker_settings = WorkerSettings(
             **aws,
@@ -169,6 +179,9 @@ class LocalStack:
         )
         upgrade(o.database_url)
 
+        if o.bot_process:
+            self._bot_values = {**api_values, "telegram_send_rate": 24}
+            self._start_bot_process(self._bot_values)
         if o.api_process:
             self._start_api_process(api_values)
         else:
@@ -199,26 +212,33 @@ class LocalStack:
         logger.info("stack.started api=%s aws=%s", self.api_url, endpoint)
         return self
 
-    def _start_api_process(self, values: dict[str, Any], *, timeout: float = 60.0) -> None:
-        """`receiptsnap api` from this checkout, as the image runs it; ready once /healthz
-        answers (uvicorn runs the lifespan, which starts the bot, before it listens)."""
-        if self.options.api_log:
-            self.api_log = self.options.api_log
-        else:
-            handle, self.api_log = tempfile.mkstemp(prefix="receiptsnap-api-", suffix=".log")
+    def _child(
+        self, command: list[str], values: dict[str, Any], log: str | None, name: str
+    ) -> tuple[subprocess.Popen[bytes], str]:
+        """`receiptsnap COMMAND` from this checkout with ``values`` as its environment, its
+        output in ``log`` (default: a temp file)."""
+        if log is None:
+            handle, log = tempfile.mkstemp(prefix=f"receiptsnap-{name}-", suffix=".log")
             os.close(handle)
         env = {**os.environ, **settings_env(values)}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-        self._api_log_file = open(self.api_log, "ab")  # noqa: SIM115 - closed in stop()
-        argv = [sys.executable, "-m", "receiptsnap.cli", "api", "--host", "127.0.0.1"]
-        self.api_child = subprocess.Popen(  # noqa: S603 - our own CLI, fixed argv
-            [*argv, "--port", str(self.api_port)],
+        log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self._log_files.append(log_file)
+        child = subprocess.Popen(  # noqa: S603 - our own CLI, fixed argv
+            [sys.executable, "-m", "receiptsnap.cli", *command],
             env=env,
             cwd=REPO,
             stdin=subprocess.DEVNULL,
-            stdout=self._api_log_file,
+            stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+        return child, log
+
+    def _start_api_process(self, values: dict[str, Any], *, timeout: float = 60.0) -> None:
+        """`receiptsnap api` from this checkout, as the image runs it; ready once /healthz
+        answers (uvicorn runs the lifespan, which starts the bot, before it listens)."""
+        command = ["api", "--host", "127.0.0.1", "--port", str(self.api_port)]
+        self.api_child, self.api_log = self._child(command, values, self.options.api_log, "api")
         deadline = time.monotonic() + timeout
         while True:
             if self.api_child.poll() is not None:
@@ -232,18 +252,37 @@ class LocalStack:
                 raise RuntimeError(f"the API did not start in {timeout:g} s; see {self.api_log}")
             time.sleep(0.1)
 
-    def _stop_api_process(self) -> None:
-        child = self.api_child
+    def _start_bot_process(self, values: dict[str, Any], *, timeout: float = 60.0) -> None:
+        """`receiptsnap bot`; ready once its log says the bot started."""
+        self.bot_child, self.bot_log = self._child(["bot"], values, self.options.bot_log, "bot")
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.bot_child.poll() is not None:
+                raise RuntimeError(f"the bot process exited at start; see {self.bot_log}")
+            if b"bot.started" in Path(self.bot_log).read_bytes():
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the bot did not start in {timeout:g} s; see {self.bot_log}")
+            time.sleep(0.1)
+
+    def kill_bot_process(self) -> None:
+        """SIGKILL the bot process (a crash), for a fault test; ``restart_bot_process`` after."""
+        assert self.bot_child is not None
+        self.bot_child.kill()
+        self.bot_child.wait(timeout=10)
+
+    def restart_bot_process(self) -> None:
+        self._start_bot_process(self._bot_values)
+
+    @staticmethod
+    def _stop_child(child: subprocess.Popen[bytes] | None) -> None:
         if child is not None and child.poll() is None:
-            child.terminate()  # SIGTERM: uvicorn shuts down gracefully (the bot stops)
+            child.terminate()  # SIGTERM: a graceful stop (the bot stops)
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait(timeout=5)
-        if self._api_log_file is not None:
-            self._api_log_file.close()
-            self._api_log_file = None
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -255,7 +294,11 @@ class LocalStack:
             self.worker.stop()
         if self.server is not None:
             self.server.should_exit = True
-        self._stop_api_process()
+        self._stop_child(self.bot_child)
+        self._stop_child(self.api_child)
+        for log_file in self._log_files:
+            log_file.close()
+        self._log_files.clear()
         for thread in self._threads:
             thread.join(timeout=15)
         if self.moto is not None:

@@ -130,6 +130,24 @@ def cmd_api(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bot(args: argparse.Namespace) -> int:
+    import asyncio
+    import gc
+
+    from api.app import run_bot_process
+    from core.settings import ApiSettings
+
+    settings = ApiSettings()
+    if args.nice:
+        # Below the API on a shared host: the webhook's acknowledgement is what Telegram waits
+        # for, the bot's replies can wait a moment (bench/load.py).
+        os.nice(args.nice)
+    gc.collect()
+    gc.freeze()  # as the API (cmd_api)
+    asyncio.run(run_bot_process(settings))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from core.aws.clients import AwsClients
     from core.aws.sqs import JobQueue
@@ -372,6 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_api)
+
+    p = sub.add_parser(
+        "bot", help="handle the webhook's updates from the inbox (TELEGRAM_HANDLER=process)"
+    )
+    p.add_argument(
+        "--nice", type=int, default=10, help="scheduling priority below the API's (10; 0: same)"
+    )
+    p.set_defaults(func=cmd_bot)
 
     p = sub.add_parser("worker", help="poll SQS and process jobs (the local stand-in for Lambda)")
     p.set_defaults(func=cmd_worker)

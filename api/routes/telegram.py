@@ -1,5 +1,6 @@
 """Telegram's webhook: secret-token header checked, the update stored in the inbox (redelivered
-ones dropped), 200 once it is committed, then handed to the bot.
+ones dropped), 200 once it is committed, then handed to the bot (or, with the bot in its own
+process, ``TELEGRAM_HANDLER=process``, left in the inbox for it: bot/inbox.py).
 
 The route is async and goes to a worker thread once, for the INSERT and its commit (anyio's
 threadpool, not the default executor the bot's own database calls queue on); the update is
@@ -144,6 +145,8 @@ async def telegram_webhook(
         api_metrics.count("WebhookUpdates", outcome="duplicate")
         return Response(status_code=200)
     api_metrics.count("WebhookUpdates", outcome="accepted")
+    if container.settings.telegram_handler == "process":
+        return Response(status_code=200)  # the bot process takes it from the inbox
     # After the response is sent, and after the commit above: the bot never sees an unclaimed
     # update.
     background.add_task(container.bot_app.update_queue.put, update)

@@ -342,6 +342,9 @@ class TelegramUpdate(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     handled_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a handler last took it from the inbox (unset: as the webhook handed it on, at
+    # ``received_at``): one taken and not handled in time is taken again.
+    taken_at: Mapped[datetime | None] = mapped_column()
 
 
 class PendingErasure(Base):

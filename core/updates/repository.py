@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.db.models import (
     TelegramUpdate,
 )
+
+logger = logging.getLogger(__name__)
+
+# Taken from the inbox at most this many times (a replay after the first handling died, or the
+# bot process's takings); then the update is given up.
+MAX_TAKES = 3
 
 
 class TelegramUpdateRepository:
@@ -45,16 +51,33 @@ class TelegramUpdateRepository:
             .values(handled_at=now, payload=None)
         )
 
-    def unhandled(self, *, received_before: datetime, limit: int) -> Sequence[TelegramUpdate]:
-        """Updates acknowledged to Telegram but never handled, oldest first, locked (a second
-        sweeper skips them)."""
-        return self.session.scalars(
+    def take(
+        self, *, now: datetime, stale_before: datetime, fresh: bool, limit: int
+    ) -> list[dict[str, Any]]:
+        """The payloads of updates not handled yet, for a handler to take, oldest first, each
+        marked taken now: those taken (or, never taken, received) before ``stale_before``,
+        whose handler died or hung, and with ``fresh`` those never taken at all (the bot in its
+        own process takes every update from here). Rows are locked, so a second taker skips
+        them. ``attempts`` counts the takings: past ``MAX_TAKES`` (or without a payload) an
+        update is given up, marked handled, and logged as an error."""
+        taken_or_received = func.coalesce(TelegramUpdate.taken_at, TelegramUpdate.received_at)
+        due = taken_or_received < stale_before
+        if fresh:
+            due = or_(due, TelegramUpdate.taken_at.is_(None))
+        rows = self.session.scalars(
             select(TelegramUpdate)
-            .where(
-                TelegramUpdate.handled_at.is_(None),
-                TelegramUpdate.received_at < received_before,
-            )
+            .where(TelegramUpdate.handled_at.is_(None), due)
             .order_by(TelegramUpdate.received_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        payloads = []
+        for row in rows:
+            if row.payload is None or row.attempts >= MAX_TAKES:
+                logger.error("inbox.gave_up update_id=%s attempts=%d", row.update_id, row.attempts)
+                row.handled_at, row.payload = now, None
+                continue
+            row.attempts += 1
+            row.taken_at = now
+            payloads.append(row.payload)
+        return payloads

@@ -81,6 +81,9 @@ class FakeTelegram:
         self._user_messages: dict[int | str, dict[int, JSONDict]] = {}
         self._files = FileStore(self._lock)
         self._failures: dict[str, deque[_Failure]] = {}
+        self._downloads_open = threading.Event()  # cleared: file downloads wait (hold_downloads)
+        self._downloads_open.set()
+        self.downloads_waiting = 0
         self._callback_queries: dict[str, bool] = {}  # id -> answered
         self._methods: dict[str, tuple[str, Callable[[JSONDict, dict[str, Upload]], Any]]] = {}
         for name, handler in self._handlers().items():
@@ -161,6 +164,14 @@ class FakeTelegram:
         )
         with self._lock:
             self._failures.setdefault(method.lower(), deque()).append(failure)
+
+    def hold_downloads(self) -> None:
+        """File downloads wait (answered once ``release_downloads``, or after a minute), so a
+        test can catch the bot in the middle of a capture; ``downloads_waiting`` counts them."""
+        self._downloads_open.clear()
+
+    def release_downloads(self) -> None:
+        self._downloads_open.set()
 
     def photo_update(
         self,
@@ -386,6 +397,10 @@ class FakeTelegram:
                 stored = self._files.by_path(file_path)
             if stored is None:
                 raise ApiError(404, "Not Found")
+            if not self._downloads_open.is_set():
+                with self._lock:
+                    self.downloads_waiting += 1
+                self._downloads_open.wait(timeout=60)
             return 200, stored.mime_type or "application/octet-stream", stored.data
         if not path.startswith("/bot"):
             raise ApiError(404, "Not Found")

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Deploy one image of the API (with the bot) on the EC2 host; run as root by the SSM agent when
+# Deploy one image of the API and the bot on the EC2 host; run as root by the SSM agent when
 # the CD workflow sends the stack's deploy document (receiptsnap-host-deploy), which installs
 # these scripts in /opt/receiptsnap/host first. By hand (Session Manager, as root):
 #
@@ -7,7 +7,9 @@
 #
 # Steps: render the environment (SSM parameter + the RDS secret's id), pull, run the migrations,
 # replace the API container, wait for /readyz; if it does not get ready, put the previous image
-# back and fail. Then make sure the TLS proxy runs with the current config, and (re)register the
+# back and fail. Then replace the bot's container (`receiptsnap bot`: it takes the updates the
+# API's webhook stored from the inbox, TELEGRAM_HANDLER=process; what arrives meanwhile waits
+# there). Then make sure the TLS proxy runs with the current config, and (re)register the
 # Telegram webhook. Migrations must stay backward compatible (expand, then contract in a later
 # release): a rollback swaps the image, never the schema.
 set -euo pipefail
@@ -16,6 +18,7 @@ IMAGE="${1:?usage: deploy.sh IMAGE@sha256:DIGEST (or IMAGE:TAG)}"
 BASE=/opt/receiptsnap
 HERE="$(cd "$(dirname "$0")" && pwd)"
 APP=receiptsnap-api
+BOT=receiptsnap-bot
 PROXY=receiptsnap-proxy
 PROXY_IMAGE="${PROXY_IMAGE:-nginx:1.27.5-alpine}"
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
@@ -54,12 +57,23 @@ hardening=(
   --pids-limit 512 --memory 1g
 )
 
+# Telegram's 30 messages a second are shared: the API sends the cards, the bot everything else.
 run_api() {
   docker run -d --name "${APP}" --restart unless-stopped \
     --network receiptsnap -p 127.0.0.1:8000:8000 \
-    --env-file "${BASE}/env/app.env" \
+    --env-file "${BASE}/env/app.env" -e TELEGRAM_SEND_RATE=6 \
     "${log_opts[@]}" --log-opt "awslogs-group=${RECEIPTSNAP_APP_LOG_GROUP}" \
     "${hardening[@]}" "$1" >/dev/null
+}
+
+# Exactly one bot process: the old one is removed before the new one starts.
+run_bot() {
+  docker rm -f "${BOT}" >/dev/null 2>&1 || true
+  docker run -d --name "${BOT}" --restart unless-stopped \
+    --network receiptsnap \
+    --env-file "${BASE}/env/app.env" -e TELEGRAM_SEND_RATE=24 \
+    "${log_opts[@]}" --log-opt "awslogs-group=${RECEIPTSNAP_APP_LOG_GROUP}" \
+    "${hardening[@]}" "$1" receiptsnap bot >/dev/null
 }
 
 # nginx re-resolves receiptsnap-api through Docker's DNS (resolver 127.0.0.11, valid=10s), so a
@@ -106,11 +120,14 @@ if ! wait_ready; then
     log "rolling back to ${previous}"
     run_api "${previous}"
     if wait_ready; then log "rollback ready"; else log "rollback NOT ready either"; fi
+    run_bot "${previous}"
     reload_proxy
   fi
   exit 1
 fi
 log "ready: ${IMAGE}"
+log "restarting ${BOT}"
+run_bot "${IMAGE}"
 # For a rollback by hand (docs/deploy.md): what runs now and what ran before.
 printf '%s\n' "${IMAGE}" > "${BASE}/current-image"
 printf '%s\n' "${previous}" > "${BASE}/previous-image"

@@ -537,6 +537,9 @@ class ReceiptSnapStack(Stack):
             "TELEGRAM_WEBHOOK_SECRET_ID": cfg.secret_name("telegram-webhook-secret"),
             "JWT_SECRET_ID": cfg.secret_name("jwt-signing-key"),
             "TELEGRAM_MODE": "webhook",
+            # The bot in its own container (receiptsnap bot, infra/host/deploy.sh): the webhook's
+            # acknowledgement never waits behind the bot's work.
+            "TELEGRAM_HANDLER": "process",
             "PUBLIC_BASE_URL": f"https://{public_ip}",
             "QUESTION_READER": cfg.question_reader,
             "BEDROCK_MODEL_ID": cfg.bedrock_model_id,
