@@ -12,9 +12,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import uvicorn
@@ -67,6 +68,8 @@ class StackOptions:
     # Telegram's 30 messages a second are shared: the bot sends 24, the API (cards) 6.
     bot_process: bool = False
     bot_log: str | None = None
+    # The worker in a child process too (`receiptsnap worker`), so that a test can kill it.
+    worker_process: bool = False
     extra_api: dict[str, Any] = field(default_factory=dict)
     extra_worker: dict[str, Any] = field(default_factory=dict)
 
@@ -111,17 +114,29 @@ class LocalStack:
         self.options = options or StackOptions()
         self.moto: ThreadedMotoServer | None = None
         self.server: uvicorn.Server | None = None
-        self.api_child: subprocess.Popen[bytes] | None = None
-        self.api_log: str | None = None
-        self.bot_child: subprocess.Popen[bytes] | None = None
-        self.bot_log: str | None = None
-        self._log_files: list[IO[bytes]] = []
-        self._bot_values: dict[str, Any] = {}
+        # Children by name ("api", "bot", "worker"): `receiptsnap NAME`, killed and restarted
+        # by fault tests (``kill``, ``restart``).
+        self.children: dict[str, Child] = {}
         self.worker: LocalWorker | None = None
         self.pipeline: Pipeline | None = None
         self.container: Container | None = None
         self._threads: list[threading.Thread] = []
         self.webhook_secret = secrets.token_urlsafe(24)
+
+    @property
+    def api_child(self) -> subprocess.Popen[bytes] | None:
+        child = self.children.get("api")
+        return child.process if child else None
+
+    @property
+    def bot_child(self) -> subprocess.Popen[bytes] | None:
+        child = self.children.get("bot")
+        return child.process if child else None
+
+    @property
+    def api_log(self) -> str | None:
+        child = self.children.get("api")
+        return child.log if child else None
 
     @property
     def api_url(self) -> str:
@@ -180,10 +195,17 @@ class LocalStack:
         upgrade(o.database_url)
 
         if o.bot_process:
-            self._bot_values = {**api_values, "telegram_send_rate": 24}
-            self._start_bot_process(self._bot_values)
+            bot = Child("bot", ["bot"], {**api_values, "telegram_send_rate": 24}, o.bot_log)
+            self.children["bot"] = bot.start(ready=bot.logged(b"bot.started"))
         if o.api_process:
-            self._start_api_process(api_values)
+            api = Child(
+                "api",
+                ["api", "--host", "127.0.0.1", "--port", str(self.api_port)],
+                api_values,
+                o.api_log,
+            )
+            # uvicorn runs the lifespan, which starts the bot, before it listens
+            self.children["api"] = api.start(ready=api.answers(f"{self.api_url}/healthz"))
         else:
             self.container = Container.build(self.api_settings)
             app = create_app(container=self.container)
@@ -198,7 +220,17 @@ class LocalStack:
                     raise RuntimeError("the API did not start; see the log above")
                 time.sleep(0.02)
 
-        if o.run_worker:
+        if o.run_worker and o.worker_process:
+            worker_values = {
+                **aws,
+                "callback_url": self.api_url + CALLBACK_PATH,
+                "queue_visibility_timeout": o.queue_visibility_timeout,
+                "worker_wait_seconds": o.worker_wait_seconds,
+                **o.extra_worker,
+            }
+            worker = Child("worker", ["worker"], worker_values, None)
+            self.children["worker"] = worker.start(ready=worker.logged(b"worker.warmed_up"))
+        elif o.run_worker:
             self.pipeline = build_pipeline(self.worker_settings)
             self.worker = LocalWorker(
                 queue=JobQueue(AwsClients(s), queue_name=s.queue_name),
@@ -212,77 +244,12 @@ class LocalStack:
         logger.info("stack.started api=%s aws=%s", self.api_url, endpoint)
         return self
 
-    def _child(
-        self, command: list[str], values: dict[str, Any], log: str | None, name: str
-    ) -> tuple[subprocess.Popen[bytes], str]:
-        """`receiptsnap COMMAND` from this checkout with ``values`` as its environment, its
-        output in ``log`` (default: a temp file)."""
-        if log is None:
-            handle, log = tempfile.mkstemp(prefix=f"receiptsnap-{name}-", suffix=".log")
-            os.close(handle)
-        env = {**os.environ, **settings_env(values)}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-        log_file = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self._log_files.append(log_file)
-        child = subprocess.Popen(  # noqa: S603 - our own CLI, fixed argv
-            [sys.executable, "-m", "receiptsnap.cli", *command],
-            env=env,
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        return child, log
+    def kill(self, name: str) -> None:
+        """SIGKILL the child ``name`` (a crash); ``restart`` starts it again."""
+        self.children[name].kill()
 
-    def _start_api_process(self, values: dict[str, Any], *, timeout: float = 60.0) -> None:
-        """`receiptsnap api` from this checkout, as the image runs it; ready once /healthz
-        answers (uvicorn runs the lifespan, which starts the bot, before it listens)."""
-        command = ["api", "--host", "127.0.0.1", "--port", str(self.api_port)]
-        self.api_child, self.api_log = self._child(command, values, self.options.api_log, "api")
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.api_child.poll() is not None:
-                raise RuntimeError(f"the API exited at start; see {self.api_log}")
-            try:
-                if httpx.get(f"{self.api_url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start in {timeout:g} s; see {self.api_log}")
-            time.sleep(0.1)
-
-    def _start_bot_process(self, values: dict[str, Any], *, timeout: float = 60.0) -> None:
-        """`receiptsnap bot`; ready once its log says the bot started."""
-        self.bot_child, self.bot_log = self._child(["bot"], values, self.options.bot_log, "bot")
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.bot_child.poll() is not None:
-                raise RuntimeError(f"the bot process exited at start; see {self.bot_log}")
-            if b"bot.started" in Path(self.bot_log).read_bytes():
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the bot did not start in {timeout:g} s; see {self.bot_log}")
-            time.sleep(0.1)
-
-    def kill_bot_process(self) -> None:
-        """SIGKILL the bot process (a crash), for a fault test; ``restart_bot_process`` after."""
-        assert self.bot_child is not None
-        self.bot_child.kill()
-        self.bot_child.wait(timeout=10)
-
-    def restart_bot_process(self) -> None:
-        self._start_bot_process(self._bot_values)
-
-    @staticmethod
-    def _stop_child(child: subprocess.Popen[bytes] | None) -> None:
-        if child is not None and child.poll() is None:
-            child.terminate()  # SIGTERM: a graceful stop (the bot stops)
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=5)
+    def restart(self, name: str) -> None:
+        self.children[name].start()
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -294,11 +261,9 @@ class LocalStack:
             self.worker.stop()
         if self.server is not None:
             self.server.should_exit = True
-        self._stop_child(self.bot_child)
-        self._stop_child(self.api_child)
-        for log_file in self._log_files:
-            log_file.close()
-        self._log_files.clear()
+        for name in ("worker", "bot", "api"):
+            if name in self.children:
+                self.children[name].stop()
         for thread in self._threads:
             thread.join(timeout=15)
         if self.moto is not None:
@@ -309,3 +274,81 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class Child:
+    """`receiptsnap COMMAND` from this checkout, ``values`` its settings (in the environment),
+    its output in ``log`` (default: a temp file, kept across restarts)."""
+
+    name: str
+    command: list[str]
+    values: dict[str, Any]
+    log: str | None = None
+    process: subprocess.Popen[bytes] | None = None
+    ready: Callable[[], bool] | None = None
+    timeout: float = 60.0
+
+    def start(self, ready: Callable[[], bool] | None = None) -> Child:
+        """Started, and ready once ``ready`` (kept for restarts) says so."""
+        self.ready = ready or self.ready
+        if self.log is None:
+            handle, self.log = tempfile.mkstemp(prefix=f"receiptsnap-{self.name}-", suffix=".log")
+            os.close(handle)
+        env = {**os.environ, **settings_env(self.values)}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        self._offset = Path(self.log).stat().st_size if Path(self.log).exists() else 0
+        with open(self.log, "ab") as log_file:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed argv
+                [sys.executable, "-m", "receiptsnap.cli", *self.command],
+                env=env,
+                cwd=REPO,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + self.timeout
+        while self.ready is not None and not self.ready():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"receiptsnap {self.name} exited at start; see {self.log}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"receiptsnap {self.name} not ready in {self.timeout:g} s; see {self.log}"
+                )
+            time.sleep(0.1)
+        return self
+
+    def logged(self, marker: bytes) -> Callable[[], bool]:
+        """Ready once this start's output holds ``marker``."""
+
+        def seen() -> bool:
+            assert self.log is not None
+            with open(self.log, "rb") as f:
+                f.seek(self._offset)
+                return marker in f.read()
+
+        return seen
+
+    def answers(self, url: str) -> Callable[[], bool]:
+        def ok() -> bool:
+            try:
+                return httpx.get(url, timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        return ok
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        child = self.process
+        if child is not None and child.poll() is None:
+            child.terminate()  # SIGTERM: a graceful stop
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)

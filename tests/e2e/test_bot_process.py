@@ -24,8 +24,8 @@ from tests.e2e.conftest import SAMPLE, new_fake, post_update
 
 pytestmark = pytest.mark.e2e
 
-# 87xx: the inbox and the outbox (see tests/e2e/conftest.py); 872x this module.
-HELP, WHILE_DEAD, PHOTO = 8720, 8721, 8722
+# 87xx: the inbox and the outbox (see tests/e2e/conftest.py); 875x this module.
+HELP, WHILE_DEAD, PHOTO = 8750, 8751, 8752
 CARD_MARKS = ("🧾", "❌")
 
 
@@ -97,7 +97,7 @@ def test_updates_wait_in_the_inbox_while_the_bot_is_dead_and_a_kill_mid_photo_lo
         # Killed in the middle of the capture: the receipt reserved, the status message sent,
         # the file's download under way.
         fake.wait_for(lambda f: f.downloads_waiting >= 1, timeout=30)
-        stack.kill_bot_process()
+        stack.kill("bot")
     finally:
         fake.release_downloads()
 
@@ -105,7 +105,7 @@ def test_updates_wait_in_the_inbox_while_the_bot_is_dead_and_a_kill_mid_photo_lo
     assert post_update(stack, help_update).status_code == 200  # stored: the API does not wait
     assert not fake.calls_for("sendMessage", WHILE_DEAD)
 
-    stack.restart_bot_process()  # at start it takes every update not handled
+    stack.restart("bot")  # at start it takes every update not handled
     fake.wait_for(lambda f: len(f.calls_for("sendMessage", WHILE_DEAD)) >= 1, timeout=30)
     fake.wait_for(lambda f: card_sends(f, PHOTO) >= 1, timeout=120)
     time.sleep(1.0)  # a second card or reply would follow the first within moments
