@@ -29,7 +29,7 @@ from tests.e2e.conftest import SAMPLE, new_fake, post_update
 
 pytestmark = pytest.mark.e2e
 
-# 87xx: the inbox and the outbox (see tests/e2e/conftest.py); 8757-8759 this module (its own database).
+# 87xx: the inbox and the outbox (see tests/e2e/conftest.py); 8757-8759 this module (own database).
 CHATS = (8757, 8758, 8759)
 CARD_MARKS = ("🧾", "❌")
 
