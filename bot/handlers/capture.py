@@ -15,9 +15,11 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import keyboards, texts
+from bot import keyboards
 from bot.albums import update_album
 from bot.context import BotContext
+from bot.formats import day_text
+from bot.i18n import texts
 from bot.render import receipt_card
 from bot.users import register
 from bot.waiting import queue_watch
@@ -144,7 +146,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             await status.problem(receipt_card(prepared))
             await _notified(context, prepared)
             return
-        when = prepared.created_at.date().isoformat()
+        when = day_text(prepared.created_at.date())
         if not prepared.status.is_final:  # its card is still to come: say so, and where
             await status.still_reading(prepared, when=when)
             return

@@ -19,10 +19,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import keyboards, texts
+from bot import keyboards
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.handlers import edit
+from bot.i18n import texts
 from bot.render import receipt_card, recent_line
 from core.aws.clients import AwsError
 from core.aws.s3 import StoredObjects
