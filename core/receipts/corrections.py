@@ -56,12 +56,13 @@ def parse_amount(text: str) -> Decimal:
 
 
 def parse_date(text: str, *, today: date) -> date:
-    """A date as typed: ``today``, ``yesterday``, or read like a receipt's (``2026-10-03``,
-    ``3 Oct 2026``, ``03.10.26``), day first (``03/10/2026`` is 3 October), 2000 to tomorrow."""
-    lowered = text.lower()
-    if lowered == "today":
+    """A date as typed: ``today``, ``yesterday`` (Malay ``hari ini``, ``semalam``), or read like
+    a receipt's (``2026-10-03``, ``3 Oct 2026``, ``03.10.26``), day first (``03/10/2026`` is 3
+    October), 2000 to tomorrow."""
+    lowered = " ".join(text.lower().split())
+    if lowered in ("today", "hari ini"):
         return today
-    if lowered == "yesterday":
+    if lowered in ("yesterday", "semalam"):
         return today - timedelta(days=1)
     value = values.parse_date(text, month_first=False)
     if value is None:
