@@ -7,8 +7,9 @@ from html import escape
 from bot.formats import amount, day_text, money
 from bot.i18n import texts
 from core.contracts import ReceiptStatus
+from core.errors import RateLimited
 from core.reading.validation import Impossible
-from core.receipts.corrections import EDITABLE_FIELDS, contradicted
+from core.receipts.corrections import EDITABLE_FIELDS, InvalidCorrection, contradicted
 from core.receipts.views import ReceiptView
 
 MAX_ITEMS_SHOWN = 5
@@ -142,6 +143,20 @@ def _contradiction(typed: str, problem: Impossible) -> str:
         return parts["total_far_below"].format(value=total)
     key = "total_same" if problem.same_figure else "total_below"
     return parts[key].format(name=name, value=total)
+
+
+def wanted(exc: InvalidCorrection) -> str:
+    """What a correction needs (``INVALID_FIELD``'s hint) in the current language; the English
+    message for a kind the catalogue does not name."""
+    text = texts.WANTED.get(exc.wanted)
+    return exc.message if text is None else text.format(**exc.values)
+
+
+def rate_limit(exc: RateLimited) -> str:
+    """The limit a receipt met (``RATE_LIMITED``'s) in the current language."""
+    if exc.limit is None or exc.window_seconds is None:
+        return exc.message
+    return texts.RATE_LIMIT.format(limit=exc.limit, minutes=exc.window_seconds // 60)
 
 
 def shown(name: str, *, limit: int = 50) -> str:

@@ -69,6 +69,7 @@ UPLOAD_FAILED = (
     "⚠️ Something went wrong while receiving this file; nothing was saved. Please send it again."
 )
 FAILED = "❌ <b>I couldn't read this receipt.</b>\n{reason}\n\n<code>{short_id}</code>"
+RATE_LIMIT = "at most {limit} receipts per {minutes} minutes"  # RATE_LIMITED's {limit}
 RATE_LIMITED = (
     "⏳ That's a lot of receipts in a short time — {limit}. Please wait a little and send this "
     "one again; nothing was saved."
@@ -166,6 +167,16 @@ ASK_SUFFIX = "\n/cancel leaves it as it is."
 YOUR_CATEGORIES = "\nYours: {names}."
 FIX_WHICH = "Which field is wrong?"
 INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
+WANTED = {  # INVALID_FIELD's {hint}, by the kind of value a correction needs
+    "empty": "empty",
+    "length": "at most {limit} characters",
+    "currency": "a three-letter ISO code such as EUR, USD or MYR",
+    "amount": "an amount such as 23.40",
+    "date": "a date such as 2026-10-03 or 03/10/2026",
+    "date_range": "a date between 2000 and today",
+    "category_full": "one of your categories: your list is full, /categories shows it",
+    "category_other": "a category name other than {name}",
+}
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
 CATEGORY_ADDED_NOTE = "\nIt's new, so I added it to your categories (/categories)."
 EDIT_CANCELLED = "OK, nothing changed."

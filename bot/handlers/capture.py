@@ -20,7 +20,7 @@ from bot.albums import update_album
 from bot.context import BotContext
 from bot.formats import day_text
 from bot.i18n import texts
-from bot.render import receipt_card
+from bot.render import rate_limit, receipt_card
 from bot.users import register
 from bot.waiting import queue_watch
 from core.contracts import ProcessingJob, ReceiptStatus
@@ -105,7 +105,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     try:
         receipt, new, first_of_album = await services.in_session(reserve)
     except RateLimited as exc:
-        await message.reply_text(texts.RATE_LIMITED.format(limit=exc.message))
+        await message.reply_text(texts.RATE_LIMITED.format(limit=rate_limit(exc)))
         return
     bind(receipt_id=str(receipt.id))  # this update's task: its later lines name the receipt
     if receipt.status != ReceiptStatus.AWAITING_UPLOAD:

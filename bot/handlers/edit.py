@@ -28,7 +28,7 @@ from bot.context import BotContext
 from bot.formats import amount, day_text
 from bot.handlers import questions
 from bot.i18n import texts
-from bot.render import now_impossible, receipt_card
+from bot.render import now_impossible, receipt_card, wanted
 from core.categories.service import list_categories
 from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound
@@ -131,7 +131,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         except InvalidCorrection as exc:  # asked again: the question is open (again)
             pending.set_aside_at = None
             session.flush()
-            return _Outcome("invalid", question, problem=exc.message)
+            return _Outcome("invalid", question, problem=wanted(exc))
         except (NotFound, Conflict):
             repo.remove(pending)
             return _Outcome("gone", question)

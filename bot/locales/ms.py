@@ -75,6 +75,7 @@ UPLOAD_FAILED = (
     "⚠️ Ada masalah semasa menerima fail ini; tiada apa-apa disimpan. Sila hantar sekali lagi."
 )
 FAILED = "❌ <b>Saya tidak dapat membaca resit ini.</b>\n{reason}\n\n<code>{short_id}</code>"
+RATE_LIMIT = "paling banyak {limit} resit setiap {minutes} minit"
 RATE_LIMITED = (
     "⏳ Banyak sungguh resit dalam masa yang singkat — {limit}. Sila tunggu sebentar dan hantar "
     "resit ini sekali lagi; tiada apa-apa disimpan."
@@ -171,6 +172,18 @@ ASK_SUFFIX = "\n/cancel membiarkannya seperti sedia ada."
 YOUR_CATEGORIES = "\nKategori anda: {names}."
 FIX_WHICH = "Ruangan mana yang salah?"
 INVALID_FIELD = "Itu nampaknya tidak betul: saya perlukan {hint}. Cuba lagi, atau /cancel."
+WANTED = {
+    "empty": "sesuatu, bukan ruang kosong",
+    "length": "paling banyak {limit} aksara",
+    "currency": "kod ISO tiga huruf seperti MYR, SGD atau USD",
+    "amount": "jumlah seperti 23.40",
+    "date": "tarikh seperti 2026-10-03 atau 03/10/2026",
+    "date_range": "tarikh antara tahun 2000 dan hari ini",
+    "category_full": (
+        "salah satu kategori anda: senarai anda sudah penuh, /categories menunjukkannya"
+    ),
+    "category_other": "nama kategori selain {name}",
+}
 CORRECTED = "Dikemas kini ✅ {label}: <b>{value}</b>"
 CATEGORY_ADDED_NOTE = "\nIa kategori baharu, jadi saya tambahkannya ke kategori anda (/categories)."
 EDIT_CANCELLED = "Baik, tiada apa-apa yang diubah."

@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 
 from bot import formats, i18n
-from bot.render import receipt_card, recent_line
+from bot.render import rate_limit, receipt_card, recent_line, wanted
 from bot.summary_text import summary_text
 from core.db.models import Receipt
+from core.errors import RateLimited
+from core.receipts.corrections import InvalidCorrection, parse_correction
 from core.receipts.views import ReceiptView
 from core.summaries.labels import UNCATEGORISED, UNKNOWN_MERCHANT
 from core.summaries.months import Month, Quarter, Year
@@ -94,6 +96,21 @@ class TestMalay:
         assert "tidak dapat membaca resit ini" in receipt_card(failed)
         assert "❌ tidak dapat dibaca" in recent_line(failed)
         assert "Ralat tidak diketahui." in receipt_card(failed)
+
+    def test_what_a_correction_needs_and_the_rate_limit(self) -> None:
+        with pytest.raises(InvalidCorrection) as caught:
+            parse_correction("total", "banyak", today=date(2026, 11, 25))
+        assert wanted(caught.value) == "jumlah seperti 23.40"
+        with pytest.raises(InvalidCorrection) as caught:
+            parse_correction("category", "x" * 51, today=date(2026, 11, 25))
+        assert wanted(caught.value) == "paling banyak 50 aksara"
+        assert wanted(InvalidCorrection("something new")) == "something new"  # not named: as is
+        limited = RateLimited("at most 30 receipts per 60 minutes", retry_after_seconds=3600)
+        assert rate_limit(limited) == limited.message
+        limited = RateLimited("…", retry_after_seconds=3600, limit=30, window_seconds=3600)
+        assert rate_limit(limited) == "paling banyak 30 resit setiap 60 minit"
+        with i18n.speaking("en"):
+            assert rate_limit(limited) == "at most 30 receipts per 60 minutes"
 
     def test_a_summary(self) -> None:
         summary = PeriodSummary(
