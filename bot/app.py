@@ -170,10 +170,9 @@ async def publish_commands(bot: Bot) -> bool:
     published = True
     for language in i18n.LANGUAGES.values():
         code = None if language is i18n.ENGLISH else language.code
+        commands = bot_commands(language)
         try:
-            await bot.set_my_commands(
-                bot_commands(language), scope=BotCommandScopeDefault(), language_code=code
-            )
+            await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
         except Exception as exc:  # noqa: BLE001 - the menu is not worth failing a start for
             logger.warning(
                 "bot.commands_not_set language=%s error=%s: %s",
@@ -183,7 +182,7 @@ async def publish_commands(bot: Bot) -> bool:
             )
             published = False
             continue
-        logger.info("bot.commands_set language=%s count=%d", language.code, len(texts.COMMANDS))
+        logger.info("bot.commands_set language=%s count=%d", language.code, len(commands))
     return published
 
 
