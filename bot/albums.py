@@ -12,31 +12,25 @@ from sqlalchemy.orm import Session
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import texts
 from bot.context import BotContext
-from bot.render import money
+from bot.formats import money
+from bot.i18n import texts
 from core.contracts import ReceiptStatus
 from core.receipts.repository import AlbumRepository
 from core.receipts.views import ReceiptView
 
 logger = logging.getLogger(__name__)
 
-_STATE = {
-    ReceiptStatus.AWAITING_UPLOAD: "📥 receiving…",
-    ReceiptStatus.QUEUED: "⏳ in the queue",
-    ReceiptStatus.PROCESSING: "🔎 reading…",
-}
-
 
 def album_line(n: int, receipt: ReceiptView) -> str:
     status = receipt.status
     if status == ReceiptStatus.DONE:
-        name = escape(receipt.merchant_name or "Unknown merchant")
+        name = escape(receipt.merchant_name or texts.UNKNOWN_MERCHANT)
         what = f"✅ {name} — {escape(money(receipt.total, receipt.currency))}"
     elif status == ReceiptStatus.FAILED:
-        what = "❌ could not be read"
+        what = texts.RECEIPT_UNREADABLE
     else:
-        what = _STATE[status]
+        what = texts.ALBUM_STATES[status.value]
     return f"{n}. {what}"
 
 

@@ -20,7 +20,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import blocked, texts
+from bot import blocked, i18n
 from bot.callbacks import derive_key
 from bot.context import BotContext, BotServices, ReceiptProcessed, ReceiptProgress
 from bot.handlers import (
@@ -34,6 +34,8 @@ from bot.handlers import (
     start,
     summary,
 )
+from bot.i18n import texts
+from bot.users import owner_language
 from core.aws.clients import AwsError
 from core.observability.logs import bind
 from core.observability.metrics import api_metrics
@@ -119,11 +121,21 @@ class InboxUpdateProcessor(SimpleUpdateProcessor):
 
 async def bind_log_context(update: object, context: BotContext) -> None:
     """Each update runs in its own task (concurrent updates), so what is bound here stays with
-    this update's handlers: the update id, or the receipt of a processor's result."""
+    this update's handlers: the update id and the sender's language, or the receipt of a
+    processor's result and its owner's language (what is sent from it goes to the owner)."""
     if isinstance(update, Update):
         bind(update_id=update.update_id)
+        user = update.effective_user
+        i18n.use(user.language_code if user is not None else None)
     elif isinstance(update, ReceiptProcessed | ReceiptProgress):
         bind(receipt_id=str(update.receipt_id))
+        receipt_id = update.receipt_id
+        try:
+            code = await context.services.in_session(lambda s: owner_language(s, receipt_id))
+        except TRANSIENT_ERRORS:  # the handlers meet the same and say so: English meanwhile
+            logger.warning("bot.owner_language_failed", exc_info=True)
+            code = None
+        i18n.use(code)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -145,21 +157,33 @@ async def on_error(update: object, context: BotContext) -> None:
             logger.warning("bot.error_reply_failed")
 
 
-def bot_commands() -> list[BotCommand]:
-    """The "/" menu: every command with its short description (``texts.COMMANDS``)."""
-    return [BotCommand(name, description) for name, description in texts.COMMANDS.items()]
+def bot_commands(language: i18n.Language = i18n.ENGLISH) -> list[BotCommand]:
+    """The "/" menu: every command with its short description (``COMMANDS`` of the language)."""
+    commands: dict[str, str] = language.texts.COMMANDS
+    return [BotCommand(name, description) for name, description in commands.items()]
 
 
 async def publish_commands(bot: Bot) -> bool:
-    """setMyCommands for the default scope and language (the only texts there are: English),
-    once per start. A failure is logged and start-up goes on (the menu stays as it was)."""
-    try:
-        await bot.set_my_commands(bot_commands(), scope=BotCommandScopeDefault())
-    except Exception as exc:  # noqa: BLE001 - the menu is not worth failing a start for
-        logger.warning("bot.commands_not_set error=%s: %s", type(exc).__name__, exc)
-        return False
-    logger.info("bot.commands_set count=%d", len(texts.COMMANDS))
-    return True
+    """setMyCommands once per start: English for the default language (every user whose
+    language has no menu of its own), then each other language's for its users. A failure is
+    logged and start-up goes on (the menu stays as it was); False if any failed."""
+    published = True
+    for language in i18n.LANGUAGES.values():
+        code = None if language is i18n.ENGLISH else language.code
+        commands = bot_commands(language)
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        except Exception as exc:  # noqa: BLE001 - the menu is not worth failing a start for
+            logger.warning(
+                "bot.commands_not_set language=%s error=%s: %s",
+                language.code,
+                type(exc).__name__,
+                exc,
+            )
+            published = False
+            continue
+        logger.info("bot.commands_set language=%s count=%d", language.code, len(commands))
+    return published
 
 
 def build_application(*, token: str, services: BotServices, polling: bool = False) -> Any:

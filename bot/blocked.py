@@ -15,8 +15,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot import texts
 from bot.context import BotContext
+from bot.i18n import texts
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)

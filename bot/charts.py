@@ -14,6 +14,9 @@ matplotlib.use("Agg")  # headless: no display, no GUI toolkit
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from bot.formats import amount, month_text, period_text
+from bot.i18n import texts
+from core.summaries.labels import UNCATEGORISED
 from core.summaries.months import Month
 from core.summaries.service import PeriodSummary
 
@@ -33,13 +36,15 @@ def _draw(summary: PeriodSummary, currency: str) -> bytes:
     top, bottom = fig.subplots(2, 1, height_ratios=[1, 1])
 
     categories = summary.by_category.get(currency, [])[:8][::-1]
-    names = [name for name, _ in categories]
+    names = [texts.SUMMARY_UNCATEGORISED if n == UNCATEGORISED else n for n, _ in categories]
     amounts = [float(total) for _, total in categories]
     top.barh(names, amounts, color="#4C72B0")
-    top.set_title(f"{summary.period.label} by category ({currency})")
+    top.set_title(
+        texts.CHART_BY_CATEGORY.format(period=period_text(summary.period), currency=currency)
+    )
     top.set_xlabel(currency)
-    for y, value in enumerate(amounts):
-        top.text(value, y, f" {value:,.2f}", va="center", fontsize=8)
+    for y, (_, total) in enumerate(categories):
+        top.text(float(total), y, f" {amount(total)}", va="center", fontsize=8)
 
     per_day = summary.daily.get(currency, {})
     period = summary.period
@@ -47,9 +52,9 @@ def _draw(summary: PeriodSummary, currency: str) -> bytes:
         days = list(range(1, period.last.day + 1))
         values = [float(per_day.get(date(period.year, period.month, d), Decimal(0))) for d in days]
         bottom.bar(days, values, color="#55A868")
-        bottom.set_title("Spending per day")
+        bottom.set_title(texts.CHART_PER_DAY)
         bottom.set_xlim(0.5, days[-1] + 0.5)
-        bottom.set_xlabel("day of the month")
+        bottom.set_xlabel(texts.CHART_DAYS)
     else:
         months = period.months
         per_month = [
@@ -63,8 +68,8 @@ def _draw(summary: PeriodSummary, currency: str) -> bytes:
         ]
         positions = list(range(1, len(months) + 1))
         bottom.bar(positions, per_month, color="#55A868")
-        bottom.set_xticks(positions, [f"{m.first:%b}" for m in months])
-        bottom.set_title("Spending per month")
+        bottom.set_xticks(positions, [month_text(m.first) for m in months])
+        bottom.set_title(texts.CHART_PER_MONTH)
         bottom.set_xlim(0.5, len(months) + 0.5)
     bottom.set_ylabel(currency)
 

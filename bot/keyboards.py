@@ -9,8 +9,9 @@ from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import texts
 from bot.callbacks import pack
+from bot.formats import day_text
+from bot.i18n import texts
 from bot.render import doubtful_fields
 from core.contracts import ErrorCode, ReceiptStatus
 from core.reading.extraction.base import DEFAULT_CATEGORIES
@@ -136,7 +137,7 @@ def quick_dates(receipt: ReceiptView, *, today: date, key: bytes) -> InlineKeybo
         and receipt.confidence.get("date") != 1.0  # 1.0: the user's own correction
         and printed not in (today, today - timedelta(days=1))
     ):
-        label = texts.BTN_PRINTED_DATE.format(date=printed.isoformat())
+        label = texts.BTN_PRINTED_DATE.format(date=day_text(printed))
         row.append(_button(label, f"qd{printed:%Y%m%d}", receipt, key))
     return InlineKeyboardMarkup([row, [_button(texts.BTN_BACK, BACK, receipt, key)]])
 

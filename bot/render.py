@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from html import escape
 
-from bot import texts
+from bot.formats import amount, day_text, money
+from bot.i18n import texts
 from core.contracts import ReceiptStatus
+from core.errors import RateLimited
 from core.reading.validation import Impossible
-from core.receipts.corrections import EDITABLE_FIELDS, contradicted
+from core.receipts.corrections import EDITABLE_FIELDS, InvalidCorrection, contradicted
 from core.receipts.views import ReceiptView
 
 MAX_ITEMS_SHOWN = 5
@@ -43,21 +44,15 @@ def doubtful_fields(receipt: ReceiptView) -> list[str]:
     ]
 
 
-def money(amount: Decimal | None, currency: str | None) -> str:
-    if amount is None:
-        return "—"
-    return f"{currency} {amount:,.2f}" if currency else f"{amount:,.2f}"
-
-
 def recent_line(receipt: ReceiptView) -> str:
-    when = receipt.purchase_date.isoformat() if receipt.purchase_date else "no date"
+    when = day_text(receipt.purchase_date) if receipt.purchase_date else texts.RECENT_NO_DATE
     if receipt.status == ReceiptStatus.DONE:
-        what = f"{escape(receipt.merchant_name or 'Unknown merchant')} — "
+        what = f"{escape(receipt.merchant_name or texts.UNKNOWN_MERCHANT)} — "
         what += escape(money(receipt.total, receipt.currency))
     elif receipt.status == ReceiptStatus.FAILED:
-        what = "❌ could not be read"
+        what = texts.RECEIPT_UNREADABLE
     else:
-        what = "⏳ being read"
+        what = texts.RECEIPT_BEING_READ
     mark = " ✅" if receipt.confirmed_at is not None else ""
     return f"<code>{receipt.short_id}</code> {when} {what}{mark}"
 
@@ -65,38 +60,39 @@ def recent_line(receipt: ReceiptView) -> str:
 def receipt_card(receipt: ReceiptView) -> str:
     if receipt.status == ReceiptStatus.FAILED:
         return texts.FAILED.format(
-            reason=escape(receipt.error_message or "Unknown error."), short_id=receipt.short_id
+            reason=escape(receipt.error_message or texts.UNKNOWN_ERROR), short_id=receipt.short_id
         )
     doubt = doubtful_fields(receipt)
 
     def mark(field: str) -> str:
         return " ❓" if field in doubt else ""
 
-    name = escape(receipt.merchant_name or "Unknown merchant")
+    name = escape(receipt.merchant_name or texts.UNKNOWN_MERCHANT)
     lines = [f"🧾 <b>{name}</b>{mark('merchant')}"]
     if receipt.purchase_date is not None:
-        when = receipt.purchase_date.isoformat()
+        when = day_text(receipt.purchase_date)
         if receipt.purchase_time is not None:
             when += f" {receipt.purchase_time.strftime('%H:%M')}"
         lines.append(f"📅 {when}{mark('date')}")
     else:
-        lines.append("📅 date not found")
+        lines.append(texts.CARD_NO_DATE)
     total = escape(money(receipt.total, receipt.currency))
-    lines.append(f"💰 <b>Total: {total}</b>{mark('total')}{mark('currency')}")
+    lines.append(texts.CARD_TOTAL.format(total=total) + mark("total") + mark("currency"))
     if receipt.subtotal is not None:
         subtotal = escape(money(receipt.subtotal, receipt.currency))
-        lines.append(f"Subtotal: {subtotal}{mark('subtotal')}")
+        lines.append(texts.CARD_SUBTOTAL.format(subtotal=subtotal) + mark("subtotal"))
     if receipt.tax is not None:
-        lines.append(f"Tax: {escape(money(receipt.tax, receipt.currency))}{mark('tax')}")
+        tax = escape(money(receipt.tax, receipt.currency))
+        lines.append(texts.CARD_TAX.format(tax=tax) + mark("tax"))
     items = receipt.line_items
     if items:
         lines.append("")
         for item in items[:MAX_ITEMS_SHOWN]:
             qty = f" ×{item.quantity.normalize():f}" if item.quantity not in (None, 1) else ""
-            amount = f" — {item.amount:,.2f}" if item.amount is not None else ""
-            lines.append(f"• {escape(item.description)}{qty}{amount}")
+            figure = f" — {escape(amount(item.amount))}" if item.amount is not None else ""
+            lines.append(f"• {escape(item.description)}{qty}{figure}")
         if len(items) > MAX_ITEMS_SHOWN:
-            lines.append(f"… and {len(items) - MAX_ITEMS_SHOWN} more")
+            lines.append(texts.CARD_MORE_ITEMS.format(n=len(items) - MAX_ITEMS_SHOWN))
     if receipt.category:
         lines.append(f"\n🏷 {escape(receipt.category)}{mark('category')}")
     if doubt:
@@ -135,18 +131,32 @@ def now_impossible(receipt: ReceiptView, field: str) -> str | None:
 
 def _contradiction(typed: str, problem: Impossible) -> str:
     parts = texts.NOW_IMPOSSIBLE_PARTS
-    name = problem.field
+    name = texts.AMOUNT_NAMES.get(problem.field, problem.field)
     if typed == "total":  # the other amount is in doubt
-        value = f"{problem.value:,.2f}"
-        if name in ("subtotal", "line_items"):
-            return parts[name].format(value=value)
+        value = amount(problem.value)
+        if problem.field in ("subtotal", "line_items"):
+            return parts[problem.field].format(value=value)
         key = "same" if problem.same_figure else "more"
         return parts[key].format(name=name, value=value)
-    total = f"{problem.total:,.2f}"  # a typed tax or subtotal: the total is in doubt
-    if name == "subtotal":
+    total = amount(problem.total)  # a typed tax or subtotal: the total is in doubt
+    if problem.field == "subtotal":
         return parts["total_far_below"].format(value=total)
     key = "total_same" if problem.same_figure else "total_below"
     return parts[key].format(name=name, value=total)
+
+
+def wanted(exc: InvalidCorrection) -> str:
+    """What a correction needs (``INVALID_FIELD``'s hint) in the current language; the English
+    message for a kind the catalogue does not name."""
+    text = texts.WANTED.get(exc.wanted)
+    return exc.message if text is None else text.format(**exc.values)
+
+
+def rate_limit(exc: RateLimited) -> str:
+    """The limit a receipt met (``RATE_LIMITED``'s) in the current language."""
+    if exc.limit is None or exc.window_seconds is None:
+        return exc.message
+    return texts.RATE_LIMIT.format(limit=exc.limit, minutes=exc.window_seconds // 60)
 
 
 def shown(name: str, *, limit: int = 50) -> str:

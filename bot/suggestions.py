@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from bot import texts
+from bot.i18n import texts
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words every question has: they say nothing about which question it is.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from bot import texts
-from bot.render import money
-from core.summaries.labels import NO_CURRENCY, UNKNOWN_MERCHANT
+from bot.formats import money, period_text
+from bot.i18n import texts
+from core.summaries.labels import NO_CURRENCY, UNCATEGORISED, UNKNOWN_MERCHANT
 from core.summaries.service import BiggestPurchase, PeriodSummary
 
 
@@ -15,8 +15,17 @@ def _cur(code: str) -> str | None:
     return None if code == NO_CURRENCY else code
 
 
+def _merchant(name: str | None) -> str:
+    """A merchant as the queries name it, receipts without one under ``UNKNOWN_MERCHANT``."""
+    return texts.UNKNOWN_MERCHANT if not name or name == UNKNOWN_MERCHANT else name
+
+
+def _category(name: str) -> str:
+    return texts.SUMMARY_UNCATEGORISED if name == UNCATEGORISED else name
+
+
 def _purchase(big: BiggestPurchase) -> str:
-    return f"{big.merchant or UNKNOWN_MERCHANT}, {money(big.total, _cur(big.currency))}"
+    return f"{_merchant(big.merchant)}, {money(big.total, _cur(big.currency))}"
 
 
 def change(now: Decimal, before: Decimal | None) -> str:
@@ -24,28 +33,32 @@ def change(now: Decimal, before: Decimal | None) -> str:
         return ""
     pct = (now - before) / before * 100
     arrow = "▲" if pct > 0 else "▼" if pct < 0 else "="
-    return f" ({arrow} {abs(pct):.0f}% vs {money(before, None)})"
+    return texts.SUMMARY_CHANGE.format(
+        arrow=arrow, percent=f"{abs(pct):.0f}", before=money(before, None)
+    )
 
 
 def summary_text(summary: PeriodSummary) -> str:
     s = summary
+    label = period_text(s.period)
     if not s.count:
-        return texts.SUMMARY_EMPTY.format(month=s.period.label)
-    lines = [texts.SUMMARY_HEAD.format(month=s.period.label, count=s.count)]
+        return texts.SUMMARY_EMPTY.format(month=label)
+    lines = [texts.SUMMARY_HEAD.format(month=label, count=s.count)]
     for code, total in sorted(s.totals.items(), key=lambda kv: -kv[1]):
         before = s.previous_totals.get(code)
         lines.append(f"💰 <b>{escape(money(total, _cur(code)))}</b>{change(total, before)}")
     for code, categories in s.by_category.items():
-        label = f" ({code})" if len(s.totals) > 1 else ""
-        lines.append(f"\n<b>By category</b>{escape(label)}")
+        currency = escape(f" ({code})") if len(s.totals) > 1 else ""
+        lines.append(texts.SUMMARY_BY_CATEGORY.format(currency=currency))
         for name, total in categories[:6]:
-            lines.append(f"• {escape(name)}: {escape(money(total, _cur(code)))}")
+            lines.append(f"• {escape(_category(name))}: {escape(money(total, _cur(code)))}")
     for code, merchants in s.top_merchants.items():
-        label = f" ({code})" if len(s.totals) > 1 else ""
-        lines.append(f"\n<b>Top merchants</b>{escape(label)}")
+        currency = escape(f" ({code})") if len(s.totals) > 1 else ""
+        lines.append(texts.SUMMARY_TOP_MERCHANTS.format(currency=currency))
         for name, total, n in merchants:
             times = f" ×{n}" if n > 1 else ""
-            lines.append(f"• {escape(name)}{times}: {escape(money(total, _cur(code)))}")
+            shown = escape(_merchant(name))
+            lines.append(f"• {shown}{times}: {escape(money(total, _cur(code)))}")
     if len(s.biggest) == 1:
         lines.append(texts.SUMMARY_BIGGEST.format(what=escape(_purchase(s.biggest[0]))))
     elif s.biggest:  # one per currency: amounts of different currencies are not compared
@@ -62,5 +75,5 @@ def chart_caption(summary: PeriodSummary, currency: str) -> str:
     total = summary.totals.get(currency, Decimal(0))
     count = summary.counts.get(currency, 0)
     return texts.SUMMARY_CAPTION.format(
-        month=summary.period.label, total=money(total, _cur(currency)), count=count
+        month=period_text(summary.period), total=money(total, _cur(currency)), count=count
     )

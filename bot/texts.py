@@ -1,4 +1,9 @@
-"""Every text the bot sends, in one place (HTML parse mode: escape what users or receipts wrote)."""
+"""Every text the bot sends, in one place (HTML parse mode: escape what users or receipts wrote).
+
+The English catalogue, and the source of the others (``bot/locales/``): each has every name
+here, with the same placeholders and HTML tags (tests/unit/test_catalogues.py). Handlers reach
+the user's language through ``bot.i18n.texts``; amounts and dates go through ``bot/formats.py``.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +69,7 @@ UPLOAD_FAILED = (
     "⚠️ Something went wrong while receiving this file; nothing was saved. Please send it again."
 )
 FAILED = "❌ <b>I couldn't read this receipt.</b>\n{reason}\n\n<code>{short_id}</code>"
+RATE_LIMIT = "at most {limit} receipts per {minutes} minutes"  # RATE_LIMITED's {limit}
 RATE_LIMITED = (
     "⏳ That's a lot of receipts in a short time — {limit}. Please wait a little and send this "
     "one again; nothing was saved."
@@ -85,6 +91,23 @@ TRANSIENT_ERROR = (
     "in a few minutes; no need to send it again."
 )
 
+# Receipt cards, the list of receipts, albums (bot/render.py, bot/albums.py)
+UNKNOWN_MERCHANT = "Unknown merchant"
+UNKNOWN_ERROR = "Unknown error."
+CARD_NO_DATE = "📅 date not found"
+CARD_TOTAL = "💰 <b>Total: {total}</b>"
+CARD_SUBTOTAL = "Subtotal: {subtotal}"
+CARD_TAX = "Tax: {tax}"
+CARD_MORE_ITEMS = "… and {n} more"
+RECENT_NO_DATE = "no date"
+RECEIPT_UNREADABLE = "❌ could not be read"
+RECEIPT_BEING_READ = "⏳ being read"
+ALBUM_STATES = {  # by receipt status, while it is not done
+    "awaiting_upload": "📥 receiving…",
+    "queued": "⏳ in the queue",
+    "processing": "🔎 reading…",
+}
+
 # Settings
 SETTINGS = (
     "<b>Your settings</b>\n"
@@ -95,6 +118,7 @@ SETTINGS = (
     "/settings timezone Europe/Berlin"
 )
 SETTINGS_NOT_SET = "not set"
+SETTINGS_NAMES = {"default_currency": "your currency", "timezone": "your time zone"}
 SETTINGS_SAVED = "Saved: {what} is now <b>{value}</b>."
 SETTINGS_BAD_CURRENCY = (
     "<b>{value}</b> is not a currency code I know. Use a three-letter ISO code such as EUR, USD, "
@@ -143,6 +167,16 @@ ASK_SUFFIX = "\n/cancel leaves it as it is."
 YOUR_CATEGORIES = "\nYours: {names}."
 FIX_WHICH = "Which field is wrong?"
 INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
+WANTED = {  # INVALID_FIELD's {hint}, by the kind of value a correction needs
+    "empty": "empty",
+    "length": "at most {limit} characters",
+    "currency": "a three-letter ISO code such as EUR, USD or MYR",
+    "amount": "an amount such as 23.40",
+    "date": "a date such as 2026-10-03 or 03/10/2026",
+    "date_range": "a date between 2000 and today",
+    "category_full": "one of your categories: your list is full, /categories shows it",
+    "category_other": "a category name other than {name}",
+}
 CORRECTED = "Updated ✅ {label}: <b>{value}</b>"
 CATEGORY_ADDED_NOTE = "\nIt's new, so I added it to your categories (/categories)."
 EDIT_CANCELLED = "OK, nothing changed."
@@ -153,6 +187,7 @@ NOW_IMPOSSIBLE_AND = ", and "
 NOW_IMPOSSIBLE_ASK_ONE = "fix it too?"
 NOW_IMPOSSIBLE_ASK_MANY = "fix them too?"
 NOW_IMPOSSIBLE_ASK_TOTAL = "is the total right?"
+AMOUNT_NAMES = {"subtotal": "subtotal", "tax": "tax", "tip": "tip"}  # NOW_IMPOSSIBLE_PARTS' {name}
 NOW_IMPOSSIBLE_PARTS = {
     "more": "the {name} {value} is now more than the total",
     "same": "the {name} {value} is now as much as the total",
@@ -171,6 +206,10 @@ ANSWER_BIGGEST_PER_CURRENCY = (
     "Your biggest purchase{what} in {month}, in each currency: {purchases}."
 )
 ANSWER_COUNT = "You have {count} receipt(s){what} in {month}."
+ANSWER_ABOUT = " on {term}"  # the {what} of the answers above: the category or merchant asked
+ANSWER_TOTAL_ABOUT = ", {term}"  # ANSWER_TOTAL's {what}
+ANSWER_ON_DAY = " on {day}"
+ANSWER_UNKNOWN_MERCHANT = "unknown merchant"
 
 # Summaries and exports
 SUMMARY_HEAD = "📊 <b>{month}</b> — {count} receipts"
@@ -180,8 +219,16 @@ SUMMARY_EMPTY = (
 SUMMARY_BIGGEST = "\nBiggest purchase: {what}"
 SUMMARY_BIGGEST_PER_CURRENCY = "\nBiggest purchase in each currency:"
 SUMMARY_UNDATED = "\n{n} receipt(s) printed no date: they count on the day you sent them."
+SUMMARY_BY_CATEGORY = "\n<b>By category</b>{currency}"
+SUMMARY_TOP_MERCHANTS = "\n<b>Top merchants</b>{currency}"
+SUMMARY_CHANGE = " ({arrow} {percent}% vs {before})"  # against the period before
+SUMMARY_UNCATEGORISED = "uncategorised"  # receipts without a category
 SUMMARY_TZ = "<i>Months follow your time zone, {tz} (/settings).</i>"
 SUMMARY_CAPTION = "{month}: {total} in {count} receipts"
+CHART_BY_CATEGORY = "{period} by category ({currency})"
+CHART_PER_DAY = "Spending per day"
+CHART_DAYS = "day of the month"
+CHART_PER_MONTH = "Spending per month"
 SUMMARY_BAD_MONTH = (
     "I didn't understand that month. Try /summary, /summary last month, /summary october, "
     "/summary march 2018, /summary Q1 2018 or /summary 2018."
@@ -281,6 +328,8 @@ EXPORT_ZIP_BUSY = (
     "“zip”, /export sends the CSV files now."
 )
 EXPORT_EMPTY = "Nothing to export for {what}."
+EXPORT_ALL = "all your receipts"
+EXPORT_NO_ONE = "you"  # EXPORT_EMPTY's {what} for someone who never sent a receipt
 EXPORT_CAPTION = "{what}: receipts and line items as CSV (UTF-8, ISO dates, one currency column)."
 
 # Receipts: commands and buttons

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 from telegram import Message
 from telegram.constants import ChatType
@@ -32,3 +34,8 @@ def private_chat(user: User | None) -> int | None:
     if user is None or user.telegram_chat_id is None or user.telegram_chat_id <= 0:
         return None
     return user.telegram_chat_id
+
+
+def owner_language(session: Session, receipt_id: Any) -> str | None:
+    """The language of the receipt's owner, as last seen from Telegram (None: unknown)."""
+    return UserRepository(session).language_of_owner(receipt_id)

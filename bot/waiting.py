@@ -22,8 +22,8 @@ from telegram import Bot
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import texts
 from bot.context import BotContext, BotServices
+from bot.i18n import texts
 from core.receipts.waiting import QueuePlace, WaitEstimator
 
 logger = logging.getLogger(__name__)

@@ -42,9 +42,18 @@ class RateLimited(ReceiptSnapError):
     status_code = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_seconds: int,
+        limit: int | None = None,
+        window_seconds: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+        self.limit = limit  # receipts in ``window_seconds``: the limit, for the user's language
+        self.window_seconds = window_seconds
 
 
 class TooLarge(ReceiptSnapError):

@@ -13,9 +13,10 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import texts
 from bot.context import BotContext
-from bot.render import money, shown
+from bot.formats import money, period_text
+from bot.i18n import texts
+from bot.render import shown
 from bot.users import register
 from core.budgets.service import (
     BudgetStatus,
@@ -33,7 +34,7 @@ OFF = ("off", "remove", "none", "0")
 
 
 def status_lines(statuses: list[BudgetStatus], month: Month) -> str:
-    lines = [texts.BUDGETS_HEAD.format(month=month.label)]
+    lines = [texts.BUDGETS_HEAD.format(month=period_text(month))]
     for s in statuses:
         lines.append(
             texts.BUDGET_LINE.format(
@@ -51,7 +52,7 @@ def warning_text(warning: BudgetWarning) -> str:
     return texts.BUDGET_WARNING[warning.level].format(
         percent=s.percent,
         category=s.category,
-        month=warning.month.label,
+        month=period_text(warning.month),
         spent=money(s.spent, s.currency),
         amount=money(s.amount, s.currency),
     )
@@ -70,7 +71,7 @@ async def budget(update: Update, context: BotContext) -> None:
             try:
                 month = parse_month(" ".join(args), today=now.date())
             except NotAMonth as exc:
-                return texts.BUDGETS_MONTHLY_ONLY.format(period=escape(exc.period.label))
+                return texts.BUDGETS_MONTHLY_ONLY.format(period=escape(period_text(exc.period)))
             except BadMonth:
                 month = None
         if month is not None:

@@ -15,10 +15,12 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import keyboards, texts
+from bot import keyboards
 from bot.albums import update_album
 from bot.context import BotContext
-from bot.render import receipt_card
+from bot.formats import day_text
+from bot.i18n import texts
+from bot.render import rate_limit, receipt_card
 from bot.users import register
 from bot.waiting import queue_watch
 from core.contracts import ProcessingJob, ReceiptStatus
@@ -103,7 +105,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     try:
         receipt, new, first_of_album = await services.in_session(reserve)
     except RateLimited as exc:
-        await message.reply_text(texts.RATE_LIMITED.format(limit=exc.message))
+        await message.reply_text(texts.RATE_LIMITED.format(limit=rate_limit(exc)))
         return
     bind(receipt_id=str(receipt.id))  # this update's task: its later lines name the receipt
     if receipt.status != ReceiptStatus.AWAITING_UPLOAD:
@@ -144,7 +146,7 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             await status.problem(receipt_card(prepared))
             await _notified(context, prepared)
             return
-        when = prepared.created_at.date().isoformat()
+        when = day_text(prepared.created_at.date())
         if not prepared.status.is_final:  # its card is still to come: say so, and where
             await status.still_reading(prepared, when=when)
             return

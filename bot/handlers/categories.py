@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import texts
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.render import shown
 from bot.users import register
 from core.categories.service import (

@@ -22,11 +22,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import keyboards, texts
+from bot import keyboards
 from bot.answers import is_answer
 from bot.context import BotContext
+from bot.formats import amount, day_text
 from bot.handlers import questions
-from bot.render import now_impossible, receipt_card
+from bot.i18n import texts
+from bot.render import now_impossible, receipt_card, wanted
 from core.categories.service import list_categories
 from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound
@@ -76,12 +78,12 @@ def shown_value(receipt: ReceiptView, field: str) -> str:
     """The field's value as the confirmation of a correction shows it (plain text)."""
     value = {
         "merchant": receipt.merchant_name,
-        "date": receipt.purchase_date.isoformat() if receipt.purchase_date else None,
-        "total": f"{receipt.total:,.2f}" if receipt.total is not None else None,
+        "date": day_text(receipt.purchase_date) if receipt.purchase_date else None,
+        "total": amount(receipt.total) if receipt.total is not None else None,
         "currency": receipt.currency,
         "category": receipt.category,
-        "subtotal": f"{receipt.subtotal:,.2f}" if receipt.subtotal is not None else None,
-        "tax": f"{receipt.tax:,.2f}" if receipt.tax is not None else None,
+        "subtotal": amount(receipt.subtotal) if receipt.subtotal is not None else None,
+        "tax": amount(receipt.tax) if receipt.tax is not None else None,
     }[field]
     return str(value)
 
@@ -129,7 +131,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         except InvalidCorrection as exc:  # asked again: the question is open (again)
             pending.set_aside_at = None
             session.flush()
-            return _Outcome("invalid", question, problem=exc.message)
+            return _Outcome("invalid", question, problem=wanted(exc))
         except (NotFound, Conflict):
             repo.remove(pending)
             return _Outcome("gone", question)

@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import texts
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.users import register
 from core.db.models import User
 from core.money import is_iso_currency
@@ -59,7 +59,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
     user = await context.services.in_session(run)
     if changes:
         key, value = next(iter(changes.items()))
-        label = "your currency" if key == "default_currency" else "your time zone"
+        label = texts.SETTINGS_NAMES[key]
         await message.reply_text(
             texts.SETTINGS_SAVED.format(what=label, value=escape(value)), parse_mode=ParseMode.HTML
         )

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import texts
 from bot.context import BotContext
-from bot.render import money
+from bot.formats import day_text, money, period_text
+from bot.i18n import texts
 from bot.suggestions import not_understood
 from core.questions.service import Question, answer, question_categories
 from core.summaries.labels import NO_CURRENCY
@@ -68,14 +68,14 @@ async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
 
 
 def _purchase(big: BiggestPurchase) -> str:
-    when = f" on {big.day.isoformat()}" if big.day else ""
+    when = texts.ANSWER_ON_DAY.format(day=day_text(big.day)) if big.day else ""
     amount = money(big.total, None if big.currency == NO_CURRENCY else big.currency)
-    return f"{big.merchant or 'unknown merchant'}, {amount}{when}"
+    return f"{big.merchant or texts.ANSWER_UNKNOWN_MERCHANT}, {amount}{when}"
 
 
 def render_answer(question: Question, result: dict[str, Any]) -> str:
-    month = result["period"].label
-    what = f" on {question.term}" if question.term else ""
+    month = period_text(result["period"])
+    what = texts.ANSWER_ABOUT.format(term=question.term) if question.term else ""
     if question.metric == "biggest":
         biggest: list[BiggestPurchase] = result["biggest"]
         if not biggest:
@@ -97,7 +97,7 @@ def render_answer(question: Question, result: dict[str, Any]) -> str:
     )
     return texts.ANSWER_TOTAL.format(
         month=month,
-        what=f", {question.term}" if question.term else "",
+        what=texts.ANSWER_TOTAL_ABOUT.format(term=question.term) if question.term else "",
         amounts=amounts,
         count=result["count"],
     )

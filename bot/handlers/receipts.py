@@ -19,11 +19,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import keyboards, texts
+from bot import keyboards
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.handlers import edit
-from bot.render import receipt_card, recent_line
+from bot.i18n import texts
+from bot.render import rate_limit, receipt_card, recent_line, wanted
 from core.aws.clients import AwsError
 from core.aws.s3 import StoredObjects
 from core.categories.service import list_categories
@@ -218,7 +219,7 @@ async def _retry(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUI
     try:
         job = await services.in_session(run)
     except RateLimited as exc:  # a retry is a receipt read again: the same limit
-        await query.answer(texts.RETRY_RATE_LIMITED.format(limit=exc.message), show_alert=True)
+        await query.answer(texts.RETRY_RATE_LIMITED.format(limit=rate_limit(exc)), show_alert=True)
         return
     await asyncio.to_thread(services.queue.send_job, job)
     await query.answer(texts.RETRYING)
@@ -336,7 +337,7 @@ def _quick(field: str, raw: str) -> Action:
                     session, receipt_id=receipt_id, user_id=uid, field=field, raw=raw
                 )
             except InvalidCorrection as exc:
-                return None, None, exc.message
+                return None, None, wanted(exc)
             ended = PendingEditRepository(session).end(
                 user_id=uid, receipt_id=receipt_id, field=field
             )

@@ -12,10 +12,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, TypeHandler
 
-from bot import keyboards, texts
+from bot import keyboards
 from bot.albums import update_album
 from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
 from bot.handlers.budgets import warning_text
+from bot.i18n import texts
 from bot.render import receipt_card
 from bot.users import private_chat
 from bot.waiting import queue_watch, receipt_lock

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot import texts
 from bot.context import BotContext
+from bot.i18n import texts
 from bot.suggestions import unknown_command
 from bot.users import register
 

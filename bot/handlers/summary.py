@@ -15,11 +15,12 @@ from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import texts
 from bot.charts import summary_chart
 from bot.context import BotContext
 from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
+from bot.formats import day_text, period_text
 from bot.handlers.budgets import status_lines
+from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
 from core.budgets.service import budget_status
@@ -108,13 +109,14 @@ async def _export(
 ) -> bool:
     """The CSV files, then (``with_files``) the ZIP of the originals; True when a ZIP was built."""
 
-    def run(session: Session) -> tuple[str, IO[bytes], IO[bytes], list[ExportFile]] | None:
+    def run(session: Session) -> tuple[str, str, IO[bytes], IO[bytes], list[ExportFile]] | None:
         user = UserRepository(session).get_by_telegram_id(telegram_user_id)
         if user is None:
             return None
         tz = user.timezone
         period: Period | None = None if arg == "all" else parse_period(arg, today=_today(tz).date())
-        what = "all your receipts" if period is None else period.label
+        what = texts.EXPORT_ALL if period is None else period_text(period)
+        name = "all" if period is None else period.label.replace(" ", "-").lower()
         receipts = _spool(export_receipts_csv(session, user_id=user.id, period=period, timezone=tz))
         items = _spool(export_items_csv(session, user_id=user.id, period=period, timezone=tz))
         originals = (
@@ -122,7 +124,7 @@ async def _export(
             if with_files
             else []
         )
-        return what, receipts, items, originals
+        return what, name, receipts, items, originals
 
     try:
         result = await context.services.in_session(run)
@@ -130,10 +132,9 @@ async def _export(
         await message.reply_text(texts.SUMMARY_BAD_MONTH)
         return False
     if result is None:
-        await message.reply_text(texts.EXPORT_EMPTY.format(what="you"))
+        await message.reply_text(texts.EXPORT_EMPTY.format(what=texts.EXPORT_NO_ONE))
         return False
-    what, receipts, items, originals = result
-    suffix = "all" if arg == "all" else what.replace(" ", "-").lower()
+    what, suffix, receipts, items, originals = result
     try:
         if receipts.readline() and not receipts.readline():  # the header line only
             await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
@@ -180,7 +181,7 @@ async def _send_originals(
             texts.EXPORT_ZIP_CUT.format(
                 limit=limit,
                 count=archive.count,
-                day=archive.last_day,
+                day=day_text(archive.last_day) if archive.last_day else "",
                 month=f"{archive.left_out:%Y-%m}",
             )
         )

@@ -86,6 +86,8 @@ class ReceiptService:
                 raise RateLimited(
                     f"at most {limit} receipts per {window // 60} minutes",
                     retry_after_seconds=window,
+                    limit=limit,
+                    window_seconds=window,
                 )
 
     def reserve(
@@ -571,10 +573,13 @@ def _users_category(session: Session, *, user_id: int, name: str) -> str:
     except CategoryError as exc:
         if exc.code == "too_many":
             raise InvalidCorrection(
-                "one of your categories: your list is full, /categories shows it"
+                "one of your categories: your list is full, /categories shows it",
+                wanted="category_full",
             ) from exc
         if exc.code == "reserved":
-            raise InvalidCorrection(f"a category name other than {exc.name}") from exc
+            raise InvalidCorrection(
+                f"a category name other than {exc.name}", wanted="category_other", name=exc.name
+            ) from exc
         raise InvalidCorrection(f"a category name with {exc.message}") from exc
 
 

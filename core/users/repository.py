@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db.models import (
+    Receipt,
     User,
 )
 
@@ -49,9 +52,18 @@ class UserRepository:
             user.telegram_chat_id = chat_id
         user.username = username
         user.first_name = first_name
-        user.language_code = language_code
+        if language_code is not None:  # None: this update does not say (Telegram's is optional)
+            user.language_code = language_code
         self.session.flush()
         return user
+
+    def language_of_owner(self, receipt_id: uuid.UUID) -> str | None:
+        """The language code last seen from the receipt's owner (None: unknown, or no receipt)."""
+        return self.session.scalar(
+            select(User.language_code)
+            .join(Receipt, Receipt.user_id == User.id)
+            .where(Receipt.id == receipt_id)
+        )
 
     def update_preferences(
         self, user: User, *, default_currency: str | None = None, timezone: str | None = None

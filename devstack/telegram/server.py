@@ -77,6 +77,7 @@ class FakeTelegram:
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._last_message_id: dict[int | str, int] = {}
         self._chat_names: dict[int | str, str] = {}
+        self._languages: dict[int, str | None] = {}  # user: language_code ("en" unless set)
         self._bot_messages: dict[int | str, dict[int, JSONDict]] = {}
         self._user_messages: dict[int | str, dict[int, JSONDict]] = {}
         self._files = FileStore(self._lock)
@@ -143,6 +144,12 @@ class FakeTelegram:
     ) -> str:
         """Stores a file as if a user had sent it; returns its file_id for getFile/updates."""
         return self._files.store(data, file_name=file_name, mime_type=mime_type).file_id
+
+    def set_language(self, user_id: int, language_code: str | None) -> None:
+        """The ``language_code`` that ``user_id``'s updates carry from now on (None: none, as
+        Telegram leaves it out for some users); "en" until set."""
+        with self._lock:
+            self._languages[user_id] = language_code
 
     def fail_next(
         self,
@@ -484,9 +491,12 @@ class FakeTelegram:
             )
         return user
 
-    @staticmethod
-    def _user(user_id: int, first_name: str) -> JSONDict:
-        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    def _user(self, user_id: int, first_name: str) -> JSONDict:
+        user: JSONDict = {"id": user_id, "is_bot": False, "first_name": first_name}
+        language = self._languages.get(user_id, "en")
+        if language is not None:  # Telegram's is optional: some users' updates carry none
+            user["language_code"] = language
+        return user
 
     def _chat(self, chat_id: int | str) -> JSONDict:
         if isinstance(chat_id, int) and chat_id > 0:

@@ -39,8 +39,10 @@ def say(stack: LocalStack, fake: FakeTelegram, chat: int, text: str) -> str:
 
 
 def test_the_menu_is_set_once_at_start(stack: LocalStack, fake: FakeTelegram) -> None:
-    (call,) = fake.calls_for("setMyCommands")
+    """Once per language: English for the default, then Malay for "ms" (test_bot_i18n.py)."""
+    (call, malay) = fake.calls_for("setMyCommands")
     assert "language_code" not in call.params
+    assert malay.params["language_code"] == "ms"
     key = json.dumps([{"type": "default"}, ""], sort_keys=True)
     assert [(c["command"], c["description"]) for c in fake.commands[key]] == list(
         texts.COMMANDS.items()
@@ -59,8 +61,10 @@ def test_in_polling_mode_a_menu_telegram_refuses_does_not_stop_the_start(
         with LocalStack(options):
             fake.pending_updates.append(fake.text_update(chat_id=chat, user_id=chat, text="/help"))
             fake.wait_for(lambda f: len(sent(f, chat)) == 1, timeout=30)
-        assert len(fake.calls_for("setMyCommands")) == 1  # once per start, not retried
-        assert fake.commands == {}
+        # once per start and language, not retried: the default menu failed, Malay's was set
+        assert len(fake.calls_for("setMyCommands")) == 2
+        default = json.dumps([{"type": "default"}, ""], sort_keys=True)
+        assert default not in fake.commands and len(fake.commands) == 1
         assert "<b>What I do</b>" in sent(fake, chat)[0]
 
 

@@ -20,6 +20,8 @@ TODAY = date(2026, 11, 25)
         ("date", "2026-10-03", date(2026, 10, 3)),
         ("date", "03/10/2026", date(2026, 10, 3)),
         ("date", "yesterday", date(2026, 11, 24)),
+        ("date", "Hari ini", date(2026, 11, 25)),
+        ("date", "semalam", date(2026, 11, 24)),
         ("currency", "eur", "EUR"),
         ("merchant", "  Café Nero ", "Café Nero"),
         ("category", "Groceries", "groceries"),

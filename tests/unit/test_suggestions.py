@@ -15,6 +15,7 @@ from telegram.ext import CommandHandler
 from bot import texts
 from bot.app import bot_commands, publish_commands
 from bot.handlers import budgets, categories, preferences, receipts, start, summary
+from bot.locales import ms
 from bot.suggestions import closest_command, closest_question, not_understood, unknown_command
 from tests.helpers import logged
 
@@ -79,21 +80,27 @@ def test_small_talk_gets_what_the_bot_does_with_text(text: str, greeting: str) -
 class RecordingBot:
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
-        self.calls: list[tuple[list[BotCommand], Any]] = []
+        self.calls: list[tuple[list[BotCommand], Any, str | None]] = []
 
-    async def set_my_commands(self, commands: list[BotCommand], *, scope: Any) -> bool:
-        self.calls.append((commands, scope))
+    async def set_my_commands(
+        self, commands: list[BotCommand], *, scope: Any, language_code: str | None = None
+    ) -> bool:
+        self.calls.append((commands, scope, language_code))
         if self.error is not None:
             raise self.error
         return True
 
 
-def test_the_commands_are_published_for_the_default_scope_and_language() -> None:
+def test_the_commands_are_published_for_the_default_language_and_in_malay() -> None:
     bot = RecordingBot()
     assert asyncio.run(publish_commands(bot))  # type: ignore[arg-type]
-    ((commands, scope),) = bot.calls
+    (default, malay) = bot.calls
+    commands, scope, language = default
     assert [(c.command, c.description) for c in commands] == list(texts.COMMANDS.items())
-    assert isinstance(scope, BotCommandScopeDefault)
+    assert isinstance(scope, BotCommandScopeDefault) and language is None
+    commands, scope, language = malay
+    assert [(c.command, c.description) for c in commands] == list(ms.COMMANDS.items())
+    assert isinstance(scope, BotCommandScopeDefault) and language == "ms"
 
 
 def test_a_menu_telegram_refuses_is_logged_and_start_up_goes_on() -> None:

@@ -34,6 +34,11 @@ def admin_settings(api_settings: ApiSettings) -> ApiSettings:
     )
 
 
+# For tokens minted at collection (in parametrize): valid for longer than a whole run takes to
+# reach their test, so each is refused for what is wrong with it, never for having expired.
+COLLECTED_TTL = timedelta(hours=6)
+
+
 def make_token(
     role: Role | str = Role.ADMIN,
     *,

@@ -9,7 +9,14 @@ import httpx
 import pytest
 
 from core.admin.tokens import Role, mint
-from tests.integration.admin.conftest import JWT_KEY, OLD_KEY, Auth, container, make_token
+from tests.integration.admin.conftest import (
+    COLLECTED_TTL,
+    JWT_KEY,
+    OLD_KEY,
+    Auth,
+    container,
+    make_token,
+)
 
 
 class TestAuthentication:
@@ -28,10 +35,10 @@ class TestAuthentication:
             {},
             {"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"},
             {"Authorization": "Bearer not-a-jwt"},
-            {"Authorization": "Bearer " + make_token(key="w" * 40)},
-            {"Authorization": "Bearer " + make_token(audience="someone-else")},
+            {"Authorization": "Bearer " + make_token(key="w" * 40, ttl=COLLECTED_TTL)},
+            {"Authorization": "Bearer " + make_token(audience="someone-else", ttl=COLLECTED_TTL)},
             # the previous key's grace period ended long ago (rotated_at 2020)
-            {"Authorization": "Bearer " + make_token(key=OLD_KEY)},
+            {"Authorization": "Bearer " + make_token(key=OLD_KEY, ttl=COLLECTED_TTL)},
         ],
         ids=["none", "basic", "garbage", "bad-signature", "wrong-audience", "retired-key"],
     )

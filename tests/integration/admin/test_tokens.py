@@ -20,7 +20,7 @@ from core.aws.clients import AwsClients
 from core.db.models import RevokedAdminToken
 from core.settings import ApiSettings
 from tests.helpers import logged
-from tests.integration.admin.conftest import Auth, make_token
+from tests.integration.admin.conftest import COLLECTED_TTL, Auth, make_token
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -85,8 +85,8 @@ class TestRevoke:
             {"jti": "a" * 65},
             {"token": "a" * 5000},
             {"token": "garbage"},
-            {"token": make_token(key="w" * 40)},  # signed by someone else
-            {"token": make_token(audience="someone-else")},
+            {"token": make_token(key="w" * 40, ttl=COLLECTED_TTL)},  # signed by someone else
+            {"token": make_token(audience="someone-else", ttl=COLLECTED_TTL)},
         ],
         ids=["empty", "both", "bad-jti", "long-jti", "long-token", "garbage", "foreign", "aud"],
     )

@@ -1,0 +1,69 @@
+"""Amounts, dates and periods as the current language writes them (``bot/i18n.py``).
+
+English keeps the bot's own forms ("MYR 1,234.50", ISO dates "2026-10-03", "October 2026"):
+unambiguous, and what its users have always seen. Every other language is formatted by Babel
+(CLDR) for its locale: Malay "RM1,234.50", "3 Okt 2026", "Oktober 2026".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date, get_quarter_names
+from babel.numbers import format_currency, format_decimal
+
+from bot import i18n
+from core.summaries.months import Month, Period, Quarter
+
+TWO_PLACES = "#,##0.00"
+
+
+def _locale() -> str | None:
+    """Babel's locale of the current language; None for English (the bot's own forms)."""
+    language = i18n.current()
+    return None if language is i18n.ENGLISH else language.locale
+
+
+def amount(value: Decimal) -> str:
+    """A figure with two decimals and grouped thousands, without a currency."""
+    locale = _locale()
+    if locale is None:
+        return f"{value:,.2f}"
+    return format_decimal(value, format=TWO_PLACES, locale=locale, decimal_quantization=True)
+
+
+def money(value: Decimal | None, currency: str | None) -> str:
+    """An amount in its currency (none: the figure alone); "—" for no amount."""
+    if value is None:
+        return "—"
+    locale = _locale()
+    if locale is None:
+        return f"{currency} {value:,.2f}" if currency else f"{value:,.2f}"
+    if not currency:
+        return amount(value)
+    return format_currency(value, currency, locale=locale)
+
+
+def day_text(value: date) -> str:
+    """A calendar day: ISO in English, the locale's medium form elsewhere ("3 Okt 2026")."""
+    locale = _locale()
+    return value.isoformat() if locale is None else format_date(value, "medium", locale=locale)
+
+
+def month_text(value: date) -> str:
+    """The month's short name, as a chart's axis shows it ("Oct", "Okt")."""
+    locale = _locale()
+    return f"{value:%b}" if locale is None else format_date(value, "LLL", locale=locale)
+
+
+def period_text(value: Period) -> str:
+    """A month ("October 2026", "Oktober 2026"), a quarter ("Q1 2026", "S1 2026") or a year."""
+    locale = _locale()
+    if locale is None:
+        return value.label
+    if isinstance(value, Month):
+        return format_date(value.first, "LLLL y", locale=locale)
+    if isinstance(value, Quarter):
+        return f"{get_quarter_names('abbreviated', locale=locale)[value.quarter]} {value.year}"
+    return str(value.year)
