@@ -7,6 +7,7 @@ from html import escape
 
 from bot import texts
 from core.contracts import ReceiptStatus
+from core.money import minor_units
 from core.reading.validation import Impossible
 from core.receipts.corrections import EDITABLE_FIELDS, contradicted
 from core.receipts.views import ReceiptView
@@ -44,9 +45,37 @@ def doubtful_fields(receipt: ReceiptView) -> list[str]:
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
+    """``MYR 1,234.50``, ``JPY 26,597``: as many decimals as the currency has (ISO 4217)."""
     if amount is None:
         return "—"
-    return f"{currency} {amount:,.2f}" if currency else f"{amount:,.2f}"
+    if not currency:
+        return f"{amount:,.2f}"
+    return f"{currency} {amount:,.{minor_units(currency)}f}"
+
+
+def home_amount_line(receipt: ReceiptView) -> str | None:
+    """The card's line of the total in the home currency: converted (with the ECB rate and its
+    day), or said to have no rate; None when there is nothing to say (no home currency, the
+    receipt is in it)."""
+    home, printed = receipt.home_currency, receipt.currency
+    if home is None or printed is None or printed == home or receipt.total is None:
+        return None
+    if receipt.home_total is None or receipt.fx_rate is None:
+        return texts.CARD_NO_RATE.format(home=escape(home), currency=escape(printed))
+    return texts.CARD_HOME_AMOUNT.format(
+        amount=escape(money(receipt.home_total, home)),
+        rate=_rate(receipt.fx_rate),
+        currency=escape(printed),
+        home=escape(home),
+        day=receipt.fx_rate_date.isoformat() if receipt.fx_rate_date else "",
+    )
+
+
+def _rate(rate: Decimal) -> str:
+    """A rate as a person reads it: 4.7611, 0.210039, 26.5972 (six significant digits or
+    four decimals, whichever shows more)."""
+    places = max(4, 6 - rate.adjusted() - 1)
+    return f"{rate.quantize(Decimal(1).scaleb(-places)).normalize():f}"
 
 
 def recent_line(receipt: ReceiptView) -> str:
@@ -83,6 +112,8 @@ def receipt_card(receipt: ReceiptView) -> str:
         lines.append("📅 date not found")
     total = escape(money(receipt.total, receipt.currency))
     lines.append(f"💰 <b>Total: {total}</b>{mark('total')}{mark('currency')}")
+    if (home := home_amount_line(receipt)) is not None:
+        lines.append(home)
     if receipt.subtotal is not None:
         subtotal = escape(money(receipt.subtotal, receipt.currency))
         lines.append(f"Subtotal: {subtotal}{mark('subtotal')}")

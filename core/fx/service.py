@@ -91,35 +91,35 @@ def convert_receipt(
     return conversion
 
 
-def behind(session: Session, *, user_id: int, home: str) -> list[Receipt]:
-    """The user's read receipts whose home amount is not in ``home`` yet, or has no rate."""
+def behind(session: Session, *, user_id: int, home: str, everything: bool = False) -> list[Receipt]:
+    """The user's read receipts whose home amount is not in ``home`` yet, or has no rate
+    (``everything``: all their read receipts)."""
+    stale = or_(
+        Receipt.home_currency.is_(None),
+        Receipt.home_currency != home,
+        Receipt.home_total.is_(None) & Receipt.total.is_not(None) & Receipt.currency.is_not(None),
+    )
     return list(
         session.scalars(
             select(Receipt).where(
                 Receipt.user_id == user_id,
                 Receipt.status == ReceiptStatus.DONE.value,
-                or_(
-                    Receipt.home_currency.is_(None),
-                    Receipt.home_currency != home,
-                    (
-                        Receipt.home_total.is_(None)
-                        & Receipt.total.is_not(None)
-                        & Receipt.currency.is_not(None)
-                    ),
-                ),
+                *(() if everything else (stale,)),
             )
         )
     )
 
 
-def catch_up(session: Session, *, user: User, rates: RateSource) -> int:
-    """Convert the user's receipts that are behind their home currency; how many now are."""
+def catch_up(session: Session, *, user: User, rates: RateSource, everything: bool = False) -> int:
+    """Convert the user's receipts that are behind their home currency (``everything``: all of
+    them, e.g. after a new time zone moved the day of undated ones). Returns how many receipts
+    in other currencies were converted."""
     home = home_currency_of(user)
     if home is None:
         return 0
     converted = 0
-    for receipt in behind(session, user_id=user.id, home=home):
+    for receipt in behind(session, user_id=user.id, home=home, everything=everything):
         done = convert_receipt(receipt, home=home, timezone=user.timezone, rates=rates)
-        converted += bool(done and done.converted)
+        converted += bool(done and done.converted and receipt.currency != home)
     session.flush()
     return converted
