@@ -19,14 +19,13 @@ from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.contracts import ReceiptStatus
 from core.db.models import Receipt, User
 from core.fx.ecb import EcbPackageRates
 from core.fx.rates import Conversion, RateSource, convert
 from core.fx.repository import DatabaseRates
+from core.receipts.repository import ReceiptRepository
 from core.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -91,25 +90,6 @@ def convert_receipt(
     return conversion
 
 
-def behind(session: Session, *, user_id: int, home: str, everything: bool = False) -> list[Receipt]:
-    """The user's read receipts whose home amount is not in ``home`` yet, or has no rate
-    (``everything``: all their read receipts)."""
-    stale = or_(
-        Receipt.home_currency.is_(None),
-        Receipt.home_currency != home,
-        Receipt.home_total.is_(None) & Receipt.total.is_not(None) & Receipt.currency.is_not(None),
-    )
-    return list(
-        session.scalars(
-            select(Receipt).where(
-                Receipt.user_id == user_id,
-                Receipt.status == ReceiptStatus.DONE.value,
-                *(() if everything else (stale,)),
-            )
-        )
-    )
-
-
 def catch_up(session: Session, *, user: User, rates: RateSource, everything: bool = False) -> int:
     """Convert the user's receipts that are behind their home currency (``everything``: all of
     them, e.g. after a new time zone moved the day of undated ones). Returns how many receipts
@@ -118,7 +98,8 @@ def catch_up(session: Session, *, user: User, rates: RateSource, everything: boo
     if home is None:
         return 0
     converted = 0
-    for receipt in behind(session, user_id=user.id, home=home, everything=everything):
+    repo = ReceiptRepository(session)
+    for receipt in repo.home_amounts_behind(user_id=user.id, home=home, everything=everything):
         done = convert_receipt(receipt, home=home, timezone=user.timezone, rates=rates)
         converted += bool(done and done.converted and receipt.currency != home)
     session.flush()
