@@ -22,7 +22,7 @@ SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
 # 71xx receipts, 73xx limits, 74xx retry, 75xx albums, 76xx errors, 77xx summary, 78xx blocked,
 # 79xx budgets, 80xx categories, 81xx exports, 82xx groups (chat -1008200), 83xx hostile input,
 # 84xx fixing fields, 85xx months and commands, 86xx validation and queue news, 87xx the inbox
-# and the outbox).
+# and the outbox, 89xx the home currency).
 CHAT = 5001
 
 
