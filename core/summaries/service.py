@@ -1,6 +1,8 @@
 """Summaries of a month, a quarter or a year (``core.summaries.months.Period``): totals per
 currency (never added across currencies), categories, merchants, days, the change against the
-period before. The queries are in ``core.summaries.repository``.
+period before; with the ledger's home currency, also the sum of the receipts' amounts in it
+(converted at ECB rates when they were stored, ``core.fx``) and what has none. The queries are in
+``core.summaries.repository``.
 
 Which period a receipt belongs to: its printed purchase date; a receipt without one counts on the
 day it was sent, in the user's time zone (and the summary says how many did). The same summary
