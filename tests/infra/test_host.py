@@ -99,6 +99,6 @@ def test_the_host_loads_ecbs_rates_daily_and_once_their_history() -> None:
     assert "--env-file" in refresh and "--read-only" in refresh
     assert "systemctl enable --now receiptsnap-rates.timer" in deploy
     assert re.search(r"OnCalendar=Mon\.\.Fri 16:30 Europe/Berlin", deploy)
-    assert "refresh-rates.sh\" --from-package" in deploy and "rates-history-loaded" in deploy
+    assert 'refresh-rates.sh" --from-package' in deploy and "rates-history-loaded" in deploy
     # After the new image is recorded as current (the timer's script runs that one).
-    assert deploy.index('> "${BASE}/current-image"') < deploy.index("refresh-rates.sh\" --from")
+    assert deploy.index('> "${BASE}/current-image"') < deploy.index('refresh-rates.sh" --from')
