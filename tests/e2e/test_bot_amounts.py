@@ -122,7 +122,8 @@ def test_a_typed_total_below_the_tax_asks_to_fix_the_tax_too(
     _, reply = type_text(stack, fake, chat, "0.50")
 
     assert reply == "Updated ✅ Tax: 0.50"  # the tax now fits the total
-    fake.wait_for(lambda f: "Tax: " in f.messages(chat)[reply_id], timeout=10)
+    # The card under the reply showed "Tax: 9.00" already: wait for the edit itself.
+    fake.wait_for(lambda f: "Tax: 0.50" in f.messages(chat)[reply_id], timeout=10)
     fixed = fake.messages(chat)[reply_id]
     assert line(fixed, "Tax:").endswith("0.50")
     assert line(fixed, "Subtotal:").endswith("❓")
