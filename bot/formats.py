@@ -14,6 +14,7 @@ from babel.dates import format_date, get_quarter_names
 from babel.numbers import format_currency, format_decimal
 
 from bot import i18n
+from core.money import minor_units
 from core.summaries.months import Month, Period, Quarter
 
 TWO_PLACES = "#,##0.00"
@@ -38,8 +39,8 @@ def money(value: Decimal | None, currency: str | None) -> str:
     if value is None:
         return "—"
     locale = _locale()
-    if locale is None:
-        return f"{currency} {value:,.2f}" if currency else f"{value:,.2f}"
+    if locale is None:  # ``MYR 1,234.50``, ``JPY 26,597``: the currency's own decimals
+        return f"{currency} {value:,.{minor_units(currency)}f}" if currency else f"{value:,.2f}"
     if not currency:
         return amount(value)
     return format_currency(value, currency, locale=locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 from bot.formats import amount, day_text, money
@@ -44,6 +45,31 @@ def doubtful_fields(receipt: ReceiptView) -> list[str]:
     ]
 
 
+def home_amount_line(receipt: ReceiptView) -> str | None:
+    """The card's line of the total in the home currency: converted (with the ECB rate and its
+    day), or said to have no rate; None when there is nothing to say (no home currency, the
+    receipt is in it)."""
+    home, printed = receipt.home_currency, receipt.currency
+    if home is None or printed is None or printed == home or receipt.total is None:
+        return None
+    if receipt.home_total is None or receipt.fx_rate is None:
+        return texts.CARD_NO_RATE.format(home=escape(home), currency=escape(printed))
+    return texts.CARD_HOME_AMOUNT.format(
+        amount=escape(money(receipt.home_total, home)),
+        rate=_rate(receipt.fx_rate),
+        currency=escape(printed),
+        home=escape(home),
+        day=receipt.fx_rate_date.isoformat() if receipt.fx_rate_date else "",
+    )
+
+
+def _rate(rate: Decimal) -> str:
+    """A rate as a person reads it: 4.7611, 0.210039, 26.5972 (six significant digits or
+    four decimals, whichever shows more)."""
+    places = max(4, 6 - rate.adjusted() - 1)
+    return f"{rate.quantize(Decimal(1).scaleb(-places)).normalize():f}"
+
+
 def recent_line(receipt: ReceiptView) -> str:
     when = day_text(receipt.purchase_date) if receipt.purchase_date else texts.RECENT_NO_DATE
     if receipt.status == ReceiptStatus.DONE:
@@ -78,6 +104,8 @@ def receipt_card(receipt: ReceiptView) -> str:
         lines.append(texts.CARD_NO_DATE)
     total = escape(money(receipt.total, receipt.currency))
     lines.append(texts.CARD_TOTAL.format(total=total) + mark("total") + mark("currency"))
+    if (home := home_amount_line(receipt)) is not None:
+        lines.append(home)
     if receipt.subtotal is not None:
         subtotal = escape(money(receipt.subtotal, receipt.currency))
         lines.append(texts.CARD_SUBTOTAL.format(subtotal=subtotal) + mark("subtotal"))

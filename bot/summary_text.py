@@ -47,6 +47,7 @@ def summary_text(summary: PeriodSummary) -> str:
     for code, total in sorted(s.totals.items(), key=lambda kv: -kv[1]):
         before = s.previous_totals.get(code)
         lines.append(f"💰 <b>{escape(money(total, _cur(code)))}</b>{change(total, before)}")
+    lines.extend(home_lines(s))
     for code, categories in s.by_category.items():
         currency = escape(f" ({code})") if len(s.totals) > 1 else ""
         lines.append(texts.SUMMARY_BY_CATEGORY.format(currency=currency))
@@ -68,6 +69,30 @@ def summary_text(summary: PeriodSummary) -> str:
         lines.append(texts.SUMMARY_UNDATED.format(n=s.undated))
     lines.append(texts.SUMMARY_TZ.format(tz=escape(s.timezone)))
     return "\n".join(lines)
+
+
+def not_converted(amounts: dict[str, Decimal]) -> str:
+    return ", ".join(money(total, _cur(code)) for code, total in sorted(amounts.items()))
+
+
+def home_lines(summary: PeriodSummary) -> list[str]:
+    """The period's total in the home currency and what is left out of it; nothing when every
+    amount is in the home currency already (its own line says it all) or there is none."""
+    s, home = summary, summary.home_currency
+    if home is None or set(s.totals) <= {home}:
+        return []
+    lines = []
+    if s.home_total is not None:
+        total = f"<b>{escape(money(s.home_total, home))}</b>"
+        lines.append(
+            texts.SUMMARY_HOME_TOTAL.format(currency=escape(home), total=total)
+            + change(s.home_total, s.previous_home_total)
+        )
+    if s.not_converted:
+        lines.append(
+            texts.SUMMARY_NOT_CONVERTED.format(amounts=escape(not_converted(s.not_converted)))
+        )
+    return lines
 
 
 def chart_caption(summary: PeriodSummary, currency: str) -> str:

@@ -33,7 +33,7 @@ HELP = (
     "/export [period|all] [zip] – your receipts as CSV (zip: the original files too)\n"
     "/budget [category amount | month] – monthly budgets and warnings\n"
     "/categories – your spending categories: add, rename, remove\n"
-    "/settings – default currency and time zone\n"
+    "/settings – your currency (every amount in it too) and time zone\n"
     "/start – welcome\n"
     "/help – this message"
 )
@@ -111,7 +111,8 @@ ALBUM_STATES = {  # by receipt status, while it is not done
 # Settings
 SETTINGS = (
     "<b>Your settings</b>\n"
-    "Currency when a receipt shows none: <b>{currency}</b>\n"
+    "Your currency: <b>{currency}</b> (receipts that show none are in it; summaries, budgets and "
+    "exports also give every amount in it, at the ECB rate of the receipt's date)\n"
     "Time zone (decides which month a receipt belongs to): <b>{timezone}</b>\n\n"
     "Change them with\n"
     "/settings currency EUR\n"
@@ -120,6 +121,8 @@ SETTINGS = (
 SETTINGS_NOT_SET = "not set"
 SETTINGS_NAMES = {"default_currency": "your currency", "timezone": "your time zone"}
 SETTINGS_SAVED = "Saved: {what} is now <b>{value}</b>."
+# After a new currency: how many receipts in other currencies were converted into it.
+SETTINGS_CONVERTED = " {count} receipt(s) in other currencies are now converted into it too."
 SETTINGS_BAD_CURRENCY = (
     "<b>{value}</b> is not a currency code I know. Use a three-letter ISO code such as EUR, USD, "
     "GBP or MYR."
@@ -166,6 +169,9 @@ ASK_FIELD = {
 ASK_SUFFIX = "\n/cancel leaves it as it is."
 YOUR_CATEGORIES = "\nYours: {names}."
 FIX_WHICH = "Which field is wrong?"
+# The total in the home currency (/settings currency) under a receipt printed in another one.
+CARD_HOME_AMOUNT = "≈ {amount} <i>(ECB rate of {day}: 1 {currency} = {rate} {home})</i>"
+CARD_NO_RATE = "<i>Not in {home}: the European Central Bank has no rate for {currency} then.</i>"
 INVALID_FIELD = "That doesn't look right: I need {hint}. Try again, or /cancel."
 WANTED = {  # INVALID_FIELD's {hint}, by the kind of value a correction needs
     "empty": "empty",
@@ -200,6 +206,9 @@ NOW_IMPOSSIBLE_PARTS = {
 
 # Questions in plain words
 ANSWER_TOTAL = "{month}{what}: {amounts} in {count} receipt(s)."
+# After a total in several currencies: all of it in the home currency (/settings currency).
+ANSWER_HOME_TOTAL = " In all: {total}."
+ANSWER_NOT_CONVERTED = " Not in that, no ECB rate (or no currency): {amounts}."
 ANSWER_NONE = "I found no receipts{what} in {month}."
 ANSWER_BIGGEST = "Your biggest purchase{what} in {month}: {purchase}."
 ANSWER_BIGGEST_PER_CURRENCY = (
@@ -216,6 +225,10 @@ SUMMARY_HEAD = "📊 <b>{month}</b> — {count} receipts"
 SUMMARY_EMPTY = (
     "No receipts for {month} yet. Send me some, or ask for another month: /summary 2026-10"
 )
+# The month's amounts in the home currency (/settings currency), at ECB rates of each receipt's
+# date; then what is left out of that total, per currency.
+SUMMARY_HOME_TOTAL = "🏠 All in {currency}: {total}"
+SUMMARY_NOT_CONVERTED = "<i>Not in it, no ECB rate (or no currency): {amounts}</i>"
 SUMMARY_BIGGEST = "\nBiggest purchase: {what}"
 SUMMARY_BIGGEST_PER_CURRENCY = "\nBiggest purchase in each currency:"
 SUMMARY_UNDATED = "\n{n} receipt(s) printed no date: they count on the day you sent them."
@@ -330,7 +343,10 @@ EXPORT_ZIP_BUSY = (
 EXPORT_EMPTY = "Nothing to export for {what}."
 EXPORT_ALL = "all your receipts"
 EXPORT_NO_ONE = "you"  # EXPORT_EMPTY's {what} for someone who never sent a receipt
-EXPORT_CAPTION = "{what}: receipts and line items as CSV (UTF-8, ISO dates, one currency column)."
+EXPORT_CAPTION = (
+    "{what}: receipts and line items as CSV (UTF-8, ISO dates; totals as printed and in your "
+    "currency, with the ECB rate)."
+)
 
 # Receipts: commands and buttons
 BTN_CONFIRM = "✅ Looks right"

@@ -16,3 +16,17 @@ ISO_4217 = frozenset(_CODES.split())
 
 def is_iso_currency(code: str | None) -> bool:
     return code is not None and code in ISO_4217
+
+
+# Digits after the decimal point (ISO 4217's minor unit) where they are not 2.
+_NO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
+_MINOR_UNITS = {
+    **{code: 0 for code in _NO_DECIMALS.split()},
+    **{code: 3 for code in _THREE_DECIMALS.split()},
+}
+
+
+def minor_units(code: str) -> int:
+    """How many decimals an amount of ``code`` has (JPY 0, EUR 2, KWD 3; ISO 4217)."""
+    return _MINOR_UNITS.get(code, 2)

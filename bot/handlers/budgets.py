@@ -75,6 +75,7 @@ async def budget(update: Update, context: BotContext) -> None:
             except BadMonth:
                 month = None
         if month is not None:
+            context.services.receipts.catch_up(session, user=user)  # home amounts behind
             statuses = budget_status(session, user=user, month=month)
             return status_lines(statuses, month) if statuses else texts.BUDGETS_NONE
         *words, last = args

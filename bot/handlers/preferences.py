@@ -1,4 +1,5 @@
-"""/settings: the user's default currency and time zone; /cancel."""
+"""/settings: the user's currency (the home currency of their ledger: receipts that show none are
+read in it, and every amount is also given in it, core/fx) and time zone; /cancel."""
 
 from __future__ import annotations
 
@@ -52,17 +53,25 @@ async def settings_command(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.SETTINGS_USAGE)
         return
 
-    def run(session: Session) -> User:
+    def run(session: Session) -> tuple[User, int]:
         user = register(session, message)
-        return UserRepository(session).update_preferences(user, **changes)
+        before = (user.default_currency, user.timezone)
+        UserRepository(session).update_preferences(user, **changes)
+        converted = 0
+        if changes and before != (user.default_currency, user.timezone):
+            # The home currency (or the day an undated receipt takes its rate on) changed:
+            # every receipt of the user again, in this transaction (core/fx/service.py).
+            converted = context.services.receipts.catch_up(session, user=user, everything=True)
+        return user, converted
 
-    user = await context.services.in_session(run)
+    user, converted = await context.services.in_session(run)
     if changes:
         key, value = next(iter(changes.items()))
         label = texts.SETTINGS_NAMES[key]
-        await message.reply_text(
-            texts.SETTINGS_SAVED.format(what=label, value=escape(value)), parse_mode=ParseMode.HTML
-        )
+        text = texts.SETTINGS_SAVED.format(what=label, value=escape(value))
+        if key == "default_currency" and converted:
+            text += texts.SETTINGS_CONVERTED.format(count=converted)
+        await message.reply_text(text, parse_mode=ParseMode.HTML)
         return
     await message.reply_text(
         texts.SETTINGS.format(

@@ -19,6 +19,7 @@ from bot.context import BotContext
 from bot.formats import day_text, money, period_text
 from bot.i18n import texts
 from bot.suggestions import not_understood
+from core.fx.service import home_currency_of
 from core.questions.service import Question, answer, question_categories
 from core.summaries.labels import NO_CURRENCY
 from core.summaries.service import BiggestPurchase
@@ -35,16 +36,18 @@ async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
     names; the numbers come from this user's receipts. No session is held while it reads."""
     services = context.services
 
-    def asker(session: Session) -> tuple[int, str | None, list[str]] | None:
+    def asker(session: Session) -> tuple[int, str | None, str | None, list[str]] | None:
         user = UserRepository(session).get_by_telegram_id(telegram_user_id)
         if user is None:
             return None
-        return user.id, user.timezone, question_categories(session, user_id=user.id)
+        services.receipts.catch_up(session, user=user)  # home amounts behind, if any
+        home = home_currency_of(user)
+        return user.id, user.timezone, home, question_categories(session, user_id=user.id)
 
     found = await services.in_session(asker)
     if found is None:
         return not_understood(raw)
-    user_id, timezone, categories = found
+    user_id, timezone, home, categories = found
     today = datetime.now(UTC).astimezone(ZoneInfo(timezone or "UTC")).date()
     reading = await asyncio.to_thread(
         services.questions.read, raw, today=today, categories=categories
@@ -61,7 +64,7 @@ async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
     )
 
     def run(session: Session) -> str:
-        result = answer(session, question, user_id=user_id, timezone=timezone)
+        result = answer(session, question, user_id=user_id, timezone=timezone, home=home)
         return render_answer(question, result)
 
     return await services.in_session(run)
@@ -95,9 +98,28 @@ def render_answer(question: Question, result: dict[str, Any]) -> str:
     amounts = ", ".join(
         money(t, None if c == NO_CURRENCY else c) for c, t in sorted(result["totals"].items())
     )
-    return texts.ANSWER_TOTAL.format(
+    text = texts.ANSWER_TOTAL.format(
         month=month,
         what=texts.ANSWER_TOTAL_ABOUT.format(term=question.term) if question.term else "",
         amounts=amounts,
         count=result["count"],
     )
+    return text + _in_home_currency(result)
+
+
+def _in_home_currency(result: dict[str, Any]) -> str:
+    """The total in the home currency when the receipts are not all in it, and what is left
+    out of it (no ECB rate, or no currency)."""
+    home: str | None = result.get("home")
+    if home is None or set(result["totals"]) <= {home}:
+        return ""
+    text = ""
+    if result["home_total"] is not None:
+        text += texts.ANSWER_HOME_TOTAL.format(total=money(result["home_total"], home))
+    if result["not_converted"]:
+        left_out = ", ".join(
+            money(t, None if c == NO_CURRENCY else c)
+            for c, t in sorted(result["not_converted"].items())
+        )
+        text += texts.ANSWER_NOT_CONVERTED.format(amounts=left_out)
+    return text

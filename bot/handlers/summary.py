@@ -24,6 +24,7 @@ from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
 from core.budgets.service import budget_status
+from core.fx.service import home_currency_of
 from core.summaries.export import ExportFile, export_files, export_items_csv, export_receipts_csv
 from core.summaries.months import BadMonth, Month, Period, parse_period
 from core.summaries.service import PeriodSummary, summarize
@@ -47,11 +48,13 @@ async def summary(update: Update, context: BotContext) -> None:
         period = parse_period(arg, today=_today(tz).date())
         if user is None:
             return PeriodSummary(period=period, timezone=tz or "UTC"), ""
+        context.services.receipts.catch_up(session, user=user)  # home amounts behind, if any
         lines = ""
         if isinstance(period, Month):  # budgets are monthly
             statuses = budget_status(session, user=user, month=period)
             lines = status_lines(statuses, period) if statuses else ""
-        return summarize(session, user_id=user.id, period=period, timezone=tz), lines
+        home = home_currency_of(user)
+        return summarize(session, user_id=user.id, period=period, timezone=tz, home=home), lines
 
     try:
         result, budget_lines = await context.services.in_session(run)
@@ -115,6 +118,7 @@ async def _export(
             return None
         tz = user.timezone
         period: Period | None = None if arg == "all" else parse_period(arg, today=_today(tz).date())
+        context.services.receipts.catch_up(session, user=user)  # home amounts behind, if any
         what = texts.EXPORT_ALL if period is None else period_text(period)
         name = "all" if period is None else period.label.replace(" ", "-").lower()
         receipts = _spool(export_receipts_csv(session, user_id=user.id, period=period, timezone=tz))

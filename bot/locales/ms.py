@@ -36,7 +36,7 @@ HELP = (
     "/export [tempoh|all] [zip] – resit anda sebagai CSV (zip: berserta fail asal)\n"
     "/budget [kategori jumlah | bulan] – bajet bulanan dan amaran\n"
     "/categories – kategori perbelanjaan anda: tambah, tukar nama, buang\n"
-    "/settings – mata wang lalai dan zon waktu\n"
+    "/settings – mata wang anda (setiap jumlah juga dalamnya) dan zon waktu\n"
     "/start – selamat datang\n"
     "/help – mesej ini"
 )
@@ -114,7 +114,9 @@ ALBUM_STATES = {
 # Settings
 SETTINGS = (
     "<b>Tetapan anda</b>\n"
-    "Mata wang apabila resit tidak menunjukkannya: <b>{currency}</b>\n"
+    "Mata wang anda: <b>{currency}</b> (resit yang tidak menunjukkan mata wang adalah dalamnya; "
+    "ringkasan, bajet dan eksport juga memberi setiap jumlah dalamnya, pada kadar ECB tarikh "
+    "resit)\n"
     "Zon waktu (menentukan bulan sesuatu resit): <b>{timezone}</b>\n\n"
     "Tukar dengan\n"
     "/settings currency MYR\n"
@@ -123,6 +125,7 @@ SETTINGS = (
 SETTINGS_NOT_SET = "belum ditetapkan"
 SETTINGS_NAMES = {"default_currency": "mata wang anda", "timezone": "zon waktu anda"}
 SETTINGS_SAVED = "Disimpan: {what} kini <b>{value}</b>."
+SETTINGS_CONVERTED = " {count} resit dalam mata wang lain kini turut ditukar ke dalamnya."
 SETTINGS_BAD_CURRENCY = (
     "<b>{value}</b> bukan kod mata wang yang saya kenal. Gunakan kod ISO tiga huruf seperti "
     "MYR, SGD, USD atau EUR."
@@ -347,7 +350,8 @@ EXPORT_EMPTY = "Tiada apa-apa untuk dieksport bagi {what}."
 EXPORT_ALL = "semua resit anda"
 EXPORT_NO_ONE = "anda"
 EXPORT_CAPTION = (
-    "{what}: resit dan butirannya sebagai CSV (UTF-8, tarikh ISO, satu lajur mata wang)."
+    "{what}: resit dan butirannya sebagai CSV (UTF-8, tarikh ISO; jumlah seperti yang dicetak "
+    "dan dalam mata wang anda, dengan kadar ECB)."
 )
 
 # Receipts: commands and buttons
@@ -455,3 +459,13 @@ SMALL_TALK = (
     "arahan: {commands}."
 )
 SMALL_TALK_GREETINGS = {"hello": "Hai! ", "thanks": "Sama-sama! "}
+
+# Every amount in the user's currency (/settings currency), at ECB reference rates
+CARD_HOME_AMOUNT = "≈ {amount} <i>(kadar ECB pada {day}: 1 {currency} = {rate} {home})</i>"
+CARD_NO_RATE = (
+    "<i>Tiada dalam {home}: Bank Pusat Eropah tiada kadar untuk {currency} ketika itu.</i>"
+)
+ANSWER_HOME_TOTAL = " Semuanya: {total}."
+ANSWER_NOT_CONVERTED = " Tidak termasuk, tiada kadar ECB (atau tiada mata wang): {amounts}."
+SUMMARY_HOME_TOTAL = "🏠 Semua dalam {currency}: {total}"
+SUMMARY_NOT_CONVERTED = "<i>Tidak termasuk, tiada kadar ECB (atau tiada mata wang): {amounts}</i>"

@@ -8,13 +8,24 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db.models import Budget, BudgetAlert, Receipt
 from core.summaries.months import Month
 from core.summaries.repository import in_month
+
+
+def in_currency(currency: str) -> ColumnElement[Decimal | None]:
+    """A receipt's amount in ``currency``: its home amount when that is in ``currency`` (the
+    printed total for a receipt in the home currency, the converted one for the others), else
+    its printed total when printed in ``currency``; nothing otherwise (no rate: not counted)."""
+    return case(
+        (Receipt.home_currency == currency, Receipt.home_total),
+        (Receipt.currency == currency, Receipt.total),
+        else_=None,
+    )
 
 
 class BudgetRepository:
@@ -51,29 +62,30 @@ class BudgetRepository:
     def spent(
         self, *, user_id: int, month: Month, tz: ZoneInfo, category: str, currency: str
     ) -> object:
-        """The sum of the user's ``currency`` receipts of ``category`` in ``month`` (None when
-        there is none; a float on SQLite)."""
+        """What the user's receipts of ``category`` in ``month`` come to in ``currency``
+        (``in_currency``; None when there is none; a float on SQLite)."""
         return self.session.scalar(
-            select(func.sum(Receipt.total)).where(
-                in_month(user_id, month, tz),
-                Receipt.category == category,
-                Receipt.currency == currency,
+            select(func.sum(in_currency(currency))).where(
+                in_month(user_id, month, tz), Receipt.category == category
             )
         )
 
     def spent_per_category(
-        self, *, user_id: int, month: Month, tz: ZoneInfo, categories: Sequence[str]
-    ) -> dict[tuple[str | None, str | None], object]:
-        """(category, currency) -> the sum of the user's receipts in ``month``, for the
-        ``categories`` (one query, whatever their number)."""
-        return {
-            (category, currency): total
-            for category, currency, total in self.session.execute(
-                select(Receipt.category, Receipt.currency, func.sum(Receipt.total))
+        self, *, user_id: int, month: Month, tz: ZoneInfo, categories: Sequence[str],
+        currencies: Sequence[str],
+    ) -> dict[tuple[str | None, str], object]:  # fmt: skip
+        """(category, currency) -> what the user's receipts of ``month`` come to in each of
+        ``currencies`` (``in_currency``), for the ``categories``: one query per currency (a
+        user's budgets are in one, their home currency, but for a few), whatever their number."""
+        spent: dict[tuple[str | None, str], object] = {}
+        for currency in currencies:
+            rows = self.session.execute(
+                select(Receipt.category, func.sum(in_currency(currency)))
                 .where(in_month(user_id, month, tz), Receipt.category.in_(categories))
-                .group_by(Receipt.category, Receipt.currency)
+                .group_by(Receipt.category)
             )
-        }
+            spent.update({(category, currency): total for category, total in rows})
+        return spent
 
     def record_alert(self, *, user_id: int, category: str, month: str, level: int) -> bool:
         """Record that the ``level`` warning was given; False when it had been already."""

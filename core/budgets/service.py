@@ -1,5 +1,10 @@
 """Monthly budgets per category: where each stands, and warnings at 80% and 100% (once each per
-month and category)."""
+month and category).
+
+A budget is in the user's home currency (/settings currency; core/fx) unless they named another:
+it counts every receipt of its category by its amount in that currency, converted at the ECB
+rate of the receipt's date when printed in another one. A receipt without a rate is not counted.
+A budget in another currency than the home one counts the receipts printed in it."""
 
 from __future__ import annotations
 
@@ -71,6 +76,7 @@ def budget_status(session: Session, *, user: User, month: Month) -> list[BudgetS
         month=month,
         tz=ZoneInfo(user.timezone or "UTC"),
         categories=sorted({b.category for b in budgets}),
+        currencies=sorted({b.currency for b in budgets}),
     )
     return [
         BudgetStatus(b.category, b.currency, b.amount, _money(spent.get((b.category, b.currency))))
@@ -89,6 +95,14 @@ def receipt_month(receipt: Receipt, timezone: str | None) -> Month:
     return Month(local.year, local.month)
 
 
+def counts_toward(receipt: Receipt, currency: str) -> bool:
+    """Whether the receipt's amount counts in a budget in ``currency``: its home amount is in it
+    (converted, or printed in it), or it was printed in it (``BudgetRepository.in_currency``)."""
+    if receipt.home_currency == currency:
+        return receipt.home_total is not None
+    return receipt.currency == currency
+
+
 def new_warnings(session: Session, *, receipt: Receipt) -> list[BudgetWarning]:
     """The warnings a newly read receipt triggers (recorded, so each is given once)."""
     if receipt.category is None or receipt.total is None:
@@ -96,7 +110,7 @@ def new_warnings(session: Session, *, receipt: Receipt) -> list[BudgetWarning]:
     repo = BudgetRepository(session)
     user = UserRepository(session).get(receipt.user_id)
     budget = repo.get(user_id=receipt.user_id, category=receipt.category)
-    if user is None or budget is None or budget.currency != receipt.currency:
+    if user is None or budget is None or not counts_toward(receipt, budget.currency):
         return []
     month = receipt_month(receipt, user.timezone)
     status = BudgetStatus(

@@ -40,6 +40,9 @@ NAMING = {
 # BIGINT primary keys autoincrement on PostgreSQL; SQLite only does so for INTEGER.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 MoneyType = Numeric(14, 2)
+# Exchange rates: ECB publishes up to 5 significant digits; a cross rate (two of them divided)
+# is kept to 12 decimals.
+FxRateType = Numeric(24, 12)
 
 
 def utcnow() -> datetime:
@@ -152,6 +155,15 @@ class Receipt(Base):
     tax: Mapped[Decimal | None] = mapped_column(MoneyType)
     tip: Mapped[Decimal | None] = mapped_column(MoneyType)
     total: Mapped[Decimal | None] = mapped_column(MoneyType)
+    # The total in the ledger's home currency (core/fx): the same amount for a receipt in it,
+    # else converted at the ECB reference rate of the purchase date (``fx_rate``: home units per
+    # unit of ``currency``; ``fx_rate_date``: the day the rate was published). ``home_currency``
+    # set with no ``home_total``: tried, no rate (a currency ECB does not publish, a date
+    # outside its data). ``home_currency`` unset or not the ledger's: not converted yet.
+    home_currency: Mapped[str | None] = mapped_column(String(3))
+    home_total: Mapped[Decimal | None] = mapped_column(MoneyType)
+    fx_rate: Mapped[Decimal | None] = mapped_column(FxRateType)
+    fx_rate_date: Mapped[date | None] = mapped_column(Date)
     category: Mapped[str | None] = mapped_column(String(50))
     payment_method: Mapped[str | None] = mapped_column(String(50))
     summary: Mapped[str | None] = mapped_column(String(300))
@@ -305,6 +317,18 @@ class BudgetAlert(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FxRate(Base):
+    """One ECB euro foreign exchange reference rate: units of ``currency`` per euro on ``day``
+    (a TARGET business day), as the refresher loaded it (core/fx/ecb.py)."""
+
+    __tablename__ = "fx_rates"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    per_euro: Mapped[Decimal] = mapped_column(Numeric(20, 8))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReceiptRetry(Base):

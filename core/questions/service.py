@@ -147,14 +147,21 @@ def parse_question(text: str, *, today: date) -> Question | None:
 
 
 def answer(
-    session: Session, question: Question, *, user_id: int, timezone: str | None
+    session: Session,
+    question: Question,
+    *,
+    user_id: int,
+    timezone: str | None,
+    home: str | None = None,
 ) -> dict[str, object]:
-    """The numbers for ``question``, from this user's receipts only."""
+    """The numbers for ``question``, from this user's receipts only; a total also in ``home``
+    (the ledger's home currency, core/fx) with what is left out of it."""
     period = question.span
     where = in_period(user_id, period, ZoneInfo(timezone or "UTC"))
     if question.term:
         where = and_(where, mentions(question.term))
-    rows = SummaryRepository(session).per_currency(where=where)
+    repo = SummaryRepository(session)
+    rows = repo.per_currency(where=where)
     totals = {c: Decimal("0.00") if t is None else t for c, t, _ in rows}
     if question.metric == "biggest":
         # One per currency (JPY 5,000 is not bigger than EUR 300), as /summary lists them.
@@ -163,4 +170,13 @@ def answer(
             "period": period,
             "biggest": [biggest[c] for c in largest_first(totals) if c in biggest],
         }
-    return {"period": period, "totals": totals, "count": sum(int(n) for _, _, n in rows)}
+    out: dict[str, object] = {
+        "period": period,
+        "totals": totals,
+        "count": sum(int(n) for _, _, n in rows),
+    }
+    if home is not None and question.metric == "total":
+        out["home"] = home
+        out["home_total"] = repo.home_total(where=where, home=home)
+        out["not_converted"] = {c: t for c, t, _ in repo.not_converted(where=where, home=home)}
+    return out

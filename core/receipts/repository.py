@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import String, cast, delete, func, select, update
+from sqlalchemy import String, and_, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -185,6 +185,28 @@ class ReceiptRepository:
             .limit(limit)
         )
         return [str(code) for (code,) in rows]
+
+    def home_amounts_behind(
+        self, *, user_id: int, home: str, everything: bool = False
+    ) -> Sequence[Receipt]:
+        """The user's read receipts whose home amount is not in ``home`` yet, or has no rate
+        (``everything``: all their read receipts)."""
+        behind = or_(
+            Receipt.home_currency.is_(None),
+            Receipt.home_currency != home,
+            and_(
+                Receipt.home_total.is_(None),
+                Receipt.total.is_not(None),
+                Receipt.currency.is_not(None),
+            ),
+        )
+        return self.session.scalars(
+            select(Receipt).where(
+                Receipt.user_id == user_id,
+                Receipt.status == "done",
+                *(() if everything else (behind,)),
+            )
+        ).all()
 
     def all_with_items(self) -> Sequence[Receipt]:
         """Every receipt with its line items, oldest first (the demo's closing report)."""

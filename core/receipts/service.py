@@ -32,6 +32,8 @@ from core.contracts import (
 )
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
+from core.fx.rates import Conversion
+from core.fx.service import Rates, build_rates, catch_up, convert_receipt, home_currency_of
 from core.reading import files
 from core.reading.validation import DOUBTFUL
 from core.receipts.corrections import InvalidCorrection, contradicted, parse_correction
@@ -70,10 +72,33 @@ class ApplyOutcome:
     applied: bool
 
 
+# The fields a receipt's home amount is computed from (core/fx/service.py).
+CONVERSION_FIELDS = ("date", "total", "currency")
+
+
 class ReceiptService:
-    def __init__(self, *, settings: ApiSettings, store: S3Store) -> None:
+    def __init__(
+        self, *, settings: ApiSettings, store: S3Store, rates: Rates | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.rates = rates or build_rates(settings)
+
+    def convert(self, session: Session, receipt: Receipt) -> Conversion | None:
+        """The receipt's total in its ledger's home currency, stored on it (core/fx)."""
+        owner = receipt.user
+        return convert_receipt(
+            receipt,
+            home=home_currency_of(owner),
+            timezone=owner.timezone if owner else None,
+            rates=self.rates(session),
+        )
+
+    def catch_up(self, session: Session, *, user: User, everything: bool = False) -> int:
+        """Convert the user's receipts whose home amount is behind (a new home currency,
+        receipts of before the conversions, ones a refreshed source now has a rate for;
+        ``everything``: all of them). Returns how many in other currencies were converted."""
+        return catch_up(session, user=user, rates=self.rates(session), everything=everything)
 
     def check_rate(self, session: Session, *, user_id: int, now: datetime) -> None:
         """Refuse a new receipt, or a new reading of a failed one ("Try again"), when the user
@@ -357,6 +382,7 @@ class ReceiptService:
             ],
         )
         session.refresh(receipt, ["line_items"])
+        self.convert(session, receipt)
         lookalike = repo.find_lookalike(receipt)
         receipt.possible_duplicate_of = lookalike.id if lookalike else None
         session.flush()
@@ -458,6 +484,8 @@ class ReceiptService:
             MerchantCategoryRepository(session).remember(
                 user_id=user_id, merchant=receipt.merchant_name, category=value
             )
+        if field in CONVERSION_FIELDS:
+            self.convert(session, receipt)
         session.flush()
         return ReceiptView.of(receipt)
 

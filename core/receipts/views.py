@@ -61,6 +61,12 @@ class ReceiptView:
     media_group_id: str | None
     line_items: tuple[LineItemView, ...]
     tip: Decimal | None = None
+    # The total in the ledger's home currency (core/fx); home_currency set without home_total:
+    # no rate for it.
+    home_currency: str | None = None
+    home_total: Decimal | None = None
+    fx_rate: Decimal | None = None
+    fx_rate_date: date | None = None
 
     @property
     def short_id(self) -> str:
@@ -94,4 +100,8 @@ class ReceiptView:
             notified_at=receipt.notified_at,
             media_group_id=receipt.media_group_id,
             line_items=tuple(LineItemView.of(item) for item in receipt.line_items),
+            home_currency=receipt.home_currency,
+            home_total=receipt.home_total,
+            fx_rate=receipt.fx_rate,
+            fx_rate_date=receipt.fx_rate_date,
         )

@@ -23,9 +23,14 @@ from sqlalchemy.orm import Session
 from core.summaries.months import Period
 from core.summaries.repository import SummaryRepository, cents, exported
 
+# The amounts as printed (currency ... total), then the total in the home currency with the ECB
+# rate used (home units per unit of ``currency``) and the day it was published; the home columns
+# are empty where there is no rate (core/fx), the rate 1 and its date empty where the receipt is
+# in the home currency.
 RECEIPT_COLUMNS = [
     "receipt_id", "date", "date_source", "merchant", "category", "currency", "subtotal", "tax",
-    "tip", "total", "payment_method", "status", "confirmed", "sent_at",
+    "tip", "total", "home_currency", "home_total", "fx_rate", "fx_rate_date", "payment_method",
+    "status", "confirmed", "sent_at",
 ]  # fmt: skip
 ITEM_COLUMNS = ["receipt_id", "position", "description", "quantity", "unit_price", "amount"]
 LINE_END = "\r\n"
@@ -65,6 +70,10 @@ def export_receipts_csv(
                 _s(r.tax),
                 _s(r.tip),
                 _s(r.total),
+                _text(r.home_currency if r.home_total is not None else None),
+                _s(r.home_total),
+                "" if r.fx_rate is None or r.home_total is None else _rate(r.fx_rate),
+                r.fx_rate_date.isoformat() if r.fx_rate_date and r.home_total is not None else "",
                 _text(r.payment_method),
                 _text(r.status),
                 "yes" if r.confirmed_at else "no",
@@ -118,6 +127,12 @@ def _text(value: str | None) -> str:
 
 def _s(value: Decimal | None) -> str:
     return "" if value is None else format(cents(value), "f")
+
+
+def _rate(value: Decimal) -> str:
+    """A rate as stored (12 decimals at most), without trailing zeros: 4.7611, 1."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True, slots=True)

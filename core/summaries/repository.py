@@ -131,6 +131,34 @@ class SummaryRepository:
         ).all()
         return [(str(c), None if s is None else cents(s), n) for c, s, n in rows]
 
+    def home_total(self, *, where: ColumnElement[bool], home: str) -> Decimal | None:
+        """The sum of the home amounts in ``home`` (None when no receipt has one)."""
+        total = self.session.scalar(
+            select(func.sum(Receipt.home_total)).where(where, Receipt.home_currency == home)
+        )
+        return None if total is None else cents(total)
+
+    def not_converted(
+        self, *, where: ColumnElement[bool], home: str
+    ) -> list[tuple[str, Decimal, int]]:
+        """(currency, total, receipts) of the receipts with an amount but none in ``home``: no
+        rate (a currency ECB does not publish, a day outside its data) or no currency."""
+        rows = self.session.execute(
+            select(_CURRENCY, func.sum(Receipt.total), func.count())
+            .where(
+                where,
+                Receipt.total.is_not(None),
+                or_(
+                    Receipt.home_currency.is_(None),
+                    Receipt.home_currency != home,
+                    Receipt.home_total.is_(None),
+                ),
+            )
+            .group_by(_CURRENCY)
+            .order_by(_CURRENCY)
+        ).all()
+        return [(str(c), cents(s), int(n)) for c, s, n in rows]
+
     def by_category(self, *, where: ColumnElement[bool]) -> list[tuple[str, str, Decimal]]:
         """(currency, category, total), the largest total first; categories without an amount
         left out."""

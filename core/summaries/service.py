@@ -1,6 +1,8 @@
 """Summaries of a month, a quarter or a year (``core.summaries.months.Period``): totals per
 currency (never added across currencies), categories, merchants, days, the change against the
-period before. The queries are in ``core.summaries.repository``.
+period before; with the ledger's home currency, also the sum of the receipts' amounts in it
+(converted at ECB rates when they were stored, ``core.fx``) and what has none. The queries are in
+``core.summaries.repository``.
 
 Which period a receipt belongs to: its printed purchase date; a receipt without one counts on the
 day it was sent, in the user's time zone (and the summary says how many did). The same summary
@@ -59,6 +61,14 @@ class PeriodSummary:
     # The largest receipt of each currency (amounts of different currencies are not compared),
     # currencies as in ``largest_first(totals)``.
     biggest: list[BiggestPurchase] = field(default_factory=list)
+    # Every amount in the ledger's home currency (core/fx): the sum of the receipts' home
+    # amounts (None: no receipt has one), the period before's, and the totals per currency of
+    # the receipts left out of it (no ECB rate, or no currency).
+    home_currency: str | None = None
+    home_total: Decimal | None = None
+    previous_home_total: Decimal | None = None
+    not_converted: dict[str, Decimal] = field(default_factory=dict)
+    not_converted_count: int = 0
 
     @property
     def main_currency(self) -> str | None:
@@ -98,10 +108,17 @@ def _totals(repo: SummaryRepository, where: ColumnElement[bool]) -> dict[str, De
 
 
 def summarize(
-    session: Session, *, user_id: int | None, period: Period, timezone: str | None, top: int = 5
+    session: Session,
+    *,
+    user_id: int | None,
+    period: Period,
+    timezone: str | None,
+    top: int = 5,
+    home: str | None = None,
 ) -> PeriodSummary:
     """One user's period (``timezone``: theirs), or every user's (``user_id`` None: each receipt
-    without a printed date in its owner's time zone; ``timezone`` is not used)."""
+    without a printed date in its owner's time zone; ``timezone`` is not used). With ``home``
+    (the ledger's home currency) also the period's total in it (``home_amounts``)."""
     repo = SummaryRepository(session)
     tz: ZoneInfo | None = None  # every user: each receipt in its owner's zone
     if user_id is None:
@@ -118,13 +135,19 @@ def summarize(
             return in_period(user_id, p, user_tz)
 
     where = period_where(period)
-    out = PeriodSummary(period=period, timezone=tz_name)
+    out = PeriodSummary(period=period, timezone=tz_name, home_currency=home)
     out.count, out.undated, out.users = repo.counts(where=where)
+    if home is not None:
+        out.previous_home_total = repo.home_total(where=period_where(period.previous), home=home)
     if not out.count:
         out.previous_totals = _totals(repo, period_where(period.previous))
         return out
     out.totals, out.counts = _per_currency(repo, where)
     out.previous_totals = _totals(repo, period_where(period.previous))
+    if home is not None:
+        home_amounts(
+            out, repo.home_total(where=where, home=home), repo.not_converted(where=where, home=home)
+        )
 
     for cur, cat, total in repo.by_category(where=where):
         out.by_category.setdefault(cur, []).append((cat, total))
@@ -144,6 +167,15 @@ def summarize(
     biggest = biggest_per_currency(session, where)
     out.biggest = [biggest[c] for c in largest_first(out.totals) if c in biggest]
     return out
+
+
+def home_amounts(
+    out: PeriodSummary, total: Decimal | None, left_out: list[tuple[str, Decimal, int]]
+) -> None:
+    """The home total of ``out`` and what is left out of it."""
+    out.home_total = total
+    out.not_converted = {c: t for c, t, _ in left_out}
+    out.not_converted_count = sum(n for _, _, n in left_out)
 
 
 def biggest_per_currency(

@@ -9,8 +9,9 @@
 # replace the API container, wait for /readyz; if it does not get ready, put the previous image
 # back and fail. Then replace the bot's container (`receiptsnap bot`: it takes the updates the
 # API's webhook stored from the inbox, TELEGRAM_HANDLER=process; what arrives meanwhile waits
-# there). Then make sure the TLS proxy runs with the current config, and (re)register the
-# Telegram webhook. Migrations must stay backward compatible (expand, then contract in a later
+# there), load ECB's exchange rates (and keep their daily timer), make sure the TLS proxy runs
+# with the current config, and (re)register the Telegram webhook. Migrations must stay backward
+# compatible (expand, then contract in a later
 # release): a rollback swaps the image, never the schema.
 set -euo pipefail
 
@@ -131,6 +132,41 @@ run_bot "${IMAGE}"
 # For a rollback by hand (docs/deploy.md): what runs now and what ran before.
 printf '%s\n' "${IMAGE}" > "${BASE}/current-image"
 printf '%s\n' "${previous}" > "${BASE}/previous-image"
+
+# ---- exchange rates (core/fx) ------------------------------------------------------------------
+# ECB's reference rates into the database: the whole history once (older receipts), then ECB's
+# latest now and on each TARGET business day after its publication (about 16:00 CET). A failure
+# never fails the release: a receipt without a rate says so, and catches up once rates arrive.
+cat > /etc/systemd/system/receiptsnap-rates.service <<UNIT
+[Unit]
+Description=Load ECB's euro reference rates into the ReceiptSnap database
+After=docker.service
+Requires=docker.service
+[Service]
+Type=oneshot
+ExecStart=/bin/bash ${HERE}/refresh-rates.sh
+UNIT
+cat > /etc/systemd/system/receiptsnap-rates.timer <<'UNIT'
+[Unit]
+Description=ECB's euro reference rates, daily after their publication
+[Timer]
+OnCalendar=Mon..Fri 16:30 Europe/Berlin
+OnCalendar=Mon..Fri 18:30 Europe/Berlin
+RandomizedDelaySec=10m
+Persistent=true
+[Install]
+WantedBy=timers.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now receiptsnap-rates.timer
+if [ ! -e "${BASE}/rates-history-loaded" ]; then
+  if RATES_IMAGE="${IMAGE}" bash "${HERE}/refresh-rates.sh" --from-package; then
+    touch "${BASE}/rates-history-loaded"
+  else
+    log "the rates history was not loaded (tried again with the next release)"
+  fi
+fi
+RATES_IMAGE="${IMAGE}" bash "${HERE}/refresh-rates.sh" || log "rates refresh failed (the timer tries again)"
 
 # ---- TLS proxy --------------------------------------------------------------------------------
 install -m 0644 "${HERE}/nginx.conf" "${BASE}/proxy/nginx.conf"

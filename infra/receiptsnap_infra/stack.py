@@ -542,6 +542,8 @@ class ReceiptSnapStack(Stack):
             "TELEGRAM_HANDLER": "process",
             "PUBLIC_BASE_URL": f"https://{public_ip}",
             "QUESTION_READER": cfg.question_reader,
+            # ECB's rates from the table infra/host/refresh-rates.sh keeps (core/fx).
+            "FX_RATES": "database",
             "BEDROCK_MODEL_ID": cfg.bedrock_model_id,
             # Read by infra/host/deploy.sh, not passed to the app.
             "RECEIPTSNAP_ENV_PARAMETER": cfg.host_env_parameter,

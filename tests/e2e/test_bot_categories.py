@@ -132,7 +132,11 @@ def test_own_categories_from_command_to_caption_picker_and_budget(
     fake.wait_for(lambda f: len(f.calls_for("answerCallbackQuery")) > answered, timeout=10)
     last = fake.calls_for("answerCallbackQuery")[-1]
     assert last.params.get("text") == "That category no longer exists: pick another."
-    assert "pets" not in buttons(fake, message_id) and "meals" in buttons(fake, message_id)
+    # The picker comes back in an edit after the answer: waited for, not read at once.
+    fake.wait_for(
+        lambda f: "pets" not in buttons(f, message_id) and "meals" in buttons(f, message_id),
+        timeout=10,
+    )
     assert the_receipt(stack).category is None
 
     # Back to the defaults: the own category and its budget go, and the reply says so.

@@ -144,6 +144,12 @@ def test_the_configured_model_is_priced(template: dict[str, Any]) -> None:
     assert model in PriceTable().bedrock_models, "add its price to core/settings.py PriceTable"
 
 
+def test_host_reads_exchange_rates_from_the_database(template: dict[str, Any]) -> None:
+    env = host_env(template)
+    assert env["FX_RATES"] == "database"
+    assert env["FX_RATES"] in get_args(ApiSettings.model_fields["fx_rates"].annotation)
+
+
 def test_host_reads_questions_with_a_priced_bedrock_model(template: dict[str, Any]) -> None:
     env = host_env(template)
     readers = get_args(ApiSettings.model_fields["question_reader"].annotation)

@@ -28,7 +28,7 @@ def infra_config_module() -> object:
 def test_shellcheck_is_clean() -> None:
     shellcheck = require_infra_tool("shellcheck")
     scripts = sorted(str(p) for p in HOST.glob("*.sh"))
-    assert len(scripts) == 3
+    assert len(scripts) == 4
     result = subprocess.run(  # noqa: S603 - the repo's own venv
         [str(shellcheck), *scripts], capture_output=True, text=True, check=False
     )
@@ -88,3 +88,17 @@ def test_deploy_keeps_the_previous_image_for_rollback() -> None:
     assert "previous=$(docker inspect -f '{{.Config.Image}}'" in deploy
     assert 'run_api "${previous}"' in deploy
     assert "previous-image" in deploy
+
+
+def test_the_host_loads_ecbs_rates_daily_and_once_their_history() -> None:
+    """FX_RATES=database reads the rates table: deploy.sh keeps it filled (the package's history
+    once, ECB's latest at each release) and installs the daily timer that refreshes it."""
+    deploy = (HOST / "deploy.sh").read_text()
+    refresh = (HOST / "refresh-rates.sh").read_text()
+    assert "receiptsnap rates refresh" in refresh
+    assert "--env-file" in refresh and "--read-only" in refresh
+    assert "systemctl enable --now receiptsnap-rates.timer" in deploy
+    assert re.search(r"OnCalendar=Mon\.\.Fri 16:30 Europe/Berlin", deploy)
+    assert 'refresh-rates.sh" --from-package' in deploy and "rates-history-loaded" in deploy
+    # After the new image is recorded as current (the timer's script runs that one).
+    assert deploy.index('> "${BASE}/current-image"') < deploy.index('refresh-rates.sh" --from')

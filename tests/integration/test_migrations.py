@@ -222,3 +222,38 @@ def test_0019_gives_earlier_receipts_their_merchant_key(scratch_url: str) -> Non
         keys = [s.get_one(Receipt, i).merchant_key for i in ids]
         assert keys == ["KEDAI88TAMANJAYA", None, "药房A"]
     engine.dispose()
+
+
+def test_0021_gives_earlier_receipts_in_the_users_currency_their_home_amount(
+    scratch_url: str,
+) -> None:
+    """GIVEN receipts of before 0021 THEN those printed in their owner's currency get it as
+    their home amount (rate 1); the others wait for the code's conversion (no rate is known to
+    a migration)."""
+    upgrade(scratch_url, "0020")
+    engine = make_engine(scratch_url)
+    with Session(engine) as s, s.begin():
+        user = User(telegram_user_id=1, telegram_chat_id=1, default_currency="MYR")
+        other = User(telegram_user_id=2, telegram_chat_id=2)
+        s.add_all([user, other])
+        s.flush()
+        at_0020 = {c["name"] for c in inspect(s.connection()).get_columns("receipts")}
+        ids = []
+        for owner, currency in ((user, "MYR"), (user, "EUR"), (other, "MYR")):
+            row = stored_receipt(
+                user_id=owner.id, id=uuid.uuid4(), total=Decimal("9.00"), currency=currency
+            )
+            values = {k: v for k, v in vars(row).items() if k in at_0020 and v is not None}
+            s.execute(Receipt.__table__.insert().values(**values))
+            ids.append(row.id)
+    engine.dispose()
+
+    upgrade(scratch_url)
+
+    engine = make_engine(scratch_url)
+    with Session(engine) as s:
+        got = [
+            (r.home_currency, r.home_total, r.fx_rate) for r in (s.get_one(Receipt, i) for i in ids)
+        ]
+        assert got == [("MYR", Decimal("9.00"), Decimal(1)), (None, None, None), (None, None, None)]
+    engine.dispose()

@@ -162,7 +162,7 @@ def test_the_biggest_purchase_is_one_per_currency(
     ]
     assert render_answer(question, result) == (
         "Your biggest purchase in October 2026, in each currency: "
-        "Ichiran, JPY 5,000.00 on 2026-10-05; REWE Markt, EUR 61.35 on 2026-10-09."
+        "Ichiran, JPY 5,000 on 2026-10-05; REWE Markt, EUR 61.35 on 2026-10-09."
     )
     assert one_currency == (
         "Your biggest purchase in October 2026: REWE Markt, EUR 61.35 on 2026-10-09."

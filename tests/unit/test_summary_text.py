@@ -43,7 +43,7 @@ class TestBiggestPurchase:
 
         assert (
             "\nBiggest purchase in each currency:\n"
-            "• Ichiran, JPY 5,000.00\n"
+            "• Ichiran, JPY 5,000\n"
             "• Unknown merchant, EUR 300.00\n"
         ) in text
         assert "Biggest purchase:" not in text

@@ -44,7 +44,9 @@ def make_token(
     *,
     subject: str = "alice",
     key: str = JWT_KEY,
-    ttl: timedelta = timedelta(minutes=5),
+    # Long enough for tokens minted at collection (parametrize) to outlive the suite run before
+    # their test: with 5 minutes a slow run had them refused as expired, not as what they test.
+    ttl: timedelta = timedelta(hours=2),
     audience: str = "receiptsnap-admin",
 ) -> str:
     return mint(
