@@ -14,6 +14,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.formats import money
+from bot.formats import receipts as count_of
 from bot.i18n import texts
 from core.contracts import ReceiptStatus
 from core.receipts.repository import AlbumRepository
@@ -36,7 +37,7 @@ def album_line(n: int, receipt: ReceiptView) -> str:
 
 def album_text(receipts: list[ReceiptView]) -> str:
     done = sum(r.status.is_final for r in receipts)
-    head = texts.ALBUM_HEAD.format(count=len(receipts), done=done)
+    head = texts.ALBUM_HEAD.format(receipts=count_of(len(receipts)), done=done)
     return "\n".join([head, *(album_line(n, r) for n, r in enumerate(receipts, 1))])
 
 

@@ -34,6 +34,12 @@ def amount(value: Decimal) -> str:
     return format_decimal(value, format=TWO_PLACES, locale=locale, decimal_quantization=True)
 
 
+def receipts(n: int) -> str:
+    """A count of receipts with its noun: "1 receipt", "2 receipts" ("2 resit")."""
+    one, many = i18n.texts.RECEIPTS
+    return (one if n == 1 else many).format(n=f"{n:,}")
+
+
 def money(value: Decimal | None, currency: str | None) -> str:
     """An amount in its currency (none: the figure alone); "—" for no amount."""
     if value is None:

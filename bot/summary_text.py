@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from bot.formats import money, period_text
+from bot.formats import money, period_text, receipts
 from bot.i18n import texts
 from core.summaries.labels import NO_CURRENCY, UNCATEGORISED, UNKNOWN_MERCHANT
 from core.summaries.service import BiggestPurchase, PeriodSummary
@@ -43,7 +43,7 @@ def summary_text(summary: PeriodSummary) -> str:
     label = period_text(s.period)
     if not s.count:
         return texts.SUMMARY_EMPTY.format(month=label)
-    lines = [texts.SUMMARY_HEAD.format(month=label, count=s.count)]
+    lines = [texts.SUMMARY_HEAD.format(month=label, receipts=receipts(s.count))]
     for code, total in sorted(s.totals.items(), key=lambda kv: -kv[1]):
         before = s.previous_totals.get(code)
         lines.append(f"💰 <b>{escape(money(total, _cur(code)))}</b>{change(total, before)}")
@@ -66,7 +66,7 @@ def summary_text(summary: PeriodSummary) -> str:
         lines.append(texts.SUMMARY_BIGGEST_PER_CURRENCY)
         lines.extend(f"• {escape(_purchase(big))}" for big in s.biggest)
     if s.undated:
-        lines.append(texts.SUMMARY_UNDATED.format(n=s.undated))
+        lines.append(texts.SUMMARY_UNDATED.format(receipts=receipts(s.undated)))
     lines.append(texts.SUMMARY_TZ.format(tz=escape(s.timezone)))
     return "\n".join(lines)
 
@@ -100,5 +100,7 @@ def chart_caption(summary: PeriodSummary, currency: str) -> str:
     total = summary.totals.get(currency, Decimal(0))
     count = summary.counts.get(currency, 0)
     return texts.SUMMARY_CAPTION.format(
-        month=period_text(summary.period), total=money(total, _cur(currency)), count=count
+        month=period_text(summary.period),
+        total=money(total, _cur(currency)),
+        receipts=receipts(count),
     )

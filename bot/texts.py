@@ -40,7 +40,7 @@ HELP = (
 UNKNOWN_TEXT = "I read receipts: send me a photo of one, or a PDF. /help shows what else I can do."
 RECEIVED = "📥 Receipt received — uploading…"
 ALBUM_RECEIVING = "📥 Receiving your receipts…"
-ALBUM_HEAD = "<b>{count} receipts</b> ({done} done)"
+ALBUM_HEAD = "<b>{receipts}</b> ({done} done)"
 QUEUED = "⏳ In the queue…"
 # While a receipt waits (refreshed): how many were queued before it, and about how long.
 QUEUE_AHEAD = "⏳ In the queue — {ahead} ahead"
@@ -122,7 +122,7 @@ SETTINGS_NOT_SET = "not set"
 SETTINGS_NAMES = {"default_currency": "your currency", "timezone": "your time zone"}
 SETTINGS_SAVED = "Saved: {what} is now <b>{value}</b>."
 # After a new currency: how many receipts in other currencies were converted into it.
-SETTINGS_CONVERTED = " {count} receipt(s) in other currencies are now converted into it too."
+SETTINGS_CONVERTED = " Converted into it too: {receipts} in other currencies."
 SETTINGS_BAD_CURRENCY = (
     "<b>{value}</b> is not a currency code I know. Use a three-letter ISO code such as EUR, USD, "
     "GBP or MYR."
@@ -205,7 +205,7 @@ NOW_IMPOSSIBLE_PARTS = {
 }
 
 # Questions in plain words
-ANSWER_TOTAL = "{month}{what}: {amounts} in {count} receipt(s)."
+ANSWER_TOTAL = "{month}{what}: {amounts} in {receipts}."
 # After a total in several currencies: all of it in the home currency (/settings currency).
 ANSWER_HOME_TOTAL = " In all: {total}."
 ANSWER_NOT_CONVERTED = " Not in that, no ECB rate (or no currency): {amounts}."
@@ -214,14 +214,16 @@ ANSWER_BIGGEST = "Your biggest purchase{what} in {month}: {purchase}."
 ANSWER_BIGGEST_PER_CURRENCY = (
     "Your biggest purchase{what} in {month}, in each currency: {purchases}."
 )
-ANSWER_COUNT = "You have {count} receipt(s){what} in {month}."
+ANSWER_COUNT = "You have {receipts}{what} in {month}."
 ANSWER_ABOUT = " on {term}"  # the {what} of the answers above: the category or merchant asked
 ANSWER_TOTAL_ABOUT = ", {term}"  # ANSWER_TOTAL's {what}
 ANSWER_ON_DAY = " on {day}"
 ANSWER_UNKNOWN_MERCHANT = "unknown merchant"
 
 # Summaries and exports
-SUMMARY_HEAD = "📊 <b>{month}</b> — {count} receipts"
+# "{receipts}" everywhere: the count with its noun (bot/formats.py receipts: 1 receipt, 2 receipts).
+RECEIPTS = ("{n} receipt", "{n} receipts")
+SUMMARY_HEAD = "📊 <b>{month}</b> — {receipts}"
 SUMMARY_EMPTY = (
     "No receipts for {month} yet. Send me some, or ask for another month: /summary 2026-10"
 )
@@ -231,13 +233,13 @@ SUMMARY_HOME_TOTAL = "🏠 All in {currency}: {total}"
 SUMMARY_NOT_CONVERTED = "<i>Not in it, no ECB rate (or no currency): {amounts}</i>"
 SUMMARY_BIGGEST = "\nBiggest purchase: {what}"
 SUMMARY_BIGGEST_PER_CURRENCY = "\nBiggest purchase in each currency:"
-SUMMARY_UNDATED = "\n{n} receipt(s) printed no date: they count on the day you sent them."
+SUMMARY_UNDATED = "\n{receipts} without a printed date: counted on the day you sent them."
 SUMMARY_BY_CATEGORY = "\n<b>By category</b>{currency}"
 SUMMARY_TOP_MERCHANTS = "\n<b>Top merchants</b>{currency}"
 SUMMARY_CHANGE = " ({arrow} {percent}% vs {before})"  # against the period before
 SUMMARY_UNCATEGORISED = "uncategorised"  # receipts without a category
 SUMMARY_TZ = "<i>Months follow your time zone, {tz} (/settings).</i>"
-SUMMARY_CAPTION = "{month}: {total} in {count} receipts"
+SUMMARY_CAPTION = "{month}: {total} in {receipts}"
 CHART_BY_CATEGORY = "{period} by category ({currency})"
 CHART_PER_DAY = "Spending per day"
 CHART_DAYS = "day of the month"
@@ -289,16 +291,16 @@ CATEGORY_ADDED = (
     "Added <b>{name}</b>: the 🏷 Category button offers it now, and new receipts can land in it."
 )
 CATEGORY_RENAMED = "Renamed <b>{old}</b> to <b>{new}</b>.{receipts}{budget}"
-CATEGORY_RENAMED_RECEIPTS = " Its {count} receipt(s) moved with it."
+CATEGORY_RENAMED_RECEIPTS = " Moved with it: its {receipts}."
 CATEGORY_RENAMED_BUDGET = " So did its budget."
 CATEGORY_REMOVED = "Removed <b>{name}</b>.{receipts}{budget}"
 CATEGORY_REMOVED_RECEIPTS = (
-    " Its {count} receipt(s) are kept, now without a category (🏷 Category on a receipt sets one)."
+    " Kept: its {receipts}, now without a category (🏷 Category on a receipt sets one)."
 )
 CATEGORY_REMOVED_BUDGET = " Its budget is removed too."
 CATEGORIES_RESET = "Back to the default list.{removed}{receipts}{budgets}"
 CATEGORIES_RESET_REMOVED = " Removed: {names}."
-CATEGORIES_RESET_RECEIPTS = " {count} receipt(s) in them are kept, now without a category."
+CATEGORIES_RESET_RECEIPTS = " Kept: {receipts} in them, now without a category."
 CATEGORIES_RESET_BUDGETS = " Budgets removed: {names}."
 CATEGORIES_RESET_ALREADY = "You have the default list already."
 CATEGORY_ERRORS = {

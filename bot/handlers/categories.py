@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.formats import receipts
 from bot.i18n import texts
 from bot.render import shown
 from bot.users import register
@@ -84,7 +85,7 @@ def run_command(session: Session, *, user_id: int, text: str) -> str:
         return texts.CATEGORY_RENAMED.format(
             old=escape(renamed.old),
             new=escape(renamed.new),
-            receipts=texts.CATEGORY_RENAMED_RECEIPTS.format(count=renamed.receipts)
+            receipts=texts.CATEGORY_RENAMED_RECEIPTS.format(receipts=receipts(renamed.receipts))
             if renamed.receipts
             else "",
             budget=texts.CATEGORY_RENAMED_BUDGET if renamed.budget_moved else "",
@@ -96,7 +97,7 @@ def run_command(session: Session, *, user_id: int, text: str) -> str:
         gone = removed.detached
         return texts.CATEGORY_REMOVED.format(
             name=escape(removed.name),
-            receipts=texts.CATEGORY_REMOVED_RECEIPTS.format(count=gone.receipts)
+            receipts=texts.CATEGORY_REMOVED_RECEIPTS.format(receipts=receipts(gone.receipts))
             if gone.receipts
             else "",
             budget=texts.CATEGORY_REMOVED_BUDGET if gone.budget_removed else "",
@@ -109,7 +110,7 @@ def run_command(session: Session, *, user_id: int, text: str) -> str:
             removed=texts.CATEGORIES_RESET_REMOVED.format(names=_names(reset.removed))
             if reset.removed
             else "",
-            receipts=texts.CATEGORIES_RESET_RECEIPTS.format(count=reset.receipts)
+            receipts=texts.CATEGORIES_RESET_RECEIPTS.format(receipts=receipts(reset.receipts))
             if reset.receipts
             else "",
             budgets=texts.CATEGORIES_RESET_BUDGETS.format(names=_names(reset.budgets))

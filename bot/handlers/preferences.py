@@ -12,6 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import BotContext
+from bot.formats import receipts
 from bot.i18n import texts
 from bot.users import register
 from core.db.models import User
@@ -70,7 +71,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
         label = texts.SETTINGS_NAMES[key]
         text = texts.SETTINGS_SAVED.format(what=label, value=escape(value))
         if key == "default_currency" and converted:
-            text += texts.SETTINGS_CONVERTED.format(count=converted)
+            text += texts.SETTINGS_CONVERTED.format(receipts=receipts(converted))
         await message.reply_text(text, parse_mode=ParseMode.HTML)
         return
     await message.reply_text(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.context import BotContext
-from bot.formats import day_text, money, period_text
+from bot.formats import day_text, money, period_text, receipts
 from bot.i18n import texts
 from bot.suggestions import not_understood
 from core.fx.service import home_currency_of
@@ -94,7 +94,7 @@ def render_answer(question: Question, result: dict[str, Any]) -> str:
     if not result["count"]:
         return texts.ANSWER_NONE.format(what=what, month=month)
     if question.metric == "count":
-        return texts.ANSWER_COUNT.format(count=result["count"], what=what, month=month)
+        return texts.ANSWER_COUNT.format(receipts=receipts(result["count"]), what=what, month=month)
     amounts = ", ".join(
         money(t, None if c == NO_CURRENCY else c) for c, t in sorted(result["totals"].items())
     )
@@ -102,7 +102,7 @@ def render_answer(question: Question, result: dict[str, Any]) -> str:
         month=month,
         what=texts.ANSWER_TOTAL_ABOUT.format(term=question.term) if question.term else "",
         amounts=amounts,
-        count=result["count"],
+        receipts=receipts(result["count"]),
     )
     return text + _in_home_currency(result)
 

@@ -46,7 +46,7 @@ UNKNOWN_TEXT = (
 )
 RECEIVED = "📥 Resit diterima — sedang dimuat naik…"
 ALBUM_RECEIVING = "📥 Sedang menerima resit anda…"
-ALBUM_HEAD = "<b>{count} resit</b> ({done} siap)"
+ALBUM_HEAD = "<b>{receipts}</b> ({done} siap)"
 QUEUED = "⏳ Dalam giliran…"
 QUEUE_AHEAD = "⏳ Dalam giliran — {ahead} di hadapan"
 QUEUE_NEXT = "⏳ Dalam giliran — seterusnya"
@@ -125,7 +125,7 @@ SETTINGS = (
 SETTINGS_NOT_SET = "belum ditetapkan"
 SETTINGS_NAMES = {"default_currency": "mata wang anda", "timezone": "zon waktu anda"}
 SETTINGS_SAVED = "Disimpan: {what} kini <b>{value}</b>."
-SETTINGS_CONVERTED = " {count} resit dalam mata wang lain kini turut ditukar ke dalamnya."
+SETTINGS_CONVERTED = " {receipts} dalam mata wang lain kini turut ditukar ke dalamnya."
 SETTINGS_BAD_CURRENCY = (
     "<b>{value}</b> bukan kod mata wang yang saya kenal. Gunakan kod ISO tiga huruf seperti "
     "MYR, SGD, USD atau EUR."
@@ -207,32 +207,33 @@ NOW_IMPOSSIBLE_PARTS = {
 }
 
 # Questions in plain words
-ANSWER_TOTAL = "{month}{what}: {amounts} dalam {count} resit."
+ANSWER_TOTAL = "{month}{what}: {amounts} dalam {receipts}."
 ANSWER_NONE = "Saya tidak menjumpai resit{what} pada {month}."
 ANSWER_BIGGEST = "Pembelian terbesar anda{what} pada {month}: {purchase}."
 ANSWER_BIGGEST_PER_CURRENCY = (
     "Pembelian terbesar anda{what} pada {month}, bagi setiap mata wang: {purchases}."
 )
-ANSWER_COUNT = "Anda ada {count} resit{what} pada {month}."
+ANSWER_COUNT = "Anda ada {receipts}{what} pada {month}."
 ANSWER_ABOUT = " untuk {term}"
 ANSWER_TOTAL_ABOUT = ", {term}"
 ANSWER_ON_DAY = " pada {day}"
 ANSWER_UNKNOWN_MERCHANT = "kedai tidak diketahui"
 
 # Summaries and exports
-SUMMARY_HEAD = "📊 <b>{month}</b> — {count} resit"
+RECEIPTS = ("{n} resit", "{n} resit")
+SUMMARY_HEAD = "📊 <b>{month}</b> — {receipts}"
 SUMMARY_EMPTY = (
     "Belum ada resit untuk {month}. Hantar beberapa resit, atau minta bulan lain: /summary 2026-10"
 )
 SUMMARY_BIGGEST = "\nPembelian terbesar: {what}"
 SUMMARY_BIGGEST_PER_CURRENCY = "\nPembelian terbesar bagi setiap mata wang:"
-SUMMARY_UNDATED = "\n{n} resit tidak bertarikh: ia dikira pada hari anda menghantarnya."
+SUMMARY_UNDATED = "\n{receipts} tidak bertarikh: ia dikira pada hari anda menghantarnya."
 SUMMARY_BY_CATEGORY = "\n<b>Mengikut kategori</b>{currency}"
 SUMMARY_TOP_MERCHANTS = "\n<b>Kedai utama</b>{currency}"
 SUMMARY_CHANGE = " ({arrow} {percent}% berbanding {before})"
 SUMMARY_UNCATEGORISED = "tiada kategori"
 SUMMARY_TZ = "<i>Bulan mengikut zon waktu anda, {tz} (/settings).</i>"
-SUMMARY_CAPTION = "{month}: {total} dalam {count} resit"
+SUMMARY_CAPTION = "{month}: {total} dalam {receipts}"
 CHART_BY_CATEGORY = "{period} mengikut kategori ({currency})"
 CHART_PER_DAY = "Perbelanjaan setiap hari"
 CHART_DAYS = "hari dalam bulan"
@@ -292,16 +293,16 @@ CATEGORY_ADDED = (
     "dimasukkan ke dalamnya."
 )
 CATEGORY_RENAMED = "<b>{old}</b> ditukar nama kepada <b>{new}</b>.{receipts}{budget}"
-CATEGORY_RENAMED_RECEIPTS = " {count} resitnya turut dipindahkan."
+CATEGORY_RENAMED_RECEIPTS = " {receipts}nya turut dipindahkan."
 CATEGORY_RENAMED_BUDGET = " Begitu juga bajetnya."
 CATEGORY_REMOVED = "<b>{name}</b> dibuang.{receipts}{budget}"
 CATEGORY_REMOVED_RECEIPTS = (
-    " {count} resitnya tetap disimpan, kini tanpa kategori (🏷 Kategori pada resit menetapkannya)."
+    " {receipts}nya tetap disimpan, kini tanpa kategori (🏷 Kategori pada resit menetapkannya)."
 )
 CATEGORY_REMOVED_BUDGET = " Bajetnya juga dibuang."
 CATEGORIES_RESET = "Kembali ke senarai lalai.{removed}{receipts}{budgets}"
 CATEGORIES_RESET_REMOVED = " Dibuang: {names}."
-CATEGORIES_RESET_RECEIPTS = " {count} resit di dalamnya tetap disimpan, kini tanpa kategori."
+CATEGORIES_RESET_RECEIPTS = " {receipts} di dalamnya tetap disimpan, kini tanpa kategori."
 CATEGORIES_RESET_BUDGETS = " Bajet dibuang: {names}."
 CATEGORIES_RESET_ALREADY = "Anda sudah pun menggunakan senarai lalai."
 CATEGORY_ERRORS = {

@@ -60,7 +60,7 @@ def test_questions_in_plain_words_are_answered_from_the_users_receipts(
         post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text=text))
         fake.wait_for(lambda f, i=i: len(texts_sent(f)) == before + i + 1, timeout=10)
     total, biggest, nothing, other = texts_sent(fake)[before:]
-    assert total == "December 2018, shopping: MYR 9.00 in 1 receipt(s)."
+    assert total == "December 2018, shopping: MYR 9.00 in 1 receipt."
     assert "MYR 9.00 on 2018-12-25" in biggest
     assert nothing == "I found no receipts on coffee in December 2018."
     assert "send me a photo" in other

@@ -96,7 +96,7 @@ def test_own_categories_from_command_to_caption_picker_and_budget(
 
     # Renaming carries the receipt and the budget along.
     assert say(stack, fake, "/categories rename eating out meals") == (
-        "Renamed eating out to meals. Its 1 receipt(s) moved with it. So did its budget."
+        "Renamed eating out to meals. Moved with it: its 1 receipt. So did its budget."
     )
     assert the_receipt(stack).category == "meals"
     assert budgets(stack) == ["meals"]
@@ -121,7 +121,7 @@ def test_own_categories_from_command_to_caption_picker_and_budget(
 
     # Removing keeps the receipt, uncategorised, and says so.
     assert say(stack, fake, "/categories remove pets") == (
-        "Removed pets. Its 1 receipt(s) are kept, now without a category "
+        "Removed pets. Kept: its 1 receipt, now without a category "
         "(🏷 Category on a receipt sets one)."
     )
     assert the_receipt(stack).category is None

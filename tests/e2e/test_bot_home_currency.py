@@ -63,8 +63,7 @@ def test_a_month_in_myr_euro_dollars_and_an_unpublished_currency(
     # WHEN the user makes MYR their currency, THEN what they have is converted at once.
     (saved,) = say(stack, fake, "/settings currency MYR")
     assert saved == (
-        "Saved: your currency is now MYR. 2 receipt(s) in other currencies are now converted "
-        "into it too."
+        "Saved: your currency is now MYR. Converted into it too: 2 receipts in other currencies."
     )
     (budget,) = say(stack, fake, "/budget groceries 150")
     assert budget.startswith("Budget for groceries: MYR 150.00 a month.")
@@ -90,7 +89,7 @@ def test_a_month_in_myr_euro_dollars_and_an_unpublished_currency(
     # A question about the month's spending answers in MYR too.
     (answer,) = say(stack, fake, "How much did I spend in December 2018?")
     assert answer == (
-        "December 2018: EUR 20.00, MYR 45.50, USD 10.00, XAF 5,000 in 4 receipt(s). In all: "
+        "December 2018: EUR 20.00, MYR 45.50, USD 10.00, XAF 5,000 in 4 receipts. In all: "
         "MYR 182.24. Not in that, no ECB rate (or no currency): XAF 5,000."
     )
 

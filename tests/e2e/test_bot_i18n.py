@@ -132,7 +132,7 @@ def test_an_english_user_is_answered_as_before(stack: LocalStack, fake: FakeTele
     card = final_card(fake, ENGLISH)
     assert card is not None and "💰 Total: MYR 9.00" in card and "📅 2018-12-25" in card
     text = say(stack, fake, ENGLISH, "/summary 2018-12")
-    assert text.startswith("📊 <b>December 2018</b> — 1 receipts") and "MYR 9.00" in text
+    assert text.startswith("📊 <b>December 2018</b> — 1 receipt\n") and "MYR 9.00" in text
 
 
 def test_a_language_without_a_catalogue_gets_english(stack: LocalStack, fake: FakeTelegram) -> None:

@@ -91,10 +91,10 @@ def test_a_month_of_another_year_a_quarter_and_a_year(
 
     # A question with a year is answered for that year, not this one.
     assert say(stack, fake, CHAT, "How much did I spend in March 2018?") == (
-        "March 2018: EUR 12.00 in 1 receipt(s)."
+        "March 2018: EUR 12.00 in 1 receipt."
     )
     assert say(stack, fake, CHAT, "how many receipts in Q1 2018?") == (
-        "You have 2 receipt(s) in Q1 2018."
+        "You have 2 receipts in Q1 2018."
     )
     assert say(stack, fake, CHAT, "biggest purchase in 2018") == (
         "Your biggest purchase in 2018: Bookshop, EUR 30.00 on 2018-11-02."

@@ -202,7 +202,7 @@ class TestCounted:
             question = Question(metric="total", period="2018-12")
             result = answer(s, question, user_id=user.id, timezone=user.timezone, home="MYR")
             assert render_answer(question, result) == (
-                "December 2018: EUR 10.00, MYR 40.00, XAF 5,000 in 3 receipt(s). In all: MYR "
+                "December 2018: EUR 10.00, MYR 40.00, XAF 5,000 in 3 receipts. In all: MYR "
                 "87.61. Not in that, no ECB rate (or no currency): XAF 5,000."
             )
 

@@ -188,14 +188,14 @@ def test_a_question_about_another_year_a_quarter_or_a_year_is_answered_for_it(
             result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
         return render_answer(reading.question, result)
 
-    assert ask("How much did I spend in March 2018?") == "March 2018: EUR 12.00 in 1 receipt(s)."
-    assert ask("how much did I spend last March?") == "March 2026: EUR 50.00 in 1 receipt(s)."
-    assert ask("how many receipts in Q1 2018") == "You have 1 receipt(s) in Q1 2018."
-    assert ask("how much in 2018?") == "2018: EUR 42.00 in 2 receipt(s)."
+    assert ask("How much did I spend in March 2018?") == "March 2018: EUR 12.00 in 1 receipt."
+    assert ask("how much did I spend last March?") == "March 2026: EUR 50.00 in 1 receipt."
+    assert ask("how many receipts in Q1 2018") == "You have 1 receipt in Q1 2018."
+    assert ask("how much in 2018?") == "2018: EUR 42.00 in 2 receipts."
     assert ask("biggest purchase in 2018") == (
         "Your biggest purchase in 2018: Bookshop, EUR 30.00 on 2018-11-02."
     )
-    assert ask("how much on coffee this year") == "2026, coffee: EUR 17.99 in 3 receipt(s)."
+    assert ask("how much on coffee this year") == "2026, coffee: EUR 17.99 in 3 receipts."
 
     settings = ApiSettings(_env_file=None, aws_local_credentials=True)
     client = AwsClients(settings).client("bedrock-runtime")
