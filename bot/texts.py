@@ -265,6 +265,10 @@ BUDGET_UNKNOWN_CATEGORY = (
     "<b>{category}</b> is not one of your categories. /categories lists them; "
     "/categories add {category} adds it."
 )
+# After BUDGET_SET when no currency was given or set: the one of every receipt so far was taken.
+BUDGET_CURRENCY_OF_RECEIPTS = (
+    "\n<i>In the currency of your receipts; /settings currency sets yours.</i>"
+)
 BUDGET_NEEDS_CURRENCY = (
     "Which currency? Add it (/budget groceries 300 EUR) or set yours with /settings currency EUR."
 )

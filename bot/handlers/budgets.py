@@ -28,6 +28,7 @@ from core.budgets.service import (
 from core.categories.service import find, list_categories
 from core.money import is_iso_currency
 from core.receipts.corrections import InvalidCorrection, parse_amount
+from core.receipts.repository import ReceiptRepository
 from core.summaries.months import BadMonth, Month, NotAMonth, parse_month
 
 OFF = ("off", "remove", "none", "0")
@@ -99,11 +100,18 @@ async def budget(update: Update, context: BotContext) -> None:
         if found is None:
             return texts.BUDGET_UNKNOWN_CATEGORY.format(category=shown(" ".join(words)))
         category = found
+        note = ""
+        if currency is None and user.default_currency is None:
+            # No currency set: the one all the user's receipts are in, said so; several: asked.
+            used = ReceiptRepository(session).currencies_by_use(user_id=user.id, limit=2)
+            if len(used) == 1:
+                currency, note = used[0], texts.BUDGET_CURRENCY_OF_RECEIPTS
         currency = currency or user.default_currency
         if currency is None or not is_iso_currency(currency) or amount <= Decimal(0):
             return texts.BUDGET_NEEDS_CURRENCY if currency is None else texts.BUDGET_USAGE
         set_budget(session, user_id=user.id, category=category, amount=amount, currency=currency)
-        return texts.BUDGET_SET.format(category=escape(category), amount=money(amount, currency))
+        text = texts.BUDGET_SET.format(category=escape(category), amount=money(amount, currency))
+        return text + note
 
     reply = await context.services.in_session(run)
     await message.reply_text(reply, parse_mode=ParseMode.HTML)

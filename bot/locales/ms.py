@@ -259,6 +259,9 @@ BUDGET_UNKNOWN_CATEGORY = (
     "<b>{category}</b> bukan salah satu kategori anda. /categories menyenaraikannya; "
     "/categories add {category} menambahkannya."
 )
+BUDGET_CURRENCY_OF_RECEIPTS = (
+    "\n<i>Dalam mata wang resit anda; /settings currency menetapkan mata wang anda.</i>"
+)
 BUDGET_NEEDS_CURRENCY = (
     "Mata wang apa? Tambahkannya (/budget groceries 300 MYR) atau tetapkan mata wang anda dengan "
     "/settings currency MYR."

@@ -64,3 +64,25 @@ def test_questions_in_plain_words_are_answered_from_the_users_receipts(
     assert "MYR 9.00 on 2018-12-25" in biggest
     assert nothing == "I found no receipts on coffee in December 2018."
     assert "send me a photo" in other
+
+
+def test_a_budget_without_a_currency_takes_the_one_of_the_users_receipts(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    """GIVEN a user with no currency set whose receipts are all in MYR (this chat, after the
+    tests above) WHEN a budget is set without one THEN it is in MYR, and said why; a user with
+    no receipts and no currency is asked."""
+    before = len(texts_sent(fake))
+    post_update(stack, fake.text_update(chat_id=CHAT, user_id=CHAT, text="/budget dining 50"))
+    fake.wait_for(lambda f: len(texts_sent(f)) == before + 1, timeout=10)
+    (reply,) = texts_sent(fake)[before:]
+    assert reply.startswith("Budget for dining: MYR 50.00 a month")
+    assert reply.endswith("In the currency of your receipts; /settings currency sets yours.</i>")
+
+    newcomer = CHAT + 50
+    post_update(
+        stack, fake.text_update(chat_id=newcomer, user_id=newcomer, text="/budget dining 50")
+    )
+    fake.wait_for(lambda f: bool(f.calls_for("sendMessage", newcomer)), timeout=10)
+    asked = str(fake.calls_for("sendMessage", newcomer)[0].params["text"])
+    assert asked.startswith("Which currency?")
