@@ -99,9 +99,15 @@ class InboxUpdateProcessor(SimpleUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._services = services
         self._replay = replay
+        # Update ids the bot process took from the inbox and has not handled yet (bot/inbox.py)
+        self.pending: set[int] = set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
+        try:
+            await coroutine
+        finally:
+            if isinstance(update, Update):
+                self.pending.discard(update.update_id)
         if not isinstance(update, Update):
             return
         update_id = update.update_id

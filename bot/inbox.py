@@ -7,7 +7,9 @@ Each update is taken (``taken_at``, ``attempts``) and put on the application's q
 within ``inbox_replay_after_seconds`` (this process died, or a handler hung) is taken again, at
 most ``MAX_TAKES`` times in all; at start every update not handled is taken at once, since the
 process that took it is gone. So there is exactly one bot process. No more is taken while
-``BATCH`` updates wait on the queue: a backlog stays in the inbox, where it survives a crash."""
+``BATCH`` taken updates are not handled yet (``InboxUpdateProcessor.pending``: the application
+starts a task for each update at once, so its queue's length says nothing): a backlog stays in
+the inbox, where it survives a crash, and is not taken twice for waiting too long here."""
 
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ async def take_updates(
     application: Any, services: BotServices, *, replay_after: timedelta, at_start: bool
 ) -> int:
     """One taking: due updates on the application's queue; how many were taken."""
-    room = BATCH - application.update_queue.qsize()
+    pending = application.update_processor.pending  # taken, not handled yet
+    room = BATCH - len(pending)
     if room <= 0:
         return 0
 
@@ -54,6 +57,7 @@ async def take_updates(
         except Exception as exc:  # noqa: BLE001 - the webhook read it first: a library change
             logger.error("inbox.unreadable update_id=%s error=%s", payload.get("update_id"), exc)
             continue  # taken again later, then given up
+        pending.add(update.update_id)
         await application.update_queue.put(update)
     return len(payloads)
 

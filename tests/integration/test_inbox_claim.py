@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.inbox import BATCH, take_updates
 from core.db.models import TelegramUpdate
 from core.updates.repository import MAX_TAKES, TelegramUpdateRepository
 
@@ -60,3 +64,48 @@ def test_take_hands_out_each_update_once_until_its_taker_is_presumed_dead(
         row = session.get(TelegramUpdate, 51)
         assert row is not None
         assert row.attempts == MAX_TAKES and row.handled_at is not None and row.payload is None
+
+
+class _Services:
+    """What ``take_updates`` uses of BotServices: a unit of work."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    async def in_session(self, fn: Any) -> Any:
+        with self.session_factory() as session, session.begin():
+            return fn(session)
+
+
+async def test_the_bot_process_takes_no_more_than_it_has_room_for(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The bot process holds at most ``BATCH`` updates taken and not handled: a backlog stays in
+    the inbox (untaken, so it is never taken twice for having waited too long in memory)."""
+    now = datetime.now(UTC)
+    with session_factory() as session, session.begin():
+        repo = TelegramUpdateRepository(session)
+        for update_id in range(1000, 1010):
+            repo.claim(update_id, payload={"update_id": update_id}, now=now)
+    application = SimpleNamespace(
+        bot=None,
+        update_queue=asyncio.Queue(),
+        update_processor=SimpleNamespace(pending=set(range(BATCH - 3))),
+    )
+    services = _Services(session_factory)
+
+    taken = await take_updates(
+        application, services, replay_after=timedelta(minutes=5), at_start=False
+    )
+    assert taken == 3 and application.update_queue.qsize() == 3
+    assert len(application.update_processor.pending) == BATCH
+    assert (
+        await take_updates(application, services, replay_after=timedelta(minutes=5), at_start=False)
+        == 0
+    )  # full: the other 7 wait in the inbox, untaken
+    with session_factory() as session:
+        untaken = [
+            session.get(TelegramUpdate, i).taken_at is None  # type: ignore[union-attr]
+            for i in range(1000, 1010)
+        ]
+    assert untaken.count(True) == 7
