@@ -20,19 +20,13 @@ from core.db.models import Receipt, TelegramUpdate
 from core.db.session import make_engine
 from devstack.stack import LocalStack, fake_telegram_options
 from devstack.telegram import FakeTelegram
-from tests.e2e.conftest import SAMPLE, new_fake, post_update
+from tests.e2e.conftest import SAMPLE, post_update
 
 pytestmark = pytest.mark.e2e
 
 # 87xx: the inbox and the outbox (see tests/e2e/conftest.py); 875x this module.
 HELP, WHILE_DEAD, PHOTO = 8750, 8751, 8752
 CARD_MARKS = ("🧾", "❌")
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    with new_fake() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ duplicate rows.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 
@@ -78,59 +79,58 @@ def send_photo(stack: LocalStack, fake: FakeTelegram, chat: int) -> None:
     assert post_update(stack, update).status_code == 200
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(database_url: str, engine: Engine) -> None:
+@contextlib.contextmanager
+def stack_of(database_url: str, **children: bool) -> Iterator[tuple[LocalStack, FakeTelegram]]:
+    """A fresh fake Telegram and a stack on it, with ``children`` (api_process=True, ...)."""
     with new_fake() as fake:
         options = fake_telegram_options(
             fake.token,
             fake.url,
             database_url=database_url,
             queue_visibility_timeout=VISIBILITY,
-            worker_process=True,
+            **children,
         )
         with LocalStack(options) as stack:
-            for chat in WORKER_KILLED:
-                send_photo(stack, fake, chat)
-            wait_until(
-                lambda: any(
-                    ReceiptStatus.PROCESSING in s for s in statuses(engine, WORKER_KILLED).values()
-                ),
-                timeout=60,
-                what="the worker to start reading",
-            )
-            stack.kill("worker")
-            stack.restart("worker")
-            wait_until(
-                lambda: all(card_sends(fake, chat) for chat in WORKER_KILLED),
-                timeout=120,
-                what="every card",
-            )
-            time.sleep(1.0)  # a second card would follow its first within moments
-            assert statuses(engine, WORKER_KILLED) == {chat: ["done"] for chat in WORKER_KILLED}
-            assert [card_sends(fake, chat) for chat in WORKER_KILLED] == [1, 1, 1]
+            yield stack, fake
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(database_url: str, engine: Engine) -> None:
+    with stack_of(database_url, worker_process=True) as (stack, fake):
+        for chat in WORKER_KILLED:
+            send_photo(stack, fake, chat)
+        wait_until(
+            lambda: any(
+                ReceiptStatus.PROCESSING in s for s in statuses(engine, WORKER_KILLED).values()
+            ),
+            timeout=60,
+            what="the worker to start reading",
+        )
+        stack.kill("worker")
+        stack.restart("worker")
+        wait_until(
+            lambda: all(card_sends(fake, chat) for chat in WORKER_KILLED),
+            timeout=120,
+            what="every card",
+        )
+        time.sleep(1.0)  # a second card would follow its first within moments
+        assert statuses(engine, WORKER_KILLED) == {chat: ["done"] for chat in WORKER_KILLED}
+        assert [card_sends(fake, chat) for chat in WORKER_KILLED] == [1, 1, 1]
 
 
 def test_the_api_killed_while_the_processor_works_loses_nothing(
     database_url: str, engine: Engine
 ) -> None:
-    with new_fake() as fake:
-        options = fake_telegram_options(
-            fake.token,
-            fake.url,
-            database_url=database_url,
-            queue_visibility_timeout=VISIBILITY,
-            api_process=True,
+    with stack_of(database_url, api_process=True) as (stack, fake):
+        send_photo(stack, fake, API_KILLED)
+        wait_until(
+            lambda: statuses(engine, (API_KILLED,))[API_KILLED] == ["processing"],
+            timeout=60,
+            what="the processor to start reading",
         )
-        with LocalStack(options) as stack:
-            send_photo(stack, fake, API_KILLED)
-            wait_until(
-                lambda: statuses(engine, (API_KILLED,))[API_KILLED] == ["processing"],
-                timeout=60,
-                what="the processor to start reading",
-            )
-            stack.kill("api")
-            time.sleep(VISIBILITY)  # the processor's calls back fail meanwhile
-            stack.restart("api")
-            wait_until(lambda: card_sends(fake, API_KILLED) >= 1, timeout=120, what="the card")
-            time.sleep(1.0)
-            assert statuses(engine, (API_KILLED,)) == {API_KILLED: ["done"]}
-            assert card_sends(fake, API_KILLED) == 1
+        stack.kill("api")
+        time.sleep(VISIBILITY)  # the processor's calls back fail meanwhile
+        stack.restart("api")
+        wait_until(lambda: card_sends(fake, API_KILLED) >= 1, timeout=120, what="the card")
+        time.sleep(1.0)
+        assert statuses(engine, (API_KILLED,)) == {API_KILLED: ["done"]}
+        assert card_sends(fake, API_KILLED) == 1
