@@ -64,7 +64,7 @@ def test_the_bot_process_answers_what_the_webhook_stored(
 ) -> None:
     update = fake.text_update(chat_id=HELP, user_id=HELP, text="/help")
     assert post_update(stack, update).status_code == 200
-    fake.wait_for(lambda f: len(f.calls_for("sendMessage", HELP)) == 1, timeout=30)
+    fake.wait_for(lambda f: len(f.calls_for("sendMessage", HELP)) == 1, timeout=60)
     assert replies(fake, HELP)[0].startswith(texts.HELP.split("\n", 1)[0])
     with engine.connect() as conn:
         row = conn.execute(
