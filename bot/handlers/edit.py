@@ -35,6 +35,7 @@ from core.errors import Conflict, NotFound
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository
 from core.receipts.views import ReceiptView
+from core.summaries.months import today_in
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         if not reply:
             if pending.set_aside_at is not None:
                 return _Outcome("none")
-            if not is_answer(pending.field, raw, today=now.date(), categories=known):
+            if not is_answer(pending.field, raw, today=today_in(user.timezone), categories=known):
                 pending.set_aside_at = now
                 session.flush()
                 return _Outcome("set_aside", question)

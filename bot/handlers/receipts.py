@@ -10,7 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from core.errors import Conflict, NotFound, RateLimited
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository, ReceiptRepository
 from core.receipts.views import ReceiptView
+from core.summaries.months import today_in
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ def _ask(field: str) -> Action:
         chat_id = message.chat.id if message else tg_id
         message_id = message.message_id if message else None
 
-        def run(session: Session) -> tuple[int, ReceiptView, list[str]]:
+        def run(session: Session) -> tuple[int, ReceiptView, list[str], date]:
             user = UserRepository(session).get_by_telegram_id(tg_id)
             if user is None:
                 raise NotFound("no such user")
@@ -274,11 +275,11 @@ def _ask(field: str) -> Action:
                     expires_at=datetime.now(UTC) + EDIT_TIMEOUT,
                 )
             )
-            return user.id, receipt, choices
+            return user.id, receipt, choices, today_in(user.timezone)
 
-        user_id, receipt, choices = await context.services.in_session(run)
+        user_id, receipt, choices, today = await context.services.in_session(run)
         await query.answer()
-        quick = _quick_answers(field, receipt, choices, context.callback_key)
+        quick = _quick_answers(field, receipt, choices, context.callback_key, today=today)
         if quick is not None and message_id is not None:
             try:
                 await query.edit_message_reply_markup(reply_markup=quick)
@@ -308,12 +309,12 @@ def _ask(field: str) -> Action:
 
 
 def _quick_answers(
-    field: str, receipt: ReceiptView, choices: list[str], key: bytes
+    field: str, receipt: ReceiptView, choices: list[str], key: bytes, *, today: date
 ) -> InlineKeyboardMarkup | None:
     """The card's buttons while the question about ``field`` is open, if it has quick answers:
     dates, the user's currencies, or the category picker."""
     if field == "date":
-        return keyboards.quick_dates(receipt, today=datetime.now(UTC).date(), key=key)
+        return keyboards.quick_dates(receipt, today=today, key=key)
     if field == "currency" and choices:
         return keyboards.quick_currencies(receipt, choices, key=key)
     if field == "category":

@@ -40,6 +40,7 @@ from core.receipts.corrections import InvalidCorrection, contradicted, parse_cor
 from core.receipts.repository import ErasureRepository, ReceiptRepository, stored_objects
 from core.receipts.views import ReceiptView
 from core.settings import ApiSettings
+from core.summaries.months import today_in
 from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
@@ -461,7 +462,7 @@ class ReceiptService:
         receipt = self.get_owned(session, receipt_id=receipt_id, user_id=user_id)
         if receipt.status != ReceiptStatus.DONE:
             raise Conflict("only a read receipt can be corrected", code="not_done")
-        value = parse_correction(field, raw, today=datetime.now(UTC).date())
+        value = parse_correction(field, raw, today=today_in(receipt.user.timezone))
         if field == "category" and isinstance(value, str):
             value = _users_category(session, user_id=user_id, name=value)
         column = {"merchant": "merchant_name", "date": "purchase_date"}.get(field, field)

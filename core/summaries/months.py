@@ -20,8 +20,9 @@ import calendar
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import ClassVar, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 ENGLISH_MONTHS = {
     **{calendar.month_name[n].lower(): n for n in range(1, 13)},
@@ -39,6 +40,15 @@ MONTHS = {**ENGLISH_MONTHS, **MALAY_MONTHS}
 AMBIGUOUS_MONTHS = frozenset({"may", "mac", "mei", "jun", "dis", "mar"})
 
 FIRST_YEAR, LAST_YEAR = 1900, 2099
+
+
+def today_in(timezone: str | None) -> date:
+    """The user's today: the date now in their time zone (UTC when unset or unknown)."""
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(UTC).astimezone(zone).date()
 
 
 class BadMonth(ValueError):

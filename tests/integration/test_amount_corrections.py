@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -107,3 +108,23 @@ def test_a_possible_total_changes_no_other_confidence(
         )
         assert dict(view.confidence) == {**SURE, "total": 1.0}
         assert doubtful_fields(ReceiptView.of(receipt)) == []
+
+
+def test_today_typed_as_a_date_is_the_users_today(session_factory: sessionmaker[Session]) -> None:
+    """ "today" is the date in the user's time zone, not UTC's: at any moment UTC+14 or UTC-12
+    is on another date than UTC."""
+    receipts = service()
+    zones = ("Pacific/Kiritimati", "Etc/GMT+12")  # UTC+14, UTC-12
+    got, expected = {}, {}
+    with session_factory.begin() as s:
+        for zone in zones:
+            user, receipt = add(s)
+            user.timezone = zone
+            s.flush()
+            expected[zone] = datetime.now(ZoneInfo(zone)).date()
+            view = receipts.correct(
+                s, receipt_id=receipt.id, user_id=user.id, field="date", raw="today"
+            )
+            got[zone] = view.purchase_date
+    assert got == expected
+    assert any(day != datetime.now(UTC).date() for day in got.values())
