@@ -114,8 +114,10 @@ def export_items_csv(
     yield buf.getvalue()
 
 
-# What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection"), and their
+# full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets in CJK locales may take
+# as the same signs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def _text(value: str | None) -> str:

@@ -156,6 +156,8 @@ def test_exported_text_is_never_a_spreadsheet_formula(
             "=1+1",
             "plain - text",
             "x\r=1+1",
+            "\uff1dSUM(A1)",  # full-width =
+            "\uff20SUM(A1)",  # full-width @
         ]
         for n, description in enumerate(descriptions):
             s.add(
@@ -183,6 +185,8 @@ def test_exported_text_is_never_a_spreadsheet_formula(
         "'=1+1",
         "plain - text",
         "x\r=1+1",  # one quoted cell: the carriage return starts no row of its own
+        "'\uff1dSUM(A1)",
+        "'\uff20SUM(A1)",
     ]
     assert {i["amount"] for i in item_rows} == {"-5.00"}
     assert Decimal(item_rows[0]["amount"]) == Decimal("-5.00")
