@@ -420,7 +420,7 @@ COMMANDS = {
     "export": "Your receipts as CSV (add zip for the original files)",
     "budget": "Monthly budgets per category",
     "categories": "Your spending categories: add, rename, remove",
-    "settings": "Default currency and time zone",
+    "settings": "Your currency and time zone",
     "receipt": "One receipt again: /receipt ID",
     "delete": "Delete a receipt and its photo: /delete ID",
     "cancel": "Stop what I'm waiting for (a fix)",

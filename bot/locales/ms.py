@@ -427,7 +427,7 @@ COMMANDS = {
     "export": "Resit anda sebagai CSV (tambah zip untuk fail asal)",
     "budget": "Bajet bulanan mengikut kategori",
     "categories": "Kategori perbelanjaan anda: tambah, tukar nama, buang",
-    "settings": "Mata wang lalai dan zon waktu",
+    "settings": "Mata wang anda dan zon waktu",
     "receipt": "Satu resit sekali lagi: /receipt ID",
     "delete": "Padam resit dan gambarnya: /delete ID",
     "cancel": "Hentikan apa yang saya tunggu (pembetulan)",
