@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from api import errors
 from api.container import Container
 from api.inbox import replay_unhandled
-from api.routes import admin, health, processing, telegram
+from api.routes import admin, client, health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application, publish_commands
 from bot.context import BotServices
@@ -158,4 +158,5 @@ def create_app(
     app.include_router(telegram.router)
     app.include_router(processing.router)
     app.include_router(admin.router)
+    app.include_router(client.router)
     return app
