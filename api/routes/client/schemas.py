@@ -20,13 +20,13 @@ CLIENT_RESPONSES: Responses = {
     400: _err("input the database cannot store (e.g. NUL characters in text)"),
     401: _err("no credentials, forged or expired initData, or an unknown or revoked token"),
     403: _err("the account is blocked"),
+    413: _err("the request body is larger than the limit (64 KiB)"),
     422: _err("invalid parameters or body"),
     429: _err("too many requests for this user (see Retry-After)"),
     503: _err("the bot's token cannot be read (initData cannot be checked)"),
 }
 NOT_FOUND: Responses = {404: _err("no such receipt of yours")}
 CONFLICT: Responses = {409: _err("the receipt is not in a state that allows this")}
-TOO_LARGE: Responses = {413: _err("the request body is too large")}
 
 Status = Literal["awaiting_upload", "queued", "processing", "done", "failed"]
 

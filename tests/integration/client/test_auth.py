@@ -3,6 +3,7 @@ else is 401 in the one error format."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -113,3 +114,31 @@ class TestRateLimit:
         r = await client.get("/api/v1/me", headers=headers)
         assert r.json()["error"] == "rate_limited" and int(r.headers["Retry-After"]) >= 1
         assert (await client.get("/api/v1/me", headers=tma(5021))).status_code == 200  # per user
+
+
+class TestBodyLimit:
+    async def test_a_body_past_the_limit_is_413_declared_or_chunked(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        headers = tma(5030)
+        big = b'{"content_type": "image/jpeg", "size": 1, "file_name": "' + b"x" * 70_000 + b'"}'
+        r = await client.post("/api/v1/uploads", content=big, headers=headers)
+        assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for i in range(0, len(big), 4096):
+                yield big[i : i + 4096]
+
+        r = await client.post("/api/v1/uploads", content=chunks(), headers=headers)
+        assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+    async def test_a_chunked_body_within_the_limit_reaches_the_route(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"content_type": "text/html",'
+            yield b' "size": 10}'
+
+        headers = {**tma(5031), "Content-Type": "application/json"}
+        r = await client.post("/api/v1/uploads", content=chunks(), headers=headers)
+        assert r.status_code == 422 and r.json()["error"] == "unsupported_type"
