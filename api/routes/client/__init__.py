@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ClientUserDep
-from api.routes.client import receipts, summary, uploads
+from api.routes.client import categories, events, receipts, summary, uploads
 from api.routes.client.schemas import CLIENT_RESPONSES, Me
 
 router = APIRouter(prefix="/api/v1", responses=CLIENT_RESPONSES)
@@ -28,3 +28,5 @@ def me(user: ClientUserDep) -> Me:
 router.include_router(receipts.router)
 router.include_router(uploads.router)
 router.include_router(summary.router)
+router.include_router(categories.router)
+router.include_router(events.router)

@@ -148,3 +148,51 @@ class Deleted(BaseModel):
 class ClientSummary(SummaryPublic):
     home_currency: str | None = None
     home_total: Decimal | None = None
+
+
+class Categories(BaseModel):
+    data: list[str] = Field(description="your categories: your own, else the default list")
+
+
+class CategoryName(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+
+
+class CategoryChanged(BaseModel):
+    name: str
+    receipts: int = Field(default=0, description="receipts that followed the change")
+    budget_changed: bool = False
+
+
+class BudgetPublic(BaseModel):
+    category: str
+    currency: str
+    amount: Decimal
+    spent: Decimal = Field(description="in the month asked for, in the budget's currency")
+    percent: int
+
+
+class Budgets(BaseModel):
+    month: str
+    data: list[BudgetPublic]
+
+
+class BudgetPut(BaseModel):
+    """A monthly budget, the amount as typed in the bot ("150", "RM 150,00")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str = Field(min_length=1, max_length=40, examples=["150.00"])
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217; yours when omitted"
+    )
+
+
+class ReceiptEvent(BaseModel):
+    receipt_id: uuid.UUID
+    status: Status
+    changed: bool = Field(description="false: the wait ended with the status still `after`")
+    error_code: str | None = None
+    error_message: str | None = None
