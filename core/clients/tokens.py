@@ -10,13 +10,13 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.clients.repository import ClientTokenRepository
 from core.db.models import ClientToken
 
-PREFIX = "rs_"  # recognisable in a leaked config or a secret scanner
-MAX_ACTIVE = 10  # per user; the oldest beyond it is revoked
+PREFIX = "rs_"  # recognisable in a leaked config or by a secret scanner
+MAX_ACTIVE = 10  # per user; the oldest beyond it are revoked
 TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is written at most this often
 
 
@@ -30,16 +30,11 @@ def new_token(
     """A new token for the user; the plain token is returned once and never stored."""
     now = now or datetime.now(UTC)
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(
+    repo = ClientTokenRepository(session)
+    repo.add(
         ClientToken(user_id=user_id, name=name[:64], token_hash=hash_token(token), created_at=now)
     )
-    session.flush()
-    active = session.scalars(
-        select(ClientToken)
-        .where(ClientToken.user_id == user_id, ClientToken.revoked_at.is_(None))
-        .order_by(ClientToken.created_at.desc(), ClientToken.id.desc())
-    ).all()
-    for old in active[MAX_ACTIVE:]:
+    for old in repo.active_for_user(user_id)[MAX_ACTIVE:]:
         old.revoked_at = now
     session.flush()
     return token
@@ -47,21 +42,14 @@ def new_token(
 
 def revoke_all(session: Session, *, user_id: int, now: datetime | None = None) -> int:
     """Revoke every token of the user; how many were active."""
-    result = session.execute(
-        update(ClientToken)
-        .where(ClientToken.user_id == user_id, ClientToken.revoked_at.is_(None))
-        .values(revoked_at=now or datetime.now(UTC))
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return ClientTokenRepository(session).revoke_all(user_id, at=now or datetime.now(UTC))
 
 
 def user_of(session: Session, token: str, *, now: datetime | None = None) -> int | None:
     """The user whose active token this is, else None; its ``last_used_at`` kept roughly."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    row = session.scalars(
-        select(ClientToken).where(ClientToken.token_hash == hash_token(token))
-    ).first()
+    row = ClientTokenRepository(session).by_hash(hash_token(token))
     if row is None or row.revoked_at is not None:
         return None
     now = now or datetime.now(UTC)
