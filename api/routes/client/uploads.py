@@ -44,6 +44,9 @@ def create_upload(
         size=body.size,
         file_name=body.file_name,
         source="api",
+        # The card goes to the user's private chat when processing ends, as for a photo sent
+        # there (no chat known yet: the Mini App alone shows it).
+        telegram_chat_id=owner.telegram_chat_id,
         now=datetime.now(UTC),
     )
     receipt = container.receipts.get_owned(
