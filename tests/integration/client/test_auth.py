@@ -142,3 +142,24 @@ class TestBodyLimit:
         headers = {**tma(5031), "Content-Type": "application/json"}
         r = await client.post("/api/v1/uploads", content=chunks(), headers=headers)
         assert r.status_code == 422 and r.json()["error"] == "unsupported_type"
+
+
+class TestTokenLifecycle:
+    async def test_at_most_ten_are_active_the_oldest_revoked(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        factory = container(client).session_factory
+        user_id = make_user(factory, 5040)
+        made = [make_token(factory, user_id) for _ in range(tokens.MAX_ACTIVE + 1)]
+        first = await client.get("/api/v1/me", headers=bearer(made[0]))
+        last = await client.get("/api/v1/me", headers=bearer(made[-1]))
+        assert first.status_code == 401 and last.status_code == 200
+
+    async def test_deleting_the_user_deletes_their_tokens(self, client: httpx.AsyncClient) -> None:
+        factory = container(client).session_factory
+        user_id = make_user(factory, 5041)
+        make_token(factory, user_id)
+        with factory.begin() as s:
+            s.delete(s.get(User, user_id))
+        with factory() as s:
+            assert s.scalars(select(ClientToken)).all() == []
