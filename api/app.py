@@ -13,9 +13,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from api import errors
+from api.bodylimit import BodyLimit
 from api.container import Container
 from api.inbox import replay_unhandled
-from api.routes import admin, health, processing, telegram
+from api.routes import admin, client, health, processing, telegram
 from api.sweeper import run_forever
 from bot.app import build_application, publish_commands
 from bot.context import BotServices
@@ -154,8 +155,10 @@ def create_app(
         openapi_url="/openapi.json" if settings.is_development else None,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, prefix="/api/v1", limit=settings.client_max_body_bytes)
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(processing.router)
     app.include_router(admin.router)
+    app.include_router(client.router)
     return app

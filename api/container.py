@@ -48,6 +48,7 @@ class Container:
     queue_created: str | None = None  # the job queue's CreatedTimestamp, as the sweeper saw it
     webhook_secret: str | None = None
     admin_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
+    client_limiter: SlidingWindowLimiter = field(default_factory=SlidingWindowLimiter)
 
     @classmethod
     def build(cls, settings: ApiSettings) -> Container:
@@ -95,6 +96,11 @@ class Container:
                 "the admin API's signing key cannot be used; an operator must fix it",
                 code="signing_key_invalid",
             ) from exc
+
+    def bot_token(self) -> str:
+        """The bot's token: the key a Mini App's initData is signed with (core/clients)."""
+        s = self.settings
+        return self.secret(s.telegram_bot_token, s.telegram_bot_token_secret_id)
 
     def callback_key(self) -> bytes:
         return self.secret(self.settings.callback_secret, self.settings.callback_secret_id).encode()

@@ -5,15 +5,20 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.container import Container
 from core.admin.repository import RevokedTokenRepository
 from core.admin.service import Actor
 from core.admin.tokens import Principal, Role, verify
+from core.aws.clients import AwsError
+from core.clients import init_data
+from core.clients import tokens as client_tokens
+from core.db.models import User
 from core.db.session import session_scope
-from core.errors import Forbidden, RateLimited, TooLarge, Unauthorized
+from core.errors import Forbidden, RateLimited, TooLarge, Unauthorized, Unavailable
+from core.users.repository import UserRepository
 
 
 async def read_body(request: Request, *, limit: int) -> bytes:
@@ -110,3 +115,74 @@ def get_actor(request: Request, principal: AdminDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+# The client API (/api/v1): a Telegram Mini App's initData or a personal token.
+client_auth = APIKeyHeader(
+    name="Authorization",
+    auto_error=False,
+    scheme_name="ClientAuth",
+    description=(
+        "`tma <initData>`: the raw `Telegram.WebApp.initData` of the Mini App, signed by "
+        "Telegram for this bot; or `Bearer <token>`: a personal token from the bot's /token."
+    ),
+)
+
+
+def get_client_user(
+    request: Request,
+    container: ContainerDep,
+    session: SessionDep,
+    authorization: Annotated[str | None, Depends(client_auth)],
+) -> User:
+    """The user behind the request (401 otherwise; 403 for a blocked user): the id comes from
+    what Telegram signed or from the token, never from the request. Rate-limited per user."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    if not credentials or scheme not in ("tma", "bearer"):
+        raise Unauthorized(
+            "send Authorization: tma <initData> or Bearer <token>", code="missing_credentials"
+        )
+    s = container.settings
+    users = UserRepository(session)
+    if scheme == "tma":
+        try:
+            bot_token = container.bot_token()
+        except AwsError as exc:
+            raise Unavailable(
+                "the bot's token cannot be read", code="bot_token_unavailable"
+            ) from exc
+        try:
+            tg = init_data.validate(
+                credentials, bot_token=bot_token, max_age_seconds=s.client_init_data_max_age_seconds
+            )
+        except init_data.InvalidInitData as exc:
+            raise Unauthorized(str(exc), code="invalid_init_data") from exc
+        user = users.get_by_telegram_id(tg.telegram_user_id)
+        if user is None:  # opened the app before ever writing to the bot
+            user = users.upsert_telegram_user(
+                telegram_user_id=tg.telegram_user_id,
+                chat_id=None,
+                username=tg.username,
+                first_name=tg.first_name,
+                language_code=tg.language_code,
+            )
+    else:
+        user_id = client_tokens.user_of(session, credentials)
+        found = users.get(user_id) if user_id is not None else None
+        if found is None:
+            raise Unauthorized("the token is unknown or revoked", code="invalid_token")
+        user = found
+    if user.blocked_at is not None:
+        raise Forbidden("this account is blocked", code="blocked")
+    window, limit = s.client_rate_limit
+    retry_after = container.client_limiter.hit(f"user:{user.id}", window=window, limit=limit)
+    if retry_after is not None:
+        raise RateLimited(
+            f"at most {limit} requests per {window} seconds", retry_after_seconds=retry_after
+        )
+    request.state.client_user_id = user.id
+    return user
+
+
+ClientUserDep = Annotated[User, Depends(get_client_user)]

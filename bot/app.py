@@ -33,6 +33,7 @@ from bot.handlers import (
     results,
     start,
     summary,
+    tokens,
 )
 from bot.i18n import texts
 from bot.users import owner_language
@@ -231,6 +232,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.add_handlers(summary.HANDLERS)
     application.add_handlers(budgets.HANDLERS)
     application.add_handlers(categories.HANDLERS)
+    application.add_handlers(tokens.HANDLERS)
     application.add_handlers(results.HANDLERS)
     application.add_handlers(edit.HANDLERS)
     application.add_handlers(start.FALLBACK_HANDLERS)  # last: only what nothing else took

@@ -34,6 +34,7 @@ HELP = (
     "/budget [category amount | month] – monthly budgets and warnings\n"
     "/categories – your spending categories: add, rename, remove\n"
     "/settings – your currency (every amount in it too) and time zone\n"
+    "/token [revoke] – a personal token for the ReceiptSnap API (scripts, other apps)\n"
     "/start – welcome\n"
     "/help – this message"
 )
@@ -426,6 +427,7 @@ COMMANDS = {
     "cancel": "Stop what I'm waiting for (a fix)",
     "help": "What I can do, with examples",
     "start": "Welcome",
+    "token": "A personal token for the ReceiptSnap API",
 }
 UNKNOWN_COMMAND = (
     "I don't know /{command}.{suggestion}\nMy commands: {commands}. /help explains them."
@@ -455,3 +457,12 @@ SMALL_TALK = (
     "you can ask about your spending, e.g. “{example}”, or use a command: {commands}."
 )
 SMALL_TALK_GREETINGS = {"hello": "Hi! ", "thanks": "You're welcome! "}
+
+# /token: a personal token for the client API (docs/api.md)
+API_ACCESS_NEW = (
+    "Your personal token for the ReceiptSnap API, shown only this once (keep it secret, like a "
+    "password):\n<code>{token}</code>\nSend it as <code>Authorization: Bearer</code> "
+    "followed by the token. /token revoke cancels every token you have."
+)
+API_ACCESS_REVOKED = "{count} token(s) revoked: anything using them is refused from now on."
+API_ACCESS_PRIVATE_ONLY = "Ask me for a token in our private chat, not in a group."

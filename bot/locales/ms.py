@@ -37,6 +37,7 @@ HELP = (
     "/budget [kategori jumlah | bulan] – bajet bulanan dan amaran\n"
     "/categories – kategori perbelanjaan anda: tambah, tukar nama, buang\n"
     "/settings – mata wang anda (setiap jumlah juga dalamnya) dan zon waktu\n"
+    "/token [revoke] – token peribadi untuk API ReceiptSnap (skrip, aplikasi lain)\n"
     "/start – selamat datang\n"
     "/help – mesej ini"
 )
@@ -433,6 +434,7 @@ COMMANDS = {
     "cancel": "Hentikan apa yang saya tunggu (pembetulan)",
     "help": "Apa yang boleh saya buat, dengan contoh",
     "start": "Selamat datang",
+    "token": "Token peribadi untuk API ReceiptSnap",
 }
 UNKNOWN_COMMAND = (
     "Saya tidak kenal /{command}.{suggestion}\nArahan saya: {commands}. /help menerangkannya."
@@ -473,3 +475,15 @@ ANSWER_HOME_TOTAL = " Semuanya: {total}."
 ANSWER_NOT_CONVERTED = " Tidak termasuk, tiada kadar ECB (atau tiada mata wang): {amounts}."
 SUMMARY_HOME_TOTAL = "🏠 Semua dalam {currency}: {total}"
 SUMMARY_NOT_CONVERTED = "<i>Tidak termasuk, tiada kadar ECB (atau tiada mata wang): {amounts}</i>"
+
+# /token: token peribadi untuk API pelanggan (docs/api.md)
+API_ACCESS_NEW = (
+    "Token peribadi anda untuk API ReceiptSnap, ditunjukkan sekali ini sahaja (rahsiakannya, "
+    "seperti kata laluan):\n<code>{token}</code>\nHantar sebagai "
+    "<code>Authorization: Bearer</code> diikuti token itu. /token revoke membatalkan semua "
+    "token anda."
+)
+API_ACCESS_REVOKED = "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang."
+API_ACCESS_PRIVATE_ONLY = (
+    "Minta token daripada saya dalam sembang peribadi kita, bukan dalam kumpulan."
+)

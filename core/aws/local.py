@@ -23,7 +23,7 @@ def provision_local_resources(
     max_receive_count: int,
     secrets: dict[str, str],
 ) -> None:
-    """Create the buckets, the queue with its DLQ and redrive policy, the secrets (idempotent)."""
+    """Create the buckets, the secrets, the queue with its DLQ and redrive policy (idempotent)."""
     s3 = clients.client("s3")
     for bucket in (raw_bucket, processed_bucket):
         try:
@@ -34,6 +34,16 @@ def provision_local_resources(
                 "BucketAlreadyExists",
             ):
                 raise
+    # The secrets before the queue: the job queue is the last thing made, so whoever sees it
+    # (`aws-local provision --watch`, the API, the worker) finds everything else there too.
+    sm = clients.client("secretsmanager")
+    for name, value in secrets.items():
+        try:
+            sm.create_secret(Name=name, SecretString=value)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceExistsException":
+                raise
+            sm.put_secret_value(SecretId=name, SecretString=value)
     sqs = clients.client("sqs")
     dlq_url = sqs.create_queue(
         QueueName=dlq_name, Attributes={"MessageRetentionPeriod": "1209600"}
@@ -49,11 +59,3 @@ def provision_local_resources(
         QueueUrl=queue_url,
         Attributes={"VisibilityTimeout": str(visibility_timeout), "RedrivePolicy": redrive},
     )
-    sm = clients.client("secretsmanager")
-    for name, value in secrets.items():
-        try:
-            sm.create_secret(Name=name, SecretString=value)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceExistsException":
-                raise
-            sm.put_secret_value(SecretId=name, SecretString=value)

@@ -73,6 +73,22 @@ class S3Store:
         )
         return url
 
+    def presign_post(
+        self, *, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        """A form upload (POST) that S3 accepts only for exactly this key, this Content-Type and
+        1..``max_bytes`` bytes, briefly: the URL and the form fields to send before the file.
+        boto3 adds the key's condition itself; a field given in ``Fields`` needs its condition
+        too (boto3's generate_presigned_post documentation)."""
+        post: dict[str, Any] = self._s3.generate_presigned_post(
+            Bucket=bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_in,
+        )
+        return str(post["url"]), {str(k): str(v) for k, v in post["fields"].items()}
+
     def presign_get(self, *, bucket: str, key: str, expires_in: int) -> str:
         url: str = self._s3.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in

@@ -435,3 +435,18 @@ class RevokedAdminToken(Base):
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_by: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ClientToken(Base):
+    """A personal token for the client API (``Authorization: Bearer``), asked for in the bot
+    (/token): only its SHA-256 is kept; a revoked one is refused."""
+
+    __tablename__ = "client_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.aws.s3 import StoredObjects
 from core.categories.repository import _merchant_key
@@ -165,6 +166,31 @@ class ReceiptRepository:
     def delete(self, receipt: Receipt) -> None:
         self.session.delete(receipt)
         self.session.flush()
+
+    def page_for_user(
+        self,
+        *,
+        user_id: int,
+        where: ColumnElement[bool] | None = None,
+        after: tuple[datetime, uuid.UUID] | None = None,
+        limit: int,
+    ) -> Sequence[Receipt]:
+        """The user's receipts, newest first by (created_at, id): keyset pagination, ``after``
+        the last row of the page before; ``limit`` + 1 rows, to tell whether another page is."""
+        stmt = select(Receipt).where(Receipt.user_id == user_id)
+        if where is not None:
+            stmt = stmt.where(where)
+        if after is not None:
+            created_at, last_id = after
+            stmt = stmt.where(
+                or_(
+                    Receipt.created_at < created_at,
+                    and_(Receipt.created_at == created_at, Receipt.id < last_id),
+                )
+            )
+        return self.session.scalars(
+            stmt.order_by(Receipt.created_at.desc(), Receipt.id.desc()).limit(limit + 1)
+        ).all()
 
     def recent_for_user(self, *, user_id: int, limit: int = 10) -> Sequence[Receipt]:
         return self.session.scalars(

@@ -60,7 +60,7 @@ def month_summary(
     else:
         chosen = Month(int(month[:4]), int(month[5:]))
     s = summarize(session, user_id=user_id, period=chosen, timezone=timezone, top=top)
-    return _public(s, user_id=user_id, timezone=timezone)
+    return summary_public(s, user_id=user_id, timezone=timezone)
 
 
 def _code(currency: str) -> str | None:
@@ -73,7 +73,7 @@ def _change(now: Decimal, before: Decimal | None) -> float | None:
     return round(float((now - before) / before * 100), 1)
 
 
-def _public(s: PeriodSummary, *, user_id: int | None, timezone: str | None) -> SummaryPublic:
+def summary_public(s: PeriodSummary, *, user_id: int | None, timezone: str | None) -> SummaryPublic:
     currencies = sorted(
         s.totals.keys() | s.previous_totals.keys(),
         key=lambda c: (-s.totals.get(c, Decimal(0)), c),
