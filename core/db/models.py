@@ -204,6 +204,7 @@ class Receipt(Base):
 
     user: Mapped[User] = relationship(back_populates="receipts", foreign_keys=[user_id])
     ledger: Mapped[Ledger | None] = relationship()
+    paid_by: Mapped[User | None] = relationship(foreign_keys=[paid_by_user_id])
     line_items: Mapped[list[LineItemRow]] = relationship(
         back_populates="receipt",
         cascade="all, delete-orphan",

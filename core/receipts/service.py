@@ -33,7 +33,7 @@ from core.contracts import (
 from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.fx.rates import Conversion
-from core.fx.service import Rates, build_rates, catch_up, convert_receipt, home_currency_of
+from core.fx.service import Rates, build_rates, catch_up, convert_receipt, home_of_receipt
 from core.reading import files
 from core.reading.validation import DOUBTFUL
 from core.receipts.corrections import InvalidCorrection, contradicted, parse_correction
@@ -86,13 +86,8 @@ class ReceiptService:
 
     def convert(self, session: Session, receipt: Receipt) -> Conversion | None:
         """The receipt's total in its ledger's home currency, stored on it (core/fx)."""
-        owner = receipt.user
-        return convert_receipt(
-            receipt,
-            home=home_currency_of(owner),
-            timezone=owner.timezone if owner else None,
-            rates=self.rates(session),
-        )
+        home, timezone = home_of_receipt(receipt)
+        return convert_receipt(receipt, home=home, timezone=timezone, rates=self.rates(session))
 
     def catch_up(self, session: Session, *, user: User, everything: bool = False) -> int:
         """Convert the user's receipts whose home amount is behind (a new home currency,
