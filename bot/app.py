@@ -28,6 +28,7 @@ from bot.handlers import (
     capture,
     categories,
     edit,
+    ledgers,
     preferences,
     receipts,
     results,
@@ -223,6 +224,7 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.add_handlers(receipts.HANDLERS)
     application.add_handlers(preferences.HANDLERS)
     application.add_handlers(summary.HANDLERS)
+    application.add_handlers(ledgers.HANDLERS)
     application.add_handlers(budgets.HANDLERS)
     application.add_handlers(categories.HANDLERS)
     application.add_handlers(results.HANDLERS)

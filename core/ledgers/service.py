@@ -17,6 +17,7 @@ from core.ledgers.transfers import Transfer, fewest_transfers, rounded_nets
 from core.money import minor_units
 from core.summaries.months import Period
 from core.summaries.repository import in_ledger_period
+from core.users.repository import UserRepository
 
 
 @dataclass
@@ -39,7 +40,7 @@ def _round(value: Decimal, currency: str) -> Decimal:
 def _names(session: Session, ledger: Ledger, ids: set[int]) -> dict[int, str]:
     members = {u.id: u for u in LedgerRepository(session).members(ledger.id, current=False)}
     for missing in ids - members.keys():
-        user = session.get(User, missing)
+        user = UserRepository(session).get(missing)
         if user is not None:
             members[missing] = user
     return {uid: display_name(u) for uid, u in members.items()}
@@ -125,7 +126,7 @@ def payer_after(session: Session, *, receipt: Receipt) -> User:
     current = receipt.paid_by_user_id or receipt.user_id
     ids = [u.id for u in members]
     if current not in ids:
-        owner = session.get(User, current)
+        owner = UserRepository(session).get(current)
         assert owner is not None
         members.append(owner)
         ids.append(current)

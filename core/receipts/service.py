@@ -30,10 +30,17 @@ from core.contracts import (
     ProgressVerdict,
     ReceiptStatus,
 )
-from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
+from core.db.models import Ledger, LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.fx.rates import Conversion
-from core.fx.service import Rates, build_rates, catch_up, convert_receipt, home_of_receipt
+from core.fx.service import (
+    Rates,
+    build_rates,
+    catch_up,
+    catch_up_ledger,
+    convert_receipt,
+    home_of_receipt,
+)
 from core.reading import files
 from core.reading.validation import DOUBTFUL
 from core.receipts.corrections import InvalidCorrection, contradicted, parse_correction
@@ -89,6 +96,10 @@ class ReceiptService:
         home, timezone = home_of_receipt(receipt)
         return convert_receipt(receipt, home=home, timezone=timezone, rates=self.rates(session))
 
+    def catch_up_ledger(self, session: Session, *, ledger: Ledger) -> int:
+        """``catch_up`` of a group ledger's receipts, into the ledger's currency."""
+        return catch_up_ledger(session, ledger=ledger, rates=self.rates(session))
+
     def catch_up(self, session: Session, *, user: User, everything: bool = False) -> int:
         """Convert the user's receipts whose home amount is behind (a new home currency,
         receipts of before the conversions, ones a refreshed source now has a rate for;
@@ -124,6 +135,7 @@ class ReceiptService:
         telegram_message_id: int | None = None,
         caption: str | None = None,
         media_group_id: str | None = None,
+        ledger_id: int | None = None,
     ) -> Reservation:
         """The receipt for one incoming file, made before the file is fetched, awaiting it.
 
@@ -166,6 +178,7 @@ class ReceiptService:
                 telegram_message_id=telegram_message_id,
                 caption=caption[:1024] if caption else None,
                 media_group_id=media_group_id[:64] if media_group_id else None,
+                ledger_id=ledger_id,
             )
         )
         return Reservation(receipt=ReceiptView.of(receipt), new=True)
