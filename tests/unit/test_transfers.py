@@ -70,5 +70,5 @@ class TestRoundedNets:
         assert all(abs(rounded[k] - nets[k]) < D("0.01") for k in nets)
 
     def test_refuses_nets_that_do_not_balance(self) -> None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="do not balance"):
             rounded_nets({"a": D(1), "b": D(0)}, "EUR")
