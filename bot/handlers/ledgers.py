@@ -25,7 +25,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.charts import summary_chart
 from bot.context import BotContext
-from bot.formats import money
+from bot.formats import money, period_text
 from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
@@ -34,6 +34,7 @@ from core.db.models import Ledger, User
 from core.ledgers.repository import LedgerRepository, display_name
 from core.ledgers.service import balance, members_of_period
 from core.money import is_iso_currency, minor_units
+from core.summaries.export import export_ledger_csv
 from core.summaries.months import BadMonth, parse_period
 from core.summaries.service import PeriodSummary, summarize
 
@@ -163,6 +164,38 @@ async def summary_in_group(message: Message, context: BotContext, arg: str) -> N
             InputFile(summary_chart(result, currency), filename=f"summary-{result.period.iso}.png"),
             caption=chart_caption(result, currency),
         )
+
+
+async def export_in_group(message: Message, context: BotContext, arg: str) -> None:
+    """/export [period|all] in a group: the ledger's receipts as CSV, with payer and shares."""
+
+    def run(session: Session) -> tuple[str, str, bytes] | None:
+        ledger = LedgerRepository(session).of_chat(message.chat_id)
+        if ledger is None:
+            return None
+        context.services.receipts.catch_up_ledger(session, ledger=ledger)
+        period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
+        what = texts.EXPORT_ALL if period is None else period_text(period)
+        name = "all" if period is None else period.label.replace(" ", "-").lower()
+        data = "".join(export_ledger_csv(session, ledger=ledger, period=period))
+        return what, name, data.encode("utf-8")
+
+    try:
+        found = await context.services.in_session(run)
+    except BadMonth:
+        await message.reply_text(texts.SUMMARY_BAD_MONTH)
+        return
+    if found is None:
+        await message.reply_text(texts.LEDGER_NONE)
+        return
+    what, name, data = found
+    if data.count(b"\n") <= 1:  # the header line only
+        await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
+        return
+    await message.reply_document(
+        InputFile(data, filename=f"ledger-{name}.csv"),
+        caption=texts.EXPORT_CAPTION.format(what=what),
+    )
 
 
 async def balance_command(update: Update, context: BotContext) -> None:

@@ -22,7 +22,7 @@ from bot.context import BotContext
 from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
 from bot.formats import day_text, money, period_text
 from bot.handlers.budgets import status_lines
-from bot.handlers.ledgers import in_group, summary_in_group
+from bot.handlers.ledgers import export_in_group, in_group, summary_in_group
 from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
@@ -103,6 +103,9 @@ async def export(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     assert message is not None and tg_user is not None
     words = [w.lower() for w in context.args or []]
+    if in_group(message):  # the ledger's CSV (no originals: they are each sender's files)
+        await export_in_group(message, context, " ".join(words))
+        return
     with_files = any(w in ("zip", "files", "originals") for w in words)
     arg = " ".join(w for w in words if w not in ("zip", "files", "originals"))
     if not with_files:

@@ -198,6 +198,21 @@ class LedgerRepository:
         self.session.flush()
         return row
 
+    def shares_by_receipt(
+        self, *, where: ColumnElement[bool]
+    ) -> dict[uuid.UUID, list[tuple[int, Decimal]]]:
+        """Receipt -> (member, weight) of the receipts ``where`` picks (the CSV export)."""
+        rows = self.session.execute(
+            select(ReceiptShare.receipt_id, ReceiptShare.user_id, ReceiptShare.share)
+            .join(Receipt, Receipt.id == ReceiptShare.receipt_id)
+            .where(where)
+            .order_by(ReceiptShare.receipt_id, ReceiptShare.user_id)
+        )
+        out: dict[uuid.UUID, list[tuple[int, Decimal]]] = {}
+        for receipt_id, user_id, share in rows:
+            out.setdefault(receipt_id, []).append((int(user_id), Decimal(share)))
+        return out
+
     def member_by_username(self, ledger_id: int, username: str) -> User | None:
         name = username.lstrip("@").lower()
         members = self.members(ledger_id, current=False)

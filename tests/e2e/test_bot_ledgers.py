@@ -11,6 +11,8 @@ the group; Cal's private /summary shows his own receipt and, on a line of its ow
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -137,6 +139,19 @@ def test_a_group_ledger_in_two_currencies_balances_and_stays_out_of_private_chat
     assert balance.split("\n")[1:] == ["• @ben owes @ana EUR 0.63"]
     (refused,) = say(stack, fake, chat=GROUP, user=CAL, text="/settle @nobody 1")
     assert refused.startswith("@nobody isn't in this group's ledger")
+
+    # AND the ledger's CSV has the payer and the shares of each receipt
+    update = fake.text_update(chat_id=GROUP, user_id=BEN, text="/export 2018-12", first_name="ben")
+    assert post_update(stack, _as(update, BEN)).status_code == 200
+    fake.wait_for(lambda f: len(f.calls_for("sendDocument", GROUP)) == 1, timeout=30)
+    ((name, data),) = fake.calls_for("sendDocument", GROUP)[0].files.values()
+    assert name == "ledger-december-2018.csv"
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    columns = ("total", "currency", "ledger_amount", "paid_by", "split", "shares")
+    assert sorted(tuple(r[c] for c in columns) for r in rows) == [
+        ("9.00", "MYR", "1.89", "ana", "equal", "ana 0.63; ben 0.63; cal 0.63"),
+        ("9.00", "MYR", "1.89", "ben", "only_payer", "ben 1.89"),
+    ]
 
     # THEN nothing personal reached the group; nobody's chat is the group's
     assert not any("% of your" in t or "budget for" in t for t in texts_in(fake, GROUP))
