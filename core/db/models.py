@@ -113,6 +113,7 @@ class Receipt(Base):
         Index("ix_receipts_status_updated_at", "status", "updated_at"),
         Index("ix_receipts_status_queued_at", "status", "queued_at"),
         Index("ix_receipts_user_id_purchase_date", "user_id", "purchase_date"),
+        Index("ix_receipts_ledger_id_purchase_date", "ledger_id", "purchase_date"),
         Index("ix_receipts_merchant_key", "merchant_key"),
         UniqueConstraint(
             "telegram_chat_id", "telegram_message_id", name="uq_receipts_telegram_message"
@@ -178,9 +179,7 @@ class Receipt(Base):
     # A group's receipt (core/ledgers): its ledger (None: the person's own), who paid it (None:
     # the sender, ``user_id``) and how it is split (``SPLIT_EQUAL``: the members of the ledger
     # when it was sent, ``SPLIT_ONLY_PAYER``: the payer alone), as ``receipt_shares`` rows.
-    ledger_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledgers.id", ondelete="CASCADE"), index=True
-    )
+    ledger_id: Mapped[int | None] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     paid_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     split: Mapped[str | None] = mapped_column(String(12))
 

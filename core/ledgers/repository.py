@@ -155,12 +155,20 @@ class LedgerRepository:
         """Member -> their shares of the receipts ``where`` picks, in ``currency`` (exact:
         summed before rounding)."""
         amount = in_ledger_currency(currency)
-        part = amount * ReceiptShare.share / share_weights()
-        rows = self.session.execute(
-            select(ReceiptShare.user_id, func.sum(part))
+        # Each share over its receipt's sum of shares: a window over the rows already joined
+        # (a correlated sum per row costs one more index scan per share).
+        weights = func.sum(ReceiptShare.share).over(partition_by=ReceiptShare.receipt_id)
+        parts = (
+            select(
+                ReceiptShare.user_id.label("user_id"),
+                (amount * ReceiptShare.share / weights).label("part"),
+            )
             .join(Receipt, Receipt.id == ReceiptShare.receipt_id)
             .where(where, amount.is_not(None))
-            .group_by(ReceiptShare.user_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(parts.c.user_id, func.sum(parts.c.part)).group_by(parts.c.user_id)
         )
         return {int(user): Decimal(str(total)) for user, total in rows if total is not None}
 

@@ -72,7 +72,7 @@ def upgrade() -> None:
             op.f("fk_receipts_paid_by_user_id_users"), "users", ["paid_by_user_id"], ["id"],
             ondelete="SET NULL",
         )  # fmt: skip
-        batch.create_index(op.f("ix_receipts_ledger_id"), ["ledger_id"])
+        batch.create_index("ix_receipts_ledger_id_purchase_date", ["ledger_id", "purchase_date"])
     op.create_table(
         "receipt_shares",
         sa.Column("receipt_id", sa.Uuid(), nullable=False),
@@ -121,7 +121,7 @@ def downgrade() -> None:
     op.drop_table("ledger_settlements")
     op.drop_table("receipt_shares")
     with op.batch_alter_table("receipts") as batch:
-        batch.drop_index(op.f("ix_receipts_ledger_id"))
+        batch.drop_index("ix_receipts_ledger_id_purchase_date")
         batch.drop_constraint(op.f("fk_receipts_paid_by_user_id_users"), type_="foreignkey")
         batch.drop_constraint(op.f("fk_receipts_ledger_id_ledgers"), type_="foreignkey")
         batch.drop_column("split")
