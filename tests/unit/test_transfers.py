@@ -46,18 +46,23 @@ class TestFewestTransfers:
 
     def test_thirds_are_rounded_once_and_still_balance(self) -> None:
         """GIVEN Ana paid EUR 10.00 split three ways: each owes 3.333…; the nets are rounded
-        once to cents and still sum to zero, the odd cent to one debtor."""
+        once to cents and still sum to zero (the cent too many taken from the largest)."""
         third = D(10) / 3
         nets = {"ana": D(10) - third, "ben": -third, "cal": -third}
+        assert rounded_nets(nets, "EUR") == {"ana": D("6.66"), "ben": D("-3.33"), "cal": D("-3.33")}
         transfers = fewest_transfers(nets, "EUR")
-        assert sorted(t.amount for t in transfers) == [D("3.33"), D("3.34")]
-        assert {t.payee for t in transfers} == {"ana"}
-        assert sum(t.amount for t in transfers) == D("6.67")
+        assert transfers == [Transfer("ben", "ana", D("3.33")), Transfer("cal", "ana", D("3.33"))]
+
+    def test_what_is_left_below_half_a_cent_is_settled(self) -> None:
+        """GIVEN each owed Ana 3.333… and Ben paid back 3.33, Cal 3.34: nothing is left."""
+        third = D(10) / 3
+        nets = {"ana": 2 * third - D("6.67"), "ben": D("3.33") - third, "cal": D("3.34") - third}
+        assert fewest_transfers(nets, "EUR") == []
 
     def test_yen_has_no_decimals(self) -> None:
         nets = {"ana": D(1000) - D(1000) / 3, "ben": -D(1000) / 3, "cal": -D(1000) / 3}
         transfers = fewest_transfers(nets, "JPY")
-        assert sorted(t.amount for t in transfers) == [D(333), D(334)]
+        assert [t.amount for t in transfers] == [D(333), D(333)]
         assert all(t.amount == t.amount.to_integral_value() for t in transfers)
 
 
