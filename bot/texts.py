@@ -495,3 +495,7 @@ BTN_SPLIT_EQUAL = "➗ Split equally"
 BTN_SPLIT_ONLY_PAYER = "🙋 Only the payer"
 PAID_BY_NOW = "Paid by {name}"
 SPLIT_NOW = {"equal": "Split equally among the members", "only_payer": "Only the payer's"}
+PERSONAL_IN_GROUP = (
+    "That one is personal, so I answer it in our private chat only (open my profile and press "
+    "Start). Here: /summary, /balance, /settle and /export of the group's ledger."
+)

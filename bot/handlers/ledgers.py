@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from telegram import InputFile, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.charts import summary_chart
 from bot.context import BotContext
@@ -294,6 +294,21 @@ async def settle_command(update: Update, context: BotContext) -> None:
 
     await message.reply_text(await context.services.in_session(run), parse_mode=ParseMode.HTML)
 
+
+async def personal_in_group(update: Update, context: BotContext) -> None:
+    """A personal command (/recent, /budget, …) sent in a group: answered in no group."""
+    message = update.effective_message
+    assert message is not None
+    if message.from_user is not None:
+        await context.services.in_session(lambda session: register(session, message))
+    await message.reply_text(texts.PERSONAL_IN_GROUP)
+
+
+# Before every feature's handlers: what is personal is never answered in a group.
+PERSONAL_COMMANDS = ("recent", "receipt", "delete", "budget", "categories", "settings")
+GROUP_GUARDS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler(PERSONAL_COMMANDS, personal_in_group, filters=filters.ChatType.GROUPS),
+]
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
     CommandHandler("balance", balance_command),

@@ -521,3 +521,7 @@ BTN_SPLIT_EQUAL = "➗ Bahagi sama rata"
 BTN_SPLIT_ONLY_PAYER = "🙋 Pembayar sahaja"
 PAID_BY_NOW = "Dibayar oleh {name}"
 SPLIT_NOW = {"equal": "Dibahagi sama rata antara ahli", "only_payer": "Tanggungan pembayar sahaja"}
+PERSONAL_IN_GROUP = (
+    "Itu perkara peribadi, jadi saya hanya menjawabnya dalam sembang peribadi kita (buka profil "
+    "saya dan tekan Start). Di sini: /summary, /balance, /settle dan /export bagi lejar kumpulan."
+)

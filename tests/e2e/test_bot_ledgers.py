@@ -153,6 +153,10 @@ def test_a_group_ledger_in_two_currencies_balances_and_stays_out_of_private_chat
         ("9.00", "MYR", "1.89", "ben", "only_payer", "ben 1.89"),
     ]
 
+    # AND a personal command in the group is answered there with where to ask it
+    (personal,) = say(stack, fake, chat=GROUP, user=ANA, text="/budget")
+    assert personal.startswith("That one is personal, so I answer it in our private chat only")
+
     # THEN nothing personal reached the group; nobody's chat is the group's
     assert not any("% of your" in t or "budget for" in t for t in texts_in(fake, GROUP))
     assert stack.container is not None
