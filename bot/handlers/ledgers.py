@@ -285,6 +285,7 @@ async def settle_command(update: Update, context: BotContext) -> None:
             to_user=member.id,
             amount=amount,
             now=datetime.now(UTC),
+            message_id=message.message_id,
         )
         return texts.SETTLE_DONE.format(
             payer=escape(display_name(sender)),

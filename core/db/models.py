@@ -288,9 +288,11 @@ class ReceiptShare(Base):
 
 
 class LedgerSettlement(Base):
-    """A payment back between two members (/settle), in the ledger's currency."""
+    """A payment back between two members (/settle), in the ledger's currency; once per chat
+    message (an update replayed from the inbox finds the one it made)."""
 
     __tablename__ = "ledger_settlements"
+    __table_args__ = (UniqueConstraint("ledger_id", "telegram_message_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), index=True)
@@ -299,6 +301,7 @@ class LedgerSettlement(Base):
     amount: Mapped[Decimal] = mapped_column(MoneyType)
     currency: Mapped[str] = mapped_column(String(3))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LineItemRow(Base):

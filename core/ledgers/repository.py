@@ -191,10 +191,29 @@ class LedgerRepository:
         ).all()
 
     def settle(
-        self, *, ledger: Ledger, from_user: int, to_user: int, amount: Decimal, now: datetime
+        self,
+        *,
+        ledger: Ledger,
+        from_user: int,
+        to_user: int,
+        amount: Decimal,
+        now: datetime,
+        message_id: int | None = None,
     ) -> LedgerSettlement:
+        """Record a payment back; the one already made by chat message ``message_id``, if any
+        (a replayed update records nothing twice)."""
         assert ledger.currency is not None
+        if message_id is not None:
+            made = self.session.scalar(
+                select(LedgerSettlement).where(
+                    LedgerSettlement.ledger_id == ledger.id,
+                    LedgerSettlement.telegram_message_id == message_id,
+                )
+            )
+            if made is not None:
+                return made
         row = LedgerSettlement(
+            telegram_message_id=message_id,
             ledger_id=ledger.id,
             from_user_id=from_user,
             to_user_id=to_user,

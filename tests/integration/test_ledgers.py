@@ -89,7 +89,13 @@ def test_shares_payer_split_settlements_and_budgets(
 
         # WHEN Ben pays Ana back 3.33 and Cal too, THEN nothing is left (the odd cent aside)
         repo.settle(ledger=ledger, from_user=ben.id, to_user=ana.id, amount=D("3.33"), now=NOW)
-        repo.settle(ledger=ledger, from_user=cal.id, to_user=ana.id, amount=D("3.34"), now=NOW)
+        first = repo.settle(
+            ledger=ledger, from_user=cal.id, to_user=ana.id, amount=D("3.34"), now=NOW, message_id=7
+        )
+        replayed = repo.settle(
+            ledger=ledger, from_user=cal.id, to_user=ana.id, amount=D("3.34"), now=NOW, message_id=7
+        )
+        assert replayed is first  # an update replayed from the inbox records nothing twice
         settled = balance(s, ledger=ledger)
         assert settled is not None and settled.transfers == []
 

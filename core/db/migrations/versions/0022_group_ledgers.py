@@ -98,6 +98,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(14, 2), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("at", _WHEN, nullable=False),
+        sa.Column("telegram_message_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["ledger_id"], ["ledgers.id"], name=op.f("fk_ledger_settlements_ledger_id_ledgers"),
             ondelete="CASCADE",
@@ -111,6 +112,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_settlements")),
+        sa.UniqueConstraint(
+            "ledger_id", "telegram_message_id", name=op.f("uq_ledger_settlements_ledger_id")
+        ),
     )  # fmt: skip
     op.create_index(
         op.f("ix_ledger_settlements_ledger_id"), "ledger_settlements", ["ledger_id"]
