@@ -28,6 +28,7 @@ from bot.handlers import (
     capture,
     categories,
     edit,
+    ledgers,
     preferences,
     receipts,
     results,
@@ -225,11 +226,13 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.add_handler(TypeHandler(object, bind_log_context), group=LOG_CONTEXT_GROUP)
     application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here
     application.add_handler(edit.SET_ASIDE, group=edit.SET_ASIDE_GROUP)  # a command or a file
+    application.add_handlers(ledgers.GROUP_GUARDS)  # nothing personal answered in a group
     application.add_handlers(start.HANDLERS)
     application.add_handlers(capture.HANDLERS)
     application.add_handlers(receipts.HANDLERS)
     application.add_handlers(preferences.HANDLERS)
     application.add_handlers(summary.HANDLERS)
+    application.add_handlers(ledgers.HANDLERS)
     application.add_handlers(budgets.HANDLERS)
     application.add_handlers(categories.HANDLERS)
     application.add_handlers(tokens.HANDLERS)

@@ -26,6 +26,8 @@ FIX = "fx"
 CATEGORY = "cg"
 KEEP_BOTH = "kb"
 BACK = "bk"
+PAID_BY = "pb"  # a group ledger's receipt: the next member pays
+SPLIT = "sp"  # a group ledger's receipt: equal <-> only the payer
 EDIT_ACTIONS = {
     "em": "merchant",
     "ed": "date",
@@ -64,6 +66,18 @@ def card(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
     main.append(_button(texts.BTN_FIX, FIX, receipt, key))
     main.append(_button(texts.BTN_CATEGORY, CATEGORY, receipt, key))
     rows.append(main)
+    if receipt.ledger_id is not None:  # in a group: who paid and how it is split (the state)
+        split = (
+            texts.BTN_SPLIT_ONLY_PAYER if receipt.split == "only_payer" else texts.BTN_SPLIT_EQUAL
+        )
+        rows.append(
+            [
+                _button(
+                    texts.BTN_PAID_BY.format(name=receipt.payer_name or "?"), PAID_BY, receipt, key
+                ),
+                _button(split, SPLIT, receipt, key),
+            ]
+        )
     rows.append([delete])
     return InlineKeyboardMarkup(rows)
 

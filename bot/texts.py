@@ -422,6 +422,8 @@ COMMANDS = {
     "budget": "Monthly budgets per category",
     "categories": "Your spending categories: add, rename, remove",
     "settings": "Your currency and time zone",
+    "balance": "Who owes whom in a group's shared ledger",
+    "settle": "Record a payment back in a group: /settle @member AMOUNT",
     "receipt": "One receipt again: /receipt ID",
     "delete": "Delete a receipt and its photo: /delete ID",
     "cancel": "Stop what I'm waiting for (a fix)",
@@ -466,3 +468,50 @@ API_ACCESS_NEW = (
 )
 API_ACCESS_REVOKED = "{count} token(s) revoked: anything using them is refused from now on."
 API_ACCESS_PRIVATE_ONLY = "Ask me for a token in our private chat, not in a group."
+
+# Group chats: the group's shared ledger (core/ledgers)
+LEDGER_STARTED = (
+    "📒 <b>{title}</b>: this group's shared ledger, in {currency} (days in {timezone}).\n\n"
+    "Send a receipt here as a reply to one of my messages, or with /receipt in its caption: "
+    "it is split equally among the ledger's members (the buttons on its card change who paid "
+    "and the split). Each member joins with /start here or by sending a receipt.\n"
+    "/summary – the month, with what each member paid and their share\n"
+    "/balance – who owes whom\n"
+    "/settle @member AMOUNT – record a payment back"
+)
+LEDGER_JOINED = "{name} joined this group's ledger."
+LEDGER_CURRENCY_UNSET = "not set yet (an admin sends /start EUR, or any ISO code)"
+LEDGER_SETTINGS_KEPT = "<i>Currency and time zone were set by an admin already.</i>"
+LEDGER_NO_CURRENCY = (
+    "This group's ledger has no currency yet: an admin sends /start with one, e.g. /start EUR."
+)
+LEDGER_NONE = "This group has no ledger yet: send /start here to make one."
+GROUP_ONLY = "That one works in a group chat, on the group's shared ledger."
+LEDGER_MEMBERS = "\n<b>Members</b> (paid · share, in {currency})"
+LEDGER_MEMBER_LINE = "• {name}: paid {paid} · share {share}"
+LEDGER_NO_RATE = (
+    "<i>{count} receipt(s) have no amount in {currency} (no ECB rate): left out of the "
+    "shares and balances.</i>"
+)
+BALANCE_HEAD = "⚖️ <b>Who owes whom</b> in {title} ({currency})"
+BALANCE_LINE = "• {payer} owes {payee} {amount}"
+BALANCE_SETTLED = "✅ All settled: nobody owes anything."
+SETTLE_USAGE = (
+    "Usage: /settle @member AMOUNT (or reply to their message with /settle AMOUNT): a payment "
+    "back you made to them, in {currency}."
+)
+SETTLE_NOT_MEMBER = (
+    "{name} isn't in this group's ledger (members join with /start here or by sending a receipt)."
+)
+SETTLE_SELF = "A payment back to yourself changes nothing."
+SETTLE_DONE = "💸 Recorded: {payer} paid {payee} {amount}."
+SUMMARY_SHARES = "👥 Your shares of group receipts (not in the totals above): {amounts}"
+BTN_PAID_BY = "👤 Paid by {name}"
+BTN_SPLIT_EQUAL = "➗ Split equally"
+BTN_SPLIT_ONLY_PAYER = "🙋 Only the payer"
+PAID_BY_NOW = "Paid by {name}"
+SPLIT_NOW = {"equal": "Split equally among the members", "only_payer": "Only the payer's"}
+PERSONAL_IN_GROUP = (
+    "That one is personal, so I answer it in our private chat only (open my profile and press "
+    "Start). Here: /summary, /balance, /settle and /export of the group's ledger."
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,12 +20,15 @@ from bot import keyboards
 from bot.albums import update_album
 from bot.context import BotContext
 from bot.formats import day_text
+from bot.handlers.ledgers import enter_ledger, in_group
 from bot.i18n import texts
 from bot.render import rate_limit, receipt_card
 from bot.users import register
 from bot.waiting import queue_watch
 from core.contracts import ProcessingJob, ReceiptStatus
+from core.db.models import SPLIT_EQUAL
 from core.errors import RateLimited
+from core.ledgers.repository import LedgerRepository
 from core.observability.logs import bind, trace_id
 from core.reading import files
 from core.receipts.repository import AlbumRepository, ReceiptRepository
@@ -81,8 +85,14 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
         return
     album = message.media_group_id
 
+    group = in_group(message)
+    caption = _caption(message.caption, context.bot.username) if group else message.caption
+
     def reserve(session: Session) -> tuple[ReceiptView, bool, bool]:
         user = register(session, message)
+        # In a group: the group's ledger, the sender a member of it, paid by them, split
+        # equally among its members of now.
+        ledger = enter_ledger(session, message, user)[0] if group else None
         reservation = services.receipts.reserve(
             session,
             user=user,
@@ -92,9 +102,16 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             size=incoming.size or None,
             telegram_chat_id=message.chat_id,
             telegram_message_id=message.message_id,
-            caption=message.caption,
+            caption=caption,
             media_group_id=album,
+            ledger_id=ledger.id if ledger is not None else None,
         )
+        if reservation.new and ledger is not None:
+            ledgers = LedgerRepository(session)
+            row = ReceiptRepository(session).get(reservation.receipt.id)
+            assert row is not None
+            members = [u.id for u in ledgers.members(ledger.id)]
+            ledgers.set_shares(row, split=SPLIT_EQUAL, members=members)
         first = (
             reservation.new
             and album is not None
@@ -188,6 +205,19 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     elif submitted.error_message:
         await status.problem(receipt_card(submitted))
         await _notified(context, submitted)
+
+
+_COMMAND = re.compile(r"^/receipt(?:@\w+)?\b\s*", re.IGNORECASE)
+
+
+def _caption(caption: str | None, bot_username: str | None) -> str | None:
+    """A group photo's caption without what addressed it to the bot (/receipt, @the_bot)."""
+    if not caption:
+        return caption
+    text = _COMMAND.sub("", caption.strip())
+    if bot_username:
+        text = re.sub(rf"@{re.escape(bot_username)}\b", "", text, flags=re.IGNORECASE)
+    return " ".join(text.split()) or None
 
 
 async def _drop(context: BotContext, receipt: ReceiptView) -> None:

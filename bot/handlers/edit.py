@@ -18,7 +18,7 @@ from html import escape
 
 from sqlalchemy.orm import Session
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, MessageHandler, filters
 
@@ -142,6 +142,8 @@ async def on_text(update: Update, context: BotContext) -> None:
 
     outcome = await services.in_session(run)
     if outcome.kind in ("none", "set_aside"):
+        if message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return  # a question about one's own spending is never answered in a group
         answer = await questions.reply(context, tg_user.id, raw)
         if outcome.question is not None:
             logger.info("edit.set_aside by=question field=%s", outcome.question.field)

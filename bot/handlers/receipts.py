@@ -31,6 +31,7 @@ from core.categories.service import list_categories
 from core.contracts import ProcessingJob
 from core.db.models import PendingEdit
 from core.errors import Conflict, NotFound, RateLimited
+from core.ledgers.service import payer_after, toggle_split
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository, ReceiptRepository
 from core.receipts.views import ReceiptView
@@ -448,6 +449,42 @@ async def _owned_change(
     return await context.services.in_session(run)
 
 
+async def _ledger_change(
+    query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID, *, payer: bool
+) -> None:
+    """A group ledger's receipt: the next member pays (``payer``), or the split toggles. Only
+    its sender changes it (``receipts.view`` checks), as with every other button."""
+
+    def change(session: Session, uid: int) -> ReceiptView:
+        context.services.receipts.view(session, receipt_id=receipt_id, user_id=uid)
+        row = ReceiptRepository(session).get(receipt_id)
+        if row is None or row.ledger_id is None:
+            raise NotFound("not a ledger receipt")
+        if payer:
+            payer_after(session, receipt=row)
+        else:
+            toggle_split(session, receipt=row)
+        session.flush()
+        return ReceiptView.of(row)
+
+    receipt = await _owned_change(query, context, change)
+    note = (
+        texts.PAID_BY_NOW.format(name=receipt.payer_name or "?")
+        if payer
+        else texts.SPLIT_NOW.get(receipt.split or "equal", "")
+    )
+    await query.answer(note)
+    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+
+
+async def _paid_by(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    await _ledger_change(query, context, receipt_id, payer=True)
+
+
+async def _split(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    await _ledger_change(query, context, receipt_id, payer=False)
+
+
 Action = Callable[[CallbackQuery, BotContext, uuid.UUID], Awaitable[None]]
 EDIT_TIMEOUT = timedelta(minutes=15)
 
@@ -461,6 +498,8 @@ _ACTIONS: dict[str, Action] = {
     keyboards.BACK: _back,
     keyboards.KEEP_BOTH: _keep_both,
     keyboards.CATEGORY: _pick_category,
+    keyboards.PAID_BY: _paid_by,
+    keyboards.SPLIT: _split,
     **{action: _ask(field) for action, field in keyboards.EDIT_ACTIONS.items()},
 }
 

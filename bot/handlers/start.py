@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.handlers.ledgers import in_group, start_in_group
 from bot.i18n import texts
 from bot.suggestions import unknown_command
 from bot.users import register
@@ -19,6 +20,9 @@ async def start(update: Update, context: BotContext) -> None:
     name = f", {escape(user.first_name)}" if user and user.first_name else ""
     message = update.effective_message
     assert message is not None
+    if in_group(message) and message.from_user is not None:  # the group's shared ledger
+        await start_in_group(message, context, list(context.args or []))
+        return
     if message.from_user is not None:  # in a private chat: where personal messages go
         await context.services.in_session(lambda session: register(session, message))
     await message.reply_text(texts.START.format(name=name), parse_mode=ParseMode.HTML)

@@ -7,6 +7,8 @@ import math
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
+from html import escape
 from typing import IO
 from zoneinfo import ZoneInfo
 
@@ -18,19 +20,27 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.charts import summary_chart
 from bot.context import BotContext
 from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
-from bot.formats import day_text, period_text
+from bot.formats import day_text, money, period_text
 from bot.handlers.budgets import status_lines
+from bot.handlers.ledgers import export_in_group, in_group, summary_in_group
 from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
 from core.budgets.service import budget_status
 from core.fx.service import home_currency_of
+from core.ledgers.repository import shares_of
+from core.money import minor_units
 from core.summaries.export import ExportFile, export_files, export_items_csv, export_receipts_csv
 from core.summaries.months import BadMonth, Month, Period, parse_period
+from core.summaries.repository import done_in, sent_in
 from core.summaries.service import PeriodSummary, summarize
 from core.users.repository import UserRepository
 
 MAX_ZIP_FILES = 500
+
+
+def _round(value: Decimal, currency: str) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-minor_units(currency)))
 
 
 def _today(tz: str | None) -> datetime:
@@ -41,6 +51,9 @@ async def summary(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     assert message is not None and tg_user is not None
     arg = " ".join(context.args or [])
+    if in_group(message):  # the group's shared ledger; nothing personal is posted there
+        await summary_in_group(message, context, arg)
+        return
 
     def run(session: Session) -> tuple[PeriodSummary, str]:
         user = UserRepository(session).get_by_telegram_id(tg_user.id)
@@ -54,7 +67,18 @@ async def summary(update: Update, context: BotContext) -> None:
             statuses = budget_status(session, user=user, month=period)
             lines = status_lines(statuses, period) if statuses else ""
         home = home_currency_of(user)
-        return summarize(session, user_id=user.id, period=period, timezone=tz, home=home), lines
+        result = summarize(session, user_id=user.id, period=period, timezone=tz, home=home)
+        shares = shares_of(
+            session,
+            user_id=user.id,
+            where=done_in(period, user_id=None, sent=sent_in(period, ZoneInfo(tz or "UTC"))),
+        )
+        if shares:
+            amounts = ", ".join(money(_round(v, c), c) for c, (v, _) in sorted(shares.items()))
+            lines = "\n\n".join(
+                x for x in (texts.SUMMARY_SHARES.format(amounts=escape(amounts)), lines) if x
+            )
+        return result, lines
 
     try:
         result, budget_lines = await context.services.in_session(run)
@@ -79,6 +103,9 @@ async def export(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     assert message is not None and tg_user is not None
     words = [w.lower() for w in context.args or []]
+    if in_group(message):  # the ledger's CSV (no originals: they are each sender's files)
+        await export_in_group(message, context, " ".join(words))
+        return
     with_files = any(w in ("zip", "files", "originals") for w in words)
     arg = " ".join(w for w in words if w not in ("zip", "files", "originals"))
     if not with_files:

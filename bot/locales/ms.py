@@ -429,6 +429,8 @@ COMMANDS = {
     "budget": "Bajet bulanan mengikut kategori",
     "categories": "Kategori perbelanjaan anda: tambah, tukar nama, buang",
     "settings": "Mata wang anda dan zon waktu",
+    "balance": "Siapa berhutang dengan siapa dalam lejar kumpulan",
+    "settle": "Rekod bayaran balik dalam kumpulan: /settle @ahli AMAUN",
     "receipt": "Satu resit sekali lagi: /receipt ID",
     "delete": "Padam resit dan gambarnya: /delete ID",
     "cancel": "Hentikan apa yang saya tunggu (pembetulan)",
@@ -486,4 +488,57 @@ API_ACCESS_NEW = (
 API_ACCESS_REVOKED = "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang."
 API_ACCESS_PRIVATE_ONLY = (
     "Minta token daripada saya dalam sembang peribadi kita, bukan dalam kumpulan."
+)
+
+# Sembang kumpulan: lejar bersama kumpulan (core/ledgers)
+LEDGER_STARTED = (
+    "📒 <b>{title}</b>: lejar bersama kumpulan ini, dalam {currency} (hari mengikut "
+    "{timezone}).\n\n"
+    "Hantar resit di sini sebagai balasan kepada salah satu mesej saya, atau dengan /receipt "
+    "pada kapsyennya: resit itu dibahagi sama rata antara ahli lejar (butang pada kadnya "
+    "menukar siapa yang membayar dan cara pembahagiannya). Setiap ahli menyertai lejar dengan "
+    "/start di sini atau dengan menghantar resit.\n"
+    "/summary – bulan ini, dengan bayaran dan bahagian setiap ahli\n"
+    "/balance – siapa berhutang dengan siapa\n"
+    "/settle @ahli AMAUN – rekod bayaran balik"
+)
+LEDGER_JOINED = "{name} telah menyertai lejar kumpulan ini."
+LEDGER_CURRENCY_UNSET = "belum ditetapkan (pentadbir menghantar /start EUR, atau mana-mana kod ISO)"
+LEDGER_SETTINGS_KEPT = "<i>Mata wang dan zon waktu sudah ditetapkan oleh pentadbir.</i>"
+LEDGER_NO_CURRENCY = (
+    "Lejar kumpulan ini belum ada mata wang: pentadbir menghantar /start bersama mata wang, "
+    "cth. /start EUR."
+)
+LEDGER_NONE = "Kumpulan ini belum ada lejar: hantar /start di sini untuk membukanya."
+GROUP_ONLY = "Arahan itu digunakan dalam sembang kumpulan, pada lejar bersama kumpulan."
+LEDGER_MEMBERS = "\n<b>Ahli</b> (dibayar · bahagian, dalam {currency})"
+LEDGER_MEMBER_LINE = "• {name}: membayar {paid} · bahagian {share}"
+LEDGER_NO_RATE = (
+    "<i>{count} resit tiada amaun dalam {currency} (tiada kadar ECB): tidak dikira dalam "
+    "bahagian dan baki.</i>"
+)
+BALANCE_HEAD = "⚖️ <b>Siapa berhutang dengan siapa</b> dalam {title} ({currency})"
+BALANCE_LINE = "• {payer} berhutang {amount} kepada {payee}"
+BALANCE_SETTLED = "✅ Semua sudah selesai: tiada sesiapa berhutang."
+SETTLE_USAGE = (
+    "Cara guna: /settle @ahli AMAUN (atau balas mesejnya dengan /settle AMAUN): bayaran balik "
+    "yang anda buat kepadanya, dalam {currency}."
+)
+SETTLE_NOT_MEMBER = (
+    "{name} bukan ahli lejar kumpulan ini (ahli menyertai dengan /start di sini atau dengan "
+    "menghantar resit)."
+)
+SETTLE_SELF = "Bayaran balik kepada diri sendiri tidak mengubah apa-apa."
+SETTLE_DONE = "💸 Direkodkan: {payer} membayar {amount} kepada {payee}."
+SUMMARY_SHARES = (
+    "👥 Bahagian anda dalam resit kumpulan (tidak termasuk dalam jumlah di atas): {amounts}"
+)
+BTN_PAID_BY = "👤 Dibayar oleh {name}"
+BTN_SPLIT_EQUAL = "➗ Bahagi sama rata"
+BTN_SPLIT_ONLY_PAYER = "🙋 Pembayar sahaja"
+PAID_BY_NOW = "Dibayar oleh {name}"
+SPLIT_NOW = {"equal": "Dibahagi sama rata antara ahli", "only_payer": "Tanggungan pembayar sahaja"}
+PERSONAL_IN_GROUP = (
+    "Itu perkara peribadi, jadi saya hanya menjawabnya dalam sembang peribadi kita (buka profil "
+    "saya dan tekan Start). Di sini: /summary, /balance, /settle dan /export bagi lejar kumpulan."
 )

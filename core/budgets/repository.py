@@ -8,13 +8,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, delete, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db.models import Budget, BudgetAlert, Receipt
+from core.ledgers.repository import mine_or_shared, my_part
 from core.summaries.months import Month
-from core.summaries.repository import in_month
+from core.summaries.repository import done_in, sent_in
+
+
+def in_month(user_id: int, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
+    """What a budget counts: the user's own done receipts of ``month`` and those of group
+    ledgers they have a share of (``my_part`` of each)."""
+    return and_(mine_or_shared(user_id), done_in(month, user_id=None, sent=sent_in(month, tz)))
 
 
 def in_currency(currency: str) -> ColumnElement[Decimal | None]:
@@ -62,10 +69,11 @@ class BudgetRepository:
     def spent(
         self, *, user_id: int, month: Month, tz: ZoneInfo, category: str, currency: str
     ) -> object:
-        """What the user's receipts of ``category`` in ``month`` come to in ``currency``
-        (``in_currency``; None when there is none; a float on SQLite)."""
+        """What the user's receipts (their shares of ledger receipts) of ``category`` in
+        ``month`` come to in ``currency`` (``in_currency``; None when there is none; a float on
+        SQLite)."""
         return self.session.scalar(
-            select(func.sum(in_currency(currency))).where(
+            select(func.sum(in_currency(currency) * my_part(user_id))).where(
                 in_month(user_id, month, tz), Receipt.category == category
             )
         )
@@ -80,7 +88,7 @@ class BudgetRepository:
         spent: dict[tuple[str | None, str], object] = {}
         for currency in currencies:
             rows = self.session.execute(
-                select(Receipt.category, func.sum(in_currency(currency)))
+                select(Receipt.category, func.sum(in_currency(currency) * my_part(user_id)))
                 .where(in_month(user_id, month, tz), Receipt.category.in_(categories))
                 .group_by(Receipt.category)
             )

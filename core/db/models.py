@@ -90,7 +90,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    receipts: Mapped[list[Receipt]] = relationship(back_populates="user", passive_deletes=True)
+    receipts: Mapped[list[Receipt]] = relationship(
+        back_populates="user", passive_deletes=True, foreign_keys="Receipt.user_id"
+    )
 
 
 def merchant_key_of(name: str | None) -> str:
@@ -111,6 +113,7 @@ class Receipt(Base):
         Index("ix_receipts_status_updated_at", "status", "updated_at"),
         Index("ix_receipts_status_queued_at", "status", "queued_at"),
         Index("ix_receipts_user_id_purchase_date", "user_id", "purchase_date"),
+        Index("ix_receipts_ledger_id_purchase_date", "ledger_id", "purchase_date"),
         Index("ix_receipts_merchant_key", "merchant_key"),
         UniqueConstraint(
             "telegram_chat_id", "telegram_message_id", name="uq_receipts_telegram_message"
@@ -173,6 +176,13 @@ class Receipt(Base):
     error_code: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(String(500))
 
+    # A group's receipt (core/ledgers): its ledger (None: the person's own), who paid it (None:
+    # the sender, ``user_id``) and how it is split (``SPLIT_EQUAL``: the members of the ledger
+    # when it was sent, ``SPLIT_ONLY_PAYER``: the payer alone), as ``receipt_shares`` rows.
+    ledger_id: Mapped[int | None] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    paid_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    split: Mapped[str | None] = mapped_column(String(12))
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column()
@@ -191,7 +201,9 @@ class Receipt(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column()
 
-    user: Mapped[User] = relationship(back_populates="receipts")
+    user: Mapped[User] = relationship(back_populates="receipts", foreign_keys=[user_id])
+    ledger: Mapped[Ledger | None] = relationship()
+    paid_by: Mapped[User | None] = relationship(foreign_keys=[paid_by_user_id])
     line_items: Mapped[list[LineItemRow]] = relationship(
         back_populates="receipt",
         cascade="all, delete-orphan",
@@ -214,6 +226,82 @@ class Receipt(Base):
     @property
     def short_id(self) -> str:
         return self.id.hex[:8]
+
+
+SPLIT_EQUAL = "equal"
+SPLIT_ONLY_PAYER = "only_payer"
+
+
+class Ledger(Base):
+    """A group chat's shared ledger: its receipts, members, settlements. Its currency is the
+    home currency of its receipts (core/fx) and the one its balances are in."""
+
+    __tablename__ = "ledgers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    telegram_chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who set the currency and time zone with /start (an admin of the group, or anyone while no
+    # admin is known); None: taken from whoever made the ledger, still open to /start.
+    configured_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerMember(Base):
+    """A person in a ledger: from when they joined (their first receipt or /start there) to
+    when they left (``left_at``; their receipts, shares and balance stay)."""
+
+    __tablename__ = "ledger_members"
+
+    ledger_id: Mapped[int] = mapped_column(
+        ForeignKey("ledgers.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+
+class ReceiptShare(Base):
+    """One member's part of a ledger receipt, as a weight: their amount is the receipt's amount
+    in the ledger's currency times ``share`` over the sum of the receipt's shares (so a
+    corrected total needs no new rows; an equal split is 1 each)."""
+
+    __tablename__ = "receipt_shares"
+
+    receipt_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("receipts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        index=True,
+    )
+    share: Mapped[Decimal] = mapped_column(Numeric(12, 4), default=Decimal(1))
+
+
+class LedgerSettlement(Base):
+    """A payment back between two members (/settle), in the ledger's currency; once per chat
+    message (an update replayed from the inbox finds the one it made)."""
+
+    __tablename__ = "ledger_settlements"
+    __table_args__ = (UniqueConstraint("ledger_id", "telegram_message_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ledger_id: Mapped[int] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"), index=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(MoneyType)
+    currency: Mapped[str] = mapped_column(String(3))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LineItemRow(Base):

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core.db.models import Receipt, User
+from core.db.models import Ledger, Receipt, User
 from core.fx.ecb import EcbPackageRates
 from core.fx.rates import Conversion, RateSource, convert
 from core.fx.repository import DatabaseRates
@@ -47,6 +47,29 @@ def build_rates(settings: ApiSettings) -> Rates:
 def home_currency_of(user: User | None) -> str | None:
     """The home currency of the user's ledger: their currency setting (None: not set)."""
     return user.default_currency if user is not None else None
+
+
+def home_of_receipt(receipt: Receipt) -> tuple[str | None, str | None]:
+    """The home currency and time zone of the receipt's ledger: a group ledger's own, else
+    its owner's."""
+    if receipt.ledger_id is not None and receipt.ledger is not None:
+        return receipt.ledger.currency, receipt.ledger.timezone
+    owner = receipt.user
+    return home_currency_of(owner), owner.timezone if owner is not None else None
+
+
+def catch_up_ledger(session: Session, *, ledger: Ledger, rates: RateSource) -> int:
+    """``catch_up`` of a group ledger's receipts (into the ledger's currency)."""
+    if ledger.currency is None:
+        return 0
+    converted = 0
+    repo = ReceiptRepository(session)
+    home = ledger.currency
+    for receipt in repo.home_amounts_behind(user_id=None, ledger_id=ledger.id, home=home):
+        done = convert_receipt(receipt, home=ledger.currency, timezone=ledger.timezone, rates=rates)
+        converted += bool(done and done.converted and receipt.currency != ledger.currency)
+    session.flush()
+    return converted
 
 
 def receipt_day(receipt: Receipt, timezone: str | None) -> date:

@@ -213,10 +213,16 @@ class ReceiptRepository:
         return [str(code) for (code,) in rows]
 
     def home_amounts_behind(
-        self, *, user_id: int, home: str, everything: bool = False
+        self,
+        *,
+        user_id: int | None,
+        home: str,
+        everything: bool = False,
+        ledger_id: int | None = None,
     ) -> Sequence[Receipt]:
-        """The user's read receipts whose home amount is not in ``home`` yet, or has no rate
-        (``everything``: all their read receipts)."""
+        """The user's own read receipts (not a group ledger's; with ``ledger_id``: the
+        ledger's) whose home amount is not in ``home`` yet, or has no rate (``everything``: all
+        of them)."""
         behind = or_(
             Receipt.home_currency.is_(None),
             Receipt.home_currency != home,
@@ -228,7 +234,9 @@ class ReceiptRepository:
         )
         return self.session.scalars(
             select(Receipt).where(
-                Receipt.user_id == user_id,
+                Receipt.ledger_id == ledger_id
+                if ledger_id is not None
+                else and_(Receipt.user_id == user_id, Receipt.ledger_id.is_(None)),
                 Receipt.status == "done",
                 *(() if everything else (behind,)),
             )

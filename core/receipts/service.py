@@ -30,10 +30,17 @@ from core.contracts import (
     ProgressVerdict,
     ReceiptStatus,
 )
-from core.db.models import LineItemRow, ProcessingAttempt, Receipt, User
+from core.db.models import Ledger, LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
 from core.fx.rates import Conversion
-from core.fx.service import Rates, build_rates, catch_up, convert_receipt, home_currency_of
+from core.fx.service import (
+    Rates,
+    build_rates,
+    catch_up,
+    catch_up_ledger,
+    convert_receipt,
+    home_of_receipt,
+)
 from core.reading import files
 from core.reading.validation import DOUBTFUL
 from core.receipts.corrections import InvalidCorrection, contradicted, parse_correction
@@ -87,13 +94,12 @@ class ReceiptService:
 
     def convert(self, session: Session, receipt: Receipt) -> Conversion | None:
         """The receipt's total in its ledger's home currency, stored on it (core/fx)."""
-        owner = receipt.user
-        return convert_receipt(
-            receipt,
-            home=home_currency_of(owner),
-            timezone=owner.timezone if owner else None,
-            rates=self.rates(session),
-        )
+        home, timezone = home_of_receipt(receipt)
+        return convert_receipt(receipt, home=home, timezone=timezone, rates=self.rates(session))
+
+    def catch_up_ledger(self, session: Session, *, ledger: Ledger) -> int:
+        """``catch_up`` of a group ledger's receipts, into the ledger's currency."""
+        return catch_up_ledger(session, ledger=ledger, rates=self.rates(session))
 
     def catch_up(self, session: Session, *, user: User, everything: bool = False) -> int:
         """Convert the user's receipts whose home amount is behind (a new home currency,
@@ -130,6 +136,7 @@ class ReceiptService:
         telegram_message_id: int | None = None,
         caption: str | None = None,
         media_group_id: str | None = None,
+        ledger_id: int | None = None,
     ) -> Reservation:
         """The receipt for one incoming file, made before the file is fetched, awaiting it.
 
@@ -172,6 +179,7 @@ class ReceiptService:
                 telegram_message_id=telegram_message_id,
                 caption=caption[:1024] if caption else None,
                 media_group_id=media_group_id[:64] if media_group_id else None,
+                ledger_id=ledger_id,
             )
         )
         return Reservation(receipt=ReceiptView.of(receipt), new=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from core.contracts import ReceiptStatus
 from core.db.models import LineItemRow, Receipt
+from core.ledgers.repository import display_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,10 @@ class ReceiptView:
     home_total: Decimal | None = None
     fx_rate: Decimal | None = None
     fx_rate_date: date | None = None
+    # A group ledger's receipt (core/ledgers): its ledger, who paid it, how it is split.
+    ledger_id: int | None = None
+    payer_name: str | None = None
+    split: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -104,4 +109,14 @@ class ReceiptView:
             home_total=receipt.home_total,
             fx_rate=receipt.fx_rate,
             fx_rate_date=receipt.fx_rate_date,
+            ledger_id=receipt.ledger_id,
+            payer_name=_payer_name(receipt),
+            split=receipt.split,
         )
+
+
+def _payer_name(receipt: Receipt) -> str | None:
+    if receipt.ledger_id is None:
+        return None
+    payer = receipt.paid_by if receipt.paid_by_user_id is not None else receipt.user
+    return display_name(payer) if payer is not None else None

@@ -18,10 +18,15 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
+from core.contracts import ReceiptStatus
+from core.db.models import Ledger, Receipt
+from core.ledgers.repository import LedgerRepository, display_name
+from core.money import minor_units
 from core.summaries.months import Period
-from core.summaries.repository import SummaryRepository, cents, exported
+from core.summaries.repository import SummaryRepository, cents, exported, in_ledger_period
 
 # The amounts as printed (currency ... total), then the total in the home currency with the ECB
 # rate used (home units per unit of ``currency``) and the day it was published; the home columns
@@ -83,6 +88,92 @@ def export_receipts_csv(
         if n % 500 == 0:
             yield flush()
     yield flush()
+
+
+# A group ledger's export: the same columns, then the amount in the ledger's currency that its
+# shares are of, who paid, the split, and each member's share ("ana 0.63; ben 0.63"; each
+# rounded alone, for reading: /balance rounds the exact sums once).
+LEDGER_COLUMNS = [
+    *RECEIPT_COLUMNS,
+    "ledger_currency",
+    "ledger_amount",
+    "paid_by",
+    "split",
+    "shares",
+]
+
+
+def export_ledger_csv(
+    session: Session, *, ledger: Ledger, period: Period | None, batch: int = 2000
+) -> Iterator[str]:
+    """A group ledger's receipts as CSV lines, with payer and shares."""
+    tz = ZoneInfo(ledger.timezone or "UTC")
+    where = (
+        and_(Receipt.ledger_id == ledger.id, Receipt.status == ReceiptStatus.DONE.value)
+        if period is None
+        else in_ledger_period(ledger.id, period, tz)
+    )
+    repo = LedgerRepository(session)
+    # Names without the @ of a username: a cell starting with @ would be guarded as a formula.
+    names = {u.id: display_name(u).lstrip("@") for u in repo.members(ledger.id, current=False)}
+    shares = repo.shares_by_receipt(where=where)
+    currency = ledger.currency
+    unit = Decimal(1).scaleb(-minor_units(currency or "EUR"))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=LINE_END)
+    writer.writerow(LEDGER_COLUMNS)
+    receipts = SummaryRepository(session).stream_receipts(where=where, batch=batch)
+    for n, r in enumerate(receipts, 1):
+        sent = r.created_at.astimezone(tz)
+        amount: Decimal | None = None
+        if currency is not None and r.home_currency == currency:
+            amount = r.home_total
+        elif currency is not None and r.currency == currency:
+            amount = r.total
+        parts = shares.get(r.id, [])
+        weights = sum((w for _, w in parts), Decimal(0))
+        shown = "; ".join(
+            f"{names.get(uid, f'#{uid}')} "
+            + (
+                ""
+                if amount is None or not weights
+                else format((amount * w / weights).quantize(unit), "f")
+            )
+            for uid, w in parts
+        )
+        payer = r.paid_by_user_id or r.user_id
+        writer.writerow(
+            [
+                r.id,
+                (r.purchase_date or sent.date()).isoformat(),
+                "receipt" if r.purchase_date else "sent",
+                _text(r.merchant_name),
+                _text(r.category),
+                _text(r.currency),
+                _s(r.subtotal),
+                _s(r.tax),
+                _s(r.tip),
+                _s(r.total),
+                _text(r.home_currency if r.home_total is not None else None),
+                _s(r.home_total),
+                "" if r.fx_rate is None or r.home_total is None else _rate(r.fx_rate),
+                r.fx_rate_date.isoformat() if r.fx_rate_date and r.home_total is not None else "",
+                _text(r.payment_method),
+                _text(r.status),
+                "yes" if r.confirmed_at else "no",
+                sent.isoformat(timespec="seconds"),
+                _text(currency),
+                _s(amount),
+                _text(names.get(payer, f"#{payer}")),
+                _text(r.split),
+                _text(shown.strip()),
+            ]
+        )
+        if n % 500 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
 def export_items_csv(

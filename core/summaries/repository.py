@@ -31,10 +31,20 @@ def sent_in(span: Span, tz: ZoneInfo) -> ColumnElement[bool]:
     return and_(Receipt.created_at >= start, Receipt.created_at < end)
 
 
-def done_in(span: Span, *, user_id: int | None, sent: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Done receipts (of one user, or of every user) in ``span``: by purchase date, else
-    sent in it (``sent``)."""
-    mine = [Receipt.user_id == user_id] if user_id is not None else []
+def done_in(
+    span: Span,
+    *,
+    user_id: int | None,
+    sent: ColumnElement[bool],
+    ledger_id: int | None = None,
+) -> ColumnElement[bool]:
+    """Done receipts (of one user: their own, not a group ledger's; of one ledger; or of every
+    user) in ``span``: by purchase date, else sent in it (``sent``)."""
+    mine: list[ColumnElement[bool]] = []
+    if user_id is not None:
+        mine = [Receipt.user_id == user_id, Receipt.ledger_id.is_(None)]
+    if ledger_id is not None:
+        mine = [Receipt.ledger_id == ledger_id]
     return and_(
         *mine,
         Receipt.status == ReceiptStatus.DONE.value,
@@ -48,6 +58,11 @@ def done_in(span: Span, *, user_id: int | None, sent: ColumnElement[bool]) -> Co
 def in_period(user_id: int, span: Span, tz: ZoneInfo) -> ColumnElement[bool]:
     """Done receipts of the user in ``span``: by purchase date, else by the day sent (in tz)."""
     return done_in(span, user_id=user_id, sent=sent_in(span, tz))
+
+
+def in_ledger_period(ledger_id: int, span: Span, tz: ZoneInfo) -> ColumnElement[bool]:
+    """Done receipts of a group ledger in ``span`` (undated ones by the ledger's time zone)."""
+    return done_in(span, user_id=None, sent=sent_in(span, tz), ledger_id=ledger_id)
 
 
 def in_month(user_id: int, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
@@ -72,7 +87,11 @@ def in_period_everyone(span: Span, zones: dict[str, list[str]]) -> ColumnElement
 def exported(user_id: int, period: Period | None, tz: ZoneInfo) -> ColumnElement[bool]:
     """The receipts an export holds: the user's done receipts of ``period``, or all of them."""
     if period is None:
-        return and_(Receipt.user_id == user_id, Receipt.status == ReceiptStatus.DONE.value)
+        return and_(
+            Receipt.user_id == user_id,
+            Receipt.ledger_id.is_(None),
+            Receipt.status == ReceiptStatus.DONE.value,
+        )
     return in_period(user_id, period, tz)
 
 

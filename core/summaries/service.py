@@ -22,7 +22,12 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from core.summaries.months import Period
-from core.summaries.repository import SummaryRepository, in_period, in_period_everyone
+from core.summaries.repository import (
+    SummaryRepository,
+    in_ledger_period,
+    in_period,
+    in_period_everyone,
+)
 
 EVERY_USERS_OWN_ZONE = "each user's own"
 
@@ -115,13 +120,21 @@ def summarize(
     timezone: str | None,
     top: int = 5,
     home: str | None = None,
+    ledger_id: int | None = None,
 ) -> PeriodSummary:
     """One user's period (``timezone``: theirs), or every user's (``user_id`` None: each receipt
     without a printed date in its owner's time zone; ``timezone`` is not used). With ``home``
-    (the ledger's home currency) also the period's total in it (``home_amounts``)."""
+    (the ledger's home currency) also the period's total in it (``home_amounts``). With
+    ``ledger_id``, a group ledger's period instead (``timezone``: the ledger's)."""
     repo = SummaryRepository(session)
     tz: ZoneInfo | None = None  # every user: each receipt in its owner's zone
-    if user_id is None:
+    if ledger_id is not None:
+        tz_name = timezone or "UTC"
+        ledger_tz = tz = _zone(tz_name)
+
+        def period_where(p: Period) -> ColumnElement[bool]:
+            return in_ledger_period(ledger_id, p, ledger_tz)
+    elif user_id is None:
         zones = _owner_zones(repo)
         tz_name = EVERY_USERS_OWN_ZONE
 

@@ -23,7 +23,8 @@ SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
 # 79xx budgets, 80xx categories, 81xx exports, 82xx groups (chat -1008200), 83xx hostile input,
 # 84xx fixing fields, 85xx months and commands, 86xx validation and queue news, 87xx the inbox
 # and the outbox: 8701-8725 test_inbox_outbox, 875x the bot process and killed processes; 88xx
-# texts in the user's language; 89xx the home currency; 90xx the client API).
+# texts in the user's language; 89xx the home currency; 90xx the client API, 91xx shared
+# ledgers (group chat -1009100)).
 CHAT = 5001
 
 

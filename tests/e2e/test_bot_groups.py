@@ -1,5 +1,5 @@
-"""The bot in a group chat (a negative chat id in the fake Bot API): until group ledgers exist,
-nothing personal is posted to a group, and a group never stands for a person's own chat.
+"""The bot in a group chat (a negative chat id in the fake Bot API): receipts go to the group's
+ledger, nothing personal is posted to a group, and a group never stands for a person's own chat.
 
 (a) budget warnings go to the sender's private chat, or nowhere while it is unknown; (b) only a
 private chat sets users.telegram_chat_id; (c) deleting a user (admin API) deletes their albums,
@@ -26,6 +26,7 @@ from tests.e2e.conftest import SAMPLE, png, post_update
 pytestmark = pytest.mark.e2e
 
 GROUP = -1008200  # a supergroup
+OTHER_GROUP = -1008201
 ANA, BEN, CAL, DOT, EVE = 8201, 8202, 8203, 8204, 8205
 
 
@@ -70,35 +71,43 @@ def test_budget_warnings_go_to_the_private_chat_and_never_to_the_group(
 ) -> None:
     """GIVEN Ana, who set a budget in her private chat, and Cal, who never wrote to the bot
     privately, each with a MYR 10 budget for shopping; each sends the MYR 9.00 receipt (90%) to
-    the group."""
+    a group (each to their own: a receipt in a group is split among the group's ledger members,
+    and Ana's budget counts her share; alone in hers, it is all of it)."""
     say(stack, fake, chat=ANA, user=ANA, text="/budget shopping 10 MYR")
     fake.wait_for(lambda f: any("MYR 10.00 a month" in t for t in texts_to(f, ANA)), timeout=10)
     assert stack.container is not None
     with stack.container.session_factory.begin() as s:
         cal = UserRepository(s).upsert_telegram_user(telegram_user_id=CAL, chat_id=None)
         set_budget(s, user_id=cal.id, category="shopping", amount=Decimal(10), currency="MYR")
-    before = len(texts_to(fake, GROUP))
-    for user in (ANA, CAL):
+    before = len(texts_to(fake, GROUP)), len(texts_to(fake, OTHER_GROUP))
+    for user, group in ((ANA, GROUP), (CAL, OTHER_GROUP)):
         file_id = fake.add_file(SAMPLE.read_bytes(), file_name=SAMPLE.name, mime_type="image/jpeg")
         update = fake.photo_update(
-            chat_id=GROUP, user_id=user, file_id=file_id, caption="shopping", first_name=f"U{user}"
+            chat_id=group, user_id=user, file_id=file_id, caption="shopping", first_name=f"U{user}"
         )
         assert post_update(stack, update).status_code == 200
 
     def cards(f: FakeTelegram) -> list[str]:
-        return [t for t in f.messages(GROUP).values() if t.startswith("🧾")]
+        return [
+            t for g in (GROUP, OTHER_GROUP) for t in f.messages(g).values() if t.startswith("🧾")
+        ]
 
     fake.wait_for(lambda f: len(cards(f)) == 2, timeout=240)
     fake.wait_for(lambda f: any("% of your shopping budget" in t for t in texts_to(f, ANA)), 30)
     assert [t for t in texts_to(fake, ANA) if "budget for" in t] == [
         "⚠️ You've used 90% of your shopping budget for December 2018: MYR 9.00 of MYR 10.00."
     ]
-    assert not any("budget" in t for t in texts_to(fake, GROUP)[before:])
+    assert not any("budget" in t for t in texts_to(fake, GROUP)[before[0] :])
+    assert not any("budget" in t for t in texts_to(fake, OTHER_GROUP)[before[1] :])
     assert not any("% of your" in t for t in fake.messages(GROUP).values())
+    assert not any("% of your" in t for t in fake.messages(OTHER_GROUP).values())
     assert fake.calls_for("sendMessage", CAL) == []
     with stack.container.session_factory() as s:
-        rows = s.scalars(select(Receipt).where(Receipt.telegram_chat_id == GROUP)).all()
+        rows = s.scalars(
+            select(Receipt).where(Receipt.telegram_chat_id.in_((GROUP, OTHER_GROUP)))
+        ).all()
         assert sorted(r.status for r in rows) == ["done", "done"]
+        assert all(r.ledger_id is not None for r in rows)
 
 
 def test_deleting_a_user_deletes_their_albums_and_not_the_groups_others(

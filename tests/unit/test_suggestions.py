@@ -14,7 +14,7 @@ from telegram.ext import CommandHandler
 
 from bot import texts
 from bot.app import bot_commands, publish_commands
-from bot.handlers import budgets, categories, preferences, receipts, start, summary, tokens
+from bot.handlers import budgets, categories, ledgers, preferences, receipts, start, summary, tokens
 from bot.locales import ms
 from bot.suggestions import closest_command, closest_question, not_understood, unknown_command
 from tests.helpers import logged
@@ -23,7 +23,7 @@ from tests.helpers import logged
 def registered_commands() -> set[str]:
     return {
         name
-        for module in (start, receipts, preferences, summary, budgets, categories, tokens)
+        for module in (start, receipts, preferences, summary, budgets, categories, tokens, ledgers)
         for handler in module.HANDLERS
         if isinstance(handler, CommandHandler)
         for name in handler.commands

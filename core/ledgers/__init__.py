@@ -1,0 +1,1 @@
+"""Shared ledgers of group chats: members, shares, balances and settlements."""
