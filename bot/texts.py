@@ -490,7 +490,7 @@ GROUP_ONLY = "That one works in a group chat, on the group's shared ledger."
 LEDGER_MEMBERS = "\n<b>Members</b> (paid · share, in {currency})"
 LEDGER_MEMBER_LINE = "• {name}: paid {paid} · share {share}"
 LEDGER_NO_RATE = (
-    "<i>{count} receipt(s) have no amount in {currency} (no ECB rate): left out of the "
+    "<i>Without an amount in {currency} (no ECB rate): {receipts}, left out of the "
     "shares and balances.</i>"
 )
 BALANCE_HEAD = "⚖️ <b>Who owes whom</b> in {title} ({currency})"

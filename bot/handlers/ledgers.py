@@ -25,7 +25,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.charts import summary_chart
 from bot.context import BotContext
-from bot.formats import money, period_text
+from bot.formats import money, period_text, receipts
 from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
@@ -144,7 +144,9 @@ async def summary_in_group(message: Message, context: BotContext, arg: str) -> N
             for row in rows
         ]
         if no_rate:
-            lines.append(texts.LEDGER_NO_RATE.format(count=no_rate, currency=ledger.currency))
+            lines.append(
+                texts.LEDGER_NO_RATE.format(receipts=receipts(no_rate), currency=ledger.currency)
+            )
         return result, "\n".join(lines)
 
     try:
@@ -226,7 +228,9 @@ async def balance_command(update: Update, context: BotContext) -> None:
             for t in result.transfers
         ]
         if result.without_rate:
-            lines.append(texts.LEDGER_NO_RATE.format(count=result.without_rate, currency=cur))
+            lines.append(
+                texts.LEDGER_NO_RATE.format(receipts=receipts(result.without_rate), currency=cur)
+            )
         return "\n".join(lines)
 
     await message.reply_text(await context.services.in_session(run), parse_mode=ParseMode.HTML)

@@ -514,7 +514,7 @@ GROUP_ONLY = "Arahan itu digunakan dalam sembang kumpulan, pada lejar bersama ku
 LEDGER_MEMBERS = "\n<b>Ahli</b> (dibayar · bahagian, dalam {currency})"
 LEDGER_MEMBER_LINE = "• {name}: membayar {paid} · bahagian {share}"
 LEDGER_NO_RATE = (
-    "<i>{count} resit tiada amaun dalam {currency} (tiada kadar ECB): tidak dikira dalam "
+    "<i>{receipts} tiada amaun dalam {currency} (tiada kadar ECB): tidak dikira dalam "
     "bahagian dan baki.</i>"
 )
 BALANCE_HEAD = "⚖️ <b>Siapa berhutang dengan siapa</b> dalam {title} ({currency})"

@@ -180,5 +180,5 @@ def test_a_group_ledger_in_two_currencies_balances_and_stays_out_of_private_chat
     mine = "\n".join(say(stack, fake, chat=CAL, user=CAL, text="/summary 2018-12"))
     fake.wait_for(lambda f: len(f.calls_for("sendPhoto", CAL)) == 1, timeout=30)
     # THEN his own receipt, and his share of the group's (Ana's: EUR 0.63; Ben's is Ben's)
-    assert mine.split("\n")[:2] == ["📊 December 2018 — 1 receipts", "💰 MYR 9.00"]
+    assert mine.split("\n")[:2] == ["📊 December 2018 — 1 receipt", "💰 MYR 9.00"]
     assert "👥 Your shares of group receipts (not in the totals above): EUR 0.63" in mine
