@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -96,24 +97,46 @@ class LocalOcr:
             rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
         return engine
 
+    @property
+    def max_side(self) -> int:
+        """The longest side read: larger images are shrunk to it (``ReadsAtMostSide``)."""
+        return self._max_side
+
     def warm_up(self) -> None:
         """Load the models now (the first receipt otherwise pays for it)."""
         with self._lock:
             self._get_engine()
 
-    def read(self, document: Document) -> OcrResult:
+    def read(self, document: Document, *, steps: dict[str, float] | None = None) -> OcrResult:
+        """The document's text lines. ``steps``, when given, is filled with the seconds each
+        step took (``resize``: to ``max_side`` and to the engine's array; ``det``, ``rec``: the
+        models; ``ocr_other``: the engine's own pre- and post-processing), summed over pages."""
         lines: list[OcrLine] = []
         sizes: list[tuple[int, int]] = []
+        timing = steps if steps is not None else {}
         for page, image in enumerate(document.images):
+            t0 = time.perf_counter()
             img = _fit(image, self._max_side)
             sizes.append(img.size)
             # RapidOCR takes numpy arrays in OpenCV's channel order (BGR).
             pixels = np.ascontiguousarray(np.asarray(img.convert("RGB"))[:, :, ::-1])
+            t1 = time.perf_counter()
             # One page at a time: rapidocr runs each model through a single OpenVINO infer
             # request and hands back a view of its output buffer, so two threads reading at
             # once swap each other's text.
             with self._lock:
                 out = self._get_engine()(pixels)
+            t2 = time.perf_counter()
+            det, _, rec = (
+                float(e or 0.0) for e in (getattr(out, "elapse_list", None) or (0, 0, 0))
+            )
+            for key, seconds in (
+                ("resize", t1 - t0),
+                ("det", det),
+                ("rec", rec),
+                ("ocr_other", max(0.0, t2 - t1 - det - rec)),
+            ):
+                timing[key] = timing.get(key, 0.0) + seconds
             if out.txts is None:
                 continue
             boxes = np.asarray(out.boxes, dtype=float)
