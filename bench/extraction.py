@@ -2,6 +2,7 @@
 
     python bench/extraction.py [--input images|lines|both] [--limit N] [--sroie DIR] [--wild DIR]
                                [--threshold 0.7] [--cache] [--half A|B|all|each] [--misses]
+                               [--copies 2x,3x,q95,rot90,exif] [--baseline]
 
 For each data set and input it prints, per field, the share of receipts right, and seconds per
 receipt (OCR + extraction, one core):
@@ -20,17 +21,24 @@ half and hurts the other fits receipts, not receipts in general.
 Calibration: per field, the share wrong among fields reported with confidence >= 0.9 (the goal is
 at most 1%; each such receipt is a calibration bug, listed with --misses).
 --cache keeps OCR output under .receiptsnap/cache (to iterate on rules; timings then exclude OCR).
+--copies also reads transformed copies of the images (bench/copies.py), made now in a temporary
+folder: the same receipts, so the figures should not move (input "2x", "q95", ...).
+--baseline decodes images as before issue 17 (the whole JPEG, then shrunk by the OCR) instead of
+at a reduced scale; bench/reading_speed.py compares the two paths' times in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
 import re
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import contextlib
 
+from bench.copies import KINDS, make_copy
 from core.contracts import ReceiptExtraction
 from core.errors import PermanentProcessingError
 from core.reading.documents import load_document
@@ -218,13 +227,16 @@ def wild_cases(root: Path) -> Iterator[Case]:
         )
 
 
-def ocr_image(ocr: LocalOcr, path: Path, *, cache: bool) -> OcrResult:
+def ocr_image(ocr: LocalOcr, path: Path, *, cache: bool, baseline: bool = False) -> OcrResult:
     data = path.read_bytes()
-    cached = CACHE / ocr.tag / f"{hashlib.sha256(data).hexdigest()}.json"
+    tag = ocr.tag if baseline else f"{ocr.tag}-draft"
+    cached = CACHE / tag / f"{hashlib.sha256(data).hexdigest()}.json"
     if cache and cached.exists():
         rows = json.loads(cached.read_text())
         return OcrResult([OcrLine(r[0], tuple(r[1]), r[2], r[3]) for r in rows], ocr.name)
-    doc = load_document(data, max_pixels=40_000_000, max_pages=5)
+    # As the processor decodes for LocalOcr: at most its side (a JPEG at a reduced scale).
+    side = None if baseline else ocr.max_side
+    doc = load_document(data, max_pixels=40_000_000, max_pages=5, max_side=side)
     result = ocr.read(doc)
     if cache:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -283,7 +295,9 @@ def validated(ex: ReceiptExtraction) -> ReceiptExtraction:
 Outcome = tuple[Case, ReceiptExtraction, float]
 
 
-def run(cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool) -> list[Outcome]:
+def run(
+    cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool, baseline: bool = False
+) -> list[Outcome]:
     """Each case read (OCR on its image, or its own lines) and extracted, with the seconds."""
     extractor = RulesExtractor()
     outcomes: list[Outcome] = []
@@ -291,7 +305,7 @@ def run(cases: list[Case], *, images: bool, ocr: LocalOcr | None, cache: bool) -
         t0 = time.perf_counter()
         if images:
             assert ocr is not None
-            lines = ocr_image(ocr, case.image, cache=cache)
+            lines = ocr_image(ocr, case.image, cache=cache, baseline=baseline)
         else:
             lines = case.lines
         ex = validated(extractor.extract(lines))
@@ -353,6 +367,12 @@ def main() -> int:
     )
     p.add_argument("--misses", action="store_true", help="list the receipts each field missed")
     p.add_argument(
+        "--copies",
+        default="",
+        help=f"also read these transformed copies of the images: {','.join(KINDS)}",
+    )
+    p.add_argument("--baseline", action="store_true", help="decode images as before issue 17")
+    p.add_argument(
         "--half",
         choices=["A", "B", "all", "each"],
         default="each",
@@ -373,6 +393,11 @@ def main() -> int:
         print("no data set found; pass --sroie or --wild", file=sys.stderr)
         return 2
     inputs = ["images", "lines"] if args.input == "both" else [args.input]
+    copies = [k for k in args.copies.split(",") if k]
+    if unknown := set(copies) - set(KINDS):
+        p.error(f"unknown copies {sorted(unknown)}; choose from {', '.join(KINDS)}")
+    if copies and "images" not in inputs:
+        inputs.append("images")
     options: dict[str, Any] = {
         k: option_value(v) for k, v in (kv.split("=") for kv in args.ocr.split(",") if kv)
     }
@@ -387,10 +412,23 @@ def main() -> int:
     header += "".join(f"{f:<18}" for f in FIELDS)
     header += f"{'s/receipt':>9}{'median':>8}{'max':>7}  items F1 (prices)"
     rows, scores = [], []
+    folder = Path(tempfile.mkdtemp(prefix="receiptsnap-copies-"))
     for name, cases in sets:
-        for inp in inputs:
+        for inp in [*inputs, *copies]:
             print(f"{name} from {inp}…", file=sys.stderr)
-            outcomes = run(cases, images=inp == "images", ocr=ocr, cache=args.cache)
+            if inp in copies:
+                cases_in = [
+                    dataclasses.replace(c, image=make_copy(c.image, inp, folder)) for c in cases
+                ]
+            else:
+                cases_in = cases
+            outcomes = run(
+                cases_in,
+                images=inp != "lines",
+                ocr=ocr,
+                cache=args.cache,
+                baseline=args.baseline,
+            )
             for half in halves:
                 s = scored(outcomes, half)
                 scores.append((name, inp, half, s))
@@ -402,6 +440,7 @@ def main() -> int:
                     + f"{max(s.times, default=0):>7.2f}"
                     + f"  {s.items_f1()}"
                 )
+    shutil.rmtree(folder, ignore_errors=True)
     print(header)
     print("\n".join(rows))
 
