@@ -4,6 +4,7 @@ committed): what users also send, with the same text, so the figures must not mo
   2x, 3x   upscaled (Lanczos), saved as JPEG quality 90: full-resolution files and photos
   q95      re-saved as JPEG quality 95
   rot90    the pixels turned 90 degrees clockwise (a receipt photographed sideways)
+  rot270   the pixels turned 90 degrees counter-clockwise (sideways the other way)
   exif     the pixels turned 90 degrees counter-clockwise with the EXIF Orientation tag 6, which
            tells a viewer to turn it back: displayed upright, stored sideways (as phones save)
   35mp     upscaled to about 35 megapixels (the held-out scans reach 4961 x 7016)
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-KINDS = ("2x", "3x", "q95", "rot90", "exif")
+KINDS = ("2x", "3x", "q95", "rot90", "rot270", "exif")
 ORIENTATION = 0x0112
 
 
@@ -43,6 +44,9 @@ def make_copy(source: Path, kind: str, folder: Path) -> Path:
         quality = 95
     elif kind == "rot90":
         img = img.transpose(Image.Transpose.ROTATE_270)  # 270 counter-clockwise: 90 clockwise
+        quality = 95
+    elif kind == "rot270":
+        img = img.transpose(Image.Transpose.ROTATE_90)
         quality = 95
     elif kind == "exif":
         img = img.transpose(Image.Transpose.ROTATE_90)
