@@ -61,6 +61,7 @@ class LocalOcr:
             f"{self.name}3-ov-det{det_side}-max{max_side}-rb{rec_batch}-rw{rec_min_width}"
             + ("-level" if level else "")
             + f"-ws{width_step}-ds{det_step}"
+            + "-turn"  # sideways pages turned upright (issue 17)
         )
         self._engine: Any = None
         self._lock = threading.Lock()
