@@ -305,7 +305,13 @@ def run(
         t0 = time.perf_counter()
         if images:
             assert ocr is not None
-            lines = ocr_image(ocr, case.image, cache=cache, baseline=baseline)
+            try:
+                lines = ocr_image(ocr, case.image, cache=cache, baseline=baseline)
+            except PermanentProcessingError as exc:
+                # Refused as the product refuses it (a 3x copy of a photo past 40 megapixels):
+                # scored as read with nothing found, and said.
+                print(f"\n  {case.id}: refused: {exc}", file=sys.stderr)
+                lines = OcrResult([], ocr.name)
         else:
             lines = case.lines
         ex = validated(extractor.extract(lines))
