@@ -2,13 +2,15 @@
 on the same images in the same run, one core, models loaded.
 
     python bench/reading_speed.py [--limit 8] [--sroie DIR] [--kinds sample,2x,3x] [--keep DIR]
+                                  [--ocr KEY=VALUE,...]
 
 The images: the first ``--limit`` SROIE scans as they are ("sample") and their copies made now in
 a temporary folder (bench/copies.py: 2x and 3x upscales as JPEG, ...), plus one receipt at about
 1.5 and about 35 megapixels. Each image is read by both configurations in turn (the order
 alternates, so that other load on the machine falls on both alike):
   baseline  today's path: the whole JPEG decoded, then shrunk to the reader's side (2000 px)
-  new       the JPEG decoded at a reduced scale (``Image.draft``) and shrunk to the same side
+  new       the JPEG decoded at a reduced scale (``Image.draft``) and shrunk to the same side,
+            read by LocalOcr with the ``--ocr`` options if any (a second engine: more memory)
 Per configuration and kind, the median seconds of each step (decode; resize: to the side and to
 the engine's array; det, rec: the models; ocr_other: the engine's own pre- and post-processing;
 extract: rules and validation) and of the whole; then the goals' ratios: the median per receipt
@@ -35,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.copies import make_copy
+from bench.extraction import option_value
 from core.errors import PermanentProcessingError
 from core.reading.documents import load_document
 from core.reading.extraction.rules.extractor import RulesExtractor
@@ -77,6 +80,11 @@ def main() -> int:
     p.add_argument("--limit", type=int, default=8)
     p.add_argument("--kinds", default="sample,2x,3x", help="sample and bench/copies.py kinds")
     p.add_argument("--keep", type=Path, default=None, help="make the copies here (kept)")
+    p.add_argument(
+        "--ocr",
+        default="",
+        help="LocalOcr options of the new configuration only, e.g. precision=bf16",
+    )
     args = p.parse_args()
 
     sources = sorted((args.sroie / "img").glob("*.jpg"))[: args.limit]
@@ -94,16 +102,22 @@ def main() -> int:
         pair = [(kind, make_copy(sources[0], kind, folder)) for kind in ("1.5mp", "35mp")]
         print(f"{len(images) + 2} images ready in {folder}", file=sys.stderr)
 
-        ocr = LocalOcr(threads=1)
+        base_ocr = LocalOcr(threads=1)
+        options = {
+            k: option_value(v) for k, v in (kv.split("=") for kv in args.ocr.split(",") if kv)
+        }
+        new_ocr = LocalOcr(threads=1, **options) if options else base_ocr
         extractor = RulesExtractor()
         t0 = time.perf_counter()
-        ocr.warm_up()
+        base_ocr.warm_up()
+        new_ocr.warm_up()
         print(f"OCR models loaded in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
         everything = images + pair * 3  # the pair thrice: one image, timings are noisy
         for n, (kind, path) in enumerate(everything):
             order = CONFIGS if n % 2 == 0 else CONFIGS[::-1]
             for config in order:
+                ocr = new_ocr if config == "new" else base_ocr
                 runs.setdefault((kind, config), []).append(
                     read_once(ocr, extractor, path, config=config)
                 )
