@@ -30,6 +30,7 @@ at a reduced scale; bench/reading_speed.py compares the two paths' times in one 
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import hashlib
 import json
@@ -419,6 +420,7 @@ def main() -> int:
     header += f"{'s/receipt':>9}{'median':>8}{'max':>7}  items F1 (prices)"
     rows, scores = [], []
     folder = Path(tempfile.mkdtemp(prefix="receiptsnap-copies-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # also when a run fails
     for name, cases in sets:
         for inp in [*inputs, *copies]:
             print(f"{name} from {inp}…", file=sys.stderr)
@@ -446,7 +448,6 @@ def main() -> int:
                     + f"{max(s.times, default=0):>7.2f}"
                     + f"  {s.items_f1()}"
                 )
-    shutil.rmtree(folder, ignore_errors=True)
     print(header)
     print("\n".join(rows))
 
