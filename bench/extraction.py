@@ -2,10 +2,10 @@
 
     python bench/extraction.py [--input images|lines|both] [--limit N] [--sroie DIR] [--wild DIR]
                                [--threshold 0.7] [--cache] [--half A|B|all|each] [--misses]
-                               [--copies 2x,3x,q95,rot90,exif] [--baseline]
+                               [--copies 2x,3x,q95,rot90,rot270,exif] [--baseline]
 
 For each data set and input it prints, per field, the share of receipts right, and seconds per
-receipt (OCR + extraction, one core):
+receipt (OCR + extraction, one core; median and max too) and the process's peak memory:
   total     the number equals the ground truth at two decimals (currency signs, separators ignored)
   date      the same calendar day (SROIE prints day first; our output is ISO 8601)
   merchant  upper-cased with everything but A-Z and 0-9 removed, equal to the ground truth's
@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import sys
@@ -450,6 +451,8 @@ def main() -> int:
                 )
     print(header)
     print("\n".join(rows))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    print(f"peak resident memory {peak:.0f} MB (models loaded; goal 1024)")
 
     print(f"\nconfidence threshold {args.threshold}: accuracy above / below (count)")
     for name, inp, half, s in scores:
