@@ -43,6 +43,7 @@ from core.reading.ocr.base import (
     FileFacts,
     OcrEngine,
     OcrResult,
+    ReadsAtMostSide,
     ReadsStoredObjects,
     StoredObject,
 )
@@ -242,6 +243,9 @@ class Pipeline:
             render=not as_is,  # a PDF the engine reads in place is not rendered
             source=StoredObject(bucket=job.bucket, key=job.key, size=len(data)),
             request_id=str(job.receipt_id),
+            # An engine that shrinks images anyway gets them decoded small (a JPEG at a
+            # reduced scale): a 35-megapixel photo then costs about what a scan does.
+            max_side=self.ocr.max_side if isinstance(self.ocr, ReadsAtMostSide) else None,
         )
 
     def _probe(self, job: ProcessingJob) -> FileFacts:

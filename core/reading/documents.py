@@ -2,9 +2,13 @@
 
 Images: JPEG, PNG, WebP and HEIC (pillow-heif), orientation from EXIF applied, pixel count capped
 (decompression bombs): the size is read from the header (``header_size``) and refused before
-anything is decoded. PDFs: the text layer is used when present, and then nothing is rendered;
-otherwise the pages are rendered with pypdfium2 within one pixel budget for the whole document
-(pages scaled down together to fit), so a PDF never costs more memory than the largest photo.
+anything is decoded. Given the longest side the reader uses (``max_side``), a larger image is
+shrunk to it, and a JPEG is decoded at a reduced scale to begin with (``Image.draft``: the decoder
+skips the detail, 1/2, 1/4 or 1/8, never below ``max_side``), which makes a 35-megapixel photo
+cost about what a scan does. PDFs: the text layer is used when present, and then nothing is
+rendered; otherwise the pages are rendered with pypdfium2 within one pixel budget for the whole
+document (pages scaled down together to fit), so a PDF never costs more memory than the largest
+photo.
 ``probe`` reads only a file's first bytes, for engines that take the stored file as it is.
 """
 
@@ -152,11 +156,15 @@ def load_document(
     render: bool = True,
     source: StoredObject | None = None,
     request_id: str | None = None,
+    max_side: int | None = None,
 ) -> Document:
     """Decode ``data`` (type sniffed from its bytes) into a ``Document``.
 
     With ``render=False`` a PDF's pages are counted and its text layer read, but not rendered
     (for an engine that reads the stored PDF itself). The original bytes are kept in ``data``.
+    ``max_side``: an image is decoded to at most this many pixels on its longest side (for an
+    engine that would shrink it anyway); None keeps the full resolution. ``pixel_size`` is
+    then the size decoded.
     """
     content_type = _sniff(data)
     if content_type == files.PDF:
@@ -168,12 +176,12 @@ def load_document(
             render=render,
         )
     else:
-        img = _load_image(data, max_pixels=max_pixels)
+        img = _load_image(data, max_pixels=max_pixels, max_side=max_side)
         doc = Document(content_type=content_type, images=[img], pixel_size=img.size, page_count=1)
     return dataclasses.replace(doc, data=data, source=source, request_id=request_id)
 
 
-def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
+def _load_image(data: bytes, *, max_pixels: int, max_side: int | None = None) -> Image.Image:
     stated = header_size(data[:PROBE_BYTES])
     if stated is not None:  # refused before Pillow opens it (its own limit raises, not warns)
         _refuse_too_many_pixels(*stated, max_pixels)
@@ -183,6 +191,10 @@ def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img: Image.Image = Image.open(io.BytesIO(data))
             _refuse_too_many_pixels(img.width, img.height, max_pixels)
+            if max_side is not None and img.format == "JPEG":
+                # Before load(): the decoder then produces the reduced image directly. The
+                # request keeps the aspect ratio, so the result is at least max_side long.
+                img.draft("RGB", _scaled(img.size, max_side))
             img.load()
     except PermanentProcessingError:
         raise
@@ -202,7 +214,17 @@ def _load_image(data: bytes, *, max_pixels: int) -> Image.Image:
     img = ImageOps.exif_transpose(img)
     if img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
+    if max_side is not None and max(img.size) > max_side:
+        img = img.resize(_scaled(img.size, max_side))
     return img
+
+
+def _scaled(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` shrunk (aspect ratio kept) so that its longest side is ``max_side``; as is when
+    it already fits."""
+    width, height = size
+    scale = min(1.0, max_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _load_pdf(

@@ -48,6 +48,12 @@ class SizesOcr(FakeOcr):
         return super().read(document)
 
 
+class SideOcr(SizesOcr):
+    """A fake engine that, as LocalOcr, shrinks pages to ``max_side`` (``ReadsAtMostSide``)."""
+
+    max_side = 1000
+
+
 def truncated_jpeg() -> bytes:
     """A photo cut off part way (an upload that stopped): the header is whole, the scan is not."""
     buf = io.BytesIO()
@@ -146,6 +152,18 @@ class TestPipeline:
 
         assert ocr.calls == 1
         assert len(sink.results) == 1
+
+    def test_an_engine_that_shrinks_anyway_gets_a_large_jpeg_decoded_small(
+        self, processor_settings: ProcessorSettings, store: S3Store
+    ) -> None:
+        data = jpeg_bytes((3000, 4000))
+        small, full = SideOcr(RECEIPT_LINES), SizesOcr(RECEIPT_LINES)
+        for ocr in (small, full):
+            job = upload(store, processor_settings, data, "image/jpeg")
+            result = make_pipeline(processor_settings, store, ocr, RecordingSink()).process(job)
+            assert result.status == ReceiptStatus.DONE
+        assert small.sizes == [(750, 1000)]
+        assert full.sizes == [(3000, 4000)]  # other engines (Textract) get every pixel
 
     @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
     def test_accepts_png_and_webp(

@@ -90,3 +90,70 @@ class TestRenderScale:
         with pytest.raises(PermanentProcessingError) as caught:
             render_scale([(1e9, 1.0)], max_pixels=MAX_PIXELS)
         assert caught.value.code == ErrorCode.TOO_LARGE
+
+
+def _marked(size: tuple[int, int], fmt: str = "JPEG", **options: object) -> bytes:
+    """A white image with a black block in its top-left quarter: where it ends up shows the
+    orientation."""
+    img = Image.new("RGB", size, "white")
+    img.paste((0, 0, 0), (0, 0, size[0] // 4, size[1] // 4))
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **options)
+    return buf.getvalue()
+
+
+def _dark(img: Image.Image, x: float, y: float) -> bool:
+    """Whether the pixel at (x, y), as fractions of the width and height, is dark."""
+    pixel = img.convert("L").getpixel((int(x * img.width), int(y * img.height)))
+    assert isinstance(pixel, int)
+    return pixel < 128
+
+
+class TestDecodeAtReducedScale:
+    def test_a_large_jpeg_decodes_to_at_most_the_readers_side(self) -> None:
+        data = _marked((4961, 7016), quality=60)
+        img = load_document(data, max_pixels=MAX_PIXELS, max_pages=1, max_side=2000).images[0]
+        assert isinstance(img, Image.Image)
+        assert max(img.size) == 2000
+        assert img.size == (1414, 2000)  # the aspect ratio kept
+        assert _dark(img, 0.1, 0.1)
+        assert not _dark(img, 0.9, 0.9)
+
+    def test_the_jpeg_decoder_itself_reduces(self) -> None:
+        # draft() before load(): what Pillow decodes is the reduced image, not the full one.
+        with Image.open(io.BytesIO(_marked((4000, 6000)))) as img:
+            img.draft("RGB", (1333, 2000))
+            img.load()
+            assert img.size == (2000, 3000)
+
+    def test_exif_rotation_is_kept(self) -> None:
+        exif = Image.Exif()
+        exif[0x0112] = 6  # stored turned: shown rotated 90 degrees clockwise
+        data = _marked((6000, 4000), exif=exif.tobytes())
+        img = load_document(data, max_pixels=MAX_PIXELS, max_pages=1, max_side=2000).images[0]
+        assert isinstance(img, Image.Image)
+        assert img.size == (1333, 2000)  # upright: taller than wide
+        # The stored top-left block is, turned clockwise, at the top right.
+        assert _dark(img, 0.9, 0.1)
+        assert not _dark(img, 0.1, 0.1)
+        full = load_document(data, max_pixels=MAX_PIXELS, max_pages=1).images[0]
+        assert isinstance(full, Image.Image)
+        assert full.size == (4000, 6000)
+        assert _dark(full, 0.9, 0.1)
+
+    def test_a_png_is_only_shrunk(self) -> None:
+        data = _marked((3000, 1500), "PNG")
+        img = load_document(data, max_pixels=MAX_PIXELS, max_pages=1, max_side=2000).images[0]
+        assert isinstance(img, Image.Image)
+        assert img.size == (2000, 1000)
+        assert _dark(img, 0.1, 0.1)
+
+    def test_small_images_and_no_side_are_unaffected(self) -> None:
+        small = _marked((800, 1200))
+        img = load_document(small, max_pixels=MAX_PIXELS, max_pages=1, max_side=2000).images[0]
+        assert isinstance(img, Image.Image)
+        assert img.size == (800, 1200)
+        png = _marked((3000, 1500), "PNG")
+        full = load_document(png, max_pixels=MAX_PIXELS, max_pages=1).images[0]
+        assert isinstance(full, Image.Image)
+        assert full.size == (3000, 1500)

@@ -169,3 +169,56 @@ def test_threads_sharing_one_reader_run_the_models_one_at_a_time(
         thread.join(timeout=10)
     assert results == ["TOTAL 5.00"] * 4
     assert fake_rapidocr.most_active == 1
+
+
+class _SidewaysEngine:
+    """Stands for rapidocr.RapidOCR on a receipt photographed sideways: given a page wider than
+    tall it finds tall lines (read with ``score``), given it upright it finds wide ones."""
+
+    def __init__(self, score: float) -> None:
+        self.score = score
+        self.pages: list[np.ndarray] = []
+
+    def __call__(self, image: np.ndarray) -> SimpleNamespace:
+        self.pages.append(image.copy())
+        height, width = image.shape[:2]
+        if width > height:  # sideways: tall boxes
+            boxes = [[(x, 10), (x + 10, 10), (x + 10, 60), (x, 60)] for x in range(0, 100, 20)]
+            return SimpleNamespace(txts=("?",) * 5, boxes=boxes, scores=(self.score,) * 5)
+        boxes = [[(10, y), (90, y), (90, y + 10), (10, y + 10)] for y in range(0, 100, 20)]
+        return SimpleNamespace(txts=("TOTAL 5.00",) * 5, boxes=boxes, scores=(0.95,) * 5)
+
+
+@pytest.mark.parametrize(
+    ("score", "quarter_turns"),
+    [(0.95, 1), (0.3, -1)],
+    ids=["read-well-turned-counter-clockwise", "read-badly-turned-clockwise"],
+)
+def test_a_page_lying_sideways_is_turned_upright_and_read_again(
+    score: float, quarter_turns: int
+) -> None:
+    engine = _SidewaysEngine(score)
+    ocr = LocalOcr()
+    ocr._engine = engine  # the models are not loaded: the fake stands for them
+    page = Image.new("RGB", (400, 300), "white")
+    page.paste((0, 0, 0), (0, 0, 100, 75))  # a mark that shows which way it was turned
+    result = ocr.read(Document(content_type="image/jpeg", images=[page]))
+    first, second = engine.pages
+    assert np.array_equal(second, np.rot90(first, k=quarter_turns))
+    assert result.page_sizes == [(300, 400)]
+    assert [line.text for line in result.lines] == ["TOTAL 5.00"] * 5
+
+
+def test_an_upright_page_with_a_few_tall_boxes_is_read_once() -> None:
+    class Engine(_SidewaysEngine):
+        def __call__(self, image: np.ndarray) -> SimpleNamespace:
+            self.pages.append(image)
+            wide = [[(10, y), (90, y), (90, y + 10), (10, y + 10)] for y in range(0, 100, 20)]
+            tall = [[(0, 0), (8, 0), (8, 30), (0, 30)]] * 2  # "1", "7": digits alone
+            return SimpleNamespace(txts=("A",) * 7, boxes=wide + tall, scores=(0.9,) * 7)
+
+    engine = Engine(0.9)
+    ocr = LocalOcr()
+    ocr._engine = engine
+    ocr.read(Document(content_type="image/jpeg", images=[Image.new("RGB", (300, 400))]))
+    assert len(engine.pages) == 1

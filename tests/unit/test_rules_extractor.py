@@ -143,6 +143,24 @@ class TestTotal:
         assert result.total == Decimal("9.00")
         assert result.confidence["total"] >= 0.9
 
+    def test_a_total_no_total_row_states_is_doubtful_when_one_states_another(self) -> None:
+        # "ROUNDING 12.00" (the amount paid after rounding) agrees with cash - change, but the
+        # row labelled as the total says 11.98: which one the user means is for the review.
+        result = _extract(
+            _receipt(
+                "GOLDEN NOODLE HOUSE SDN BHD",
+                ("1 ICED LEMON TEA", "2.95"),
+                ("1 BEEF NOODLE", "9.03"),
+                ("EAT-IN TOTAL (INCL TAX)", "11.98"),
+                ("ROUNDING ADJUST", "0.02"),
+                ("ROUNDING", "12.00"),
+                ("CASH TENDERED", "20.00"),
+                ("CHANGE", "8.00"),
+            )
+        )
+        assert result.total in (Decimal("11.98"), Decimal("12.00"))
+        assert 0.5 <= result.confidence["total"] < 0.9
+
     def test_total_savings_and_discount_are_not_the_total(self) -> None:
         result = _extract(
             _receipt(

@@ -127,6 +127,15 @@ class OcrEngine(Protocol):
 
 
 @runtime_checkable
+class ReadsAtMostSide(Protocol):
+    """An engine that shrinks images to ``max_side`` pixels on the longest side before reading
+    them: a larger image may be decoded at that size to begin with (cheaper, same text)."""
+
+    @property
+    def max_side(self) -> int: ...
+
+
+@runtime_checkable
 class ReadsStoredObjects(Protocol):
     """An engine that can read a file where it is stored, so the processor need not decode it."""
 

@@ -10,6 +10,10 @@ from core.reading.extraction.rules.labels import Field
 from core.reading.extraction.rules.rows import Row
 
 _TOLERANCE = Decimal("0.02")
+# The confidence of a total that no "TOTAL" row states while one states another amount (the
+# amount after a rounding line, a payment, a sum): which figure a person means is then a guess
+# the review in chat should see, however well the arithmetic agrees with the one chosen.
+CONTESTED = 0.85
 
 
 @dataclass(slots=True)
@@ -129,6 +133,15 @@ def _merge_candidates(candidates: Sequence[Field]) -> list[Field]:
     return list(by_value.values())
 
 
+def _contested(fields: Sequence[Field], value: Decimal | None) -> bool:
+    """Whether ``value`` is on no row labelled as the total ("TOTAL 12.00") while such a row
+    states another amount ("TOTAL 11.98")."""
+    if value is None:
+        return False
+    stated = {f.value for f in _of_kind(fields, "total") if f.rank >= 2 and f.same_row}
+    return bool(stated) and value not in stated
+
+
 def _choose_total(
     fields: Sequence[Field], rows: Sequence[Row], items_sum: Decimal | None
 ) -> tuple[Decimal | None, float]:
@@ -208,6 +221,8 @@ def resolve_money(fields: Sequence[Field], rows: Sequence[Row], items_sum: Decim
     tips = [f.value for f in _of_kind(fields, "tip") if f.value > 0]
     if tips and (money.total is None or tips[-1] < money.total):
         money.tip = tips[-1]
+    if _contested(fields, money.total):
+        total_conf = min(total_conf, CONTESTED)
     if money.total is not None:
         money.confidence["total"] = round(total_conf, 2)
     return money
