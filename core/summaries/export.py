@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -63,28 +63,7 @@ def export_receipts_csv(
     )
     for n, r in enumerate(receipts, 1):
         sent = r.created_at.astimezone(tz)
-        writer.writerow(
-            [
-                r.id,
-                (r.purchase_date or sent.date()).isoformat(),
-                "receipt" if r.purchase_date else "sent",
-                _text(r.merchant_name),
-                _text(r.category),
-                _text(r.currency),
-                _s(r.subtotal),
-                _s(r.tax),
-                _s(r.tip),
-                _s(r.total),
-                _text(r.home_currency if r.home_total is not None else None),
-                _s(r.home_total),
-                "" if r.fx_rate is None or r.home_total is None else _rate(r.fx_rate),
-                r.fx_rate_date.isoformat() if r.fx_rate_date and r.home_total is not None else "",
-                _text(r.payment_method),
-                _text(r.status),
-                "yes" if r.confirmed_at else "no",
-                sent.isoformat(timespec="seconds"),
-            ]
-        )
+        writer.writerow(_receipt_cells(r, sent))
         if n % 500 == 0:
             yield flush()
     yield flush()
@@ -144,24 +123,7 @@ def export_ledger_csv(
         payer = r.paid_by_user_id or r.user_id
         writer.writerow(
             [
-                r.id,
-                (r.purchase_date or sent.date()).isoformat(),
-                "receipt" if r.purchase_date else "sent",
-                _text(r.merchant_name),
-                _text(r.category),
-                _text(r.currency),
-                _s(r.subtotal),
-                _s(r.tax),
-                _s(r.tip),
-                _s(r.total),
-                _text(r.home_currency if r.home_total is not None else None),
-                _s(r.home_total),
-                "" if r.fx_rate is None or r.home_total is None else _rate(r.fx_rate),
-                r.fx_rate_date.isoformat() if r.fx_rate_date and r.home_total is not None else "",
-                _text(r.payment_method),
-                _text(r.status),
-                "yes" if r.confirmed_at else "no",
-                sent.isoformat(timespec="seconds"),
+                *_receipt_cells(r, sent),
                 _text(currency),
                 _s(amount),
                 _text(names.get(payer, f"#{payer}")),
@@ -203,6 +165,30 @@ def export_items_csv(
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue()
+
+
+def _receipt_cells(r: Receipt, sent: datetime) -> list[object]:
+    """A receipt's columns of the receipts CSV (the person's and a ledger's)."""
+    return [
+        r.id,
+        (r.purchase_date or sent.date()).isoformat(),
+        "receipt" if r.purchase_date else "sent",
+        _text(r.merchant_name),
+        _text(r.category),
+        _text(r.currency),
+        _s(r.subtotal),
+        _s(r.tax),
+        _s(r.tip),
+        _s(r.total),
+        _text(r.home_currency if r.home_total is not None else None),
+        _s(r.home_total),
+        "" if r.fx_rate is None or r.home_total is None else _rate(r.fx_rate),
+        r.fx_rate_date.isoformat() if r.fx_rate_date and r.home_total is not None else "",
+        _text(r.payment_method),
+        _text(r.status),
+        "yes" if r.confirmed_at else "no",
+        sent.isoformat(timespec="seconds"),
+    ]
 
 
 # What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection"), and their
