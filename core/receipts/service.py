@@ -441,8 +441,13 @@ class ReceiptService:
     def delete_objects(self, objects: StoredObjects) -> Erasure:
         """Erase every version of the objects (after the commit: a rolled-back delete never
         loses files). The deletion also left them in the erasure outbox, so what S3 refuses or
-        an outage leaves behind is erased by the sweeper (``sweep_erasures``)."""
-        return self.store.erase(objects)
+        an outage leaves behind is erased by the sweeper (``sweep_erasures``): S3 away is an
+        incomplete erasure here, not an error."""
+        try:
+            return self.store.erase(objects)
+        except AwsError as exc:
+            logger.warning("receipt.erase_deferred error=%s", exc)
+            return Erasure(failed=(f"deferred: {type(exc).__name__}",))
 
     def sweep_erasures(self, session: Session, *, now: datetime, limit: int = 50) -> int:
         """Erase what deletions left in the outbox (erasing twice is harmless); a row goes once

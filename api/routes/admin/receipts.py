@@ -183,13 +183,9 @@ def delete_receipt(
 ) -> ReceiptDeleted:
     objects = container.admin.delete_receipt(session, actor, receipt_id=receipt_id)
     session.commit()  # first: a rolled-back delete never loses files
-    try:
-        erasure = container.receipts.delete_objects(objects)
-    except AwsError:
-        logger.exception("admin.receipt_objects_left receipt_id=%s", receipt_id)
-        erasure = None
+    erasure = container.receipts.delete_objects(objects)  # what S3 refuses: the sweeper's
     return ReceiptDeleted(
         id=str(receipt_id),
-        objects_deleted=erasure.removed if erasure else 0,
-        objects_pending=erasure is None or not erasure.complete,
+        objects_deleted=erasure.removed,
+        objects_pending=not erasure.complete,
     )

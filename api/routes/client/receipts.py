@@ -25,7 +25,6 @@ from api.routes.client.schemas import (
     Submitted,
 )
 from core.admin.repository import Cursor, InvalidCursor
-from core.aws.clients import AwsError
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt
 from core.receipts.corrections import InvalidCorrection
@@ -194,12 +193,8 @@ def delete_receipt(
 ) -> Deleted:
     objects = container.receipts.delete(session, receipt_id=receipt_id, user_id=user.id)
     session.commit()  # first: a rolled-back delete never loses files
-    try:
-        erasure = container.receipts.delete_objects(objects)
-    except AwsError as exc:  # the rows are gone; the sweeper erases the files (the outbox)
-        logger.warning("receipt.erase_deferred receipt_id=%s error=%s", receipt_id, exc)
-        erasure = None
-    return Deleted(id=receipt_id, objects_pending=erasure is None or not erasure.complete)
+    erasure = container.receipts.delete_objects(objects)  # what S3 refuses: the sweeper's
+    return Deleted(id=receipt_id, objects_pending=not erasure.complete)
 
 
 @router.post(
