@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import select
@@ -63,8 +63,7 @@ def statuses(engine: Engine, chats: tuple[int, ...]) -> dict[int, list[str]]:
     return found
 
 
-def wait_until(predicate: object, *, timeout: float, what: str) -> None:
-    assert callable(predicate)
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
