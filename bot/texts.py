@@ -16,7 +16,7 @@ START = (
 HELP = (
     "<b>What I do</b>\n"
     "• Send a receipt photo or a PDF/image file: I reply with its summary.\n"
-    "• Files up to 20 MB; PDFs up to {max_pages} pages.\n\n"
+    "• Files up to {max_mb} MB; PDFs up to {max_pages} pages.\n\n"
     "<b>Ask in plain words</b>\n"
     "• “How much did I spend on coffee in October?”\n"
     "• “Biggest purchase last month”\n"
@@ -59,7 +59,7 @@ UNSUPPORTED_TYPE = (
     "a PDF."
 )
 TOO_LARGE = (
-    "⚠️ This file is {size_mb:.1f} MB; bots can download files of at most 20 MB from Telegram. "
+    "⚠️ This file is {size_mb:.1f} MB; I can take files of at most {max_mb} MB from Telegram. "
     "Send it as a photo (Telegram compresses it) or export a smaller PDF."
 )
 EMPTY_FILE = (

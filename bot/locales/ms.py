@@ -19,7 +19,7 @@ START = (
 HELP = (
     "<b>Apa yang saya buat</b>\n"
     "• Hantar gambar resit atau fail PDF/imej: saya balas dengan ringkasannya.\n"
-    "• Fail sehingga 20 MB; PDF sehingga {max_pages} halaman.\n\n"
+    "• Fail sehingga {max_mb} MB; PDF sehingga {max_pages} halaman.\n\n"
     "<b>Tanya dengan ayat biasa (dalam bahasa Inggeris buat masa ini)</b>\n"
     "• “How much did I spend on coffee in October?”\n"
     "• “Biggest purchase last month”\n"
@@ -64,7 +64,7 @@ UNSUPPORTED_TYPE = (
     "WebP, HEIC atau PDF."
 )
 TOO_LARGE = (
-    "⚠️ Fail ini bersaiz {size_mb:.1f} MB; bot hanya boleh memuat turun fail sehingga 20 MB "
+    "⚠️ Fail ini bersaiz {size_mb:.1f} MB; saya hanya boleh menerima fail sehingga {max_mb} MB "
     "dari Telegram. Hantar sebagai gambar (Telegram memampatkannya) atau eksport PDF yang lebih "
     "kecil."
 )
