@@ -466,7 +466,11 @@ API_ACCESS_NEW = (
     "password):\n<code>{token}</code>\nSend it as <code>Authorization: Bearer</code> "
     "followed by the token. /token revoke cancels every token you have."
 )
-API_ACCESS_REVOKED = "{count} token(s) revoked: anything using them is refused from now on."
+API_ACCESS_REVOKED = (
+    "{count} token revoked: anything using it is refused from now on.",
+    "{count} tokens revoked: anything using them is refused from now on.",
+)
+API_ACCESS_NONE = "You have no token to revoke."
 API_ACCESS_PRIVATE_ONLY = "Ask me for a token in our private chat, not in a group."
 
 # Group chats: the group's shared ledger (core/ledgers)

@@ -485,7 +485,11 @@ API_ACCESS_NEW = (
     "<code>Authorization: Bearer</code> diikuti token itu. /token revoke membatalkan semua "
     "token anda."
 )
-API_ACCESS_REVOKED = "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang."
+API_ACCESS_REVOKED = (
+    "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang.",
+    "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang.",
+)
+API_ACCESS_NONE = "Anda tiada token untuk dibatalkan."
 API_ACCESS_PRIVATE_ONLY = (
     "Minta token daripada saya dalam sembang peribadi kita, bukan dalam kumpulan."
 )
