@@ -95,6 +95,20 @@ TRANSIENT_ERROR = (
 # Receipt cards, the list of receipts, albums (bot/render.py, bot/albums.py)
 UNKNOWN_MERCHANT = "Unknown merchant"
 UNKNOWN_ERROR = "Unknown error."
+# Why a receipt failed, by its error code (core.contracts.ErrorCode): in languages other than
+# English, in place of the processor's own words, which are English (and more precise).
+FAILURE_REASONS = {
+    "unsupported_type": "This kind of file can't be read: send a photo, or an image or a PDF.",
+    "too_large": "The file is too large to read.",
+    "too_many_pages": "The PDF has more pages than I read.",
+    "unreadable": "No text could be read in it: send a sharp, well-lit photo of the receipt.",
+    "not_a_receipt": "This doesn't look like a receipt.",
+    "file_missing": "The file was lost before it could be read: please send it again.",
+    "upload_incomplete": "The file never finished uploading: please send it again.",
+    "timeout": "Reading it took too long.",
+    "configuration": "Reading receipts is unavailable for now; the file is kept: try again later.",
+    "internal": "Something went wrong on my side.",
+}
 CARD_NO_DATE = "📅 date not found"
 CARD_TOTAL = "💰 <b>Total: {total}</b>"
 CARD_SUBTOTAL = "Subtotal: {subtotal}"

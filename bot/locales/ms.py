@@ -98,6 +98,18 @@ TRANSIENT_ERROR = (
 # Receipt cards, the list of receipts, albums
 UNKNOWN_MERCHANT = "Kedai tidak diketahui"
 UNKNOWN_ERROR = "Ralat tidak diketahui."
+FAILURE_REASONS = {
+    "unsupported_type": "Fail jenis ini tidak boleh dibaca: hantar gambar, imej atau PDF.",
+    "too_large": "Fail ini terlalu besar untuk dibaca.",
+    "too_many_pages": "PDF ini mempunyai lebih banyak halaman daripada yang saya baca.",
+    "unreadable": ("Tiada teks yang dapat dibaca: hantar gambar resit yang jelas dan terang."),
+    "not_a_receipt": "Ini nampaknya bukan resit.",
+    "file_missing": "Fail ini hilang sebelum sempat dibaca: sila hantar sekali lagi.",
+    "upload_incomplete": "Fail ini tidak selesai dimuat naik: sila hantar sekali lagi.",
+    "timeout": "Membacanya mengambil masa terlalu lama.",
+    "configuration": ("Bacaan resit tidak tersedia buat masa ini; fail disimpan: cuba lagi nanti."),
+    "internal": "Ada masalah di pihak saya.",
+}
 CARD_NO_DATE = "📅 tarikh tidak dijumpai"
 CARD_TOTAL = "💰 <b>Jumlah: {total}</b>"
 CARD_SUBTOTAL = "Jumlah kecil: {subtotal}"
