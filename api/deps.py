@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -186,3 +186,10 @@ def get_client_user(
 
 
 ClientUserDep = Annotated[User, Depends(get_client_user)]
+
+
+def tell_bot(container: Container, background: BackgroundTasks, update: object) -> None:
+    """Put ``update`` on the bot's queue once the request's session has committed (a background
+    task: they run after it); nothing when this process runs no bot."""
+    if container.bot_app is not None:
+        background.add_task(container.bot_app.update_queue.put, update)

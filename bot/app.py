@@ -22,7 +22,13 @@ from telegram.ext import (
 
 from bot import blocked, i18n
 from bot.callbacks import derive_key
-from bot.context import BotContext, BotServices, ReceiptProcessed, ReceiptProgress
+from bot.context import (
+    BotContext,
+    BotServices,
+    ReceiptChanged,
+    ReceiptProcessed,
+    ReceiptProgress,
+)
 from bot.handlers import (
     budgets,
     capture,
@@ -144,6 +150,9 @@ async def bind_log_context(update: object, context: BotContext) -> None:
             logger.warning("bot.owner_language_failed", exc_info=True)
             code = None
         i18n.use(code)
+    elif isinstance(update, ReceiptChanged):
+        bind(receipt_id=str(update.receipt_id))
+        i18n.use(update.language_code)
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -42,6 +42,19 @@ class ReceiptProcessed:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptChanged:
+    """A custom update: the owner changed or deleted this receipt elsewhere (the client API, the
+    Mini App): its message in the chat follows. Where that message is, and the owner's
+    language, travel with it: a deleted receipt's row is gone."""
+
+    receipt_id: Any
+    chat_id: int
+    message_id: int | None
+    media_group_id: str | None
+    language_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiptProgress:
     """A custom update: the processor reached a stage of this receipt."""
 

@@ -9,8 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
 from pydantic import BaseModel, ValidationError
 
-from api.container import Container
-from api.deps import ContainerDep, SessionDep, read_body
+from api.deps import ContainerDep, SessionDep, read_body, tell_bot
 from bot.context import ReceiptProcessed, ReceiptProgress
 from core.contracts import ProcessingProgress, ProcessingResult
 from core.errors import ReceiptSnapError, Unauthorized
@@ -61,12 +60,6 @@ def _parse(model: type[M], body: bytes, *, what: str, code: str) -> M:
         raise ReceiptSnapError(f"malformed {what}", code=code) from exc
 
 
-def _tell_bot(container: Container, background: BackgroundTasks, update: object) -> None:
-    """Put ``update`` on the bot's queue once the session has committed (a background task)."""
-    if container.bot_app is not None:
-        background.add_task(container.bot_app.update_queue.put, update)
-
-
 @router.post(
     "/internal/processing-results",
     summary="Store a processing result (HMAC-signed by the processor)",
@@ -86,7 +79,7 @@ def processing_result(
         receipt is not None and receipt.status_enum.is_final and receipt.notified_at is None
     )
     if outcome.applied or undelivered:  # a repeat also sends a card that never reached the user
-        _tell_bot(container, background, ReceiptProcessed(receipt_id=result.receipt_id))
+        tell_bot(container, background, ReceiptProcessed(receipt_id=result.receipt_id))
     status = "ignored" if outcome.receipt is None else "applied" if outcome.applied else "unchanged"
     logger.info("callback.result status=%s outcome=%s", result.status, status)
     api_metrics.count("CallbackResults", outcome=status, status=str(result.status))
@@ -108,7 +101,7 @@ def processing_progress(
     progress = _parse(ProcessingProgress, body, what="progress", code="invalid_progress")
     receipt, verdict = container.receipts.mark_progress(session, progress, now=datetime.now(UTC))
     if receipt is not None:
-        _tell_bot(
+        tell_bot(
             container,
             background,
             ReceiptProgress(receipt_id=progress.receipt_id, stage=progress.stage),

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, TypeHandler
 
 from bot import keyboards
 from bot.albums import update_album
-from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
+from bot.context import BotContext, ReceiptChanged, ReceiptProcessed, ReceiptProgress
 from bot.handlers.budgets import warning_text
 from bot.i18n import texts
 from bot.render import receipt_card
@@ -77,14 +77,17 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     if receipt.notified_at is not None:
         logger.info("result.already_notified")
         return
+    sent: int | None = None
     try:
-        await _send_card(receipt, context)
+        sent = await _send_card(receipt, context)
     except (Forbidden, BadRequest) as exc:  # undeliverable: retrying would not help
         logger.warning("result.undeliverable error=%s", exc)
-    await _mark_notified(context, receipt)
+    await _mark_notified(context, receipt, message_id=sent)
 
 
-async def _send_card(receipt: ReceiptView, context: BotContext) -> None:
+async def _send_card(receipt: ReceiptView, context: BotContext) -> int | None:
+    """The card, in place of the status message (or the album's); the id of the message sent
+    when there was none to edit."""
     assert receipt.telegram_chat_id is not None
     if receipt.media_group_id is not None:
         await update_album(
@@ -101,19 +104,24 @@ async def _send_card(receipt: ReceiptView, context: BotContext) -> None:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
             )
-            return
+            return None
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
-                return
+                return None
             logger.info("result.edit_failed receipt_id=%s error=%s", receipt.id, exc)
-    await context.bot.send_message(
+    message = await context.bot.send_message(
         receipt.telegram_chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
     )
+    return message.message_id
 
 
-async def _mark_notified(context: BotContext, receipt: ReceiptView) -> None:
+async def _mark_notified(
+    context: BotContext, receipt: ReceiptView, *, message_id: int | None = None
+) -> None:
     def mark(session: Session) -> None:
-        ReceiptRepository(session).mark_notified(receipt.id, at=datetime.now(UTC))
+        ReceiptRepository(session).mark_notified(
+            receipt.id, at=datetime.now(UTC), message_id=message_id
+        )
 
     await context.services.in_session(mark)
 
@@ -147,7 +155,43 @@ async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
             logger.info("progress.edit_failed receipt_id=%s error=%s", receipt.id, exc)
 
 
+async def on_changed(update: ReceiptChanged, context: BotContext) -> None:
+    """The receipt's card shows it as it now is (or as deleted); one not shown yet is left to
+    its result (``on_processed``)."""
+
+    def load(session: Session) -> ReceiptView | None:
+        receipt = ReceiptRepository(session).get(update.receipt_id)
+        return ReceiptView.of(receipt) if receipt is not None else None
+
+    async with _lock(context, update.receipt_id):
+        receipt = await context.services.in_session(load)
+        if update.media_group_id is not None:  # one message for the whole album
+            await update_album(
+                context, chat_id=update.chat_id, media_group_id=update.media_group_id
+            )
+            return
+        if update.message_id is None:
+            return
+        if receipt is None:
+            text, markup = texts.DELETED.format(short_id=update.receipt_id.hex[:8]), None
+        elif receipt.notified_at is None:
+            return  # its card is still to come, as it now is
+        else:
+            text, markup = receipt_card(receipt), keyboards.card(receipt, key=context.callback_key)
+        try:
+            await context.bot.edit_message_text(
+                text,
+                chat_id=update.chat_id,
+                message_id=update.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except (BadRequest, Forbidden) as exc:  # unchanged, the message or the chat gone
+            logger.info("changed.edit_failed receipt_id=%s error=%s", update.receipt_id, exc)
+
+
 HANDLERS: list[BaseHandler[Any, BotContext, None]] = [
     TypeHandler(ReceiptProcessed, on_processed),
+    TypeHandler(ReceiptChanged, on_changed),
     TypeHandler(ReceiptProgress, on_progress),
 ]

@@ -75,11 +75,18 @@ class ReceiptRepository:
             .limit(limit)
         ).all()
 
-    def mark_notified(self, receipt_id: uuid.UUID, *, at: datetime) -> None:
+    def mark_notified(
+        self, receipt_id: uuid.UUID, *, at: datetime, message_id: int | None = None
+    ) -> None:
+        """Telegram accepted the card; ``message_id``: sent as a new message (the receipt had
+        none in the chat: uploaded through the client API), which later changes edit."""
+        values: dict[str, object] = {"notified_at": at}
+        if message_id is not None:
+            values["status_message_id"] = message_id
         self.session.execute(
             update(Receipt)
             .where(Receipt.id == receipt_id, Receipt.notified_at.is_(None))
-            .values(notified_at=at)
+            .values(**values)
         )
 
     def find_for_user_by_prefix(self, prefix: str, *, user_id: int) -> Sequence[Receipt]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from bot import texts
 from core.clients.init_data import sign
 from devstack.stack import LocalStack
 from devstack.telegram import FakeTelegram
@@ -110,9 +111,14 @@ def test_a_mini_app_upload_goes_straight_to_s3_and_is_read(
     summary = httpx.get(f"{api}/api/v1/summary", params={"month": month}, headers=h, timeout=10)
     assert summary.json()["receipts"] == 1
     assert [m["merchant"] for m in summary.json()["top_merchants"]] == ["Corner Shop"]
+    # the card in the chat follows the change made in the app (the same message, edited)
+    (card_id,) = [m for m, t in fake.messages(CHAT).items() if t.startswith("🧾")]
+    fake.wait_for(lambda f: "Corner Shop" in f.messages(CHAT)[card_id], timeout=15)
 
     gone = httpx.delete(f"{api}/api/v1/receipts/{rid}", headers=h, timeout=10)
     assert gone.status_code == 200
+    deleted = texts.DELETED.format(short_id=rid[:8]).replace("<code>", "").replace("</code>", "")
+    fake.wait_for(lambda f: f.messages(CHAT)[card_id] == deleted, timeout=15)
     summary = httpx.get(f"{api}/api/v1/summary", params={"month": month}, headers=h, timeout=10)
     assert summary.json()["receipts"] == 0
 

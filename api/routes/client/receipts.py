@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from sqlalchemy import and_, or_
 
-from api.deps import ClientUserDep, ContainerDep, SessionDep
+from api.deps import ClientUserDep, ContainerDep, SessionDep, tell_bot
 from api.routes.client.schemas import (
     CONFLICT,
     NOT_FOUND,
@@ -24,9 +24,10 @@ from api.routes.client.schemas import (
     Status,
     Submitted,
 )
+from bot.context import ReceiptChanged
 from core.admin.repository import Cursor, InvalidCursor
 from core.contracts import ReceiptStatus
-from core.db.models import Receipt
+from core.db.models import Receipt, User
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import ReceiptRepository
 from core.summaries.months import Month
@@ -163,6 +164,7 @@ def update_receipt(
     user: ClientUserDep,
     container: ContainerDep,
     session: SessionDep,
+    background: BackgroundTasks,
 ) -> ClientReceiptDetail:
     service = container.receipts
     receipt = service.get_owned(session, receipt_id=receipt_id, user_id=user.id)
@@ -180,6 +182,7 @@ def update_receipt(
         receipt.caption = note or None
         session.flush()
     session.refresh(receipt)
+    _card_follows(container, background, receipt, user)
     return get_receipt(receipt.id, user, container, session)
 
 
@@ -189,12 +192,37 @@ def update_receipt(
     responses=NOT_FOUND,
 )
 def delete_receipt(
-    receipt_id: uuid.UUID, user: ClientUserDep, container: ContainerDep, session: SessionDep
+    receipt_id: uuid.UUID,
+    user: ClientUserDep,
+    container: ContainerDep,
+    session: SessionDep,
+    background: BackgroundTasks,
 ) -> Deleted:
+    receipt = container.receipts.get_owned(session, receipt_id=receipt_id, user_id=user.id)
+    _card_follows(container, background, receipt, user)  # where it is: read before it goes
     objects = container.receipts.delete(session, receipt_id=receipt_id, user_id=user.id)
     session.commit()  # first: a rolled-back delete never loses files
     erasure = container.receipts.delete_objects(objects)  # what S3 refuses: the sweeper's
     return Deleted(id=receipt_id, objects_pending=not erasure.complete)
+
+
+def _card_follows(
+    container: ContainerDep, background: BackgroundTasks, receipt: Receipt, user: User
+) -> None:
+    """The receipt's message in the chat (the card) shows the change, once committed."""
+    if receipt.telegram_chat_id is None:
+        return  # uploaded through this API: no message in a chat
+    tell_bot(
+        container,
+        background,
+        ReceiptChanged(
+            receipt_id=receipt.id,
+            chat_id=receipt.telegram_chat_id,
+            message_id=receipt.status_message_id,
+            media_group_id=receipt.media_group_id,
+            language_code=user.language_code,
+        ),
+    )
 
 
 @router.post(
