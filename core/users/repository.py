@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,12 @@ class UserRepository:
 
     def lock(self, user_id: int) -> User | None:
         """The user's row, locked until the commit: what one user does one at a time (counting
-        their receipts against the rate limit and taking a slot) waits here on PostgreSQL."""
+        their receipts against the rate limit and taking a slot) waits here. SQLite has no row
+        locks (FOR UPDATE is dropped): a write that changes nothing starts the transaction with
+        the database's write lock instead (Python's sqlite3 begins a transaction at the first
+        write), so a second one waits here too, and then reads what the first committed."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": user_id})
         return self.session.scalar(select(User).where(User.id == user_id).with_for_update())
 
     def get_by_telegram_id(self, telegram_user_id: int) -> User | None:
