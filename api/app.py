@@ -16,7 +16,7 @@ from api import errors
 from api.bodylimit import BodyLimit
 from api.container import Container
 from api.inbox import replay_unhandled
-from api.routes import admin, client, health, processing, telegram
+from api.routes import admin, client, health, processing, telegram, webapp
 from api.sweeper import run_forever
 from bot.app import build_application, publish_commands
 from bot.context import BotServices
@@ -161,4 +161,5 @@ def create_app(
     app.include_router(processing.router)
     app.include_router(admin.router)
     app.include_router(client.router)
+    webapp.install(app, settings)
     return app
