@@ -18,7 +18,7 @@ from api.container import Container
 from api.inbox import replay_unhandled
 from api.routes import admin, client, health, processing, telegram, webapp
 from api.sweeper import run_forever
-from bot.app import build_application, publish_commands
+from bot.app import build_application, publish_commands, publish_menu_button
 from bot.context import BotServices
 from bot.inbox import consume_inbox
 from bot.waiting import close_queue_watch
@@ -57,6 +57,7 @@ async def start_bot(container: Container, *, serve_webhook: bool = True) -> None
     )
     await application.initialize()
     await publish_commands(application.bot)  # the "/" menu; a failure is logged, start goes on
+    await publish_menu_button(application.bot, settings.app_url)  # the Mini App, when https
     await application.start()
     if application.updater is not None:
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)

@@ -91,7 +91,7 @@ async def _send_card(receipt: ReceiptView, context: BotContext) -> None:
             context, chat_id=receipt.telegram_chat_id, media_group_id=receipt.media_group_id
         )
     text = receipt_card(receipt)
-    markup = keyboards.card(receipt, key=context.callback_key)
+    markup = keyboards.card(receipt, key=context.callback_key, app_url=context.app_url)
     if receipt.status_message_id is not None:
         try:
             await context.bot.edit_message_text(
