@@ -111,7 +111,7 @@ def open_page(browser: Any, url: str, *, tma: str | None) -> Any:
 
 def shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
 def web_app_urls(fake: FakeTelegram, chat: int) -> list[str]:

@@ -1,6 +1,6 @@
 // The Mini App: authenticated by Telegram's initData, pages rendered from the client API.
 import { ApiError, makeApi } from "./api.js";
-import { h, thisMonth } from "./dom.js";
+import { fill, h, thisMonth } from "./dom.js";
 import { applyTheme, applyViewport, setBack, setMain, tg } from "./tg.js";
 import { addView, exportView, monthView, receiptView, receiptsView } from "./views.js";
 
@@ -13,7 +13,7 @@ function outside(reason) {
   tabs.hidden = true;
   setBack(null); setMain(null);
   document.body.dataset.page = "outside";
-  view.replaceChildren(h("div", { class: "outside", "data-testid": "outside" },
+  fill(view, h("div", { class: "outside", "data-testid": "outside" },
     h("div", { class: "big", "aria-hidden": "true" }, "🧾"),
     h("h1", {}, "Open this from Telegram"),
     h("p", { class: "hint" }, "ReceiptSnap opens inside Telegram: tap the menu button or “Open” in your chat with the bot."),
@@ -48,7 +48,7 @@ const app = {
     setMain(!top && (this.tab === "month" || this.tab === "receipts") ? "Add a receipt" : null,
       () => this.show("add"));
     const el = h("div");
-    view.replaceChildren(el);
+    fill(view, el);
     window.scrollTo(0, 0);
     try {
       if (top) await receiptView(this, el, top);

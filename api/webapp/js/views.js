@@ -1,7 +1,7 @@
 // The pages: this month, receipts, one receipt, add, export. Each renders into the <main>.
 import { uploadToS3 } from "./api.js";
 import { categoryBars, dayBars } from "./charts.js";
-import { h, money, monthName, shiftMonth, thisMonth } from "./dom.js";
+import { fill, h, money, monthName, shiftMonth, thisMonth } from "./dom.js";
 import { confirmDialog } from "./tg.js";
 
 const DOUBT = 0.6; // below it the bot marks a field ❓ (docs/api.md)
@@ -32,13 +32,13 @@ export async function monthView(app, el) {
   const home = summary.home_currency;
   const headline = home && summary.home_total !== null ? money(summary.home_total, home)
     : main ? money(summary.totals[0].total, main) : money(0, home);
-  el.replaceChildren(
+  fill(el,
     monthBar(app, month, (m) => { app.month = m; app.show("month"); }),
     h("div", { class: "card" },
-      h("div", { class: "hint" }, home ? `This month in ${home}` : "This month"),
+      h("div", { class: "hint" }, home ? `Total in ${home}` : "Total"),
       h("div", { class: "big amount", "data-testid": "month-total" }, headline),
       h("div", { class: "hint" }, `${summary.receipts} receipt(s)`),
-      summary.totals.length > 1 || (summary.totals.length === 1 && main !== home)
+      summary.totals.length > 1 || (home && main && main !== home)
         ? summary.totals.map((t) => h("div", { class: "row" },
           h("span", { class: "grow" }, t.currency ?? "no currency"),
           h("span", { class: "amount", "data-testid": "currency-total" }, money(t.total, t.currency))))
@@ -115,7 +115,7 @@ export async function receiptsView(app, el) {
   });
   month.addEventListener("change", () => { state.month = month.value; load(true).catch(app.fail); });
   more.addEventListener("click", () => load(false).catch(app.fail));
-  el.replaceChildren(
+  fill(el,
     h("h1", {}, "Receipts"),
     h("div", { class: "row", style: "margin-bottom:10px" }, h("div", { class: "grow" }, search), h("div", { style: "width:150px" }, month)),
     list, h("div", { class: "center" }, more));
@@ -176,7 +176,7 @@ export async function receiptView(app, el, id) {
       try { await app.api.del(`/receipts/${id}`); app.back(); } catch (e) { actions.append(failure(e)); }
     },
   }, "Delete"));
-  el.replaceChildren(
+  fill(el,
     h("div", { class: "detail" },
       h("div", {}, photo),
       h("div", {},
@@ -212,7 +212,7 @@ export async function addView(app, el) {
   const camera = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true });
   const chooser = h("input", { type: "file", accept: "image/*,application/pdf", hidden: true, "data-testid": "file" });
   async function send(file) {
-    result.replaceChildren();
+    fill(result);
     progress.hidden = false;
     bar.style.width = "0";
     try {
@@ -232,11 +232,11 @@ export async function addView(app, el) {
       }
       const r = await app.api.get(`/receipts/${created.receipt_id}`);
       status.textContent = r.status === "done" ? "Read ✓" : "Could not read it";
-      result.replaceChildren(h("div", { class: "card list" }, receiptItem(app, r)),
+      fill(result, h("div", { class: "card list" }, receiptItem(app, r)),
         r.error_message ? h("p", { class: "error" }, r.error_message) : null);
     } catch (error) {
       status.textContent = "";
-      result.replaceChildren(failure(error));
+      fill(result, failure(error));
     } finally {
       camera.value = ""; chooser.value = "";
     }
@@ -244,7 +244,7 @@ export async function addView(app, el) {
   for (const input of [camera, chooser]) {
     input.addEventListener("change", () => { if (input.files[0]) send(input.files[0]); });
   }
-  el.replaceChildren(
+  fill(el,
     h("h1", {}, "Add a receipt"),
     h("div", { class: "card" },
       h("p", { class: "hint" }, "A photo or a PDF (up to ", String(Math.round(app.maxBytes / 1048576)), " MB). It goes straight to storage, then it is read."),
@@ -271,7 +271,7 @@ export async function exportView(app, el) {
       msg.className = "error"; msg.textContent = error.message;
     }
   }
-  el.replaceChildren(
+  fill(el,
     h("h1", {}, "Export"),
     h("div", { class: "card" },
       h("div", { class: "field" }, h("label", {}, "Month"), month),
