@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -99,7 +100,9 @@ def init_data(fake: FakeTelegram, user: int) -> str:
 
 
 def open_page(browser: Any, url: str, *, tma: str | None) -> Any:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, locale="en-US")
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=1, is_mobile=True, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.route("https://telegram.org/**", lambda route: route.abort())  # no internet here
@@ -233,6 +236,12 @@ def test_outside_telegram_only_dev_opens_it(
         ".then(r => r.json())"
     )
     assert me["telegram_user_id"] == 9204
+    page.context.close()
+
+    # `receiptsnap app-link`'s link: the initData in the fragment, as Telegram passes it.
+    link = f"{stack.api_url}/app/#tgWebAppData={quote(init_data(fake, 9207), safe='')}"
+    page = open_page(browser, link, tma=None)
+    page.get_by_test_id("month-total").wait_for()
     page.context.close()
 
 

@@ -1,7 +1,7 @@
 // The Mini App: authenticated by Telegram's initData, pages rendered from the client API.
 import { ApiError, makeApi } from "./api.js";
 import { fill, h, thisMonth } from "./dom.js";
-import { applyTheme, applyViewport, setBack, setMain, tg } from "./tg.js";
+import { applyTheme, applyViewport, initData as signedInitData, setBack, setMain, tg } from "./tg.js";
 import { addView, exportView, monthView, receiptView, receiptsView } from "./views.js";
 
 const view = document.getElementById("view");
@@ -75,7 +75,7 @@ async function boot() {
   applyViewport();
   tg.onEvent("themeChanged", applyTheme);
   tg.onEvent("viewportChanged", applyViewport);
-  let initData = tg.initData;
+  let initData = signedInitData();
   if (!initData && params.has("dev")) initData = await devInitData();
   if (!initData) { outside(); tg.ready(); return; }
   app.api = makeApi(initData);

@@ -23,6 +23,13 @@ export const tg = real ?? {
 
 export const insideTelegram = Boolean(real?.initData);
 
+// The initData Telegram signed: from its script, else from the URL's fragment, where Telegram
+// passes it (#tgWebAppData=...) and `receiptsnap app-link` puts it; the server checks it.
+export function initData() {
+  if (real?.initData) return real.initData;
+  return new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") ?? "";
+}
+
 // themeParams keys (bg_color, ...) as the CSS variables Telegram documents (--tg-theme-bg-color).
 export function applyTheme() {
   const root = document.documentElement;
