@@ -101,7 +101,7 @@ def init_data(fake: FakeTelegram, user: int) -> str:
 
 def open_page(browser: Any, url: str, *, tma: str | None) -> Any:
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=1, is_mobile=True, locale="en-US"
+        viewport=PHONE, device_scale_factor=1, is_mobile=True, locale="en-US", accept_downloads=True
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -129,6 +129,10 @@ def web_app_urls(fake: FakeTelegram, chat: int) -> list[str]:
     return urls
 
 
+def tab(page: Any, name: str) -> None:
+    page.locator(f"nav#tabs [data-tab={name}]").click()
+
+
 def tg(page: Any, expression: str) -> Any:
     return page.evaluate(f"window.Telegram.WebApp.{expression}")
 
@@ -149,7 +153,7 @@ def test_upload_correct_and_delete_in_the_browser(
     assert tg(page, "MainButton.text") == "Add a receipt"
     assert not tg(page, "BackButton.visible")
 
-    page.get_by_role("button", name="Add").click()
+    tab(page, "add")
     page.get_by_test_id("file").set_input_files(str(SAMPLE))
     page.get_by_text("Read ✓").wait_for(timeout=150_000)
     card = page.get_by_test_id("receipt")
@@ -174,7 +178,7 @@ def test_upload_correct_and_delete_in_the_browser(
     assert total.inner_text().replace("\u00a0", " ").endswith("9.00")
     shot(page, "month")
 
-    page.get_by_role("button", name="Receipts").click()
+    tab(page, "receipts")
     page.get_by_test_id("receipt").first.wait_for()
     shot(page, "receipts")
     page.get_by_test_id("receipt").first.click()
@@ -190,11 +194,18 @@ def test_upload_correct_and_delete_in_the_browser(
 
     tg(page, "BackButton.click()")  # Telegram's back button: to the list
     page.get_by_text("Corner Shop").wait_for()
-    page.get_by_role("button", name="Month").click()
+    tab(page, "month")
     page.get_by_text("MYR 12.50").first.wait_for()  # the month's total followed the correction
     shot(page, "month-corrected")
 
-    page.get_by_role("button", name="Receipts").click()
+    tab(page, "export")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Receipts (CSV)").click()
+    assert download.value.suggested_filename == f"receipts-{month}.csv"
+    assert "Corner Shop" in Path(download.value.path()).read_text(encoding="utf-8")
+    shot(page, "export")
+
+    tab(page, "receipts")
     page.get_by_text("Corner Shop").click()
     page.get_by_test_id("delete").click()
     assert tg(page, "confirmed") == "Delete this receipt and its file?"
@@ -202,8 +213,6 @@ def test_upload_correct_and_delete_in_the_browser(
     gone = httpx.get(f"{api}/api/v1/receipts/{receipt_id}", headers=h, timeout=10)
     assert gone.status_code == 404
 
-    page.get_by_role("button", name="Export").click()
-    shot(page, "export")
     page.context.close()
 
 
