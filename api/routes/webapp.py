@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import ContainerDep
 from core.aws.clients import AwsError
-from core.clients.init_data import sign
+from core.clients.init_data import dev_bot_token, sign
 from core.errors import Unavailable
 from core.settings import ApiSettings
 
@@ -63,14 +63,15 @@ def dev_init_data(
 
 
 def dev_init_data_for(user_id: int, *, bot_token: str, first_name: str = "Dev") -> str:
-    """initData as Telegram would sign it for ``user_id`` in a private chat (development links:
-    the page's ?dev and ``receiptsnap app-link``)."""
+    """initData for ``user_id`` in a private chat as Telegram's, but signed with the dev key
+    (``dev_bot_token``): a development API accepts it, no other (api/deps.py), even one with
+    the same bot token. For the page's ?dev and ``receiptsnap app-link``."""
     fields = {
         "user": json.dumps({"id": user_id, "first_name": first_name}, separators=(",", ":")),
         "auth_date": str(int(datetime.now(UTC).timestamp())),
         "chat_type": "private",
     }
-    return sign(fields, bot_token=bot_token)
+    return sign(fields, bot_token=dev_bot_token(bot_token))
 
 
 def install(app: FastAPI, settings: ApiSettings) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 import pytest
 
-from core.clients.init_data import validate
+from core.clients.init_data import InvalidInitData, dev_bot_token, validate
 from devstack.stack import REPO, free_port
 from receiptsnap.cli import main
 
@@ -98,7 +98,9 @@ def test_app_link_signs_with_the_token_given(
     assert main(["app-link", "--user", "9211", "--api", "http://127.0.0.1:1"]) == 0
     link = capsys.readouterr().out.strip()
     init_data = unquote(link.split("#tgWebAppData=", 1)[1])
-    user = validate(init_data, bot_token="123:token-for-links", max_age_seconds=60)
+    user = validate(init_data, bot_token=dev_bot_token("123:token-for-links"), max_age_seconds=60)
+    with pytest.raises(InvalidInitData):  # never Telegram's for an API outside development
+        validate(init_data, bot_token="123:token-for-links", max_age_seconds=60)
     assert user.telegram_user_id == 9211
 
 

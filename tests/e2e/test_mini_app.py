@@ -285,7 +285,7 @@ def test_the_dev_route_exists_in_development_only() -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from core.clients.init_data import validate
+    from core.clients.init_data import dev_bot_token, validate
     from core.settings import ApiSettings
 
     class Container:
@@ -303,7 +303,8 @@ def test_the_dev_route_exists_in_development_only() -> None:
 
     dev = get("development")
     assert dev.status_code == 200
-    user = validate(dev.json()["init_data"], bot_token="123:dev-token", max_age_seconds=60)
+    signed = dev.json()["init_data"]
+    user = validate(signed, bot_token=dev_bot_token("123:dev-token"), max_age_seconds=60)
     assert user.telegram_user_id == 9206
     for environment in ("staging", "production"):
         assert get(environment).status_code == 404
