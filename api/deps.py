@@ -174,9 +174,10 @@ def get_client_user(
                 credentials, bot_token=bot_token, max_age_seconds=s.client_init_data_max_age_seconds
             )
         except init_data.InvalidInitData as exc:
-            tg = _dev_init_data(credentials, bot_token=bot_token, settings=s)
-            if tg is None:
+            dev = _dev_init_data(credentials, bot_token=bot_token, settings=s)
+            if dev is None:
                 raise Unauthorized(str(exc), code="invalid_init_data") from exc
+            tg = dev
         user = users.get_by_telegram_id(tg.telegram_user_id)
         if user is None:  # opened the app before ever writing to the bot
             user = users.upsert_telegram_user(
