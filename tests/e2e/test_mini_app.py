@@ -44,10 +44,7 @@ TELEGRAM_STAND_IN = """
     click() { this.handlers.forEach((f) => f()); },
   });
   window.Telegram = { WebApp: {
-    initData: %s, colorScheme: "light", platform: "test", viewportStableHeight: 844,
-    themeParams: { bg_color: "#ffffff", secondary_bg_color: "#eef1f5", text_color: "#111111",
-                   hint_color: "#7d8793", button_color: "#1f8a5b", button_text_color: "#ffffff",
-                   link_color: "#1f8a5b", accent_text_color: "#1f8a5b" },
+    initData: %s, platform: "test", viewportStableHeight: 844, ...%s,
     events: {}, ready() { this.isReady = true; }, expand() { this.isExpanded = true; },
     onEvent(name, f) { (this.events[name] ||= []).push(f); },
     showConfirm(text, cb) { this.confirmed = text; cb(true); },
@@ -55,6 +52,24 @@ TELEGRAM_STAND_IN = """
   } };
 })();
 """
+
+
+LIGHT = {
+    "colorScheme": "light",
+    "themeParams": {
+        "bg_color": "#ffffff", "secondary_bg_color": "#eef1f5", "text_color": "#111111",
+        "hint_color": "#7d8793", "button_color": "#1f8a5b", "button_text_color": "#ffffff",
+        "link_color": "#1f8a5b", "accent_text_color": "#1f8a5b",
+    },
+}  # fmt: skip
+DARK = {  # Telegram's night theme
+    "colorScheme": "dark",
+    "themeParams": {
+        "bg_color": "#17212b", "secondary_bg_color": "#232e3c", "section_bg_color": "#17212b",
+        "text_color": "#f5f5f5", "hint_color": "#708499", "button_color": "#5288c1",
+        "button_text_color": "#ffffff", "link_color": "#6ab3f3", "accent_text_color": "#6ab2f2",
+    },
+}  # fmt: skip
 
 
 def chromium() -> str | None:
@@ -99,7 +114,7 @@ def init_data(fake: FakeTelegram, user: int) -> str:
     return dev_init_data_for(user, bot_token=fake.token, first_name="Ana")
 
 
-def open_page(browser: Any, url: str, *, tma: str | None) -> Any:
+def open_page(browser: Any, url: str, *, tma: str | None, theme: dict[str, Any] = LIGHT) -> Any:
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=1, is_mobile=True, locale="en-US", accept_downloads=True
     )
@@ -107,7 +122,7 @@ def open_page(browser: Any, url: str, *, tma: str | None) -> Any:
     page.set_default_timeout(20_000)
     page.route("https://telegram.org/**", lambda route: route.abort())  # no internet here
     if tma is not None:
-        page.add_init_script(TELEGRAM_STAND_IN % json.dumps(tma))
+        page.add_init_script(TELEGRAM_STAND_IN % (json.dumps(tma), json.dumps(theme)))
     page.goto(url)
     return page
 
@@ -213,6 +228,18 @@ def test_upload_correct_and_delete_in_the_browser(
     gone = httpx.get(f"{api}/api/v1/receipts/{receipt_id}", headers=h, timeout=10)
     assert gone.status_code == 404
 
+    page.context.close()
+
+
+def test_the_page_follows_telegrams_dark_theme(
+    browser: Any, stack: LocalStack, fake: FakeTelegram
+) -> None:
+    page = open_page(browser, f"{stack.api_url}/app/", tma=init_data(fake, 9208), theme=DARK)
+    page.get_by_test_id("month-total").wait_for()
+    assert page.evaluate("document.documentElement.dataset.scheme") == "dark"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(35, 46, 60)"  # secondary_bg_color
+    shot(page, "month-dark")
     page.context.close()
 
 
