@@ -199,6 +199,10 @@ def test_upload_correct_and_delete_in_the_browser(
     page.get_by_test_id("receipt").first.click()
     page.locator("[data-field=merchant] input").wait_for()
     assert tg(page, "BackButton.visible")
+    doubtful = {f for f, c in receipt["confidence"].items() if c < 0.6}
+    highlighted = page.eval_on_selector_all(".field.doubt", "els => els.map(e => e.dataset.field)")
+    fields = {"merchant", "date", "total", "currency", "category"}
+    assert set(highlighted) == doubtful & fields  # fields read with low confidence stand out
     shot(page, "receipt")
     for name, value in (("merchant", "Corner Shop"), ("total", "12.50")):
         field = page.locator(f"[data-field={name}]")
