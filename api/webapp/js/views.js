@@ -91,7 +91,7 @@ export async function receiptsView(app, el) {
   const list = h("div", { class: "card list" });
   const more = h("button", { class: "plain", hidden: true }, "More");
   const search = h("input", {
-    type: "search", placeholder: "Search shop, category, note", value: state.q,
+    type: "search", placeholder: "🔍 Shop, category, note", value: state.q,
     "aria-label": "search", enterkeyhint: "search",
   });
   const month = h("input", { type: "month", value: state.month, "aria-label": "month", max: thisMonth() });
@@ -117,7 +117,7 @@ export async function receiptsView(app, el) {
   more.addEventListener("click", () => load(false).catch(app.fail));
   fill(el,
     h("h1", {}, "Receipts"),
-    h("div", { class: "row", style: "margin-bottom:10px" }, h("div", { class: "grow" }, search), h("div", { style: "width:150px" }, month)),
+    h("div", { class: "row", style: "margin-bottom:10px" }, h("div", { class: "grow" }, search), h("div", { style: "width:140px" }, month)),
     list, h("div", { class: "center" }, more));
   await load(true);
 }
