@@ -56,8 +56,11 @@ async def start_bot(container: Container, *, serve_webhook: bool = True) -> None
         token=token, services=services, polling=settings.telegram_mode == "polling"
     )
     await application.initialize()
-    await publish_commands(application.bot)  # the "/" menu; a failure is logged, start goes on
-    await publish_menu_button(application.bot, settings.app_url)  # the Mini App, when https
+    if not serve_webhook or settings.telegram_handler != "process":
+        # The "/" menu, from the process that answers the commands (with the bot in its own
+        # process, not the API too); a failure is logged, start goes on.
+        await publish_commands(application.bot)
+        await publish_menu_button(application.bot, settings.app_url)  # the Mini App, if https
     await application.start()
     if application.updater is not None:
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)

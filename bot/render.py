@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
+from bot import i18n
 from bot.formats import amount, day_text, money
 from bot.i18n import texts
 from core.contracts import ReceiptStatus
@@ -83,10 +84,19 @@ def recent_line(receipt: ReceiptView) -> str:
     return f"<code>{receipt.short_id}</code> {when} {what}{mark}"
 
 
+def failure_reason(receipt: ReceiptView) -> str:
+    """Why it failed: the processor's own words in English (they say the most: "The PDF has 7
+    pages; at most 5 are read."), the catalogue's for its error code in other languages."""
+    generic = texts.FAILURE_REASONS.get(receipt.error_code or "")
+    if i18n.current() is i18n.ENGLISH and receipt.error_message:
+        return receipt.error_message
+    return generic or texts.UNKNOWN_ERROR
+
+
 def receipt_card(receipt: ReceiptView) -> str:
     if receipt.status == ReceiptStatus.FAILED:
         return texts.FAILED.format(
-            reason=escape(receipt.error_message or texts.UNKNOWN_ERROR), short_id=receipt.short_id
+            reason=escape(failure_reason(receipt)), short_id=receipt.short_id
         )
     doubt = doubtful_fields(receipt)
 

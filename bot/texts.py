@@ -16,7 +16,7 @@ START = (
 HELP = (
     "<b>What I do</b>\n"
     "• Send a receipt photo or a PDF/image file: I reply with its summary.\n"
-    "• Files up to 20 MB; PDFs up to {max_pages} pages.\n\n"
+    "• Files up to {max_mb} MB; PDFs up to {max_pages} pages.\n\n"
     "<b>Ask in plain words</b>\n"
     "• “How much did I spend on coffee in October?”\n"
     "• “Biggest purchase last month”\n"
@@ -59,7 +59,7 @@ UNSUPPORTED_TYPE = (
     "a PDF."
 )
 TOO_LARGE = (
-    "⚠️ This file is {size_mb:.1f} MB; bots can download files of at most 20 MB from Telegram. "
+    "⚠️ This file is {size_mb:.1f} MB; I can take files of at most {max_mb} MB from Telegram. "
     "Send it as a photo (Telegram compresses it) or export a smaller PDF."
 )
 EMPTY_FILE = (
@@ -95,6 +95,20 @@ TRANSIENT_ERROR = (
 # Receipt cards, the list of receipts, albums (bot/render.py, bot/albums.py)
 UNKNOWN_MERCHANT = "Unknown merchant"
 UNKNOWN_ERROR = "Unknown error."
+# Why a receipt failed, by its error code (core.contracts.ErrorCode): in languages other than
+# English, in place of the processor's own words, which are English (and more precise).
+FAILURE_REASONS = {
+    "unsupported_type": "This kind of file can't be read: send a photo, or an image or a PDF.",
+    "too_large": "The file is too large to read.",
+    "too_many_pages": "The PDF has more pages than I read.",
+    "unreadable": "No text could be read in it: send a sharp, well-lit photo of the receipt.",
+    "not_a_receipt": "This doesn't look like a receipt.",
+    "file_missing": "The file was lost before it could be read: please send it again.",
+    "upload_incomplete": "The file never finished uploading: please send it again.",
+    "timeout": "Reading it took too long.",
+    "configuration": "Reading receipts is unavailable for now; the file is kept: try again later.",
+    "internal": "Something went wrong on my side.",
+}
 CARD_NO_DATE = "📅 date not found"
 CARD_TOTAL = "💰 <b>Total: {total}</b>"
 CARD_SUBTOTAL = "Subtotal: {subtotal}"
@@ -470,7 +484,11 @@ API_ACCESS_NEW = (
     "password):\n<code>{token}</code>\nSend it as <code>Authorization: Bearer</code> "
     "followed by the token. /token revoke cancels every token you have."
 )
-API_ACCESS_REVOKED = "{count} token(s) revoked: anything using them is refused from now on."
+API_ACCESS_REVOKED = (
+    "{count} token revoked: anything using it is refused from now on.",
+    "{count} tokens revoked: anything using them is refused from now on.",
+)
+API_ACCESS_NONE = "You have no token to revoke."
 API_ACCESS_PRIVATE_ONLY = "Ask me for a token in our private chat, not in a group."
 
 # Group chats: the group's shared ledger (core/ledgers)

@@ -184,6 +184,11 @@ class ApiSettings(BaseAppSettings):
     telegram_webhook_secret_id: str = "receiptsnap/telegram-webhook-secret"
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    # The largest file the bot downloads from the Bot API server: Telegram's cloud servers let bots
+    # download at most 20 MB (core.telegram.org/bots/api#getfile); a local Bot API server
+    # (`telegram-bot-api --local`) has no such limit, so raise this with it. A file passes at most
+    # MAX_FILE_BYTES (what the processor reads) either way: ``bot_file_limit_bytes``.
+    telegram_download_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     telegram_mode: Literal["webhook", "polling", "off"] = "webhook"
     # Where the webhook's updates are handled: in the API's own event loop ("api"), or by the bot
     # in its own process ("process": `receiptsnap bot`, exactly one, taking them from the inbox)
@@ -286,6 +291,12 @@ class ApiSettings(BaseAppSettings):
         if base.scheme != "https" or not base.hostname or _is_ip(base.hostname):
             return None
         return self.public_base_url.rstrip("/") + "/app/"
+
+    @property
+    def bot_file_limit_bytes(self) -> int:
+        """The largest file a user can send the bot in the chat (the Mini App's uploads, straight
+        to S3, take up to ``max_file_bytes``)."""
+        return min(self.telegram_download_max_bytes, self.max_file_bytes)
 
     @model_validator(mode="after")
     def _check_api(self) -> ApiSettings:

@@ -53,8 +53,10 @@ class StackOptions:
     moto_port: int = 0
     telegram_mode: str = "off"  # webhook | polling | off
     telegram_bot_token: str | None = None
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    # None: from the environment (TELEGRAM_API_BASE_URL, TELEGRAM_FILE_BASE_URL: a local Bot API
+    # server, Telegram's test environment), else Telegram's public servers, as the API reads them.
+    telegram_api_base_url: str | None = None
+    telegram_file_base_url: str | None = None
     queue_visibility_timeout: int = 30
     worker_wait_seconds: int = 1
     run_worker: bool = True
@@ -163,8 +165,14 @@ class LocalStack:
             "public_base_url": self.api_url,
             "telegram_mode": o.telegram_mode,
             "telegram_bot_token": o.telegram_bot_token,
-            "telegram_api_base_url": o.telegram_api_base_url,
-            "telegram_file_base_url": o.telegram_file_base_url,
+            **{
+                name: value
+                for name, value in (
+                    ("telegram_api_base_url", o.telegram_api_base_url),
+                    ("telegram_file_base_url", o.telegram_file_base_url),
+                )
+                if value is not None
+            },
             **o.extra_api,
         }
         if o.bot_process:

@@ -37,8 +37,6 @@ from core.receipts.views import ReceiptView
 
 logger = logging.getLogger(__name__)
 
-TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
-
 
 @dataclass(frozen=True, slots=True)
 class IncomingFile:
@@ -77,8 +75,11 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
     """One file, idempotently: the receipt is reserved first (rate limit counted, keyed by the
     chat message), so an update replayed from the inbox after a crash resumes it."""
     services = context.services
-    if incoming.size is not None and incoming.size > TELEGRAM_DOWNLOAD_LIMIT:
-        await message.reply_text(texts.TOO_LARGE.format(size_mb=incoming.size / 1024 / 1024))
+    limit = services.settings.bot_file_limit_bytes
+    if incoming.size is not None and incoming.size > limit:
+        await message.reply_text(
+            texts.TOO_LARGE.format(size_mb=incoming.size / 1_048_576, max_mb=limit // 1_048_576)
+        )
         return
     if incoming.size == 0:  # as Telegram reports it; the bytes are checked too, below
         await message.reply_text(texts.EMPTY_FILE)

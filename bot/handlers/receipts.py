@@ -25,6 +25,7 @@ from bot.context import BotContext
 from bot.handlers import edit
 from bot.i18n import texts
 from bot.render import rate_limit, receipt_card, recent_line, wanted
+from bot.waiting import queue_watch
 from core.aws.s3 import StoredObjects
 from core.categories.service import list_categories
 from core.contracts import ProcessingJob
@@ -231,6 +232,10 @@ async def _retry(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUI
     await asyncio.to_thread(services.queue.send_job, job)
     await query.answer(texts.RETRYING)
     await _edit(query, texts.QUEUED, None)
+    if query.message is not None and message_id is not None:  # its place, kept up to date
+        await queue_watch(context.bot_data).start(
+            context, receipt_id=receipt_id, chat_id=query.message.chat.id, message_id=message_id
+        )
 
 
 async def _fix(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:

@@ -31,7 +31,10 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        texts.HELP.format(max_pages=context.services.settings.max_pdf_pages),
+        texts.HELP.format(
+            max_pages=context.services.settings.max_pdf_pages,
+            max_mb=context.services.settings.bot_file_limit_bytes // 1_048_576,
+        ),
         parse_mode=ParseMode.HTML,
     )
 

@@ -29,7 +29,10 @@ async def token_command(update: Update, context: BotContext) -> None:
         user = register(session, message)
         if revoke:
             count = tokens.revoke_all(session, user_id=user.id)
-            return texts.API_ACCESS_REVOKED.format(count=count)
+            if count == 0:
+                return texts.API_ACCESS_NONE
+            one, many = texts.API_ACCESS_REVOKED
+            return (one if count == 1 else many).format(count=count)
         token = tokens.new_token(session, user_id=user.id, name="telegram /token")
         return texts.API_ACCESS_NEW.format(token=token)
 

@@ -19,7 +19,7 @@ START = (
 HELP = (
     "<b>Apa yang saya buat</b>\n"
     "• Hantar gambar resit atau fail PDF/imej: saya balas dengan ringkasannya.\n"
-    "• Fail sehingga 20 MB; PDF sehingga {max_pages} halaman.\n\n"
+    "• Fail sehingga {max_mb} MB; PDF sehingga {max_pages} halaman.\n\n"
     "<b>Tanya dengan ayat biasa (dalam bahasa Inggeris buat masa ini)</b>\n"
     "• “How much did I spend on coffee in October?”\n"
     "• “Biggest purchase last month”\n"
@@ -64,7 +64,7 @@ UNSUPPORTED_TYPE = (
     "WebP, HEIC atau PDF."
 )
 TOO_LARGE = (
-    "⚠️ Fail ini bersaiz {size_mb:.1f} MB; bot hanya boleh memuat turun fail sehingga 20 MB "
+    "⚠️ Fail ini bersaiz {size_mb:.1f} MB; saya hanya boleh menerima fail sehingga {max_mb} MB "
     "dari Telegram. Hantar sebagai gambar (Telegram memampatkannya) atau eksport PDF yang lebih "
     "kecil."
 )
@@ -98,6 +98,18 @@ TRANSIENT_ERROR = (
 # Receipt cards, the list of receipts, albums
 UNKNOWN_MERCHANT = "Kedai tidak diketahui"
 UNKNOWN_ERROR = "Ralat tidak diketahui."
+FAILURE_REASONS = {
+    "unsupported_type": "Fail jenis ini tidak boleh dibaca: hantar gambar, imej atau PDF.",
+    "too_large": "Fail ini terlalu besar untuk dibaca.",
+    "too_many_pages": "PDF ini mempunyai lebih banyak halaman daripada yang saya baca.",
+    "unreadable": ("Tiada teks yang dapat dibaca: hantar gambar resit yang jelas dan terang."),
+    "not_a_receipt": "Ini nampaknya bukan resit.",
+    "file_missing": "Fail ini hilang sebelum sempat dibaca: sila hantar sekali lagi.",
+    "upload_incomplete": "Fail ini tidak selesai dimuat naik: sila hantar sekali lagi.",
+    "timeout": "Membacanya mengambil masa terlalu lama.",
+    "configuration": ("Bacaan resit tidak tersedia buat masa ini; fail disimpan: cuba lagi nanti."),
+    "internal": "Ada masalah di pihak saya.",
+}
 CARD_NO_DATE = "📅 tarikh tidak dijumpai"
 CARD_TOTAL = "💰 <b>Jumlah: {total}</b>"
 CARD_SUBTOTAL = "Jumlah kecil: {subtotal}"
@@ -487,7 +499,11 @@ API_ACCESS_NEW = (
     "<code>Authorization: Bearer</code> diikuti token itu. /token revoke membatalkan semua "
     "token anda."
 )
-API_ACCESS_REVOKED = "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang."
+API_ACCESS_REVOKED = (
+    "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang.",
+    "{count} token dibatalkan: apa-apa yang menggunakannya ditolak mulai sekarang.",
+)
+API_ACCESS_NONE = "Anda tiada token untuk dibatalkan."
 API_ACCESS_PRIVATE_ONLY = (
     "Minta token daripada saya dalam sembang peribadi kita, bukan dalam kumpulan."
 )

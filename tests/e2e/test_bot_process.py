@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot import texts
+from bot import i18n, texts
 from core.db.models import Receipt, TelegramUpdate
 from core.db.session import make_engine
 from devstack.stack import LocalStack, fake_telegram_options
@@ -67,6 +67,8 @@ def test_the_bot_process_answers_what_the_webhook_stored(
     assert post_update(stack, update).status_code == 200
     fake.wait_for(lambda f: len(f.calls_for("sendMessage", HELP)) == 1, timeout=60)
     assert replies(fake, HELP)[0].startswith(texts.HELP.split("\n", 1)[0])
+    # The "/" menu was published once per language, by the bot process only (not the API too)
+    assert len(fake.calls_for("setMyCommands")) == len(i18n.LANGUAGES)
 
     def stored() -> Any:
         with engine.connect() as conn:

@@ -173,3 +173,45 @@ def test_waiting_receipts_show_their_place_refreshed_then_typing_while_read(
     for message_id, at in carded.items():
         later = [t for when, t in edits(fake, message_id) if when > at]  # type: ignore[arg-type]
         assert not any(t.startswith("⏳") for t in later)
+
+
+def test_a_receipt_tried_again_shows_its_place_while_it_waits(
+    stack: LocalStack, fake: FakeTelegram
+) -> None:
+    # GIVEN a receipt that failed for a reason a second reading can fix (no worker running)
+    chat = 8612
+    update_ = document_update(
+        fake,
+        text_pdf(["SHOP AGAIN", "DATE: 03/10/2026", "TOTAL 4.00"]),
+        chat=chat,
+        file_name="again.pdf",
+        mime_type="application/pdf",
+    )
+    assert post_update(stack, update_).status_code == 200
+    fake.wait_for(
+        lambda f: [r.status for r in receipts_of_chat(stack, chat)] == ["queued"], timeout=20
+    )
+    (receipt,) = receipts_of_chat(stack, chat)
+    assert stack.container is not None
+    with stack.container.session_factory.begin() as s:
+        s.execute(
+            update(Receipt)
+            .where(Receipt.id == receipt.id)
+            .values(status="failed", error_code="timeout", error_message="Took too long.")
+        )
+    post_update(
+        stack, fake.text_update(chat_id=chat, user_id=chat, text=f"/receipt {receipt.id.hex[:8]}")
+    )
+    fake.wait_for(lambda f: any(t.startswith("❌") for t in f.messages(chat).values()), timeout=10)
+    card_id = next(m for m, t in fake.messages(chat).items() if t.startswith("❌"))
+    markup = fake.message(chat, card_id)["reply_markup"]  # type: ignore[index]
+    (retry,) = [
+        b["callback_data"] for row in markup["inline_keyboard"] for b in row if "Try" in b["text"]
+    ]
+
+    # WHEN the user presses Try again
+    press = fake.callback_query_update(chat_id=chat, user_id=chat, message_id=card_id, data=retry)
+    assert post_update(stack, press).status_code == 200
+
+    # THEN the card becomes its place in the queue, as a new receipt's status does
+    fake.wait_for(lambda f: ahead(f.messages(chat)[card_id]) is not None, timeout=20)

@@ -53,7 +53,8 @@ def test_a_token_from_the_bot_opens_the_api_until_revoked(
     me = httpx.get(f"{stack.api_url}/api/v1/me", headers=headers, timeout=10)
     assert me.status_code == 200 and me.json()["telegram_user_id"] == CHAT
 
-    assert "1 token(s) revoked" in ask(stack, fake, "/token revoke")
+    assert "1 token revoked" in ask(stack, fake, "/token revoke")
+    assert "no token to revoke" in ask(stack, fake, "/token revoke")
     me = httpx.get(f"{stack.api_url}/api/v1/me", headers=headers, timeout=10)
     assert me.status_code == 401 and me.json()["error"] == "invalid_token"
 

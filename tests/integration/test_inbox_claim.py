@@ -109,3 +109,37 @@ async def test_the_bot_process_takes_no_more_than_it_has_room_for(
             for i in range(1000, 1010)
         ]
     assert untaken.count(True) == 7
+
+
+def test_only_the_bookkeeping_marks_skip_waiting_for_the_disk(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """The claim (the webhook's promise to Telegram) commits durably; taking and marking an
+    update handled commit without waiting for the WAL flush (lost in a database crash, they
+    only replay the update), and only their own transaction."""
+    from sqlalchemy import text
+
+    def setting(session: Session) -> str:
+        return str(session.execute(text("SHOW synchronous_commit")).scalar_one())
+
+    now = datetime.now(UTC)
+    with session_factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            print("SQLite has no synchronous_commit; checked on PostgreSQL (CI's database)")
+            return
+        repo = TelegramUpdateRepository(session)
+        with session.begin():
+            repo.claim(61, payload={"update_id": 61}, now=now)
+            assert setting(session) == "on"
+        with session.begin():
+            assert repo.take(now=now, stale_before=now, fresh=True, limit=10)  # 61 among them
+            assert setting(session) == "off"
+        with session.begin():
+            assert setting(session) == "on"  # SET LOCAL: that transaction only
+            repo.mark_handled(61, now=now)
+            assert setting(session) == "off"
+        with session.begin():
+            assert setting(session) == "on"
+            long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+            assert repo.take(now=now, stale_before=long_ago, fresh=False, limit=10) == []
+            assert setting(session) == "on"  # nothing taken, nothing to mark

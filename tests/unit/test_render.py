@@ -112,3 +112,26 @@ def test_a_category_the_receipt_got_by_itself_is_marked_when_doubtful() -> None:
         category="shopping", confidence={"category": 0.6}, confirmed_at=datetime.now(UTC)
     )
     assert "❓" not in receipt_card(confirmed)
+
+
+def test_a_failure_says_why_in_the_users_language() -> None:
+    from bot import i18n
+    from bot.locales import ms
+    from core.contracts import ErrorCode
+
+    failed = receipt(
+        status="failed",
+        error_code="too_many_pages",
+        error_message="The PDF has 7 pages; at most 5 are read.",
+    )
+    # English: the processor's own (English, most precise) words
+    assert "The PDF has 7 pages; at most 5 are read." in receipt_card(failed)
+    # Malay: the catalogue's reason for its code, never the English message
+    with i18n.speaking("ms"):
+        card_ms = receipt_card(failed)
+    assert ms.FAILURE_REASONS["too_many_pages"] in card_ms and "7 pages" not in card_ms
+    # an unknown code (or none) in Malay: the catalogue's "unknown error"
+    with i18n.speaking("ms"):
+        assert ms.UNKNOWN_ERROR in receipt_card(receipt(status="failed", error_message="boom"))
+    # every code the processor and the API use has a reason
+    assert set(ms.FAILURE_REASONS) == {code.value for code in ErrorCode}

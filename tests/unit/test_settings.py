@@ -39,6 +39,18 @@ class TestSettings:
         monkeypatch.setenv("OCR_ENGINE", "local")
         assert ApiSettings(_env_file=None).telegram_api_base_url == "http://127.0.0.1:9/bot"
 
+    def test_the_bots_file_limit_is_telegrams_unless_a_local_bot_api_server_lifts_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        mb = 1024 * 1024
+        assert ApiSettings(_env_file=None).bot_file_limit_bytes == 20 * mb  # the cloud Bot API
+        # a local Bot API server downloads any size: the product's own limit is then the bound
+        monkeypatch.setenv("TELEGRAM_DOWNLOAD_MAX_BYTES", str(2000 * mb))
+        monkeypatch.setenv("MAX_FILE_BYTES", str(50 * mb))
+        assert ApiSettings(_env_file=None).bot_file_limit_bytes == 50 * mb
+        monkeypatch.setenv("TELEGRAM_DOWNLOAD_MAX_BYTES", str(5 * mb))
+        assert ApiSettings(_env_file=None).bot_file_limit_bytes == 5 * mb
+
 
 PRODUCTION = {"environment": "production", "database_url": "postgresql+psycopg2://db/x"}
 
