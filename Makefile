@@ -4,7 +4,7 @@ PY ?= $(shell for p in python3.12 python3.11 python3.13 python3; do $$p -c '' >/
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run local test lint format bench lock clean
+.PHONY: setup run local test lint format bench lock clean browser
 
 setup: $(VENV)/.installed
 
@@ -20,8 +20,25 @@ run: setup  ## the whole path on the embedded default, with the shipped sample r
 local: setup  ## the whole stack in the foreground (set TELEGRAM_BOT_TOKEN to poll Telegram)
 	$(BIN)/receiptsnap local
 
-test: setup infra-setup  ## the whole suite (PostgreSQL when TEST_DATABASE_URL is set, SQLite otherwise)
+test: setup infra-setup browser  ## the whole suite (PostgreSQL when TEST_DATABASE_URL is set, SQLite otherwise)
 	$(BIN)/python -m pytest
+
+# The Mini App's browser test (tests/e2e/test_mini_app.py) drives Debian's chromium through
+# Playwright (never `playwright install`: its own browser builds are a download). Installed
+# with apt-get when missing and apt is usable (root), with an emoji font for the page's icons;
+# elsewhere a browser already there (chromium, google-chrome) is used, or the test skips and
+# says why. Idempotent: nothing is done when a browser is found.
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
+browser:
+	@for b in $(BROWSERS); do command -v $$b >/dev/null 2>&1 && exit 0; done; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the Mini App's browser test (apt-get)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium fonts-noto-color-emoji >/dev/null; } \
+			|| echo "apt-get could not install chromium: the browser test will skip"; \
+	else \
+		echo "no browser and no apt-get as root: the Mini App's browser test will skip"; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .
@@ -37,6 +54,7 @@ bench: setup  ## benchmarks that print figures (summary needs PostgreSQL: TEST_D
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/cost.py
 	$(BIN)/python bench/summary.py
+	$(BIN)/python bench/client_api.py
 	$(BIN)/python bench/load.py --quick  # the full load (1,000 updates, 200 photos): without --quick
 
 lock:  ## re-pin every transitive dependency after changing pyproject.toml

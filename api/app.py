@@ -16,9 +16,9 @@ from api import errors
 from api.bodylimit import BodyLimit
 from api.container import Container
 from api.inbox import replay_unhandled
-from api.routes import admin, client, health, processing, telegram
+from api.routes import admin, client, health, processing, telegram, webapp
 from api.sweeper import run_forever
-from bot.app import build_application, publish_commands
+from bot.app import build_application, publish_commands, publish_menu_button
 from bot.context import BotServices
 from bot.inbox import consume_inbox
 from bot.waiting import close_queue_watch
@@ -60,6 +60,7 @@ async def start_bot(container: Container, *, serve_webhook: bool = True) -> None
         # The "/" menu, from the process that answers the commands (with the bot in its own
         # process, not the API too); a failure is logged, start goes on.
         await publish_commands(application.bot)
+        await publish_menu_button(application.bot, settings.app_url)  # the Mini App, if https
     await application.start()
     if application.updater is not None:
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
@@ -164,4 +165,5 @@ def create_app(
     app.include_router(processing.router)
     app.include_router(admin.router)
     app.include_router(client.router)
+    webapp.install(app, settings)
     return app

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
-from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, MenuButtonWebApp, Update, WebAppInfo
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -201,6 +201,23 @@ async def publish_commands(bot: Bot) -> bool:
             continue
         logger.info("bot.commands_set language=%s count=%d", language.code, len(commands))
     return published
+
+
+async def publish_menu_button(bot: Bot, app_url: str | None) -> bool:
+    """The chat menu button of every private chat (no ``chat_id``: the default) opens the Mini
+    App at ``app_url`` (setChatMenuButton with MenuButtonWebApp; Telegram takes only https).
+    Without a URL nothing is changed (a button set in @BotFather stays). A failure is logged
+    and start-up goes on; False then."""
+    if not app_url:
+        return False
+    button = MenuButtonWebApp(text=texts.MENU_BUTTON_APP, web_app=WebAppInfo(url=app_url))
+    try:
+        await bot.set_chat_menu_button(menu_button=button)
+    except Exception as exc:  # noqa: BLE001 - the menu is not worth failing a start for
+        logger.warning("bot.menu_button_not_set error=%s: %s", type(exc).__name__, exc)
+        return False
+    logger.info("bot.menu_button_set url=%s", app_url)
+    return True
 
 
 def build_application(*, token: str, services: BotServices, polling: bool = False) -> Any:

@@ -78,6 +78,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return gate
 
     @property
+    def app_url(self) -> str | None:
+        """The Mini App's https URL for web_app buttons, or None (settings.app_url)."""
+        return self.services.settings.app_url
+
+    @property
     def callback_key(self) -> bytes:
         key: bytes = self.bot_data["callback_key"]
         return key

@@ -6,8 +6,9 @@ import hashlib
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.callbacks import pack
 from bot.formats import day_text
@@ -46,12 +47,27 @@ def _button(label: str, action: str, receipt: ReceiptView, key: bytes) -> Inline
     return InlineKeyboardButton(label, callback_data=pack(action, receipt.id, key=key))
 
 
-def card(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
+def open_app(app_url: str | None, chat_id: int | None, **query: str) -> InlineKeyboardButton | None:
+    """The "Open" button of the Mini App at ``app_url`` (``query`` added: the page opens on a
+    receipt or a month), or None: no https URL configured, or not a private chat. Telegram
+    accepts web_app inline buttons "only in private chats between a user and the bot" (Bot
+    API, InlineKeyboardButton.web_app); a private chat's id is the user's, always positive,
+    a group's or a channel's negative."""
+    if not app_url or chat_id is None or chat_id <= 0:
+        return None
+    sep = "&" if "?" in app_url else "?"
+    url = app_url + (sep + urlencode(query) if query else "")
+    return InlineKeyboardButton(texts.BTN_OPEN_APP, web_app=WebAppInfo(url=url))
+
+
+def card(receipt: ReceiptView, *, key: bytes, app_url: str | None = None) -> InlineKeyboardMarkup:
+    """The buttons under a receipt's card; with ``app_url``, in a private chat, "Open" too."""
     delete = _button(texts.BTN_DELETE, DELETE, receipt, key)
+    app = open_app(app_url, receipt.telegram_chat_id, receipt=str(receipt.id))
     if receipt.status != ReceiptStatus.DONE:
         retry = receipt.status == ReceiptStatus.FAILED and receipt.error_code in RETRYABLE
         row = [_button(texts.BTN_RETRY, RETRY, receipt, key)] if retry else []
-        return InlineKeyboardMarkup([[*row, delete]])
+        return InlineKeyboardMarkup([[*row, delete], *([[app]] if app else [])])
     rows = []
     if receipt.possible_duplicate_of is not None:
         rows.append(
@@ -78,7 +94,7 @@ def card(receipt: ReceiptView, *, key: bytes) -> InlineKeyboardMarkup:
                 _button(split, SPLIT, receipt, key),
             ]
         )
-    rows.append([delete])
+    rows.append([delete, app] if app else [delete])
     return InlineKeyboardMarkup(rows)
 
 

@@ -373,6 +373,10 @@ EXPORT_CAPTION = (
 BTN_CONFIRM = "✅ Looks right"
 BTN_DELETE = "🗑 Delete"
 BTN_RETRY = "🔁 Try again"
+# The Mini App (api/webapp): the "Open" button under a card and /summary, and the chat's menu
+# button (one text for every user: setChatMenuButton has no language).
+BTN_OPEN_APP = "📱 Open in the app"
+MENU_BUTTON_APP = "Receipts"
 RETRYING = "Reading it again…"
 BTN_DELETE_YES = "Yes, delete it"
 BTN_DELETE_NO = "No, keep it"

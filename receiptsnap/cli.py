@@ -76,6 +76,10 @@ def cmd_local(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with LocalStack(options) as stack:
         print(f"ReceiptSnap is running: API {stack.api_url} (docs at /docs)")
+        print(
+            f"Mini App: {stack.app_url} (in a browser: {stack.app_url}?dev, or "
+            "`receiptsnap app-link --user ID`)"
+        )
         print("Telegram bot: polling" if token else "Telegram bot: off (set TELEGRAM_BOT_TOKEN)")
         print("Ctrl-C stops everything.")
         with contextlib.suppress(KeyboardInterrupt):
@@ -343,6 +347,47 @@ def cmd_telegram_delete_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app_link(args: argparse.Namespace) -> int:
+    """Development only: a link that opens the Mini App in a browser as Telegram user ``--user``,
+    its initData (signed with the bot's token) in the URL's fragment as Telegram passes it
+    (``#tgWebAppData=``). The token: TELEGRAM_BOT_TOKEN, else the running development API at
+    ``--api`` (default PUBLIC_BASE_URL) signs it (``/app/dev/init-data``, development only)."""
+    from urllib.parse import quote
+
+    import httpx
+
+    from core.settings import BaseAppSettings
+
+    if not BaseAppSettings().is_development:
+        print("refusing: app-link is for ENVIRONMENT=development only", file=sys.stderr)
+        return 2
+    from api.routes.webapp import dev_init_data_for
+    from core.settings import ApiSettings
+
+    settings = ApiSettings()
+    base = (args.api or settings.public_base_url).rstrip("/")
+    if settings.telegram_bot_token is not None:
+        init_data = dev_init_data_for(
+            args.user, bot_token=settings.telegram_bot_token.get_secret_value()
+        )
+    else:
+        try:
+            answer = httpx.get(f"{base}/app/dev/init-data", params={"user": args.user}, timeout=10)
+            answer.raise_for_status()
+            init_data = str(answer.json()["init_data"])
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            print(
+                f"error: no TELEGRAM_BOT_TOKEN, and {base} (a development API, e.g. "
+                f"`receiptsnap local`) did not sign one: {exc}",
+                file=sys.stderr,
+            )
+            return 2
+    print(f"{base}/app/#tgWebAppData={quote(init_data, safe='')}")
+    max_age = settings.client_init_data_max_age_seconds
+    print(f"valid for {max_age} s (CLIENT_INIT_DATA_MAX_AGE_SECONDS)", file=sys.stderr)
+    return 0
+
+
 def cmd_admin_token(args: argparse.Namespace) -> int:
     """Mint an admin API token with the current signing key (settings from the environment)."""
     from datetime import UTC, datetime, timedelta
@@ -476,6 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="lifetime: 90s, 30m, 1h (default 1h; at most JWT_MAX_TTL_SECONDS, 24h)",
     )
     t.set_defaults(func=cmd_admin_token)
+
+    p = sub.add_parser(
+        "app-link", help="development only: a link opening the Mini App as a Telegram user"
+    )
+    p.add_argument("--user", type=int, required=True, help="the Telegram user id to open it as")
+    p.add_argument("--api", default=None, help="the development API (default PUBLIC_BASE_URL)")
+    p.set_defaults(func=cmd_app_link)
 
     p = sub.add_parser("aws-local", help="a local AWS emulator (AWS_ENDPOINT_URL), e.g. compose's")
     asub = p.add_subparsers(dest="aws_local_command", required=True)

@@ -170,7 +170,9 @@ async def _capture(message: Message, context: BotContext, incoming: IncomingFile
             return
         await status.problem(
             texts.SAME_FILE.format(when=when) + "\n\n" + receipt_card(prepared),
-            reply_markup=keyboards.card(prepared, key=context.callback_key),
+            reply_markup=keyboards.card(
+                prepared, key=context.callback_key, app_url=context.app_url
+            ),
         )
         return
     try:

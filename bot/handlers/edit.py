@@ -174,7 +174,9 @@ async def on_text(update: Update, context: BotContext) -> None:
                 chat_id=question.chat_id,
                 message_id=question.card_message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboards.card(receipt, key=context.callback_key),
+                reply_markup=keyboards.card(
+                    receipt, key=context.callback_key, app_url=context.app_url
+                ),
             )
         except BadRequest as exc:
             logger.info("edit.card_not_updated receipt_id=%s error=%s", receipt.id, exc)

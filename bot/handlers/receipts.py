@@ -104,7 +104,7 @@ async def show_receipt(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(
             receipt_card(receipt),
             parse_mode=ParseMode.HTML,
-            reply_markup=keyboards.card(receipt, key=context.callback_key),
+            reply_markup=keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
         )
 
 
@@ -150,7 +150,11 @@ async def _confirm(query: CallbackQuery, context: BotContext, receipt_id: uuid.U
         lambda s, uid: context.services.receipts.confirm(s, receipt_id=receipt_id, user_id=uid),
     )
     await query.answer(texts.CONFIRMED)
-    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+    await _edit(
+        query,
+        receipt_card(receipt),
+        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+    )
 
 
 async def _ask_delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -166,7 +170,11 @@ async def _ask_delete(query: CallbackQuery, context: BotContext, receipt_id: uui
 async def _keep(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
     receipt = await _owned(query, context, receipt_id)
     await query.answer(texts.KEPT)
-    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+    await _edit(
+        query,
+        receipt_card(receipt),
+        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+    )
 
 
 async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -239,7 +247,11 @@ async def _fix(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID)
 async def _back(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
     receipt = await _owned(query, context, receipt_id)
     await query.answer()
-    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+    await _edit(
+        query,
+        receipt_card(receipt),
+        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+    )
 
 
 def _ask(field: str) -> Action:
@@ -354,7 +366,11 @@ def _quick(field: str, raw: str) -> Action:
         label = texts.FIELD_LABELS[field]
         value = edit.shown_value(receipt, field)
         await query.answer(texts.QUICK_CORRECTED.format(label=label, value=value))
-        await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+        await _edit(
+            query,
+            receipt_card(receipt),
+            keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+        )
         if question is not None:
             await edit.close_prompt(context, question, receipt)
 
@@ -370,7 +386,11 @@ async def _keep_both(query: CallbackQuery, context: BotContext, receipt_id: uuid
         ),
     )
     await query.answer(texts.KEPT_BOTH)
-    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+    await _edit(
+        query,
+        receipt_card(receipt),
+        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+    )
 
 
 async def _pick_category(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -428,7 +448,11 @@ def _set_category(action: str) -> Action:
             await _edit(query, receipt_card(receipt), markup)
             return
         await query.answer(texts.CATEGORY_SET.format(category=name))
-        await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+        await _edit(
+            query,
+            receipt_card(receipt),
+            keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+        )
         if question is not None:
             await edit.close_prompt(context, question, receipt)
 
@@ -476,7 +500,11 @@ async def _ledger_change(
         else texts.SPLIT_NOW.get(receipt.split or "equal", "")
     )
     await query.answer(note)
-    await _edit(query, receipt_card(receipt), keyboards.card(receipt, key=context.callback_key))
+    await _edit(
+        query,
+        receipt_card(receipt),
+        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
+    )
 
 
 async def _paid_by(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:

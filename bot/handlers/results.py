@@ -94,7 +94,7 @@ async def _send_card(receipt: ReceiptView, context: BotContext) -> int | None:
             context, chat_id=receipt.telegram_chat_id, media_group_id=receipt.media_group_id
         )
     text = receipt_card(receipt)
-    markup = keyboards.card(receipt, key=context.callback_key)
+    markup = keyboards.card(receipt, key=context.callback_key, app_url=context.app_url)
     if receipt.status_message_id is not None:
         try:
             await context.bot.edit_message_text(
@@ -177,7 +177,8 @@ async def on_changed(update: ReceiptChanged, context: BotContext) -> None:
         elif receipt.notified_at is None:
             return  # its card is still to come, as it now is
         else:
-            text, markup = receipt_card(receipt), keyboards.card(receipt, key=context.callback_key)
+            markup = keyboards.card(receipt, key=context.callback_key, app_url=context.app_url)
+            text = receipt_card(receipt)
         try:
             await context.bot.edit_message_text(
                 text,

@@ -13,10 +13,11 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from telegram import InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot import keyboards
 from bot.charts import summary_chart
 from bot.context import BotContext
 from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
@@ -88,8 +89,13 @@ async def summary(update: Update, context: BotContext) -> None:
     assert result is not None
     # A budget for each of 30 categories and a summary in several currencies can pass
     # Telegram's 4,096 characters together: then they come as two messages (or more).
-    for part in message_parts(summary_text(result), budget_lines):
-        await message.reply_text(part, parse_mode=ParseMode.HTML)
+    parts = message_parts(summary_text(result), budget_lines)
+    # The Mini App on this month, under the last part (a private chat only: keyboards.open_app).
+    month = {"month": result.period.iso} if isinstance(result.period, Month) else {}
+    app = keyboards.open_app(context.app_url, message.chat_id, **month)
+    for i, part in enumerate(parts):
+        markup = InlineKeyboardMarkup([[app]]) if app and i == len(parts) - 1 else None
+        await message.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=markup)
     currency = result.main_currency
     if result.count and currency is not None:
         png = summary_chart(result, currency)

@@ -68,6 +68,7 @@ class FakeTelegram:
         self.server_errors: list[str] = []  # unexpected exceptions inside the fake (answered 500)
         self.webhook: dict[str, Any] | None = None  # params of the last setWebhook, if active
         self.commands: dict[str, list[Any]] = {}  # setMyCommands, by JSON of scope+language
+        self.menu_buttons: dict[str, Any] = {}  # setChatMenuButton, by chat id ("" the default)
 
         self._lock = threading.RLock()
         self._server: LoopbackServer | None = None
@@ -472,6 +473,8 @@ class FakeTelegram:
             "deleteMyCommands": self._delete_my_commands,
             "getChat": self._get_chat,
             "getUpdates": self._get_updates,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "getChatMenuButton": self._get_chat_menu_button,
         }
 
     def _bot_user(self, *, full: bool = False) -> JSONDict:
@@ -817,6 +820,23 @@ class FakeTelegram:
         with self._lock:
             self.commands.pop(self._commands_key(params), None)
         return True
+
+    def _set_chat_menu_button(self, params: JSONDict, uploads: dict[str, Upload]) -> bool:
+        """As Telegram: a web_app button needs a text and an HTTPS URL."""
+        button = params.get("menu_button") or {"type": "default"}
+        if isinstance(button, str):
+            button = json.loads(button)
+        if button.get("type") == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not button.get("text") or not url.startswith("https://"):
+                raise bad_request("BUTTON_URL_INVALID")
+        with self._lock:
+            self.menu_buttons[str(params.get("chat_id", ""))] = button
+        return True
+
+    def _get_chat_menu_button(self, params: JSONDict, uploads: dict[str, Upload]) -> Any:
+        with self._lock:
+            return self.menu_buttons.get(str(params.get("chat_id", "")), {"type": "commands"})
 
     def _get_chat(self, params: JSONDict, uploads: dict[str, Upload]) -> JSONDict:
         chat_id = wire.chat_id(params)

@@ -169,6 +169,19 @@ fi
 RATES_IMAGE="${IMAGE}" bash "${HERE}/refresh-rates.sh" || log "rates refresh failed (the timer tries again)"
 
 # ---- TLS proxy --------------------------------------------------------------------------------
+# The Mini App's certificate (nginx's server for RECEIPTSNAP_APP_DOMAIN): Telegram opens only
+# pages whose certificate it trusts, so the real one (e.g. Let's Encrypt's) goes to
+# tls/app-cert.pem + tls/app-key.pem (docs/deploy.md). Until then a self-signed one stands in,
+# so that nginx starts; without a domain that server is never reached (443 admits Telegram only).
+if [ ! -s "${BASE}/tls/app-key.pem" ]; then
+  app_name="${RECEIPTSNAP_APP_DOMAIN:-receiptsnap.invalid}"
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 30 \
+    -keyout "${BASE}/tls/app-key.pem" -out "${BASE}/tls/app-cert.pem" \
+    -subj "/CN=${app_name}" -addext "subjectAltName=DNS:${app_name}" 2>/dev/null
+  chown root:101 "${BASE}/tls/app-key.pem" && chmod 0640 "${BASE}/tls/app-key.pem"
+  chmod 0644 "${BASE}/tls/app-cert.pem"
+  log "the Mini App's certificate is a self-signed stand-in: install the real one (docs/deploy.md)"
+fi
 install -m 0644 "${HERE}/nginx.conf" "${BASE}/proxy/nginx.conf"
 want="$(sha256sum "${BASE}/proxy/nginx.conf" | cut -c1-16) ${PROXY_IMAGE}"
 have=$(docker inspect -f '{{index .Config.Labels "receiptsnap.config"}}' "${PROXY}" 2>/dev/null || true)

@@ -38,6 +38,7 @@ TELEGRAM_WEBHOOK_CIDRS = ("149.154.160.0/20", "91.108.4.0/22")
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,20}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_HOSTNAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class ConfigError(ValueError):
@@ -112,6 +113,13 @@ class Config:
     raw_retention_days: int = 90
     processed_noncurrent_days: int = 30
     upload_cors_origins: tuple[str, ...] = ("https://*",)
+    # The Mini App's host name (its DNS A record: the host's Elastic IP), e.g.
+    # receipts.example.com. Telegram opens only HTTPS pages with a certificate it trusts, which
+    # an IP address cannot have: without a name there is no Mini App on AWS (the bot shows no
+    # button for it). With one: 443 is open to everyone (nginx still admits only Telegram's
+    # ranges to the webhook), the app's URL goes to the host (MINI_APP_URL), and the raw
+    # bucket's CORS admits POST (the presigned form upload) from exactly https://<name>.
+    mini_app_domain: str | None = None
     log_retention_days: int = 30
 
     # Network.
@@ -135,6 +143,10 @@ class Config:
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ---- derived names -------------------------------------------------------------------------
+
+    @property
+    def mini_app_origin(self) -> str | None:
+        return f"https://{self.mini_app_domain}" if self.mini_app_domain else None
 
     @property
     def queue_name(self) -> str:
@@ -256,6 +268,8 @@ class Config:
                 problems.append(f"webhookIngressCidrs: {cidr!r} is not a CIDR")
         if not self.webhook_ingress_cidrs:
             problems.append("webhookIngressCidrs: at least one range")
+        if self.mini_app_domain is not None and not _HOSTNAME.match(self.mini_app_domain):
+            problems.append("miniAppDomain: a lower-case DNS name (receipts.example.com)")
         if self.github_repo is not None and not _REPO.match(self.github_repo):
             problems.append("githubRepo: owner/name")
         if problems:
@@ -301,6 +315,7 @@ _KEYS: dict[str, str] = {
     "rawRetentionDays": "raw_retention_days",
     "processedNoncurrentDays": "processed_noncurrent_days",
     "uploadCorsOrigins": "upload_cors_origins",
+    "miniAppDomain": "mini_app_domain",
     "logRetentionDays": "log_retention_days",
     "vpcCidr": "vpc_cidr",
     "maxAzs": "max_azs",

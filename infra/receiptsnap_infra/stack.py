@@ -212,6 +212,10 @@ class ReceiptSnapStack(Stack):
             host_sg.add_ingress_rule(
                 ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), "Telegram webhook (published range)"
             )
+        if cfg.mini_app_domain:  # users' phones open the Mini App (nginx guards the webhook)
+            host_sg.add_ingress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "Mini App and client API (HTTPS)"
+            )
         # HTTPS out: Telegram Bot API, Docker Hub, OS updates, AWS APIs (SSM: the deploys).
         host_sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS out")
 
@@ -336,7 +340,24 @@ class ReceiptSnapStack(Stack):
                     allowed_headers=["content-type", "content-length", "content-md5"],
                     exposed_headers=["ETag"],
                     max_age=3000,
-                )
+                ),
+                # The Mini App's upload: a presigned POST (a multipart form sent by
+                # XMLHttpRequest, whose upload progress makes the browser ask first: a
+                # preflight), from exactly the app's origin. S3 answers a preflight only when
+                # a rule matches its origin, method and requested headers
+                # (docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html).
+                *(
+                    [
+                        s3.CorsRule(
+                            allowed_methods=[s3.HttpMethods.POST],
+                            allowed_origins=[cfg.mini_app_origin],
+                            allowed_headers=["content-type"],
+                            max_age=3000,
+                        )
+                    ]
+                    if cfg.mini_app_origin
+                    else []
+                ),
             ],
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -541,6 +562,15 @@ class ReceiptSnapStack(Stack):
             # acknowledgement never waits behind the bot's work.
             "TELEGRAM_HANDLER": "process",
             "PUBLIC_BASE_URL": f"https://{public_ip}",
+            # The Mini App (api/webapp) at its host name; none: no menu button, no "Open".
+            **(
+                {
+                    "MINI_APP_URL": f"{cfg.mini_app_origin}/app/",
+                    "RECEIPTSNAP_APP_DOMAIN": cfg.mini_app_domain,
+                }
+                if cfg.mini_app_domain
+                else {}
+            ),
             "QUESTION_READER": cfg.question_reader,
             # ECB's rates from the table infra/host/refresh-rates.sh keeps (core/fx).
             "FX_RATES": "database",

@@ -54,7 +54,12 @@ def test_proxy_exposes_only_the_webhook_and_the_processor_callbacks() -> None:
         "/internal/processing-results",
         "/telegram/webhook",
     ]
-    assert nginx.count("return 404;") == 2
+    assert nginx.count("return 404;") == 3
+    # The Mini App's server: the page (GET only) and the client API, nothing else.
+    app = nginx.split("server_name ~[a-z];", 1)[1].split("server {", 1)[0]
+    assert re.findall(r"location (\S+) \{", app) == ["/app/", "/api/v1/", "/"]
+    assert "limit_except GET { deny all; }" in app
+    assert "allow " not in app  # users' phones: anyone (the security group decides)
 
 
 def test_deploy_rolls_back_and_keeps_secrets_off_the_command_line() -> None:
@@ -73,7 +78,7 @@ def test_proxy_re_resolves_the_api_through_dockers_dns() -> None:
     assert "upstream api" not in nginx, "a static upstream is resolved once, at start"
     passes = re.findall(r"proxy_pass (\S+);", nginx)
     assert passes and set(passes) == {"http://$upstream"}
-    assert nginx.count("set $upstream receiptsnap-api:8000;") == 2  # one per server
+    assert nginx.count("set $upstream receiptsnap-api:8000;") == 3  # one per server
 
 
 def test_host_runs_no_github_runner() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ClientUserDep
+from api.deps import ClientUserDep, ContainerDep
 from api.routes.client import categories, events, receipts, summary, uploads
 from api.routes.client.schemas import CLIENT_RESPONSES, Me
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1", responses=CLIENT_RESPONSES)
 
 
 @router.get("/me", tags=["client"], summary="Who the credentials belong to")
-def me(user: ClientUserDep) -> Me:
+def me(user: ClientUserDep, container: ContainerDep) -> Me:
     return Me(
         user_id=user.id,
         telegram_user_id=user.telegram_user_id,
@@ -22,6 +22,7 @@ def me(user: ClientUserDep) -> Me:
         language_code=user.language_code,
         default_currency=user.default_currency,
         timezone=user.timezone,
+        max_file_bytes=container.settings.max_file_bytes,
     )
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, BackgroundTasks, Query
 from sqlalchemy import and_, or_
 
+from api.container import Container
 from api.deps import ClientUserDep, ContainerDep, SessionDep, tell_bot
 from api.routes.client.schemas import (
     CONFLICT,
@@ -41,8 +42,25 @@ MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 CORRECTABLE = ("merchant", "date", "currency", "total", "category")
 
 
-def public(receipt: Receipt) -> ClientReceipt:
-    return ClientReceipt(**_fields(receipt))
+def public(receipt: Receipt, *, image_url: str | None) -> ClientReceipt:
+    return ClientReceipt(**_fields(receipt), image_url=image_url)
+
+
+def image_link(container: Container, receipt: Receipt) -> str | None:
+    """A presigned GET of the receipt's file (signed locally: no call to S3), once uploaded."""
+    if receipt.status == ReceiptStatus.AWAITING_UPLOAD:
+        return None
+    return container.store.presign_get(
+        bucket=receipt.raw_bucket,
+        key=receipt.raw_key,
+        expires_in=container.settings.client_presign_expiry_seconds,
+    )
+
+
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern that matches it anywhere, its own % _ \\ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _fields(r: Receipt) -> dict[str, object]:
@@ -62,6 +80,7 @@ def _fields(r: Receipt) -> dict[str, object]:
         "possible_duplicate_of": r.possible_duplicate_of,
         "error_code": r.error_code,
         "error_message": r.error_message,
+        "content_type": r.content_type,
     }
 
 
@@ -83,7 +102,6 @@ def detail(receipt: Receipt, *, image_url: str | None, expires_in: int) -> Clien
         summary=receipt.summary,
         confidence=confidence,
         line_items=[LineItem.model_validate(i) for i in receipt.line_items],
-        content_type=receipt.content_type,
         image_url=image_url,
         image_url_expires_in=expires_in,
     )
@@ -92,6 +110,7 @@ def detail(receipt: Receipt, *, image_url: str | None, expires_in: int) -> Clien
 @router.get("", summary="Your receipts, newest first (a month, a status; keyset pages)")
 def list_receipts(
     user: ClientUserDep,
+    container: ContainerDep,
     session: SessionDep,
     month: Annotated[
         str | None,
@@ -103,6 +122,14 @@ def list_receipts(
         ),
     ] = None,
     status: Status | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="words found in the shop's name, the category or the note (any case)",
+        ),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ) -> ClientReceipts:
@@ -118,6 +145,15 @@ def list_receipts(
         )
     if status is not None:
         conditions.append(Receipt.status == status)
+    if q is not None and q.strip():
+        pattern = _like(q.strip().replace("\x00", ""))
+        conditions.append(
+            or_(
+                Receipt.merchant_name.ilike(pattern, escape="\\"),
+                Receipt.category.ilike(pattern, escape="\\"),
+                Receipt.caption.ilike(pattern, escape="\\"),
+            )
+        )
     after = None
     if cursor:
         position = Cursor.decode(cursor)
@@ -132,7 +168,9 @@ def list_receipts(
     if len(rows) > limit:
         rows = rows[:limit]
         nxt = Cursor(created_at=rows[-1].created_at, id=str(rows[-1].id)).encode()
-    return ClientReceipts(data=[public(r) for r in rows], next_cursor=nxt)
+    return ClientReceipts(
+        data=[public(r, image_url=image_link(container, r)) for r in rows], next_cursor=nxt
+    )
 
 
 @router.get(
@@ -145,12 +183,7 @@ def get_receipt(
 ) -> ClientReceiptDetail:
     receipt = container.receipts.get_owned(session, receipt_id=receipt_id, user_id=user.id)
     expires = container.settings.client_presign_expiry_seconds
-    url = None
-    if receipt.status != ReceiptStatus.AWAITING_UPLOAD:
-        url = container.store.presign_get(
-            bucket=receipt.raw_bucket, key=receipt.raw_key, expires_in=expires
-        )
-    return detail(receipt, image_url=url, expires_in=expires)
+    return detail(receipt, image_url=image_link(container, receipt), expires_in=expires)
 
 
 @router.patch(

@@ -38,6 +38,7 @@ class Me(BaseModel):
     language_code: str | None
     default_currency: str | None
     timezone: str | None
+    max_file_bytes: int = Field(description="the largest file an upload may declare")
 
 
 class LineItem(BaseModel):
@@ -68,6 +69,10 @@ class ClientReceipt(BaseModel):
     possible_duplicate_of: uuid.UUID | None
     error_code: str | None
     error_message: str | None = Field(description="why it failed, for the user")
+    content_type: str
+    image_url: str | None = Field(
+        description="a short-lived presigned link to the file (the list's thumbnail)"
+    )
 
 
 class ClientReceipts(BaseModel):
@@ -88,8 +93,6 @@ class ClientReceiptDetail(ClientReceipt):
         description="per field, 0..1; below 0.6 the bot marks the field as doubtful (❓)"
     )
     line_items: list[LineItem]
-    content_type: str
-    image_url: str | None = Field(description="a short-lived presigned link to the file")
     image_url_expires_in: int
 
 

@@ -290,6 +290,41 @@ class TestHost:
         host_sg = next(g for k, g in groups.items() if k.startswith("HostSg"))["Properties"]
         assert [r["CidrIp"] for r in host_sg["SecurityGroupIngress"]] == ["203.0.113.0/24"]
 
+    def test_without_a_mini_app_domain_no_app_origin_nor_open_port(
+        self, templates: dict[str, dict[str, Any]]
+    ) -> None:
+        template = tpl(templates)
+        raw = next(
+            b for k, b in resources(template, "AWS::S3::Bucket").items() if k.startswith("Raw")
+        )
+        rules = raw["Properties"]["CorsConfiguration"]["CorsRules"]
+        assert [r["AllowedMethods"] for r in rules] == [["PUT"]]
+        text = json.dumps(one(template, "AWS::SSM::Parameter")["Properties"]["Value"])
+        assert "MINI_APP_URL" not in text
+
+    def test_a_mini_app_domain_opens_443_and_the_bucket_to_its_origin(self, synth: Synth) -> None:
+        template = synth(miniAppDomain="receipts.example.com")[MAIN_STACK]
+        raw = next(
+            b for k, b in resources(template, "AWS::S3::Bucket").items() if k.startswith("Raw")
+        )
+        rules = raw["Properties"]["CorsConfiguration"]["CorsRules"]
+        post = [r for r in rules if r["AllowedMethods"] == ["POST"]]
+        assert len(post) == 1
+        assert post[0]["AllowedOrigins"] == ["https://receipts.example.com"]  # exactly
+        groups = resources(template, "AWS::EC2::SecurityGroup")
+        host_sg = next(g for k, g in groups.items() if k.startswith("HostSg"))["Properties"]
+        cidrs = {(r["CidrIp"], r["FromPort"]) for r in host_sg["SecurityGroupIngress"]}
+        assert ("0.0.0.0/0", 443) in cidrs
+        assert {c for c, _ in cidrs} == {"0.0.0.0/0", *TELEGRAM_WEBHOOK_CIDRS}
+        text = json.dumps(one(template, "AWS::SSM::Parameter")["Properties"]["Value"])
+        assert "MINI_APP_URL=https://receipts.example.com/app/\\n" in text
+        assert "RECEIPTSNAP_APP_DOMAIN=receipts.example.com\\n" in text
+
+    @pytest.mark.parametrize("name", ["Receipts.Example.com", "1.2.3.4", "https://x.example"])
+    def test_a_mini_app_domain_must_be_a_dns_name(self, name: str) -> None:
+        with pytest.raises(ConfigError, match="miniAppDomain"):
+            Config(mini_app_domain=name).validate()
+
     def test_elastic_ip_and_settings_parameter(self, templates: dict[str, dict[str, Any]]) -> None:
         template = tpl(templates)
         assert one(template, "AWS::EC2::EIP")["DeletionPolicy"] == "Retain"

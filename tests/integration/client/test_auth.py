@@ -7,11 +7,16 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from api.app import create_app
+from api.routes.webapp import dev_init_data_for
 from core.clients import tokens
 from core.db.models import ClientToken, User
+from core.settings import ApiSettings
 from tests.integration.client.conftest import (
+    BOT_TOKEN,
     bearer,
     container,
     init_data,
@@ -163,3 +168,22 @@ class TestTokenLifecycle:
             s.delete(s.get(User, user_id))
         with factory() as s:
             assert s.scalars(select(ClientToken)).all() == []
+
+
+@pytest.mark.parametrize(("environment", "status"), [("development", 200), ("staging", 401)])
+async def test_dev_signed_init_data_opens_the_api_in_development_only(
+    client_settings: ApiSettings, clean_db: None, environment: str, status: int
+) -> None:
+    """The page's ?dev and `receiptsnap app-link` sign with a key derived from the bot's token
+    (core/clients/init_data.py dev_bot_token): refused by any API outside development, even one
+    with the same bot token; Telegram's own initData is accepted in both."""
+    settings = client_settings.model_copy(update={"environment": environment})
+    app = create_app(settings)
+    dev = {"Authorization": f"tma {dev_init_data_for(6101, bot_token=BOT_TOKEN)}"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5555))
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            r = await c.get("/api/v1/me", headers=dev)
+            assert r.status_code == status, r.text
+            telegram = await c.get("/api/v1/me", headers=tma(6101))
+            assert telegram.status_code == 200, telegram.text

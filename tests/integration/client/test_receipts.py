@@ -75,6 +75,38 @@ class TestList:
                 break
         assert seen == [str(late)] + [str(i) for i in reversed(october)]
 
+    async def test_search_finds_shop_category_or_note_and_takes_wildcards_literally(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        user = setup_user(client)
+        shop = receipt(client, user, merchant_name="Mamak Corner", category="dining")
+        note = receipt(client, user, merchant_name="Tesco", caption="team LUNCH 100%")
+        receipt(client, user, merchant_name="Shell", category="fuel")
+
+        async def found(q: str) -> set[str]:
+            r = await client.get("/api/v1/receipts", params={"q": q}, headers=tma(6001))
+            assert r.status_code == 200, r.text
+            return {item["id"] for item in r.json()["data"]}
+
+        assert await found("mamak") == {str(shop)}
+        assert await found("DINING") == {str(shop)}
+        assert await found("lunch") == {str(note)}
+        assert await found("100%") == {str(note)}
+        assert await found("%") == {str(note)}  # a literal percent sign, not "anything"
+        assert await found("_") == set()
+
+    async def test_list_items_carry_a_presigned_thumbnail_once_uploaded(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        user = setup_user(client)
+        done = receipt(client, user)
+        waiting = receipt(client, user, status="awaiting_upload", merchant_name=None)
+        r = await client.get("/api/v1/receipts", headers=tma(6001))
+        items = {item["id"]: item for item in r.json()["data"]}
+        assert "X-Amz-Signature=" in items[str(done)]["image_url"]
+        assert items[str(done)]["content_type"] == "image/jpeg"
+        assert items[str(waiting)]["image_url"] is None
+
     async def test_a_forged_cursor_is_422(self, client: httpx.AsyncClient) -> None:
         setup_user(client)
         r = await client.get("/api/v1/receipts", params={"cursor": "bm9wZQ"}, headers=tma(6001))

@@ -1,0 +1,86 @@
+"""The Telegram Mini App: static files (api/webapp/, no build step) served at /app/.
+
+The page authenticates every API call with ``Authorization: tma <initData>`` (docs/api.md). For
+development only, ``/app/?dev`` asks ``GET /app/dev/init-data`` for an initData the server signs
+with the bot's token for ``MINI_APP_DEV_USER_ID`` (or ``?user=``): that route is registered only
+when ENVIRONMENT=development, so outside it the path does not exist (404), whatever is asked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.deps import ContainerDep
+from core.aws.clients import AwsError
+from core.clients.init_data import dev_bot_token, sign
+from core.errors import Unavailable
+from core.settings import ApiSettings
+
+WEBAPP_DIR = Path(__file__).resolve().parents[1] / "webapp"
+PREFIX = "/app"
+
+
+class AppFiles(StaticFiles):
+    """The page's files; ``no-cache``: the browser may keep them but asks again (ETag) each
+    time, so a deploy is seen at once and an unchanged file costs a 304."""
+
+    def file_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+dev_router = APIRouter(include_in_schema=False)
+
+
+@dev_router.get(f"{PREFIX}/dev/init-data")
+def dev_init_data(
+    container: ContainerDep,
+    user: Annotated[int | None, Query(ge=1, lt=2**53)] = None,
+) -> JSONResponse:
+    """Development only (never registered otherwise): an initData signed for a dev user."""
+    settings = container.settings
+    assert settings.is_development  # the route exists only then (install)
+    try:
+        token = container.bot_token()
+    except AwsError as exc:
+        raise Unavailable(
+            "the bot's token cannot be read (set TELEGRAM_BOT_TOKEN)", code="bot_token_unavailable"
+        ) from exc
+    return JSONResponse(
+        {"init_data": dev_init_data_for(user or settings.mini_app_dev_user_id, bot_token=token)},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def dev_init_data_for(user_id: int, *, bot_token: str, first_name: str = "Dev") -> str:
+    """initData for ``user_id`` in a private chat as Telegram's, but signed with the dev key
+    (``dev_bot_token``): a development API accepts it, no other (api/deps.py), even one with
+    the same bot token. For the page's ?dev and ``receiptsnap app-link``."""
+    fields = {
+        "user": json.dumps({"id": user_id, "first_name": first_name}, separators=(",", ":")),
+        "auth_date": str(int(datetime.now(UTC).timestamp())),
+        "chat_type": "private",
+    }
+    return sign(fields, bot_token=dev_bot_token(bot_token))
+
+
+def install(app: FastAPI, settings: ApiSettings) -> None:
+    """/app/ (the page) and, in development only, its dev initData route."""
+    if settings.is_development:
+        app.include_router(dev_router)  # before the mount, which would take the path
+
+    @app.get(PREFIX, include_in_schema=False)
+    def app_root() -> RedirectResponse:  # the page's relative links need the slash
+        return RedirectResponse(f"{PREFIX}/", status_code=308)
+
+    app.mount(PREFIX, AppFiles(directory=WEBAPP_DIR, html=True), name="webapp")
