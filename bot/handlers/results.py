@@ -15,13 +15,10 @@ from telegram.ext import BaseHandler, TypeHandler
 from bot import keyboards
 from bot.albums import update_album
 from bot.context import BotContext, ReceiptProcessed, ReceiptProgress
-from bot.handlers.budgets import warning_text
+from bot.handlers.budgets import send_warnings
 from bot.i18n import texts
 from bot.render import receipt_card
-from bot.users import private_chat
 from bot.waiting import queue_watch, receipt_lock
-from core.budgets.service import BudgetWarning, new_warnings
-from core.contracts import ReceiptStatus
 from core.receipts.repository import ReceiptRepository
 from core.receipts.views import ReceiptView
 
@@ -40,26 +37,7 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
     async with _lock(context, update.receipt_id):
         await _show_result(update, context)
     context.bot_data.get("receipt_locks", {}).pop(update.receipt_id, None)
-    await _warn_budgets(update, context)
-
-
-async def _warn_budgets(update: ReceiptProcessed, context: BotContext) -> None:
-    """Budget warnings are personal: they go to the user's private chat, wherever the receipt was
-    sent, and wait (not recorded as given) while that chat is unknown. Never to a group."""
-
-    def check(session: Session) -> tuple[int | None, list[BudgetWarning]]:
-        receipt = ReceiptRepository(session).get(update.receipt_id)
-        if receipt is None or receipt.status != ReceiptStatus.DONE:
-            return None, []
-        chat_id = private_chat(receipt.user)
-        if chat_id is None:
-            return None, []
-        return chat_id, new_warnings(session, receipt=receipt)
-
-    chat_id, warnings = await context.services.in_session(check)
-    for warning in warnings:
-        if chat_id is not None:
-            await context.bot.send_message(chat_id, warning_text(warning))
+    await send_warnings(context, update.receipt_id)
 
 
 async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
