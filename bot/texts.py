@@ -496,6 +496,14 @@ LEDGER_NO_RATE = (
 BALANCE_HEAD = "⚖️ <b>Who owes whom</b> in {title} ({currency})"
 BALANCE_LINE = "• {payer} owes {payee} {amount}"
 BALANCE_SETTLED = "✅ All settled: nobody owes anything."
+BALANCE_NO_LEDGERS = (
+    "You are in no group's shared ledger yet: add me to a group and send /start there."
+)
+BALANCE_MORE_LEDGERS = "<i>And {n} older ledger(s): ask /balance in their group.</i>"
+LEDGER_YOU_LEFT = "<i>You have left this group: your receipts and shares stay in its ledger.</i>"
+LEDGER_BOT_REMOVED = (
+    "<i>I was removed from this group: its ledger stays readable here; add me back to go on.</i>"
+)
 SETTLE_USAGE = (
     "Usage: /settle @member AMOUNT (or reply to their message with /settle AMOUNT): a payment "
     "back you made to them, in {currency}."
@@ -509,8 +517,22 @@ SUMMARY_SHARES = "👥 Your shares of group receipts (not in the totals above): 
 BTN_PAID_BY = "👤 Paid by {name}"
 BTN_SPLIT_EQUAL = "➗ Split equally"
 BTN_SPLIT_ONLY_PAYER = "🙋 Only the payer"
+BTN_SPLIT_SHARES = "⚖️ By shares"
+BTN_SHARES = "🧮 Shares…"
+BTN_SHARE = "{name} ×{weight}"
+BTN_SHARE_NONE = "➖ {name}"
+SHARES_HOW = "Press a member: one more share each time (up to ×4, then none)."
+SHARE_LAST = "Someone has to keep a share of it."
+SHARE_NOT_MEMBER = "That member is no longer in this group's ledger."
+CARD_SHARES = "👥 {shares}"
+CARD_SHARE = "{name} {amount}"
+CARD_SHARE_WEIGHT = "{name} ×{weight} {amount}"
 PAID_BY_NOW = "Paid by {name}"
-SPLIT_NOW = {"equal": "Split equally among the members", "only_payer": "Only the payer's"}
+SPLIT_NOW = {
+    "equal": "Split equally among the members",
+    "only_payer": "Only the payer's",
+    "shares": "Split by the shares chosen",
+}
 PERSONAL_IN_GROUP = (
     "That one is personal, so I answer it in our private chat only (open my profile and press "
     "Start). Here: /summary, /balance, /settle and /export of the group's ledger."

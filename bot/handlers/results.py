@@ -55,6 +55,10 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     if receipt.notified_at is not None:
         logger.info("result.already_notified")
         return
+    if receipt.ledger_removed:  # the bot is out of the group: its members read it privately
+        logger.info("result.group_left")
+        await _mark_notified(context, receipt)
+        return
     try:
         await _send_card(receipt, context)
     except (Forbidden, BadRequest) as exc:  # undeliverable: retrying would not help
@@ -106,7 +110,7 @@ async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
     watch.stop(update.receipt_id)  # it has left the queue
     async with _lock(context, update.receipt_id):
         receipt = await context.services.in_session(load)  # read under the lock: still not done?
-        if receipt is None or text is None or receipt.status.is_final:
+        if receipt is None or text is None or receipt.status.is_final or receipt.ledger_removed:
             return
         if receipt.telegram_chat_id is not None:  # "typing…" while it is read
             await watch.chat_action(context.bot, receipt.telegram_chat_id)

@@ -88,6 +88,8 @@ class ReceiptView:
     payer_name: str | None = None
     split: str | None = None
     shares: tuple[ShareView, ...] = ()
+    # The bot was removed from the ledger's group: nothing is sent there any more.
+    ledger_removed: bool = False
 
     @property
     def short_id(self) -> str:
@@ -129,6 +131,7 @@ class ReceiptView:
             payer_name=_payer_name(receipt),
             split=receipt.split,
             shares=_shares(receipt),
+            ledger_removed=receipt.ledger is not None and receipt.ledger.removed_at is not None,
         )
 
 
