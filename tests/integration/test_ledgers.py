@@ -20,8 +20,8 @@ from core.ledgers.service import (
     payer_after,
     toggle_split,
 )
-from core.receipts.views import ReceiptView
 from core.ledgers.transfers import Transfer
+from core.receipts.views import ReceiptView
 from core.summaries.months import Month
 from tests.fakes import stored_receipt
 

@@ -45,7 +45,7 @@ class TestSplitAmount:
         assert split_amount(D("5.00"), {"ana": D(0)}, "EUR") == {}
 
     @given(
-        cents=st.integers(min_value=-10**9, max_value=10**9),
+        cents=st.integers(min_value=-(10**9), max_value=10**9),
         weights=st.lists(st.integers(min_value=0, max_value=MAX_WEIGHT), min_size=1, max_size=12),
         currency=st.sampled_from(["EUR", "JPY", "KWD"]),
     )

@@ -20,6 +20,7 @@ from core.admin.repository import AdminLedgerQueries, Cursor
 from core.db.models import Ledger
 from core.ledgers.repository import LedgerRepository
 from core.ledgers.service import balance
+from core.money import minor_units
 
 router = APIRouter(prefix="/ledgers", tags=["admin: ledgers"])
 
@@ -61,7 +62,7 @@ def get_ledger(
     repo = LedgerRepository(session)
     memberships = repo.memberships(ledger.id)
     result = balance(session, ledger=ledger)
-    zero = Decimal(0)
+    zero = Decimal(0).quantize(Decimal(1).scaleb(-minor_units(ledger.currency or "EUR")))
     members = [
         LedgerMemberPublic(
             user_id=m.user_id,
