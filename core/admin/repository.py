@@ -58,6 +58,7 @@ class Cursor:
 class ReceiptFilter:
     status: str | None = None
     user_id: int | None = None
+    ledger_id: int | None = None
     merchant: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -195,6 +196,8 @@ class AdminReceiptQueries:
             stmt = stmt.where(Receipt.status == f.status)
         if f.user_id is not None:
             stmt = stmt.where(Receipt.user_id == f.user_id)
+        if f.ledger_id is not None:
+            stmt = stmt.where(Receipt.ledger_id == f.ledger_id)
         if f.merchant:
             stmt = stmt.where(
                 func.lower(Receipt.merchant_name).contains(f.merchant.lower(), autoescape=True)

@@ -116,6 +116,16 @@ class TestDetail:
             (ids[2], True, "0.00", "3.00", "-3.00"),
         ]
 
+        # AND its receipts are listed by ledger, and only its
+        listed = await client.get(
+            "/admin/v1/receipts", params={"ledger_id": ledger_id}, headers=auth("viewer")
+        )
+        assert sorted(x["status"] for x in listed.json()["data"]) == ["done", "failed"]
+        other = await client.get(
+            "/admin/v1/receipts", params={"ledger_id": ledger_id + 1}, headers=auth("viewer")
+        )
+        assert other.json()["data"] == []
+
     async def test_an_unknown_ledger_is_404(self, client: httpx.AsyncClient, auth: Auth) -> None:
         r = await client.get("/admin/v1/ledgers/999999", headers=auth("viewer"))
         assert r.status_code == 404 and r.json()["error"] == "not_found"
