@@ -325,6 +325,32 @@ class FakeTelegram:
                 },
             }
 
+    def chat_member_update(
+        self, *, chat_id: int, user_id: int, by_user_id: int, status: str, first_name: str = "Ana"
+    ) -> JSONDict:
+        """Member ``user_id``'s status in group ``chat_id`` changed to ``status`` ("member",
+        "left", "kicked") by ``by_user_id``: a ``chat_member`` update (Telegram sends these
+        only to a bot that is an admin of the group and names them in ``allowed_updates``)."""
+        old = "member" if status in ("left", "kicked") else "left"
+
+        def member(state: str) -> JSONDict:
+            found: JSONDict = {"user": self._user(user_id, first_name), "status": state}
+            if state == "kicked":
+                found["until_date"] = 0
+            return found
+
+        with self._lock:
+            return {
+                "update_id": next(self._update_ids),
+                "chat_member": {
+                    "chat": self._chat(chat_id),
+                    "from": self._user(by_user_id, self._chat_names.get(by_user_id, "Ana")),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(status),
+                },
+            }
+
     def calls_for(self, method: str, chat_id: int | None = None) -> list[SentCall]:
         with self._lock:
             return [

@@ -165,6 +165,15 @@ def test_a_member_leaves_the_bot_is_removed_and_comes_back(
     assert balance.startswith(f"⚖️ Who owes whom in Chat {group} (EUR)")
     assert len(receipts_in(stack, group)) == 3
 
+    # WHEN the bot is an admin there and Ana removes Ben: a chat_member update
+    sent = len(fake.calls)
+    post(
+        stack, fake.chat_member_update(chat_id=group, user_id=BEN, by_user_id=ANA, status="kicked")
+    )
+    # THEN Ben is marked left too, silently
+    wait_until(lambda: ledger_members_left(stack, group) == {BEN, CAL}, timeout=30, what="Ben left")
+    assert not [c for c in fake.calls[sent:] if c.params.get("chat_id") == group]
+
 
 def ledger_members_left(stack: LocalStack, chat: int) -> set[int]:
     assert stack.container is not None
