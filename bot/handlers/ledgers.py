@@ -10,12 +10,13 @@ messages or with /receipt (or @the_bot) in its caption (README, "Group chats").
 Members leaving and the bot being removed (``MEMBERSHIP``), from what Telegram delivers:
 ``my_chat_member`` (the bot's own status in a chat: sent to every bot, once it is in
 ``allowed_updates``, bot/webhook.py), the service messages ``left_chat_member`` and
-``new_chat_members`` (delivered whatever the privacy mode; Telegram may leave them out in large
-supergroups) and ``chat_member`` (anyone's status: only to a bot that is an admin there and
-asked for it in ``allowed_updates``). A member who leaves is marked left (their receipts,
-shares and balance stay; new receipts are no longer split to them); the bot removed marks the
-ledger removed, and nothing is sent to the group after (bot/handlers/results.py). Its members
-keep reading it: /balance in a private chat gives each ledger they are or were in.
+``new_chat_members`` (delivered whatever the privacy mode; not in large groups, Bot API 5.1's
+changelog, nor to a bot that left by itself) and ``chat_member`` (anyone's status: only to a
+bot that is an admin there and asked for it in ``allowed_updates``). A member who leaves is
+marked left (their receipts, shares and balance stay; new receipts are no longer split to
+them); the bot removed marks the ledger removed, and nothing is sent to the group after
+(bot/handlers/results.py). Its members keep reading it: /balance in a private chat gives each
+ledger they are or were in.
 """
 
 from __future__ import annotations
@@ -402,8 +403,9 @@ def _member_left(session: Session, chat_id: int, telegram_user_id: int, at: date
     return LedgerRepository(session).leave(ledger=ledger, user_id=user.id, now=at)
 
 
-async def _record(context: BotContext, chat_id: int, changes: list[tuple[TelegramUser, bool]],
-                  at: datetime) -> None:  # fmt: skip
+async def _record(
+    context: BotContext, chat_id: int, changes: list[tuple[TelegramUser, bool]], at: datetime
+) -> None:
     """Members (the bot among them) in or out of the group at ``at``; nothing is answered (a
     service message is not a request, and a removed bot has nowhere to answer)."""
     bot_id = context.bot.id
