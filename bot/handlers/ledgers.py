@@ -10,8 +10,8 @@ messages or with /receipt (or @the_bot) in its caption (README, "Group chats").
 Members leaving and the bot being removed (``MEMBERSHIP``), from what Telegram delivers:
 ``my_chat_member`` (the bot's own status in a chat: sent to every bot, once it is in
 ``allowed_updates``, bot/webhook.py), the service messages ``left_chat_member`` and
-``new_chat_members`` (delivered whatever the privacy mode; not in large groups, Bot API 5.1's
-changelog, nor to a bot that left by itself) and ``chat_member`` (anyone's status: only to a
+``new_chat_members`` (delivered whatever the privacy mode; about people joining, not in large
+groups since Bot API 5.1) and ``chat_member`` (anyone's status: only to a
 bot that is an admin there and asked for it in ``allowed_updates``). A member who leaves is
 marked left (their receipts, shares and balance stay; new receipts are no longer split to
 them); the bot removed marks the ledger removed, and nothing is sent to the group after
