@@ -16,7 +16,8 @@ bot that is an admin there and asked for it in ``allowed_updates``). A member wh
 marked left (their receipts, shares and balance stay; new receipts are no longer split to
 them); the bot removed marks the ledger removed, and nothing is sent to the group after
 (bot/handlers/results.py). Its members keep reading it: /balance in a private chat gives each
-ledger they are or were in.
+ledger they are or were in. A group upgraded to a supergroup (a new chat id) takes its ledger
+along (``migrate_to_chat_id`` / ``migrate_from_chat_id``).
 """
 
 from __future__ import annotations
@@ -445,6 +446,26 @@ async def on_service_message(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def on_migrate(update: Update, context: BotContext) -> None:
+    """A group upgraded to a supergroup gets a new chat id (Telegram says so in both chats:
+    ``migrate_to_chat_id`` in the old one, ``migrate_from_chat_id`` in the new one): the
+    ledger moves with it, once, so its receipts and members are not left behind."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message is not None and message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        raise ApplicationHandlerStop
+
+    def run(session: Session) -> bool:
+        return LedgerRepository(session).move_chat(old_chat_id=old, new_chat_id=new) is not None
+
+    if await context.services.in_session(run):
+        logger.info("ledger.moved old_chat_id=%s new_chat_id=%s", old, new)
+    raise ApplicationHandlerStop
+
+
 # Before the blocked-user gate (bot/blocked.py, same group, so only one of them runs): that a
 # member left or the bot was removed is a fact to record, whoever made it happen.
 MEMBERSHIP: list[BaseHandler[Update, BotContext, None]] = [
@@ -453,6 +474,7 @@ MEMBERSHIP: list[BaseHandler[Update, BotContext, None]] = [
         filters.StatusUpdate.LEFT_CHAT_MEMBER | filters.StatusUpdate.NEW_CHAT_MEMBERS,
         on_service_message,
     ),
+    MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate),
 ]
 
 # Before every feature's handlers: what is personal is never answered in a group.

@@ -88,6 +88,18 @@ class LedgerRepository:
             assert found is not None
             return found
 
+    def move_chat(self, *, old_chat_id: int, new_chat_id: int) -> Ledger | None:
+        """A group upgraded to a supergroup has a new chat id: its ledger follows it (the one
+        moved; None when there was none to move, or the new chat has a ledger of its own
+        already, which is left as it is)."""
+        ledger = self.of_chat(old_chat_id)
+        if ledger is None or self.of_chat(new_chat_id) is not None:
+            return None
+        ledger.telegram_chat_id = new_chat_id
+        ledger.removed_at = None
+        self.session.flush()
+        return ledger
+
     def join(self, *, ledger: Ledger, user: User, now: datetime) -> bool:
         """The user is a member (again, if they had left); True when they were not one."""
         member = self.session.get(LedgerMember, (ledger.id, user.id))

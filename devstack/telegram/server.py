@@ -295,6 +295,14 @@ class FakeTelegram:
         with self._lock:
             return self._user_update(chat_id, user_id, first_name, {"left_chat_member": member})
 
+    def migrate_update(self, *, old_chat_id: int, new_chat_id: int, user_id: int) -> JSONDict:
+        """The service message in group ``old_chat_id`` saying it was upgraded to the supergroup
+        ``new_chat_id`` (``migrate_to_chat_id``)."""
+        with self._lock:
+            return self._user_update(
+                old_chat_id, user_id, "Ana", {"migrate_to_chat_id": new_chat_id}
+            )
+
     def my_chat_member_update(
         self, *, chat_id: int, by_user_id: int, status: str, first_name: str = "Ana"
     ) -> JSONDict:

@@ -1,5 +1,6 @@
-"""A group's ledger when members leave, the bot is removed and added back, and with shares
-chosen member by member, through the real bot and the fake Bot API (issue 16).
+"""A group's ledger when members leave, the bot is removed and added back, the group becomes a
+supergroup, and with shares chosen member by member, through the real bot and the fake Bot API
+(issue 16).
 
 Every receipt is the sample (MYR 9.00, 25 December 2018) in a EUR ledger: EUR 1.89 at ECB's
 4.7611 of 24 December.
@@ -85,6 +86,12 @@ def ledger_of(stack: LocalStack, chat: int) -> Ledger:
         ledger = s.scalar(select(Ledger).where(Ledger.telegram_chat_id == chat))
         assert ledger is not None
         return ledger
+
+
+def has_ledger(stack: LocalStack, chat: int) -> bool:
+    assert stack.container is not None
+    with stack.container.session_factory() as s:
+        return s.scalar(select(Ledger.id).where(Ledger.telegram_chat_id == chat)) is not None
 
 
 def receipts_in(stack: LocalStack, chat: int) -> list[Receipt]:
@@ -173,6 +180,15 @@ def test_a_member_leaves_the_bot_is_removed_and_comes_back(
     # THEN Ben is marked left too, silently
     wait_until(lambda: ledger_members_left(stack, group) == {BEN, CAL}, timeout=30, what="Ben left")
     assert not [c for c in fake.calls[sent:] if c.params.get("chat_id") == group]
+
+    # WHEN the group is upgraded to a supergroup (a new chat id), THEN the ledger goes with it
+    supergroup = -1009304
+    (before,) = say(stack, fake, chat=group, user=ANA, text="/balance")
+    post(stack, fake.migrate_update(old_chat_id=group, new_chat_id=supergroup, user_id=ANA))
+    wait_until(lambda: has_ledger(stack, supergroup), timeout=30, what="the ledger moved")
+    (after,) = say(stack, fake, chat=supergroup, user=ANA, text="/balance")
+    assert after.split("\n")[1:] == before.split("\n")[1:]
+    assert not has_ledger(stack, group)
 
 
 def ledger_members_left(stack: LocalStack, chat: int) -> set[int]:

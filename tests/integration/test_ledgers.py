@@ -240,3 +240,23 @@ def test_every_sharer_is_warned_of_their_own_budget(
         assert warned == {ana.id: [], ben.id: [100], cal.id: []}
         # AND once only
         assert new_warnings(s, receipt=r, user_id=ben.id) == []
+
+
+def test_a_ledger_follows_its_group_to_a_supergroup_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as s:
+        ana = _user(s, "ana")
+        ledger = _ledger(s, ana)
+        ledger.removed_at = NOW  # a "left" of the old chat is no removal: the group moved
+        old = ledger.telegram_chat_id
+        repo = LedgerRepository(s)
+        moved = repo.move_chat(old_chat_id=old, new_chat_id=old - 1)
+        assert moved is ledger and ledger.telegram_chat_id == old - 1
+        assert ledger.removed_at is None
+        # the same news from the new chat: nothing left to move
+        assert repo.move_chat(old_chat_id=old, new_chat_id=old - 1) is None
+        # a new chat that has a ledger of its own already keeps it; the old one stays put
+        other = _ledger(s, ana)
+        assert repo.move_chat(old_chat_id=other.telegram_chat_id, new_chat_id=old - 1) is None
+        assert repo.of_chat(old - 1) is ledger
