@@ -422,7 +422,7 @@ COMMANDS = {
     "budget": "Monthly budgets per category",
     "categories": "Your spending categories: add, rename, remove",
     "settings": "Your currency and time zone",
-    "balance": "Who owes whom in a group's shared ledger",
+    "balance": "Who owes whom in your groups' shared ledgers",
     "settle": "Record a payment back in a group: /settle @member AMOUNT",
     "receipt": "One receipt again: /receipt ID",
     "delete": "Delete a receipt and its photo: /delete ID",
@@ -474,9 +474,11 @@ LEDGER_STARTED = (
     "📒 <b>{title}</b>: this group's shared ledger, in {currency} (days in {timezone}).\n\n"
     "Send a receipt here as a reply to one of my messages, or with /receipt in its caption: "
     "it is split equally among the ledger's members (the buttons on its card change who paid "
-    "and the split). Each member joins with /start here or by sending a receipt.\n"
+    "and the split, member by member with 🧮). Each member joins with /start here or by "
+    "sending a receipt.\n"
     "/summary – the month, with what each member paid and their share\n"
-    "/balance – who owes whom\n"
+    "/balance – who owes whom (in our private chat: in every group of yours, even after you "
+    "leave)\n"
     "/settle @member AMOUNT – record a payment back"
 )
 LEDGER_JOINED = "{name} joined this group's ledger."

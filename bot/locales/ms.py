@@ -429,7 +429,7 @@ COMMANDS = {
     "budget": "Bajet bulanan mengikut kategori",
     "categories": "Kategori perbelanjaan anda: tambah, tukar nama, buang",
     "settings": "Mata wang anda dan zon waktu",
-    "balance": "Siapa berhutang dengan siapa dalam lejar kumpulan",
+    "balance": "Siapa berhutang dengan siapa dalam lejar kumpulan anda",
     "settle": "Rekod bayaran balik dalam kumpulan: /settle @ahli AMAUN",
     "receipt": "Satu resit sekali lagi: /receipt ID",
     "delete": "Padam resit dan gambarnya: /delete ID",
@@ -496,10 +496,12 @@ LEDGER_STARTED = (
     "{timezone}).\n\n"
     "Hantar resit di sini sebagai balasan kepada salah satu mesej saya, atau dengan /receipt "
     "pada kapsyennya: resit itu dibahagi sama rata antara ahli lejar (butang pada kadnya "
-    "menukar siapa yang membayar dan cara pembahagiannya). Setiap ahli menyertai lejar dengan "
+    "menukar siapa yang membayar dan cara pembahagiannya, ahli demi ahli dengan 🧮). Setiap "
+    "ahli menyertai lejar dengan "
     "/start di sini atau dengan menghantar resit.\n"
     "/summary – bulan ini, dengan bayaran dan bahagian setiap ahli\n"
-    "/balance – siapa berhutang dengan siapa\n"
+    "/balance – siapa berhutang dengan siapa (dalam sembang peribadi kita: dalam setiap "
+    "kumpulan anda, walaupun selepas anda keluar)\n"
     "/settle @ahli AMAUN – rekod bayaran balik"
 )
 LEDGER_JOINED = "{name} telah menyertai lejar kumpulan ini."
