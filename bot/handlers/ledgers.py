@@ -11,13 +11,13 @@ Members leaving and the bot being removed (``MEMBERSHIP``), from what Telegram d
 ``my_chat_member`` (the bot's own status in a chat: sent to every bot, once it is in
 ``allowed_updates``, bot/webhook.py), the service messages ``left_chat_member`` and
 ``new_chat_members`` (delivered whatever the privacy mode; about people joining, not in large
-groups since Bot API 5.1) and ``chat_member`` (anyone's status: only to a
-bot that is an admin there and asked for it in ``allowed_updates``). A member who leaves is
-marked left (their receipts, shares and balance stay; new receipts are no longer split to
-them); the bot removed marks the ledger removed, and nothing is sent to the group after
-(bot/handlers/results.py). Its members keep reading it: /balance in a private chat gives each
-ledger they are or were in. A group upgraded to a supergroup (a new chat id) takes its ledger
-along (``migrate_to_chat_id`` / ``migrate_from_chat_id``).
+groups since Bot API 5.1) and ``chat_member`` (anyone's status: only to a bot that is an admin
+there and asked for it in ``allowed_updates``). A member who leaves is marked left (their
+receipts, shares and balance stay; new receipts are no longer split to them); the bot removed
+marks the ledger removed, and nothing is sent to the group after (bot/handlers/results.py).
+Its members keep reading it: /balance in a private chat gives each ledger they are or were in.
+A group upgraded to a supergroup (a new chat id) takes its ledger along
+(``migrate_to_chat_id`` / ``migrate_from_chat_id``).
 """
 
 from __future__ import annotations
