@@ -10,7 +10,8 @@ export rate of all the heavy user's receipts. Then a group ledger (issue 16) of 
 users with LEDGER receipts over the same 2 years, each paid by one member and split equally among
 all of them (a receipt_shares row each), a third in other currencies with their EUR home amount:
 p50/p99 of the group's /summary (the summary's queries plus each member's paid and share) and of
-/balance (every receipt since the start, the fewest transfers). Default URL: TEST_DATABASE_URL or
+/balance (every receipt since the start, the fewest transfers), and the rate of the group's CSV
+export (each receipt's shares split exactly to the cent). Default URL: TEST_DATABASE_URL or
 the local PostgreSQL at 127.0.0.1:5432/test.
 """
 
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session
 from core.db.models import Ledger
 from core.db.session import make_engine, upgrade
 from core.ledgers.service import balance, members_of_period
-from core.summaries.export import export_receipts_csv
+from core.summaries.export import export_ledger_csv, export_receipts_csv
 from core.summaries.months import Month
 from core.summaries.service import summarize
 
@@ -199,6 +200,13 @@ def bench_ledger(url: str, *, members: int, receipts: int, runs: int) -> None:
             result = balance(session, ledger=ledger)
             balance_times.append(time.perf_counter() - t)
             assert result is not None and len(result.transfers) < members
+        # The ledger's CSV (/export all in the group): each receipt's shares split exactly
+        # (core.ledgers.shares.split_amount), once
+        t = time.perf_counter()
+        lines = sum(
+            chunk.count("\n") for chunk in export_ledger_csv(session, ledger=ledger, period=None)
+        )
+        export_seconds = time.perf_counter() - t
     engine.dispose()
     for what, times in (("/summary", summary_times), ("/balance", balance_times)):
         p50, p99, mean = pct(times, 50), pct(times, 99), statistics.mean(times)
@@ -206,6 +214,10 @@ def bench_ledger(url: str, *, members: int, receipts: int, runs: int) -> None:
             f"  group {what} ({runs} runs): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
             f"mean {mean * 1000:.1f} ms"
         )
+    print(
+        f"  group /export all: {lines - 1} receipts in {export_seconds:.2f} s "
+        f"({(lines - 1) / export_seconds:.0f} receipts/s)"
+    )
 
 
 def main() -> int:

@@ -250,7 +250,9 @@ def build_application(*, token: str, services: BotServices, polling: bool = Fals
     application.bot_data[REPLAY] = replay
     application.bot_data["callback_key"] = derive_key(token)
     application.add_handler(TypeHandler(object, bind_log_context), group=LOG_CONTEXT_GROUP)
-    application.add_handler(blocked.GATE, group=blocked.GROUP)  # first: blocked users stop here
+    # Members leaving and the bot removed: recorded whoever did it, before the blocked-user gate
+    application.add_handlers(ledgers.MEMBERSHIP, group=blocked.GROUP)
+    application.add_handler(blocked.GATE, group=blocked.GROUP)  # then blocked users stop here
     application.add_handler(edit.SET_ASIDE, group=edit.SET_ASIDE_GROUP)  # a command or a file
     application.add_handlers(ledgers.GROUP_GUARDS)  # nothing personal answered in a group
     application.add_handlers(start.HANDLERS)

@@ -1,7 +1,8 @@
 """Users blocked by an admin: each update gets one polite reply and nothing else happens.
 
-A ``TypeHandler`` in group -2 runs before every other handler (but the log context's) and stops
-the update there. It stops an update with no sender too: Telegram names one in every message
+A ``TypeHandler`` in group -2 runs before every other handler (but the log context's and, in
+the same group before it, the record of members leaving, bot/handlers/ledgers.py) and stops the
+update there. It stops an update with no sender too: Telegram names one in every message
 and button press the bot takes (``ALLOWED_UPDATES``), so such an update is made up, and has
 nobody to register or answer.
 """

@@ -28,7 +28,9 @@ CATEGORY = "cg"
 KEEP_BOTH = "kb"
 BACK = "bk"
 PAID_BY = "pb"  # a group ledger's receipt: the next member pays
-SPLIT = "sp"  # a group ledger's receipt: equal <-> only the payer
+SPLIT = "sp"  # a group ledger's receipt: equal <-> only the payer (chosen shares: equal)
+SHARES = "sh"  # a group ledger's receipt: the member by member shares picker
+_SHARE = re.compile(r"w(\d{1,15})")  # one member's share, by their user id: one more
 EDIT_ACTIONS = {
     "em": "merchant",
     "ed": "date",
@@ -83,9 +85,10 @@ def card(receipt: ReceiptView, *, key: bytes, app_url: str | None = None) -> Inl
     main.append(_button(texts.BTN_CATEGORY, CATEGORY, receipt, key))
     rows.append(main)
     if receipt.ledger_id is not None:  # in a group: who paid and how it is split (the state)
-        split = (
-            texts.BTN_SPLIT_ONLY_PAYER if receipt.split == "only_payer" else texts.BTN_SPLIT_EQUAL
-        )
+        split = {
+            "only_payer": texts.BTN_SPLIT_ONLY_PAYER,
+            "shares": texts.BTN_SPLIT_SHARES,
+        }.get(receipt.split or "", texts.BTN_SPLIT_EQUAL)
         rows.append(
             [
                 _button(
@@ -94,7 +97,39 @@ def card(receipt: ReceiptView, *, key: bytes, app_url: str | None = None) -> Inl
                 _button(split, SPLIT, receipt, key),
             ]
         )
+        rows.append([_button(texts.BTN_SHARES, SHARES, receipt, key), delete])
+        return InlineKeyboardMarkup(rows)
     rows.append([delete, app] if app else [delete])
+    return InlineKeyboardMarkup(rows)
+
+
+def share_action(user_id: int) -> str:
+    return f"w{user_id}"
+
+
+def shared_member(action: str) -> int | None:
+    """The user id a share button stands for, or None (not one)."""
+    found = _SHARE.fullmatch(action)
+    return int(found[1]) if found else None
+
+
+def shares(
+    receipt: ReceiptView, members: Sequence[tuple[int, str]], *, key: bytes
+) -> InlineKeyboardMarkup:
+    """One button per member (``members``: user id, name) with their share of the receipt:
+    "×2", or none; each press one more (core/ledgers/shares.py: up to ×4, then none)."""
+    weights = {s.user_id: s.weight for s in receipt.shares}
+    buttons = []
+    for user_id, name in members:
+        weight = weights.get(user_id)
+        label = (
+            texts.BTN_SHARE.format(name=name, weight=f"{weight.normalize():f}")
+            if weight
+            else texts.BTN_SHARE_NONE.format(name=name)
+        )
+        buttons.append(_button(label, share_action(user_id), receipt, key))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(texts.BTN_BACK, BACK, receipt, key)])
     return InlineKeyboardMarkup(rows)
 
 

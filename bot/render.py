@@ -116,6 +116,8 @@ def receipt_card(receipt: ReceiptView) -> str:
     lines.append(texts.CARD_TOTAL.format(total=total) + mark("total") + mark("currency"))
     if (home := home_amount_line(receipt)) is not None:
         lines.append(home)
+    if receipt.shares:  # a group ledger's: each member's part, summing to its amount
+        lines.append(shares_line(receipt))
     if receipt.subtotal is not None:
         subtotal = escape(money(receipt.subtotal, receipt.currency))
         lines.append(texts.CARD_SUBTOTAL.format(subtotal=subtotal) + mark("subtotal"))
@@ -143,6 +145,23 @@ def receipt_card(receipt: ReceiptView) -> str:
         footer += f" · {texts.CONFIRMED_MARK}"
     lines.append(f"\n{footer}")
     return "\n".join(lines)
+
+
+def shares_line(receipt: ReceiptView) -> str:
+    """ "👥 @ana EUR 1.27 · @ben ×2 EUR 2.53": each sharer's part in the ledger's currency (the
+    weight when not 1; no amount while the receipt has none in that currency)."""
+    parts = []
+    for share in receipt.shares:
+        figure = money(share.amount, share.currency) if share.amount is not None else ""
+        text = (
+            texts.CARD_SHARE.format(name=share.name, amount=figure)
+            if share.weight == 1
+            else texts.CARD_SHARE_WEIGHT.format(
+                name=share.name, weight=f"{share.weight.normalize():f}", amount=figure
+            )
+        )
+        parts.append(escape(text.strip()))
+    return texts.CARD_SHARES.format(shares=" · ".join(parts))
 
 
 def now_impossible(receipt: ReceiptView, field: str) -> str | None:

@@ -440,7 +440,7 @@ COMMANDS = {
     "budget": "Monthly budgets per category",
     "categories": "Your spending categories: add, rename, remove",
     "settings": "Your currency and time zone",
-    "balance": "Who owes whom in a group's shared ledger",
+    "balance": "Who owes whom in your groups' shared ledgers",
     "settle": "Record a payment back in a group: /settle @member AMOUNT",
     "receipt": "One receipt again: /receipt ID",
     "delete": "Delete a receipt and its photo: /delete ID",
@@ -496,9 +496,11 @@ LEDGER_STARTED = (
     "📒 <b>{title}</b>: this group's shared ledger, in {currency} (days in {timezone}).\n\n"
     "Send a receipt here as a reply to one of my messages, or with /receipt in its caption: "
     "it is split equally among the ledger's members (the buttons on its card change who paid "
-    "and the split). Each member joins with /start here or by sending a receipt.\n"
+    "and the split, member by member with 🧮). Each member joins with /start here or by "
+    "sending a receipt.\n"
     "/summary – the month, with what each member paid and their share\n"
-    "/balance – who owes whom\n"
+    "/balance – who owes whom (in our private chat: in every group of yours, even after you "
+    "leave)\n"
     "/settle @member AMOUNT – record a payment back"
 )
 LEDGER_JOINED = "{name} joined this group's ledger."
@@ -518,6 +520,14 @@ LEDGER_NO_RATE = (
 BALANCE_HEAD = "⚖️ <b>Who owes whom</b> in {title} ({currency})"
 BALANCE_LINE = "• {payer} owes {payee} {amount}"
 BALANCE_SETTLED = "✅ All settled: nobody owes anything."
+BALANCE_NO_LEDGERS = (
+    "You are in no group's shared ledger yet: add me to a group and send /start there."
+)
+BALANCE_MORE_LEDGERS = "<i>And {n} older ledger(s): ask /balance in their group.</i>"
+LEDGER_YOU_LEFT = "<i>You have left this group: your receipts and shares stay in its ledger.</i>"
+LEDGER_BOT_REMOVED = (
+    "<i>I was removed from this group: its ledger stays readable here; add me back to go on.</i>"
+)
 SETTLE_USAGE = (
     "Usage: /settle @member AMOUNT (or reply to their message with /settle AMOUNT): a payment "
     "back you made to them, in {currency}."
@@ -531,8 +541,22 @@ SUMMARY_SHARES = "👥 Your shares of group receipts (not in the totals above): 
 BTN_PAID_BY = "👤 Paid by {name}"
 BTN_SPLIT_EQUAL = "➗ Split equally"
 BTN_SPLIT_ONLY_PAYER = "🙋 Only the payer"
+BTN_SPLIT_SHARES = "⚖️ By shares"
+BTN_SHARES = "🧮 Shares…"
+BTN_SHARE = "{name} ×{weight}"
+BTN_SHARE_NONE = "➖ {name}"
+SHARES_HOW = "Press a member: one more share each time (up to ×4, then none)."
+SHARE_LAST = "Someone has to keep a share of it."
+SHARE_NOT_MEMBER = "That member is no longer in this group's ledger."
+CARD_SHARES = "👥 {shares}"
+CARD_SHARE = "{name} {amount}"
+CARD_SHARE_WEIGHT = "{name} ×{weight} {amount}"
 PAID_BY_NOW = "Paid by {name}"
-SPLIT_NOW = {"equal": "Split equally among the members", "only_payer": "Only the payer's"}
+SPLIT_NOW = {
+    "equal": "Split equally among the members",
+    "only_payer": "Only the payer's",
+    "shares": "Split by the shares chosen",
+}
 PERSONAL_IN_GROUP = (
     "That one is personal, so I answer it in our private chat only (open my profile and press "
     "Start). Here: /summary, /balance, /settle and /export of the group's ledger."

@@ -8,7 +8,13 @@ from typing import Any
 
 from telegram import Bot
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# The update types the bot takes, for setWebhook and, in polling, getUpdates (Telegram keeps the
+# last list given). Naming a list replaces Telegram's default (every type but chat_member and
+# the reactions): my_chat_member (the bot added to or removed from a group) must be named, and
+# chat_member (anyone joining or leaving) is only sent to a bot that is an admin of the group
+# and names it; without it, the service messages left_chat_member / new_chat_members (messages)
+# tell the same in groups (bot/handlers/ledgers.py).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 WEBHOOK_PATH = "/telegram/webhook"
 
 

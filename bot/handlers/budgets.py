@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from html import escape
@@ -11,25 +13,33 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot import i18n
 from bot.context import BotContext
 from bot.formats import money, period_text
 from bot.i18n import texts
 from bot.render import shown
-from bot.users import register
+from bot.users import private_chat, register
 from core.budgets.service import (
     BudgetStatus,
     BudgetWarning,
     budget_status,
+    counted_for,
+    new_warnings,
     remove_budget,
     set_budget,
 )
 from core.categories.service import find, list_categories
+from core.contracts import ReceiptStatus
 from core.money import is_iso_currency
 from core.receipts.corrections import InvalidCorrection, parse_amount
 from core.receipts.repository import ReceiptRepository
 from core.summaries.months import BadMonth, Month, NotAMonth, parse_month
+from core.users.repository import UserRepository
+
+logger = logging.getLogger(__name__)
 
 OFF = ("off", "remove", "none", "0")
 
@@ -57,6 +67,36 @@ def warning_text(warning: BudgetWarning) -> str:
         spent=money(s.spent, s.currency),
         amount=money(s.amount, s.currency),
     )
+
+
+async def send_warnings(context: BotContext, receipt_id: uuid.UUID) -> None:
+    """Budget warnings are personal: each person the receipt counts toward (its owner; a group
+    receipt's sharers, each by their share) whose budget it takes past a threshold is told in
+    their own private chat, in their language, wherever the receipt was sent; never in a
+    group. Someone whose private chat is unknown is not checked (nothing recorded as given)
+    until it is."""
+
+    def check(session: Session) -> list[tuple[int, str | None, BudgetWarning]]:
+        receipt = ReceiptRepository(session).get(receipt_id)
+        if receipt is None or receipt.status != ReceiptStatus.DONE:
+            return []
+        found = []
+        for uid in counted_for(session, receipt=receipt):
+            user = UserRepository(session).get(uid)
+            chat_id = private_chat(user)
+            if user is None or chat_id is None:
+                continue
+            for warning in new_warnings(session, receipt=receipt, user_id=uid):
+                found.append((chat_id, user.language_code, warning))
+        return found
+
+    for chat_id, language, warning in await context.services.in_session(check):
+        with i18n.speaking(language):
+            text = warning_text(warning)
+        try:
+            await context.bot.send_message(chat_id, text)
+        except (Forbidden, BadRequest) as exc:  # that person blocked the bot: the others still
+            logger.warning("budget.warning_undeliverable error=%s", exc)
 
 
 async def budget(update: Update, context: BotContext) -> None:

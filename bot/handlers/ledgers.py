@@ -6,22 +6,44 @@ sender; /summary is the ledger's period with each member's part, /balance who ow
 Privacy mode (Telegram's default for bots in groups) delivers commands, replies to the bot's
 messages and messages that mention it; so a receipt reaches the bot sent as a reply to one of its
 messages or with /receipt (or @the_bot) in its caption (README, "Group chats").
+
+Members leaving and the bot being removed (``MEMBERSHIP``), from what Telegram delivers:
+``my_chat_member`` (the bot's own status in a chat: sent to every bot, once it is in
+``allowed_updates``, bot/webhook.py), the service messages ``left_chat_member`` and
+``new_chat_members`` (delivered whatever the privacy mode; about people joining, not in large
+groups since Bot API 5.1) and ``chat_member`` (anyone's status: only to a bot that is an admin
+there and asked for it in ``allowed_updates``). A member who leaves is marked left (their
+receipts, shares and balance stay; new receipts are no longer split to them); the bot removed
+marks the ledger removed, and nothing is sent to the group after (bot/handlers/results.py).
+Its members keep reading it: /balance in a private chat gives each ledger they are or were in.
+A group upgraded to a supergroup (a new chat id) takes its ledger along
+(``migrate_to_chat_id`` / ``migrate_from_chat_id``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from html import escape
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
-from telegram import InputFile, Message, Update
+from telegram import ChatMember, InputFile, Message, Update
+from telegram import User as TelegramUser
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.charts import summary_chart
 from bot.context import BotContext
@@ -37,8 +59,10 @@ from core.money import is_iso_currency, minor_units
 from core.summaries.export import export_ledger_csv
 from core.summaries.months import BadMonth, parse_period
 from core.summaries.service import PeriodSummary, summarize
+from core.users.repository import UserRepository
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
@@ -48,12 +72,15 @@ def in_group(message: Message) -> bool:
 
 
 def enter_ledger(session: Session, message: Message, user: User) -> tuple[Ledger, bool]:
-    """The chat's ledger (made on first use) with the sender in it; True when they joined."""
+    """The chat's ledger (made on first use) with the sender in it; True when they joined. A
+    message sent there after the bot was removed says it is back."""
     now = datetime.now(UTC)
     repo = LedgerRepository(session)
     ledger = repo.get_or_create(
         chat_id=message.chat_id, title=message.chat.title, creator=user, now=now
     )
+    if ledger.removed_at is not None and message.date > ledger.removed_at:
+        ledger.removed_at = None
     return ledger, repo.join(ledger=ledger, user=user, now=now)
 
 
@@ -113,6 +140,20 @@ def _today(ledger: Ledger) -> datetime:
     return datetime.now(UTC).astimezone(zone)
 
 
+async def _of_ledger(
+    message: Message, context: BotContext, run: Callable[[Session], T | None]
+) -> T | None:
+    """``run`` on the group's ledger; a bad period or no ledger answered here (None)."""
+    try:
+        found = await context.services.in_session(run)
+    except BadMonth:
+        await message.reply_text(texts.SUMMARY_BAD_MONTH)
+        return None
+    if found is None:
+        await message.reply_text(texts.LEDGER_NONE)
+    return found
+
+
 async def summary_in_group(message: Message, context: BotContext, arg: str) -> None:
     """The ledger's period, as a person's summary is laid out, with each member's part."""
 
@@ -149,13 +190,8 @@ async def summary_in_group(message: Message, context: BotContext, arg: str) -> N
             )
         return result, "\n".join(lines)
 
-    try:
-        found = await context.services.in_session(run)
-    except BadMonth:
-        await message.reply_text(texts.SUMMARY_BAD_MONTH)
-        return
+    found = await _of_ledger(message, context, run)
     if found is None:
-        await message.reply_text(texts.LEDGER_NONE)
         return
     result, members = found
     for part in message_parts(summary_text(result), members):
@@ -182,13 +218,8 @@ async def export_in_group(message: Message, context: BotContext, arg: str) -> No
         data = "".join(export_ledger_csv(session, ledger=ledger, period=period))
         return what, name, data.encode("utf-8")
 
-    try:
-        found = await context.services.in_session(run)
-    except BadMonth:
-        await message.reply_text(texts.SUMMARY_BAD_MONTH)
-        return
+    found = await _of_ledger(message, context, run)
     if found is None:
-        await message.reply_text(texts.LEDGER_NONE)
         return
     what, name, data = found
     if data.count(b"\n") <= 1:  # the header line only
@@ -200,38 +231,72 @@ async def export_in_group(message: Message, context: BotContext, arg: str) -> No
     )
 
 
+def balance_text(session: Session, context: BotContext, ledger: Ledger) -> str:
+    """Who owes whom in ``ledger``, as /balance says it."""
+    context.services.receipts.catch_up_ledger(session, ledger=ledger)
+    result = balance(session, ledger=ledger)
+    if result is None:
+        return texts.LEDGER_NO_CURRENCY
+    cur = result.currency
+    lines = [texts.BALANCE_HEAD.format(title=escape(ledger.title or ""), currency=cur)]
+    if not result.transfers:
+        lines.append(texts.BALANCE_SETTLED)
+    lines += [
+        texts.BALANCE_LINE.format(
+            payer=escape(result.names.get(t.payer, "?")),
+            payee=escape(result.names.get(t.payee, "?")),
+            amount=escape(money(t.amount, cur)),
+        )
+        for t in result.transfers
+    ]
+    if result.without_rate:
+        lines.append(
+            texts.LEDGER_NO_RATE.format(receipts=receipts(result.without_rate), currency=cur)
+        )
+    return "\n".join(lines)
+
+
+# A private /balance names this many of the person's ledgers at most (the newest).
+PRIVATE_LEDGERS = 10
+
+
+def private_balances(session: Session, context: BotContext, message: Message) -> list[str]:
+    """/balance in a private chat: who owes whom in each ledger the sender is or was a member
+    of, the bot still in its group or not (what a removed ledger's members keep reading)."""
+    user = register(session, message)
+    found = LedgerRepository(session).of_member(user.id)
+    if not found:
+        return [texts.BALANCE_NO_LEDGERS]
+    blocks = []
+    for ledger, member in found[:PRIVATE_LEDGERS]:
+        text = balance_text(session, context, ledger)
+        notes = [texts.LEDGER_YOU_LEFT] if member.left_at is not None else []
+        if ledger.removed_at is not None:
+            notes.append(texts.LEDGER_BOT_REMOVED)
+        blocks.append("\n".join([text, *notes]))
+    if len(found) > PRIVATE_LEDGERS:
+        blocks.append(texts.BALANCE_MORE_LEDGERS.format(n=len(found) - PRIVATE_LEDGERS))
+    return blocks
+
+
 async def balance_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     if not in_group(message):
-        await message.reply_text(texts.GROUP_ONLY)
+        if message.from_user is None:
+            return
+        blocks = await context.services.in_session(
+            lambda session: private_balances(session, context, message)
+        )
+        for part in message_parts(*blocks):
+            await message.reply_text(part, parse_mode=ParseMode.HTML)
         return
 
     def run(session: Session) -> str:
         ledger = LedgerRepository(session).of_chat(message.chat_id)
         if ledger is None:
             return texts.LEDGER_NONE
-        context.services.receipts.catch_up_ledger(session, ledger=ledger)
-        result = balance(session, ledger=ledger)
-        if result is None:
-            return texts.LEDGER_NO_CURRENCY
-        cur = result.currency
-        lines = [texts.BALANCE_HEAD.format(title=escape(ledger.title or ""), currency=cur)]
-        if not result.transfers:
-            lines.append(texts.BALANCE_SETTLED)
-        lines += [
-            texts.BALANCE_LINE.format(
-                payer=escape(result.names.get(t.payer, "?")),
-                payee=escape(result.names.get(t.payee, "?")),
-                amount=escape(money(t.amount, cur)),
-            )
-            for t in result.transfers
-        ]
-        if result.without_rate:
-            lines.append(
-                texts.LEDGER_NO_RATE.format(receipts=receipts(result.without_rate), currency=cur)
-            )
-        return "\n".join(lines)
+        return balance_text(session, context, ledger)
 
     await message.reply_text(await context.services.in_session(run), parse_mode=ParseMode.HTML)
 
@@ -308,6 +373,109 @@ async def personal_in_group(update: Update, context: BotContext) -> None:
         await context.services.in_session(lambda session: register(session, message))
     await message.reply_text(texts.PERSONAL_IN_GROUP)
 
+
+def _present(member: ChatMember) -> bool:
+    """Whether a chat member's status is in the chat (a restricted one: when still a member)."""
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+
+
+def _bot_in_group(session: Session, chat_id: int, *, present: bool, at: datetime) -> str | None:
+    """The bot added to (``present``) or removed from the group: its ledger marked so; what
+    changed, for the log (None: no ledger, or nothing to change)."""
+    ledger = LedgerRepository(session).of_chat(chat_id)
+    if ledger is None:
+        return None
+    if present and ledger.removed_at is not None and at >= ledger.removed_at:
+        ledger.removed_at = None
+        return "readded"
+    if not present and ledger.removed_at is None:
+        ledger.removed_at = at
+        return "removed"
+    return None
+
+
+def _member_left(session: Session, chat_id: int, telegram_user_id: int, at: datetime) -> bool:
+    ledger = LedgerRepository(session).of_chat(chat_id)
+    user = UserRepository(session).get_by_telegram_id(telegram_user_id)
+    if ledger is None or user is None:
+        return False
+    return LedgerRepository(session).leave(ledger=ledger, user_id=user.id, now=at)
+
+
+async def _record(
+    context: BotContext, chat_id: int, changes: list[tuple[TelegramUser, bool]], at: datetime
+) -> None:
+    """Members (the bot among them) in or out of the group at ``at``; nothing is answered (a
+    service message is not a request, and a removed bot has nowhere to answer)."""
+    bot_id = context.bot.id
+
+    def run(session: Session) -> list[str]:
+        done = []
+        for tg_user, present in changes:
+            if tg_user.id == bot_id:
+                what = _bot_in_group(session, chat_id, present=present, at=at)
+                done += [f"bot_{what}"] if what else []
+            elif not present and _member_left(session, chat_id, tg_user.id, at):
+                done.append("member_left")
+        return done
+
+    for what in await context.services.in_session(run):
+        logger.info("ledger.%s chat_id=%s", what, chat_id)
+
+
+async def on_member_update(update: Update, context: BotContext) -> None:
+    """``my_chat_member`` (the bot's own status) or ``chat_member`` (anyone's, to an admin
+    bot) in a group."""
+    change = update.my_chat_member or update.chat_member
+    if change is not None and change.chat.type in GROUPS:
+        member = change.new_chat_member
+        await _record(context, change.chat.id, [(member.user, _present(member))], change.date)
+    raise ApplicationHandlerStop
+
+
+async def on_service_message(update: Update, context: BotContext) -> None:
+    """The service messages "… left the group" and "… joined the group" (the bot among them)."""
+    message = update.effective_message
+    if message is not None and in_group(message):
+        changes = [(u, True) for u in message.new_chat_members or ()]
+        if message.left_chat_member is not None:
+            changes.append((message.left_chat_member, False))
+        await _record(context, message.chat_id, changes, message.date)
+    raise ApplicationHandlerStop
+
+
+async def on_migrate(update: Update, context: BotContext) -> None:
+    """A group upgraded to a supergroup gets a new chat id (Telegram says so in both chats:
+    ``migrate_to_chat_id`` in the old one, ``migrate_from_chat_id`` in the new one): the
+    ledger moves with it, once, so its receipts and members are not left behind."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message is not None and message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        raise ApplicationHandlerStop
+
+    def run(session: Session) -> bool:
+        return LedgerRepository(session).move_chat(old_chat_id=old, new_chat_id=new) is not None
+
+    if await context.services.in_session(run):
+        logger.info("ledger.moved old_chat_id=%s new_chat_id=%s", old, new)
+    raise ApplicationHandlerStop
+
+
+# Before the blocked-user gate (bot/blocked.py, same group, so only one of them runs): that a
+# member left or the bot was removed is a fact to record, whoever made it happen.
+MEMBERSHIP: list[BaseHandler[Update, BotContext, None]] = [
+    ChatMemberHandler(on_member_update, ChatMemberHandler.ANY_CHAT_MEMBER),
+    MessageHandler(
+        filters.StatusUpdate.LEFT_CHAT_MEMBER | filters.StatusUpdate.NEW_CHAT_MEMBERS,
+        on_service_message,
+    ),
+    MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate),
+]
 
 # Before every feature's handlers: what is personal is never answered in a group.
 PERSONAL_COMMANDS = ("recent", "receipt", "delete", "budget", "categories", "settings")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from html import escape
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from telegram import CallbackQuery, ForceReply, InlineKeyboardMarkup, Update
@@ -23,15 +24,17 @@ from bot import keyboards
 from bot.callbacks import BadCallbackData, unpack
 from bot.context import BotContext
 from bot.handlers import edit
+from bot.handlers.budgets import send_warnings
 from bot.i18n import texts
 from bot.render import rate_limit, receipt_card, recent_line, wanted
 from bot.waiting import queue_watch
 from core.aws.s3 import StoredObjects
 from core.categories.service import list_categories
 from core.contracts import ProcessingJob
-from core.db.models import PendingEdit
+from core.db.models import PendingEdit, Receipt
 from core.errors import Conflict, NotFound, RateLimited
-from core.ledgers.service import payer_after, toggle_split
+from core.ledgers.repository import display_name
+from core.ledgers.service import cycle_share, payer_after, share_members, toggle_split
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import PendingEditRepository, ReceiptRepository
 from core.receipts.views import ReceiptView
@@ -41,6 +44,7 @@ from core.users.repository import UserRepository
 logger = logging.getLogger(__name__)
 
 RECENT_LIMIT = 10
+T = TypeVar("T")
 
 
 def _user_id(session: Session, telegram_user_id: int) -> int | None:
@@ -131,6 +135,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     handler = _ACTIONS.get(action)
     if handler is None and keyboards.is_category_action(action):
         handler = _set_category(action)
+    if handler is None and (member := keyboards.shared_member(action)) is not None:
+        handler = _share(member)
     quick = keyboards.quick_answer(action) if handler is None else None
     if quick is not None:
         handler = _quick(*quick)
@@ -460,12 +466,12 @@ def _set_category(action: str) -> Action:
 
 
 async def _owned_change(
-    query: CallbackQuery, context: BotContext, change: Callable[[Session, int], ReceiptView]
-) -> ReceiptView:
+    query: CallbackQuery, context: BotContext, change: Callable[[Session, int], T]
+) -> T:
     """Run ``change`` on a receipt of the pressing user; the receipt as it is afterwards."""
     tg_id = query.from_user.id
 
-    def run(session: Session) -> ReceiptView:
+    def run(session: Session) -> T:
         uid = _user_id(session, tg_id)
         if uid is None:
             raise NotFound("no such user")
@@ -505,6 +511,58 @@ async def _ledger_change(
         receipt_card(receipt),
         keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
     )
+    await send_warnings(context, receipt_id)  # new shares may take a sharer past a budget
+
+
+def _ledger_row(session: Session, context: BotContext, receipt_id: uuid.UUID, uid: int) -> Receipt:
+    """A group ledger's receipt of the pressing user (its sender: ``receipts.view`` checks)."""
+    context.services.receipts.view(session, receipt_id=receipt_id, user_id=uid)
+    row = ReceiptRepository(session).get(receipt_id)
+    if row is None or row.ledger_id is None:
+        raise NotFound("not a ledger receipt")
+    return row
+
+
+def _members(session: Session, row: Receipt) -> list[tuple[int, str]]:
+    return [(u.id, display_name(u)) for u in share_members(session, receipt=row)]
+
+
+async def _shares(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+    """The member by member shares of a group ledger's receipt (🧮 on its card)."""
+
+    def load(session: Session, uid: int) -> tuple[ReceiptView, list[tuple[int, str]]]:
+        row = _ledger_row(session, context, receipt_id, uid)
+        return ReceiptView.of(row), _members(session, row)
+
+    receipt, members = await _owned_change(query, context, load)
+    await query.answer(texts.SHARES_HOW)
+    markup = keyboards.shares(receipt, members, key=context.callback_key)
+    await _edit(query, receipt_card(receipt), markup)
+
+
+def _share(member: int) -> Action:
+    async def press(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
+        def change(
+            session: Session, uid: int
+        ) -> tuple[ReceiptView, list[tuple[int, str]], str | None]:
+            row = _ledger_row(session, context, receipt_id, uid)
+            members = _members(session, row)
+            if member not in {m for m, _ in members}:
+                return ReceiptView.of(row), members, texts.SHARE_NOT_MEMBER
+            if cycle_share(session, receipt=row, user_id=member) is None:
+                return ReceiptView.of(row), members, texts.SHARE_LAST
+            session.flush()
+            return ReceiptView.of(row), members, None
+
+        receipt, members, refused = await _owned_change(query, context, change)
+        await query.answer(refused or texts.SPLIT_NOW.get(receipt.split or "equal", ""))
+        if refused is not None:
+            return
+        markup = keyboards.shares(receipt, members, key=context.callback_key)
+        await _edit(query, receipt_card(receipt), markup)
+        await send_warnings(context, receipt_id)
+
+    return press
 
 
 async def _paid_by(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -530,6 +588,7 @@ _ACTIONS: dict[str, Action] = {
     keyboards.CATEGORY: _pick_category,
     keyboards.PAID_BY: _paid_by,
     keyboards.SPLIT: _split,
+    keyboards.SHARES: _shares,
     **{action: _ask(field) for action, field in keyboards.EDIT_ACTIONS.items()},
 }
 

@@ -15,13 +15,10 @@ from telegram.ext import BaseHandler, TypeHandler
 from bot import keyboards
 from bot.albums import update_album
 from bot.context import BotContext, ReceiptChanged, ReceiptProcessed, ReceiptProgress
-from bot.handlers.budgets import warning_text
+from bot.handlers.budgets import send_warnings
 from bot.i18n import texts
 from bot.render import receipt_card
-from bot.users import private_chat
 from bot.waiting import queue_watch, receipt_lock
-from core.budgets.service import BudgetWarning, new_warnings
-from core.contracts import ReceiptStatus
 from core.receipts.repository import ReceiptRepository
 from core.receipts.views import ReceiptView
 
@@ -40,26 +37,7 @@ async def on_processed(update: ReceiptProcessed, context: BotContext) -> None:
     async with _lock(context, update.receipt_id):
         await _show_result(update, context)
     context.bot_data.get("receipt_locks", {}).pop(update.receipt_id, None)
-    await _warn_budgets(update, context)
-
-
-async def _warn_budgets(update: ReceiptProcessed, context: BotContext) -> None:
-    """Budget warnings are personal: they go to the user's private chat, wherever the receipt was
-    sent, and wait (not recorded as given) while that chat is unknown. Never to a group."""
-
-    def check(session: Session) -> tuple[int | None, list[BudgetWarning]]:
-        receipt = ReceiptRepository(session).get(update.receipt_id)
-        if receipt is None or receipt.status != ReceiptStatus.DONE:
-            return None, []
-        chat_id = private_chat(receipt.user)
-        if chat_id is None:
-            return None, []
-        return chat_id, new_warnings(session, receipt=receipt)
-
-    chat_id, warnings = await context.services.in_session(check)
-    for warning in warnings:
-        if chat_id is not None:
-            await context.bot.send_message(chat_id, warning_text(warning))
+    await send_warnings(context, update.receipt_id)
 
 
 async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
@@ -76,6 +54,10 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
         return
     if receipt.notified_at is not None:
         logger.info("result.already_notified")
+        return
+    if receipt.ledger_removed:  # the bot is out of the group: its members read it privately
+        logger.info("result.group_left")
+        await _mark_notified(context, receipt)
         return
     sent: int | None = None
     try:
@@ -136,7 +118,7 @@ async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
     watch.stop(update.receipt_id)  # it has left the queue
     async with _lock(context, update.receipt_id):
         receipt = await context.services.in_session(load)  # read under the lock: still not done?
-        if receipt is None or text is None or receipt.status.is_final:
+        if receipt is None or text is None or receipt.status.is_final or receipt.ledger_removed:
             return
         if receipt.telegram_chat_id is not None:  # "typing…" while it is read
             await watch.chat_action(context.bot, receipt.telegram_chat_id)

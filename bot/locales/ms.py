@@ -443,7 +443,7 @@ COMMANDS = {
     "budget": "Bajet bulanan mengikut kategori",
     "categories": "Kategori perbelanjaan anda: tambah, tukar nama, buang",
     "settings": "Mata wang anda dan zon waktu",
-    "balance": "Siapa berhutang dengan siapa dalam lejar kumpulan",
+    "balance": "Siapa berhutang dengan siapa dalam lejar kumpulan anda",
     "settle": "Rekod bayaran balik dalam kumpulan: /settle @ahli AMAUN",
     "receipt": "Satu resit sekali lagi: /receipt ID",
     "delete": "Padam resit dan gambarnya: /delete ID",
@@ -514,10 +514,12 @@ LEDGER_STARTED = (
     "{timezone}).\n\n"
     "Hantar resit di sini sebagai balasan kepada salah satu mesej saya, atau dengan /receipt "
     "pada kapsyennya: resit itu dibahagi sama rata antara ahli lejar (butang pada kadnya "
-    "menukar siapa yang membayar dan cara pembahagiannya). Setiap ahli menyertai lejar dengan "
+    "menukar siapa yang membayar dan cara pembahagiannya, ahli demi ahli dengan 🧮). Setiap "
+    "ahli menyertai lejar dengan "
     "/start di sini atau dengan menghantar resit.\n"
     "/summary – bulan ini, dengan bayaran dan bahagian setiap ahli\n"
-    "/balance – siapa berhutang dengan siapa\n"
+    "/balance – siapa berhutang dengan siapa (dalam sembang peribadi kita: dalam setiap "
+    "kumpulan anda, walaupun selepas anda keluar)\n"
     "/settle @ahli AMAUN – rekod bayaran balik"
 )
 LEDGER_JOINED = "{name} telah menyertai lejar kumpulan ini."
@@ -538,6 +540,18 @@ LEDGER_NO_RATE = (
 BALANCE_HEAD = "⚖️ <b>Siapa berhutang dengan siapa</b> dalam {title} ({currency})"
 BALANCE_LINE = "• {payer} berhutang {amount} kepada {payee}"
 BALANCE_SETTLED = "✅ Semua sudah selesai: tiada sesiapa berhutang."
+BALANCE_NO_LEDGERS = (
+    "Anda belum berada dalam lejar bersama mana-mana kumpulan: tambah saya ke kumpulan dan "
+    "hantar /start di sana."
+)
+BALANCE_MORE_LEDGERS = "<i>Dan {n} lejar lebih lama: tanya /balance dalam kumpulannya.</i>"
+LEDGER_YOU_LEFT = (
+    "<i>Anda telah keluar dari kumpulan ini: resit dan bahagian anda kekal dalam lejarnya.</i>"
+)
+LEDGER_BOT_REMOVED = (
+    "<i>Saya telah dikeluarkan dari kumpulan ini: lejarnya masih boleh dibaca di sini; tambah "
+    "saya semula untuk meneruskan.</i>"
+)
 SETTLE_USAGE = (
     "Cara guna: /settle @ahli AMAUN (atau balas mesejnya dengan /settle AMAUN): bayaran balik "
     "yang anda buat kepadanya, dalam {currency}."
@@ -554,8 +568,22 @@ SUMMARY_SHARES = (
 BTN_PAID_BY = "👤 Dibayar oleh {name}"
 BTN_SPLIT_EQUAL = "➗ Bahagi sama rata"
 BTN_SPLIT_ONLY_PAYER = "🙋 Pembayar sahaja"
+BTN_SPLIT_SHARES = "⚖️ Ikut bahagian"
+BTN_SHARES = "🧮 Bahagian…"
+BTN_SHARE = "{name} ×{weight}"
+BTN_SHARE_NONE = "➖ {name}"
+SHARES_HOW = "Tekan seorang ahli: satu bahagian lagi setiap kali (hingga ×4, kemudian tiada)."
+SHARE_LAST = "Seseorang mesti memegang satu bahagian."
+SHARE_NOT_MEMBER = "Ahli itu tidak lagi berada dalam lejar kumpulan ini."
+CARD_SHARES = "👥 {shares}"
+CARD_SHARE = "{name} {amount}"
+CARD_SHARE_WEIGHT = "{name} ×{weight} {amount}"
 PAID_BY_NOW = "Dibayar oleh {name}"
-SPLIT_NOW = {"equal": "Dibahagi sama rata antara ahli", "only_payer": "Tanggungan pembayar sahaja"}
+SPLIT_NOW = {
+    "equal": "Dibahagi sama rata antara ahli",
+    "only_payer": "Tanggungan pembayar sahaja",
+    "shares": "Dibahagi ikut bahagian yang dipilih",
+}
 PERSONAL_IN_GROUP = (
     "Itu perkara peribadi, jadi saya hanya menjawabnya dalam sembang peribadi kita (buka profil "
     "saya dan tekan Start). Di sini: /summary, /balance, /settle dan /export bagi lejar kumpulan."

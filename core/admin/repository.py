@@ -18,6 +18,8 @@ from core.contracts import ReceiptStatus
 from core.db.models import (
     AdminAuditEntry,
     AlbumMessage,
+    Ledger,
+    LedgerMember,
     ProcessingAttempt,
     Receipt,
     RevokedAdminToken,
@@ -56,6 +58,7 @@ class Cursor:
 class ReceiptFilter:
     status: str | None = None
     user_id: int | None = None
+    ledger_id: int | None = None
     merchant: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -128,6 +131,61 @@ class AdminUserQueries:
         self.session.flush()
 
 
+class AdminLedgerQueries:
+    """The group ledgers, as admins see them (core/ledgers holds the balances)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def page(
+        self, *, query: str | None, after: Cursor | None, limit: int
+    ) -> tuple[Sequence[tuple[Ledger, int]], Cursor | None]:
+        """Newest first, each with its number of current members; ``query``: the group's
+        Telegram chat id or part of its title. ``limit`` rows after ``after`` and the cursor of
+        the next page (keyset: a ledger made meanwhile never shifts a page)."""
+        members = (
+            select(func.count())
+            .where(LedgerMember.ledger_id == Ledger.id, LedgerMember.left_at.is_(None))
+            .correlate(Ledger)
+            .scalar_subquery()
+        )
+        stmt = select(Ledger, members)
+        if query:
+            q = query.strip()
+            conditions = [func.lower(Ledger.title).contains(q.lower(), autoescape=True)]
+            if q.lstrip("-").isdigit() and len(q) <= 19:
+                conditions.append(Ledger.telegram_chat_id == int(q))
+            stmt = stmt.where(or_(*conditions))
+        if after is not None:
+            if not after.id.isdigit():
+                raise InvalidCursor("the cursor is not one this API gave out")
+            after_id = int(after.id)
+            stmt = stmt.where(
+                or_(
+                    Ledger.created_at < after.created_at,
+                    and_(Ledger.created_at == after.created_at, Ledger.id < after_id),
+                )
+            )
+        rows = [
+            (ledger, int(n))
+            for ledger, n in self.session.execute(
+                stmt.order_by(Ledger.created_at.desc(), Ledger.id.desc()).limit(limit + 1)
+            )
+        ]
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1][0]
+        return rows[:limit], Cursor(created_at=last.created_at, id=str(last.id))
+
+    def receipt_counts(self, ledger_id: int) -> dict[str, int]:
+        rows = self.session.execute(
+            select(Receipt.status, func.count())
+            .where(Receipt.ledger_id == ledger_id)
+            .group_by(Receipt.status)
+        ).all()
+        return {str(status): int(n) for status, n in rows}
+
+
 class AdminReceiptQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -138,6 +196,8 @@ class AdminReceiptQueries:
             stmt = stmt.where(Receipt.status == f.status)
         if f.user_id is not None:
             stmt = stmt.where(Receipt.user_id == f.user_id)
+        if f.ledger_id is not None:
+            stmt = stmt.where(Receipt.ledger_id == f.ledger_id)
         if f.merchant:
             stmt = stmt.where(
                 func.lower(Receipt.merchant_name).contains(f.merchant.lower(), autoescape=True)

@@ -24,8 +24,9 @@ from core.admin.repository import (
 from core.admin.tokens import Principal
 from core.aws.s3 import Erasure, S3Store, StoredObjects
 from core.contracts import ProcessingJob, ReceiptStatus
-from core.db.models import AdminAuditEntry, Receipt, User
+from core.db.models import AdminAuditEntry, Ledger, Receipt, User
 from core.errors import Conflict, NotFound
+from core.ledgers.repository import LedgerRepository
 from core.receipts.repository import ErasureRepository, ReceiptRepository
 from core.receipts.service import new_attempt, receipt_objects
 from core.settings import ApiSettings
@@ -121,6 +122,14 @@ class AdminService:
             detail={"subject": subject, "changed": revoked, "expires_at": expires_at},
         )
         return revoked
+
+    # ---- ledgers -----------------------------------------------------------------------------
+
+    def get_ledger(self, session: Session, ledger_id: int) -> Ledger:
+        ledger = LedgerRepository(session).get(ledger_id)
+        if ledger is None:
+            raise NotFound("ledger not found")
+        return ledger
 
     # ---- users -------------------------------------------------------------------------------
 

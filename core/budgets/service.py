@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.budgets.repository import BudgetRepository
 from core.db.models import Budget, Receipt, User
+from core.ledgers.repository import LedgerRepository
 from core.summaries.months import Month
 from core.users.repository import UserRepository
 
@@ -103,13 +104,25 @@ def counts_toward(receipt: Receipt, currency: str) -> bool:
     return receipt.currency == currency
 
 
-def new_warnings(session: Session, *, receipt: Receipt) -> list[BudgetWarning]:
-    """The warnings a newly read receipt triggers (recorded, so each is given once)."""
+def counted_for(session: Session, *, receipt: Receipt) -> list[int]:
+    """Whose budgets a receipt counts toward: its owner's, or, a group ledger's, each sharer's
+    (by their share; the sender without a share is not one of them)."""
+    if receipt.ledger_id is None:
+        return [receipt.user_id]
+    return list(LedgerRepository(session).weights(receipt.id))
+
+
+def new_warnings(
+    session: Session, *, receipt: Receipt, user_id: int | None = None
+) -> list[BudgetWarning]:
+    """The warnings a newly read (or newly shared) receipt triggers for ``user_id`` (its owner
+    by default; one of ``counted_for``), recorded so that each is given once."""
     if receipt.category is None or receipt.total is None:
         return []
+    uid = receipt.user_id if user_id is None else user_id
     repo = BudgetRepository(session)
-    user = UserRepository(session).get(receipt.user_id)
-    budget = repo.get(user_id=receipt.user_id, category=receipt.category)
+    user = UserRepository(session).get(uid)
+    budget = repo.get(user_id=uid, category=receipt.category)
     if user is None or budget is None or not counts_toward(receipt, budget.currency):
         return []
     month = receipt_month(receipt, user.timezone)

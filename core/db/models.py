@@ -178,7 +178,8 @@ class Receipt(Base):
 
     # A group's receipt (core/ledgers): its ledger (None: the person's own), who paid it (None:
     # the sender, ``user_id``) and how it is split (``SPLIT_EQUAL``: the members of the ledger
-    # when it was sent, ``SPLIT_ONLY_PAYER``: the payer alone), as ``receipt_shares`` rows.
+    # when it was sent, ``SPLIT_ONLY_PAYER``: the payer alone, ``SPLIT_SHARES``: shares chosen
+    # member by member on the card), as ``receipt_shares`` rows.
     ledger_id: Mapped[int | None] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
     paid_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     split: Mapped[str | None] = mapped_column(String(12))
@@ -230,6 +231,7 @@ class Receipt(Base):
 
 SPLIT_EQUAL = "equal"
 SPLIT_ONLY_PAYER = "only_payer"
+SPLIT_SHARES = "shares"
 
 
 class Ledger(Base):
@@ -248,6 +250,9 @@ class Ledger(Base):
     # admin is known); None: taken from whoever made the ledger, still open to /start.
     configured_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the bot was removed from the group (left or kicked); None while it is in it. Nothing
+    # is sent to a removed ledger's group; its members still read it in their private chats.
+    removed_at: Mapped[datetime | None] = mapped_column()
 
 
 class LedgerMember(Base):

@@ -4,7 +4,7 @@ and owes, settlements."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,6 +16,7 @@ from core.contracts import ReceiptStatus
 from core.db.models import (
     SPLIT_EQUAL,
     SPLIT_ONLY_PAYER,
+    SPLIT_SHARES,
     Ledger,
     LedgerMember,
     LedgerSettlement,
@@ -87,6 +88,18 @@ class LedgerRepository:
             assert found is not None
             return found
 
+    def move_chat(self, *, old_chat_id: int, new_chat_id: int) -> Ledger | None:
+        """A group upgraded to a supergroup has a new chat id: its ledger follows it (the one
+        moved; None when there was none to move, or the new chat has a ledger of its own
+        already, which is left as it is)."""
+        ledger = self.of_chat(old_chat_id)
+        if ledger is None or self.of_chat(new_chat_id) is not None:
+            return None
+        ledger.telegram_chat_id = new_chat_id
+        ledger.removed_at = None
+        self.session.flush()
+        return ledger
+
     def join(self, *, ledger: Ledger, user: User, now: datetime) -> bool:
         """The user is a member (again, if they had left); True when they were not one."""
         member = self.session.get(LedgerMember, (ledger.id, user.id))
@@ -102,10 +115,34 @@ class LedgerRepository:
             return False
         return True
 
-    def leave(self, *, ledger: Ledger, user_id: int, now: datetime) -> None:
+    def leave(self, *, ledger: Ledger, user_id: int, now: datetime) -> bool:
+        """The member has left (their receipts, shares and balance stay; new receipts are no
+        longer split to them); True when they were a current member."""
         member = self.session.get(LedgerMember, (ledger.id, user_id))
-        if member is not None and member.left_at is None:
-            member.left_at = now
+        if member is None or member.left_at is not None:
+            return False
+        member.left_at = now
+        self.session.flush()
+        return True
+
+    def of_member(self, user_id: int) -> Sequence[tuple[Ledger, LedgerMember]]:
+        """The ledgers the user is or was a member of, with their membership, the newest
+        first."""
+        rows = self.session.execute(
+            select(Ledger, LedgerMember)
+            .join(LedgerMember, LedgerMember.ledger_id == Ledger.id)
+            .where(LedgerMember.user_id == user_id)
+            .order_by(Ledger.created_at.desc(), Ledger.id.desc())
+        )
+        return [(ledger, member) for ledger, member in rows]
+
+    def memberships(self, ledger_id: int) -> Sequence[LedgerMember]:
+        """Every membership of the ledger, past ones included, in the order they joined."""
+        return self.session.scalars(
+            select(LedgerMember)
+            .where(LedgerMember.ledger_id == ledger_id)
+            .order_by(LedgerMember.joined_at, LedgerMember.user_id)
+        ).all()
 
     def members(self, ledger_id: int, *, current: bool = True) -> Sequence[User]:
         """The ledger's members (``current``: those who have not left), in the order they
@@ -129,6 +166,25 @@ class LedgerRepository:
         self.session.query(ReceiptShare).filter(ReceiptShare.receipt_id == receipt.id).delete()
         for user_id in dict.fromkeys(sharers):
             self.session.add(ReceiptShare(receipt_id=receipt.id, user_id=user_id, share=1))
+        self.session.flush()
+
+    def weights(self, receipt_id: uuid.UUID) -> dict[int, Decimal]:
+        """Member -> their weight in the receipt's split (members without a share left out)."""
+        rows = self.session.execute(
+            select(ReceiptShare.user_id, ReceiptShare.share)
+            .where(ReceiptShare.receipt_id == receipt_id)
+            .order_by(ReceiptShare.user_id)
+        )
+        return {int(user): Decimal(share) for user, share in rows}
+
+    def set_weights(self, receipt: Receipt, *, weights: Mapping[int, Decimal], split: str) -> None:
+        """The receipt's shares as ``weights`` (a weight of 0: no share), its split named
+        ``split`` (``SPLIT_SHARES`` unless the weights are those of another split)."""
+        receipt.split = split
+        self.session.query(ReceiptShare).filter(ReceiptShare.receipt_id == receipt.id).delete()
+        for user_id, weight in weights.items():
+            if weight > 0:
+                self.session.add(ReceiptShare(receipt_id=receipt.id, user_id=user_id, share=weight))
         self.session.flush()
 
     def sharers(self, receipt_id: uuid.UUID) -> list[int]:
@@ -305,6 +361,7 @@ def mine_or_shared(user_id: int) -> ColumnElement[bool]:
 __all__ = [
     "SPLIT_EQUAL",
     "SPLIT_ONLY_PAYER",
+    "SPLIT_SHARES",
     "LedgerRepository",
     "display_name",
     "mine_or_shared",

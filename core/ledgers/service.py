@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from core.db.models import SPLIT_EQUAL, SPLIT_ONLY_PAYER, Ledger, Receipt, User
+from core.db.models import SPLIT_EQUAL, SPLIT_ONLY_PAYER, SPLIT_SHARES, Ledger, Receipt, User
 from core.ledgers.repository import LedgerRepository, display_name
+from core.ledgers.shares import next_weight
 from core.ledgers.transfers import Transfer, fewest_transfers, rounded_nets
 from core.money import minor_units
 from core.summaries.months import Period
@@ -140,10 +141,52 @@ def payer_after(session: Session, *, receipt: Receipt) -> User:
 
 
 def toggle_split(session: Session, *, receipt: Receipt) -> str:
-    """Equal (the ledger's current members) <-> only the payer; the new split."""
+    """Equal (the ledger's current members) <-> only the payer; shares chosen member by member
+    go back to equal. The new split."""
     assert receipt.ledger_id is not None
     repo = LedgerRepository(session)
-    split = SPLIT_EQUAL if receipt.split == SPLIT_ONLY_PAYER else SPLIT_ONLY_PAYER
+    split = SPLIT_ONLY_PAYER if receipt.split == SPLIT_EQUAL else SPLIT_EQUAL
     members = [u.id for u in repo.members(receipt.ledger_id)]
     repo.set_shares(receipt, split=split, members=members)
     return split
+
+
+def share_members(session: Session, *, receipt: Receipt) -> list[User]:
+    """Whom a ledger receipt's shares can go to: the ledger's current members (in the order
+    they joined), then anyone else with a share of it (a member who has left since)."""
+    assert receipt.ledger_id is not None
+    repo = LedgerRepository(session)
+    members = list(repo.members(receipt.ledger_id))
+    ids = {u.id for u in members}
+    for uid in repo.weights(receipt.id):
+        if uid not in ids and (user := UserRepository(session).get(uid)) is not None:
+            members.append(user)
+    return members
+
+
+def cycle_share(session: Session, *, receipt: Receipt, user_id: int) -> dict[int, Decimal] | None:
+    """One press on a member's share button: their weight one more, up to 4, then none, then 1
+    (``shares.next_weight``). The split is named after what the weights then are: the same
+    for each current member is ``equal``, the payer's alone ``only_payer``, anything else
+    ``shares``. None (nothing changed) when the member is not one of ``share_members`` or the
+    press would leave the receipt with no share at all."""
+    members = [u.id for u in share_members(session, receipt=receipt)]
+    if user_id not in members:
+        return None
+    repo = LedgerRepository(session)
+    weights = {uid: w for uid, w in repo.weights(receipt.id).items()}
+    weights[user_id] = next_weight(weights.get(user_id, Decimal(0)))
+    kept = {uid: weights[uid] for uid in members if weights.get(uid, 0) > 0}
+    if not kept:
+        return None
+    assert receipt.ledger_id is not None
+    current = [u.id for u in repo.members(receipt.ledger_id)]
+    payer = receipt.paid_by_user_id or receipt.user_id
+    if set(kept) == set(current) and len(set(kept.values())) == 1:
+        split = SPLIT_EQUAL
+    elif set(kept) == {payer}:
+        split = SPLIT_ONLY_PAYER
+    else:
+        split = SPLIT_SHARES
+    repo.set_weights(receipt, weights=kept, split=split)
+    return kept

@@ -14,9 +14,12 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from core.contracts import ReceiptStatus
 from core.db.models import LineItemRow, Receipt
-from core.ledgers.repository import display_name
+from core.ledgers.repository import LedgerRepository, display_name
+from core.ledgers.shares import split_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,18 @@ class LineItemView:
             unit_price=row.unit_price,
             amount=row.amount,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ShareView:
+    """One member's share of a ledger receipt: their weight and, when the receipt has an
+    amount in the ledger's currency, their part of it (``split_amount``: the parts sum to it)."""
+
+    user_id: int
+    name: str
+    weight: Decimal
+    amount: Decimal | None
+    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +87,9 @@ class ReceiptView:
     ledger_id: int | None = None
     payer_name: str | None = None
     split: str | None = None
+    shares: tuple[ShareView, ...] = ()
+    # The bot was removed from the ledger's group: nothing is sent there any more.
+    ledger_removed: bool = False
 
     @property
     def short_id(self) -> str:
@@ -112,7 +130,39 @@ class ReceiptView:
             ledger_id=receipt.ledger_id,
             payer_name=_payer_name(receipt),
             split=receipt.split,
+            shares=_shares(receipt),
+            ledger_removed=receipt.ledger is not None and receipt.ledger.removed_at is not None,
         )
+
+
+def _shares(receipt: Receipt) -> tuple[ShareView, ...]:
+    session = object_session(receipt)
+    if receipt.ledger_id is None or session is None:
+        return ()
+    repo = LedgerRepository(session)
+    found = repo.weights(receipt.id)
+    if not found:
+        return ()
+    users = {u.id: u for u in repo.members(receipt.ledger_id, current=False)}
+    # In the order the members joined (the card's, the CSV's)
+    weights = {uid: found[uid] for uid in [*users, *found] if uid in found}
+    currency = receipt.ledger.currency if receipt.ledger is not None else None
+    amount = None
+    if currency is not None and receipt.home_currency == currency:
+        amount = receipt.home_total
+    elif currency is not None and receipt.currency == currency:
+        amount = receipt.total
+    parts = split_amount(amount, weights, currency) if amount is not None and currency else {}
+    return tuple(
+        ShareView(
+            user_id=uid,
+            name=display_name(users[uid]) if uid in users else f"#{uid}",
+            weight=weight,
+            amount=parts.get(uid),
+            currency=currency,
+        )
+        for uid, weight in weights.items()
+    )
 
 
 def _payer_name(receipt: Receipt) -> str | None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from core.contracts import ReceiptStatus
 from core.db.models import Ledger, Receipt
 from core.ledgers.repository import LedgerRepository, display_name
-from core.money import minor_units
+from core.ledgers.shares import split_amount
 from core.summaries.months import Period
 from core.summaries.repository import SummaryRepository, cents, exported, in_ledger_period
 
@@ -70,8 +70,9 @@ def export_receipts_csv(
 
 
 # A group ledger's export: the same columns, then the amount in the ledger's currency that its
-# shares are of, who paid, the split, and each member's share ("ana 0.63; ben 0.63"; each
-# rounded alone, for reading: /balance rounds the exact sums once).
+# shares are of, who paid, the split, and each member's share ("ana 0.63; ben 0.63"; rounded
+# to the minor unit summing exactly to the amount, ``split_amount``: /balance rounds the exact
+# sums once).
 LEDGER_COLUMNS = [
     *RECEIPT_COLUMNS,
     "ledger_currency",
@@ -97,7 +98,6 @@ def export_ledger_csv(
     names = {u.id: display_name(u).lstrip("@") for u in repo.members(ledger.id, current=False)}
     shares = repo.shares_by_receipt(where=where)
     currency = ledger.currency
-    unit = Decimal(1).scaleb(-minor_units(currency or "EUR"))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator=LINE_END)
     writer.writerow(LEDGER_COLUMNS)
@@ -109,16 +109,11 @@ def export_ledger_csv(
             amount = r.home_total
         elif currency is not None and r.currency == currency:
             amount = r.total
-        parts = shares.get(r.id, [])
-        weights = sum((w for _, w in parts), Decimal(0))
+        parts = dict(shares.get(r.id, []))
+        amounts = split_amount(amount, parts, currency) if amount is not None and currency else {}
         shown = "; ".join(
-            f"{names.get(uid, f'#{uid}')} "
-            + (
-                ""
-                if amount is None or not weights
-                else format((amount * w / weights).quantize(unit), "f")
-            )
-            for uid, w in parts
+            f"{names.get(uid, f'#{uid}')} " + (format(amounts[uid], "f") if uid in amounts else "")
+            for uid in parts
         )
         payer = r.paid_by_user_id or r.user_id
         writer.writerow(

@@ -87,6 +87,9 @@ class FakeTelegram:
         self._downloads_open.set()
         self.downloads_waiting = 0
         self._callback_queries: dict[str, bool] = {}  # id -> answered
+        # Groups the bot was removed from (``my_chat_member_update``): what it sends there is
+        # refused as Telegram does, 403 "bot was kicked".
+        self._removed_from: set[int] = set()
         self._methods: dict[str, tuple[str, Callable[[JSONDict, dict[str, Upload]], Any]]] = {}
         for name, handler in self._handlers().items():
             self._methods[name.lower()] = (name, handler)
@@ -283,6 +286,80 @@ class FakeTelegram:
                 },
             }
 
+    def left_member_update(
+        self, *, chat_id: int, user_id: int, first_name: str = "Ana"
+    ) -> JSONDict:
+        """The service message "… left the group" (Telegram sends it to every bot in the group,
+        privacy mode or not), from the member themselves; ``user_id`` the bot's: it was
+        removed."""
+        member = self._bot_user() if user_id == self.bot_id else self._user(user_id, first_name)
+        with self._lock:
+            return self._user_update(chat_id, user_id, first_name, {"left_chat_member": member})
+
+    def migrate_update(self, *, old_chat_id: int, new_chat_id: int, user_id: int) -> JSONDict:
+        """The service message in group ``old_chat_id`` saying it was upgraded to the supergroup
+        ``new_chat_id`` (``migrate_to_chat_id``)."""
+        with self._lock:
+            return self._user_update(
+                old_chat_id, user_id, "Ana", {"migrate_to_chat_id": new_chat_id}
+            )
+
+    def my_chat_member_update(
+        self, *, chat_id: int, by_user_id: int, status: str, first_name: str = "Ana"
+    ) -> JSONDict:
+        """The bot's own status in group ``chat_id`` changed to ``status`` ("member", "left",
+        "kicked") by ``by_user_id``: a ``my_chat_member`` update. From then on, until it is a
+        member again, the fake refuses what the bot sends there (403), as Telegram does."""
+        old = "member" if status in ("left", "kicked") else "left"
+
+        def member(state: str) -> JSONDict:
+            found: JSONDict = {"user": self._bot_user(), "status": state}
+            if state == "kicked":
+                found["until_date"] = 0
+            return found
+
+        with self._lock:
+            if status in ("left", "kicked"):
+                self._removed_from.add(chat_id)
+            else:
+                self._removed_from.discard(chat_id)
+            return {
+                "update_id": next(self._update_ids),
+                "my_chat_member": {
+                    "chat": self._chat(chat_id),
+                    "from": self._user(by_user_id, first_name),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(status),
+                },
+            }
+
+    def chat_member_update(
+        self, *, chat_id: int, user_id: int, by_user_id: int, status: str, first_name: str = "Ana"
+    ) -> JSONDict:
+        """Member ``user_id``'s status in group ``chat_id`` changed to ``status`` ("member",
+        "left", "kicked") by ``by_user_id``: a ``chat_member`` update (Telegram sends these
+        only to a bot that is an admin of the group and names them in ``allowed_updates``)."""
+        old = "member" if status in ("left", "kicked") else "left"
+
+        def member(state: str) -> JSONDict:
+            found: JSONDict = {"user": self._user(user_id, first_name), "status": state}
+            if state == "kicked":
+                found["until_date"] = 0
+            return found
+
+        with self._lock:
+            return {
+                "update_id": next(self._update_ids),
+                "chat_member": {
+                    "chat": self._chat(chat_id),
+                    "from": self._user(by_user_id, self._chat_names.get(by_user_id, "Ana")),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(status),
+                },
+            }
+
     def calls_for(self, method: str, chat_id: int | None = None) -> list[SentCall]:
         with self._lock:
             return [
@@ -434,6 +511,9 @@ class FakeTelegram:
                     failure = queued
                     queue.remove(queued)
                     break
+        if failure is None and _chat_of(params) in self._removed_from and name != "getChat":
+            error = ApiError(403, "Forbidden: bot was kicked from the group chat")
+            return json_response(403, error.body())
         if failure is not None:
             error = ApiError(
                 failure.error_code,
@@ -882,3 +962,11 @@ class FakeTelegram:
 
     def __repr__(self) -> str:
         return f"FakeTelegram(url={self.url!r}, calls={len(self.calls)})"
+
+
+def _chat_of(params: JSONDict) -> int | None:
+    """The chat a Bot API call is for (``chat_id``; a callback answer names none)."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -24,7 +24,8 @@ SAMPLE = FIXTURES / "receipts" / "sroie_X00016469612.jpg"
 # 84xx fixing fields, 85xx months and commands, 86xx validation and queue news, 87xx the inbox
 # and the outbox: 8701-8725 test_inbox_outbox, 875x the bot process and killed processes; 88xx
 # texts in the user's language; 89xx the home currency; 90xx the client API, 91xx shared
-# ledgers (group chat -1009100), 92xx the Mini App (and its CLI), 94xx the command line).
+# ledgers (group chat -1009100), 92xx the Mini App (and its CLI), 93xx members leaving and
+# shares (group chats -10093xx), 94xx the command line).
 CHAT = 5001
 
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot.keyboards import card, fields, fix
+from bot.keyboards import card, fields, fix, shared_member
+from bot.keyboards import shares as shares_keyboard
 from bot.render import doubtful_fields, message_parts, now_impossible, receipt_card
 from core.db.models import Receipt
-from core.receipts.views import ReceiptView
+from core.receipts.views import ReceiptView, ShareView
 
 
 def receipt(**kw: object) -> ReceiptView:
@@ -135,3 +137,27 @@ def test_a_failure_says_why_in_the_users_language() -> None:
         assert ms.UNKNOWN_ERROR in receipt_card(receipt(status="failed", error_message="boom"))
     # every code the processor and the API use has a reason
     assert set(ms.FAILURE_REASONS) == {code.value for code in ErrorCode}
+
+
+def test_a_ledger_card_shows_each_share_and_a_button_per_member() -> None:
+    base = receipt(ledger_id=1, split="shares", confidence={})
+    shares = (
+        ShareView(
+            user_id=7, name="@ana", weight=Decimal(2), amount=Decimal("6.67"), currency="EUR"
+        ),
+        ShareView(
+            user_id=8, name="<ben>", weight=Decimal(1), amount=Decimal("3.33"), currency="EUR"
+        ),
+    )
+    r = dataclasses.replace(base, shares=shares)
+    assert "👥 @ana ×2 EUR 6.67 · &lt;ben&gt; EUR 3.33" in receipt_card(r)
+    labels = [b.text for row in card(r, key=b"k").inline_keyboard for b in row]
+    assert {"⚖️ By shares", "🧮 Shares…"} <= set(labels)
+
+    rows = shares_keyboard(r, [(7, "@ana"), (8, "<ben>"), (9, "@cal")], key=b"k").inline_keyboard
+    pressed = {b.text: b.callback_data for row in rows for b in row}
+    assert list(pressed) == ["@ana ×2", "<ben> ×1", "➖ @cal", "« Back"]
+    # each button stands for its member's user id, within Telegram's 64 bytes of data
+    data = str(pressed["➖ @cal"])
+    assert len(data.encode()) <= 64 and shared_member(data.split(":")[0]) == 9
+    assert shared_member("w" + "9" * 16) is None  # an id too long for the data: not one

@@ -44,6 +44,9 @@ def test_set_webhook_sends_secret_allowed_updates_and_certificate(
     assert call.params["url"] == "https://bot.example.org/telegram/webhook"
     assert call.params["secret_token"] == "webhook-secret-for-tests"
     assert call.params["allowed_updates"] == ALLOWED_UPDATES
+    # Naming a list replaces Telegram's default: the bot added to or removed from a group, and
+    # members joining or leaving (sent only to an admin bot that names it), must be named.
+    assert {"my_chat_member", "chat_member"} <= set(call.params["allowed_updates"])
     assert call.params["drop_pending_updates"] is True
     assert call.files["certificate"][1].startswith(b"-----BEGIN CERTIFICATE-----")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ViewerDep
-from api.routes.admin import audit, queue, receipts, stats, summary, tokens, users
+from api.routes.admin import audit, ledgers, queue, receipts, stats, summary, tokens, users
 from api.routes.admin.schemas import AUTH_RESPONSES, Me
 
 router = APIRouter(prefix="/admin/v1", responses=AUTH_RESPONSES)
@@ -22,6 +22,7 @@ def me(principal: ViewerDep) -> Me:
 
 
 router.include_router(users.router)
+router.include_router(ledgers.router)
 router.include_router(receipts.router)
 router.include_router(queue.router)
 router.include_router(stats.router)

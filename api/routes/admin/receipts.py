@@ -40,6 +40,9 @@ def list_receipts(
     session: SessionDep,
     status: Status | None = None,
     user_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    ledger_id: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="a group ledger's receipts")
+    ] = None,
     merchant: Annotated[str | None, Query(max_length=100, description="contains")] = None,
     created_from: Annotated[datetime | None, Query(description="inclusive")] = None,
     created_to: Annotated[datetime | None, Query(description="exclusive")] = None,
@@ -50,6 +53,7 @@ def list_receipts(
     f = ReceiptFilter(
         status=status,
         user_id=user_id,
+        ledger_id=ledger_id,
         merchant=merchant,
         created_from=created_from,
         created_to=created_to,

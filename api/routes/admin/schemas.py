@@ -105,6 +105,58 @@ class UserDeleted(BaseModel):
     objects_pending: bool = Field(description=OBJECTS_PENDING)
 
 
+class LedgerPublic(BaseModel):
+    """A group chat's shared ledger."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    telegram_chat_id: int
+    title: str | None
+    currency: str | None = Field(description="its balances' currency (None: not set yet)")
+    timezone: str | None
+    created_by: int | None = Field(description="the user whose first use made it")
+    configured_by: int | None = Field(description="who set its currency and time zone")
+    created_at: datetime
+    removed_at: datetime | None = Field(
+        description="when the bot was removed from the group (None: it is in it)"
+    )
+    member_count: int = Field(description="current members (who have not left)")
+
+
+class LedgersPublic(BaseModel):
+    data: list[LedgerPublic]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
+class LedgerMemberPublic(BaseModel):
+    """A member, past or current, with their part of the ledger (in its currency, rounded once:
+    the nets sum to zero)."""
+
+    user_id: int
+    telegram_user_id: int | None
+    username: str | None
+    first_name: str | None
+    joined_at: datetime
+    left_at: datetime | None = Field(description="None: still a member")
+    paid: Decimal = Field(description="what they paid of the ledger's receipts")
+    share: Decimal = Field(description="their shares of the ledger's receipts")
+    net: Decimal = Field(description="paid less shares, with payments back: > 0 is owed to them")
+
+
+class LedgerDetail(LedgerPublic):
+    members: list[LedgerMemberPublic] = Field(description="in the order they joined")
+    receipts_total: int
+    receipts_by_status: dict[str, int]
+    total: Decimal | None = Field(
+        description="the done receipts in the ledger's currency (None: no currency yet)"
+    )
+    receipts_without_rate: int = Field(
+        description="done receipts with no amount in the ledger's currency (no ECB rate)"
+    )
+    settlements: int = Field(description="payments back recorded (/settle)")
+
+
 class AuditEntryPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
