@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import secrets
 import statistics
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,13 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
-from summary import fill, pct
+from sqlalchemy import func, select
+from summary import add_database_argument, fill, pct, scratch_database
 
 from api.routes.webapp import WEBAPP_DIR, dev_init_data_for
 from core.db.models import Receipt
-from core.db.session import upgrade
 from devstack.stack import LocalStack, fake_telegram_options
 from devstack.telegram import FakeTelegram
 
@@ -168,12 +164,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-        ),
-    )
+    add_database_argument(parser)
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--size-kb", type=int, default=1024)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -183,17 +174,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
 
-    base = make_url(args.database_url)
-    if not base.drivername.startswith("postgresql"):
-        print("this benchmark needs PostgreSQL", file=sys.stderr)
-        return 2
-    name = f"receiptsnap_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_database(args.database_url) as url:
         t0 = time.perf_counter()
         fill(url, users=args.users, receipts=args.receipts, heavy=args.heavy)
         print(f"filled {args.users} users, {args.receipts} receipts in "
@@ -236,10 +217,6 @@ def main() -> int:
                           f"mean {mean * 1000:6.1f} ms")  # fmt: skip
                 print("\nthe Mini App's page (HTML + CSS + JS modules as served at /app/):")
                 page_weight(stack.api_url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

@@ -18,6 +18,7 @@ the local PostgreSQL at 127.0.0.1:5432/test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import random
@@ -25,6 +26,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -220,16 +222,43 @@ def bench_ledger(url: str, *, members: int, receipts: int, runs: int) -> None:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
         ),
+        help="a PostgreSQL server's database; the bench works in a database of its own there",
     )
+
+
+@contextlib.contextmanager
+def scratch_database(database_url: str) -> Iterator[str]:
+    """A new database on ``database_url``'s PostgreSQL server, migrated, dropped at the end;
+    its URL. SystemExit(2) for another database."""
+    base = make_url(database_url)
+    if not base.drivername.startswith("postgresql"):
+        print("this benchmark needs PostgreSQL", file=sys.stderr)
+        raise SystemExit(2)
+    name = f"receiptsnap_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_database_argument(parser)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--receipts", type=int, default=200_000)
     parser.add_argument("--heavy", type=int, default=5000)
@@ -238,17 +267,7 @@ def main() -> int:
     parser.add_argument("--ledger", type=int, default=20_000)
     args = parser.parse_args()
 
-    base = make_url(args.database_url)
-    if not base.drivername.startswith("postgresql"):
-        print("this benchmark needs PostgreSQL", file=sys.stderr)
-        return 2
-    name = f"receiptsnap_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_database(args.database_url) as url:
         t0 = time.perf_counter()
         heavy_user = fill(url, users=args.users, receipts=args.receipts, heavy=args.heavy)
         filled = time.perf_counter() - t0
@@ -285,10 +304,6 @@ def main() -> int:
             bench_ledger(
                 url, members=min(args.members, args.users), receipts=args.ledger, runs=args.runs
             )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return 0
 
 

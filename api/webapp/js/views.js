@@ -37,7 +37,7 @@ export async function monthView(app, el) {
     h("div", { class: "card" },
       h("div", { class: "hint" }, home ? `Total in ${home}` : "Total"),
       h("div", { class: "big amount", "data-testid": "month-total" }, headline),
-      h("div", { class: "hint" }, `${summary.receipts} receipt(s)`),
+      h("div", { class: "hint" }, summary.receipts === 1 ? "1 receipt" : `${summary.receipts} receipts`),
       summary.totals.length > 1 || (home && main && main !== home)
         ? summary.totals.map((t) => h("div", { class: "row" },
           h("span", { class: "grow" }, t.currency ?? "no currency"),
