@@ -387,6 +387,7 @@ DELETED = "🗑 Receipt <code>{short_id}</code> deleted, with its file."
 KEPT = "Kept."
 BUTTON_EXPIRED = "This button is no longer valid."
 RECEIPT_GONE = "That receipt no longer exists."
+NOT_YOURS = "Only the person who sent this receipt can change it."
 RECENT_EMPTY = "No receipts yet. Send me a photo of one!"
 RECENT_TITLE = "<b>Your latest receipts</b>"
 RECEIPT_USAGE = (

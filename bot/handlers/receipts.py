@@ -146,7 +146,21 @@ async def on_button(update: Update, context: BotContext) -> None:
     try:
         await handler(query, context, receipt_id)
     except (NotFound, Conflict):
-        await query.answer(texts.RECEIPT_GONE)
+        await query.answer(await _why_not(context, receipt_id, query.from_user.id))
+
+
+async def _why_not(context: BotContext, receipt_id: uuid.UUID, telegram_user_id: int) -> str:
+    """A button that found no receipt of the presser's: another member's (a group's card: only
+    its sender changes it), or gone."""
+
+    def owner(session: Session) -> int | None:
+        row = ReceiptRepository(session).get(receipt_id)
+        return row.user.telegram_user_id if row is not None else None
+
+    sender = await context.services.in_session(owner)
+    if sender is not None and sender != telegram_user_id:
+        return texts.NOT_YOURS
+    return texts.RECEIPT_GONE
 
 
 async def _confirm(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:

@@ -387,6 +387,7 @@ DELETED = "🗑 Resit <code>{short_id}</code> dipadam, bersama failnya."
 KEPT = "Disimpan."
 BUTTON_EXPIRED = "Butang ini tidak sah lagi."
 RECEIPT_GONE = "Resit itu sudah tiada."
+NOT_YOURS = "Hanya orang yang menghantar resit ini boleh mengubahnya."
 RECENT_EMPTY = "Belum ada resit. Hantarkan gambar resit kepada saya!"
 RECENT_TITLE = "<b>Resit terbaru anda</b>"
 RECEIPT_USAGE = (

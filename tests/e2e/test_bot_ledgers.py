@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot import texts
 from core.db.models import Ledger, Receipt
 from core.users.repository import UserRepository
 from devstack.stack import LocalStack
@@ -101,9 +102,17 @@ def test_a_group_ledger_in_two_currencies_balances_and_stays_out_of_private_chat
     ana_card, ben_card = cards(fake, GROUP)
     assert set(buttons(fake, GROUP, ana_card)) >= {"👤 Paid by @ana", "➗ Split equally"}
     data = buttons(fake, GROUP, ben_card)["➗ Split equally"]
-    # Cal cannot change Ben's receipt; Ben can.
+    # Cal cannot change Ben's receipt, and is told why; Ben can.
     press = fake.callback_query_update(chat_id=GROUP, user_id=CAL, message_id=ben_card, data=data)
     assert post_update(stack, press).status_code == 200
+    fake.wait_for(
+        lambda f: any(
+            c.params.get("callback_query_id") == press["callback_query"]["id"]
+            and c.params.get("text") == texts.NOT_YOURS
+            for c in f.calls_for("answerCallbackQuery")
+        ),
+        timeout=30,
+    )
     press = fake.callback_query_update(chat_id=GROUP, user_id=BEN, message_id=ben_card, data=data)
     assert post_update(stack, press).status_code == 200
     fake.wait_for(lambda f: "🙋 Only the payer" in buttons(f, GROUP, ben_card), timeout=30)
