@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,12 +91,23 @@ class LedgerRepository:
     def move_chat(self, *, old_chat_id: int, new_chat_id: int) -> Ledger | None:
         """A group upgraded to a supergroup has a new chat id: its ledger follows it (the one
         moved; None when there was none to move, or the new chat has a ledger of its own
-        already, which is left as it is)."""
+        already, which is left as it is). Its receipts whose card is still to come (being read,
+        or read and not shown yet) are shown in the new chat, as a new message: the old chat's
+        messages cannot be edited there."""
         ledger = self.of_chat(old_chat_id)
         if ledger is None or self.of_chat(new_chat_id) is not None:
             return None
         ledger.telegram_chat_id = new_chat_id
         ledger.removed_at = None
+        self.session.execute(
+            update(Receipt)
+            .where(
+                Receipt.ledger_id == ledger.id,
+                Receipt.telegram_chat_id == old_chat_id,
+                Receipt.notified_at.is_(None),
+            )
+            .values(telegram_chat_id=new_chat_id, status_message_id=None)
+        )
         self.session.flush()
         return ledger
 

@@ -250,10 +250,20 @@ def test_a_ledger_follows_its_group_to_a_supergroup_once(
         ledger = _ledger(s, ana)
         ledger.removed_at = NOW  # a "left" of the old chat is no removal: the group moved
         old = ledger.telegram_chat_id
+        shown = _shared(s, ledger, ana, "4.00")
+        coming = _shared(s, ledger, ana, "5.00")  # read, its card not sent yet
+        for r, notified in ((shown, NOW), (coming, None)):
+            r.telegram_chat_id, r.status_message_id, r.notified_at = old, 7, notified
+        s.flush()
         repo = LedgerRepository(s)
         moved = repo.move_chat(old_chat_id=old, new_chat_id=old - 1)
         assert moved is ledger and ledger.telegram_chat_id == old - 1
         assert ledger.removed_at is None
+        s.refresh(shown)
+        s.refresh(coming)
+        # the card still to come goes to the new chat as a new message; a shown one stays put
+        assert (coming.telegram_chat_id, coming.status_message_id) == (old - 1, None)
+        assert (shown.telegram_chat_id, shown.status_message_id) == (old, 7)
         # the same news from the new chat: nothing left to move
         assert repo.move_chat(old_chat_id=old, new_chat_id=old - 1) is None
         # a new chat that has a ledger of its own already keeps it; the old one stays put
