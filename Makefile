@@ -39,7 +39,7 @@ bench: setup  ## benchmarks that print figures (summary needs PostgreSQL: TEST_D
 	$(BIN)/python bench/summary.py
 	$(BIN)/python bench/load.py --quick  # the full load (1,000 updates, 200 photos): without --quick
 
-ocr-model: setup  ## rewrite core/reading/ocr/models (the int8 recogniser; needs ../shared/data)
+ocr-model: setup  ## an int8 recogniser to measure, in .receiptsnap/models (needs ../shared/data)
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[quantise]"
 	$(BIN)/python scripts/quantise_recogniser.py
 
