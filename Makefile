@@ -4,7 +4,7 @@ PY ?= $(shell for p in python3.12 python3.11 python3.13 python3; do $$p -c '' >/
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run local test lint format bench lock clean browser
+.PHONY: setup run local test lint format bench lock clean browser ocr-model
 
 setup: $(VENV)/.installed
 
@@ -56,6 +56,10 @@ bench: setup  ## benchmarks that print figures (summary needs PostgreSQL: TEST_D
 	$(BIN)/python bench/summary.py
 	$(BIN)/python bench/client_api.py
 	$(BIN)/python bench/load.py --quick  # the full load (1,000 updates, 200 photos): without --quick
+
+ocr-model: setup  ## an int8 recogniser to measure, in .receiptsnap/models (needs ../shared/data)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[quantise]"
+	$(BIN)/python scripts/quantise_recogniser.py
 
 lock:  ## re-pin every transitive dependency after changing pyproject.toml
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v "^-e" > requirements.lock

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import ClassVar
 
@@ -100,6 +101,7 @@ class _FakeRapidOcr:
     guard = threading.Lock()
 
     def __init__(self, params: dict[str, object]) -> None:
+        self.params = params
         self.fails = _FakeRapidOcr.failing_warm_ups > 0
         _FakeRapidOcr.failing_warm_ups -= 1
         self.seen: list[tuple[int, ...]] = []
@@ -152,6 +154,20 @@ def test_a_failed_warm_up_is_tried_again_and_the_engine_then_gets_its_padding(
     engine = fake_rapidocr.built[-1]
     assert len(fake_rapidocr.built) == 2  # loaded again, not the half-made first engine
     assert engine.seen[-1] == (1, 3, 256, 384)  # the page padded to 128 px steps
+
+
+def test_a_recogniser_file_of_our_own_is_handed_to_rapidocr_and_named_in_the_tag(
+    fake_rapidocr: type[_FakeRapidOcr], tmp_path: Path
+) -> None:
+    model = tmp_path / "rec_int8.xml"
+    own, default = LocalOcr(rec_model=str(model)), LocalOcr()
+    own.warm_up()
+    default.warm_up()
+    assert fake_rapidocr.built[0].params["Rec.model_path"] == str(model)
+    assert "Rec.model_path" not in fake_rapidocr.built[1].params  # the wheel's own model
+    # OCR caches are keyed by the tag: another model, another tag; the default's is unchanged.
+    assert own.tag == f"{default.tag}-rec-rec_int8"
+    assert "-rec-" not in default.tag
 
 
 def test_threads_sharing_one_reader_run_the_models_one_at_a_time(

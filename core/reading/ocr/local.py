@@ -14,6 +14,9 @@ Measured choices (docs/ocr.md, ``bench/extraction.py --ocr``):
 - recognition one text line at a time, each at its own width (at least ``rec_min_width`` px):
   batches pad every line to the widest one, and the default minimum (320 px) pads short
   prices and quantities.
+- rapidocr's own (float) recogniser; ``rec_model`` reads another file, e.g. the int8 one that
+  scripts/quantise_recogniser.py writes (0.8x the time a line, a few fields lost on both halves
+  of the bench's data: docs/ocr.md, "Speed"; not the default).
 Only the default models are usable offline: never set ``lang_type``/``ocr_version``/
 ``model_type`` (rapidocr would fetch those from the network).
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +53,7 @@ class LocalOcr:
         level: bool = True,
         width_step: int = 32,
         det_step: int = 128,
+        rec_model: str | None = None,
     ) -> None:
         self._threads = threads
         self._max_side = max_side
@@ -58,12 +63,14 @@ class LocalOcr:
         self._level = level
         self._width_step = width_step
         self._det_step = det_step
+        self._rec_model = rec_model
         # Names the configuration, e.g. for caches of OCR output.
         self.tag = (
             f"{self.name}3-ov-det{det_side}-max{max_side}-rb{rec_batch}-rw{rec_min_width}"
             + ("-level" if level else "")
             + f"-ws{width_step}-ds{det_step}"
             + "-turn"  # sideways pages turned upright (issue 17)
+            + (f"-rec-{Path(rec_model).stem}" if rec_model else "")
         )
         self._engine: Any = None
         self._lock = threading.Lock()
@@ -89,6 +96,8 @@ class LocalOcr:
                 "Rec.rec_batch_num": self._rec_batch,
                 "Rec.rec_img_shape": [3, 48, self._rec_min_width],
                 "EngineConfig.openvino.inference_num_threads": self._threads,
+                # A recogniser file of our own (its character list in the model, as rapidocr's).
+                **({"Rec.model_path": self._rec_model} if self._rec_model else {}),
             }
         )
         # rapidocr loads each model on first use: a line of text loads both.
