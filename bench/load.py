@@ -34,6 +34,12 @@ its update without doubt (and the per-user receipt limit, 30 per 10 minutes, is 
             steadiest figure on a shared machine. The API's includes the bot's work, which runs
             in the same process and on the same event loop as the webhook.
 
+  disk, database  while each load is sent, a 4 KB write + fsync every 50 ms timed on this
+            machine's disk (``FsyncProbe``), and what the database's busy connections wait on
+            (``DatabaseWaits``: pg_stat_activity every 20 ms; ``IO:WALSync`` is a commit waiting
+            for the disk): a stall of a shared machine's disk holds the baseline's commits and
+            the API's alike, and a round it hits says so.
+
 The bot sends at most 30 messages a second (PTB's AIORateLimiter, Telegram's limit), which bounds
 the replies of phase 1 and the 6 Bot API calls of each photo in phase 2.
 
@@ -139,6 +145,93 @@ class CpuMeter:
         return cpu_seconds(self.pid) - self.start
 
 
+class FsyncProbe:
+    """The disk's own latency meanwhile: a 4 KB write and its fsync every 50 ms to a temporary
+    file (on this machine's disk: the database's, when the server runs here), each timed. A
+    stall of the disk (a shared machine's neighbours) holds every durable commit, the
+    baseline's and the API's alike: this tells a stall of the machine from one of ours."""
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.every = every
+        self.seconds: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fsync-probe", daemon=True)
+
+    def __enter__(self) -> FsyncProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        block = os.urandom(4096)
+        with tempfile.NamedTemporaryFile(prefix="receiptsnap-fsync-") as f:
+            while not self._stop.wait(self.every):
+                t = time.perf_counter()
+                f.seek(0)
+                f.write(block)
+                f.flush()
+                os.fsync(f.fileno())
+                self.seconds.append(time.perf_counter() - t)
+
+    def line(self) -> str:
+        if not self.seconds:
+            return "disk meanwhile: no fsync timed"
+        ms = [s * 1000 for s in self.seconds]
+        return (
+            f"disk meanwhile (a 4 KB fsync every {self.every * 1000:.0f} ms): p50 "
+            f"{pct(ms, 50):.2f} ms, p99 {pct(ms, 99):.1f}, max {max(ms):.1f}"
+        )
+
+
+class DatabaseWaits:
+    """What the database's busy connections wait on meanwhile (PostgreSQL): pg_stat_activity
+    every 20 ms, each active backend of the database counted by its wait event (none: on the
+    CPU). ``IO:WALSync`` is a commit waiting for the disk."""
+
+    def __init__(self, database_url: str | None, every: float = 0.02) -> None:
+        self.url, self.every = database_url, every
+        self.waits: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="db-waits", daemon=True)
+
+    def __enter__(self) -> DatabaseWaits:
+        if self.url and self.url.startswith("postgresql"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        from sqlalchemy import create_engine, text
+
+        assert self.url is not None
+        engine = create_engine(self.url, pool_size=1)
+        query = text(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity "
+            "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+        )
+        try:
+            with engine.connect() as conn:
+                while not self._stop.wait(self.every):
+                    self.waits.update(conn.execute(query).scalars())
+                    conn.rollback()
+        finally:
+            engine.dispose()
+
+    def line(self) -> str:
+        total = sum(self.waits.values())
+        if not total:
+            return ""
+        top = ", ".join(f"{n / total:.0%} {event}" for event, n in self.waits.most_common(4))
+        return f"database's busy connections meanwhile ({total} seen): {top}"
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (/proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -160,6 +253,8 @@ class AckRun:
     sent: list[Sent]
     generator_rss_kb: int | None
     server_cpu_s: float = math.nan  # the server's CPU time while the load was sent
+    disk: str = ""  # FsyncProbe's line while the load was sent
+    database: str = ""  # DatabaseWaits' line while the load was sent
 
     @property
     def ok_ms(self) -> list[float]:
@@ -184,6 +279,8 @@ class AckRun:
             f"  server CPU meanwhile (all its work): {self.server_cpu_s:.2f} s in {span:.1f} s "
             f"of sending ({self.server_cpu_s / max(span, 1e-9):.0%} of a core, "
             f"{self.server_cpu_s / len(self.sent) * 1000:.2f} ms per request)"
+            + (f"\n  {self.disk}" if self.disk else "")
+            + (f"\n  {self.database}" if self.database else "")
         )
 
 
@@ -297,6 +394,7 @@ def send_load(
     rate: float,
     connections: int,
     server_pid: int | None = None,
+    database_url: str | None = None,
 ) -> AckRun:
     """POST ``payloads`` to ``url`` at ``rate`` per second from a fresh process; its figures
     (with the CPU time ``server_pid`` used meanwhile)."""
@@ -308,16 +406,17 @@ def send_load(
         "connections": connections,
     }
     cpu_before = cpu_seconds(server_pid) if server_pid else math.nan
-    done = subprocess.run(  # noqa: S603 - this file, fixed argv
-        [sys.executable, __file__, "--generate"],
-        input=json.dumps(job).encode(),
-        capture_output=True,
-        check=True,
-        timeout=len(payloads) / rate + 90,
-    )
+    with FsyncProbe() as disk, DatabaseWaits(database_url) as waits:
+        done = subprocess.run(  # noqa: S603 - this file, fixed argv
+            [sys.executable, __file__, "--generate"],
+            input=json.dumps(job).encode(),
+            capture_output=True,
+            check=True,
+            timeout=len(payloads) / rate + 90,
+        )
     cpu = cpu_seconds(server_pid) - cpu_before if server_pid else math.nan
     data = json.loads(done.stdout)
-    return AckRun([Sent(**s) for s in data["sent"]], data["rss_kb"], cpu)
+    return AckRun([Sent(**s) for s in data["sent"]], data["rss_kb"], cpu, disk.line(), waits.line())
 
 
 # ---------------------------------------------------------------------------- baseline
@@ -466,6 +565,7 @@ def run_text_phase(
         rate=o.rate,
         connections=o.connections,
         server_pid=pid,
+        database_url=stack.options.database_url,
     )
     phase = TextPhase(acks)
     chats = {chat_of(u) for u in updates}
@@ -597,6 +697,7 @@ def run_photo_phase(
             rate=o.photo_rate,
             connections=o.connections,
             server_pid=pid,
+            database_url=stack.options.database_url,
         )
         deadline = time.monotonic() + o.photo_timeout
         while len(card_calls(fake, chats)) < len(chats) and time.monotonic() < deadline:
@@ -735,6 +836,7 @@ def run(o: Options) -> Report:
                     rate=o.rate,
                     connections=o.connections,
                     server_pid=baseline.pid,
+                    database_url=database_url,
                 )
                 generator_rss.append(base_run.generator_rss_kb)
                 say(o, f"  {base_run.line()}")

@@ -23,6 +23,9 @@ class BotApiApp(Protocol):
 
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default accept backlog is 5: a burst of the bot's new connections past it
+    # has its SYN dropped and retried after 1, 3, 7 s (ListenDrops), which Telegram never does.
+    request_queue_size = 128
     block_on_close = False  # keep-alive connections would otherwise block server_close()
 
     def __init__(self, app: BotApiApp) -> None:
