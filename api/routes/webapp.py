@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -19,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import ContainerDep
 from core.aws.clients import AwsError
+from core.aws.s3 import S3Store
 from core.clients.init_data import dev_bot_token, sign
 from core.errors import Unavailable
 from core.settings import ApiSettings
@@ -27,15 +29,47 @@ WEBAPP_DIR = Path(__file__).resolve().parents[1] / "webapp"
 PREFIX = "/app"
 
 
+def content_security_policy(store: S3Store, bucket: str) -> str:
+    """What the page may load and where it may send: its own files and API, Telegram's script,
+    and the raw bucket's origin as boto3 signs its links (the photos, the upload's POST); inline
+    styles (the bars' widths), never inline scripts. The origin is taken from a link signed
+    here (no request is made), so it is right for AWS's endpoints and a local emulator alike."""
+    signed = [
+        store.presign_get(bucket=bucket, key="csp", expires_in=60),
+        store.presign_post(
+            bucket=bucket, key="csp", content_type="image/jpeg", max_bytes=1, expires_in=60
+        )[0],
+    ]
+    s3 = " ".join(sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, signed)}))
+    return (
+        "default-src 'none'; script-src 'self' https://telegram.org; "
+        "style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob: {s3}; connect-src 'self' {s3}; "
+        "base-uri 'none'; object-src 'none'"
+    )
+
+
 class AppFiles(StaticFiles):
     """The page's files; ``no-cache``: the browser may keep them but asks again (ETag) each
-    time, so a deploy is seen at once and an unchanged file costs a 304."""
+    time, so a deploy is seen at once and an unchanged file costs a 304. With the policy of
+    ``content_security_policy`` (made once, from the running app's container)."""
+
+    policy: str | None = None
 
     def file_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
+        scope = kwargs.get("scope") or args[2]
+        if self.policy is None:
+            container = getattr(scope["app"].state, "container", None)
+            if container is not None:
+                self.policy = content_security_policy(
+                    container.store, container.settings.raw_bucket
+                )
+        if self.policy is not None:
+            response.headers["Content-Security-Policy"] = self.policy
         return response
 
 

@@ -310,6 +310,21 @@ def test_page_weight_is_small(stack: LocalStack) -> None:
     assert sum(sizes.values()) < 100_000, sizes  # no framework: tens of kilobytes, not hundreds
 
 
+def test_the_page_may_load_only_its_own_telegrams_and_the_buckets(stack: LocalStack) -> None:
+    """Content-Security-Policy on each file: scripts from the page and Telegram only; photos
+    and the upload's POST to the raw bucket's origin (here moto's, as boto3 signs it)."""
+    moto = stack.worker_settings.aws_endpoint_url
+    assert moto
+    for name in ("", "js/main.js"):
+        policy = httpx.get(f"{stack.api_url}/app/{name}", timeout=10).headers[
+            "content-security-policy"
+        ]
+        rules = dict(rule.strip().split(" ", 1) for rule in policy.split(";"))
+        assert rules["script-src"] == "'self' https://telegram.org"
+        assert rules["default-src"] == "'none'"
+        assert moto in rules["img-src"] and moto in rules["connect-src"]
+
+
 def test_the_dev_route_exists_in_development_only() -> None:
     """Outside development the dev initData route is not registered: 404, whatever the page
     asks, and nothing is signed (the lifespan is not run: a stand-in container)."""
