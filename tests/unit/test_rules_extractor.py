@@ -677,6 +677,35 @@ def test_a_merchant_name_the_ocr_was_unsure_of_is_marked_for_review() -> None:
     assert sure.confidence["merchant"] >= 0.7 > unsure.confidence["merchant"]
 
 
+def _scored(*rows: tuple[str, float]) -> OcrResult:
+    """One box a row, each with the OCR's recognition score, then a date and a total."""
+    lines = [
+        OcrLine(text, (20, 40 + 30 * i, 400, 58 + 30 * i), score)
+        for i, (text, score) in enumerate(rows)
+    ]
+    top = 40 + 30 * len(rows)
+    lines += [
+        OcrLine("DATE: 14/02/2023", (20, top, 300, top + 18)),
+        OcrLine("TOTAL", (20, top + 30, 100, top + 48)),
+        OcrLine("5.00", (300, top + 30, 360, top + 48)),
+    ]
+    return OcrResult(lines, "test")
+
+
+def test_a_badly_read_logo_line_above_the_name_is_passed_over_and_doubted() -> None:
+    # A logo read as a short word with a low score sits above the printed name.
+    logo = _extract(_scored(("YVO", 0.55), ("ROSSI BROTHERS", 0.99), ("12 HIGH STREET", 0.99)))
+    plain = _extract(_scored(("ROSSI BROTHERS", 0.99), ("12 HIGH STREET", 0.99)))
+    assert logo.merchant.name == plain.merchant.name == "ROSSI BROTHERS"
+    assert logo.confidence["merchant"] < plain.confidence["merchant"]
+
+
+def test_a_well_read_first_line_stays_the_name() -> None:
+    # Two readable lines: the first is the name, whatever the second's score.
+    result = _extract(_scored(("ROSSI BROTHERS", 0.95), ("RIVERSIDE", 0.99), ("12 HIGH STREET", 1)))
+    assert result.merchant.name == "ROSSI BROTHERS"
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [

@@ -201,6 +201,12 @@ def _should_join(first: str, second: str) -> bool:
 
 
 MERCHANT_MIN_OCR_SCORE = 0.9
+# Below this recognition score a line at the top is more likely a logo or artwork than text.
+LOGO_OCR_SCORE = 0.75
+
+
+def _ocr_score(rows: Sequence[Row], candidate: _NameCandidate) -> float:
+    return min(cell.score for i in candidate.rows for cell in rows[i].cells)
 
 
 def choose_merchant(rows: Sequence[Row]) -> tuple[str | None, float, int | None]:
@@ -210,13 +216,17 @@ def choose_merchant(rows: Sequence[Row]) -> tuple[str | None, float, int | None]
     if not candidates:
         return None, 0.0, None
     top = candidates[:4]
-    best = max(top, key=lambda c: (c.tier, -c.rows[0]))
+    # A logo the OCR cannot read comes out as a short, badly scored word above the printed
+    # name ("YVO" over "WENDY'S"): of the same tier, a line read well comes first.
+    best = max(top, key=lambda c: (c.tier, _ocr_score(rows, c) >= LOGO_OCR_SCORE, -c.rows[0]))
     conf = {2: 0.85, 1: 0.7, 0: 0.55}[best.tier]
     if best.rows[0] > 3:
         conf -= 0.15
     # A name the OCR was unsure of is often misspelt: ask the user about it.
-    if min(cell.score for i in best.rows for cell in rows[i].cells) < MERCHANT_MIN_OCR_SCORE:
+    if _ocr_score(rows, best) < MERCHANT_MIN_OCR_SCORE:
         conf -= 0.2
+    if any(c.rows[0] < best.rows[0] and c.tier == best.tier for c in top):
+        conf -= 0.1  # an unreadable line above it may have been the name
     return best.text[:200], round(conf, 2), best.rows[-1]
 
 
