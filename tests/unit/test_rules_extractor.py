@@ -700,6 +700,20 @@ def test_a_badly_read_logo_line_above_the_name_is_passed_over_and_doubted() -> N
     assert logo.confidence["merchant"] < plain.confidence["merchant"]
 
 
+def test_cjk_noise_is_no_name_on_a_receipt_printed_in_latin_letters() -> None:
+    result = _extract(
+        _scored(("国国国国国国", 0.9), ("ROSSI BROTHERS", 0.99), ("12 HIGH STREET", 1))
+    )
+    assert result.merchant.name == "ROSSI BROTHERS"
+
+
+def test_a_cjk_name_stays_on_a_receipt_printed_in_cjk() -> None:
+    result = _extract(
+        _plain("美味小吃店", "台北市中山路一号", "日期 14/02/2023", "合计 5.00", "谢谢光临欢迎再来")
+    )
+    assert result.merchant.name == "美味小吃店"
+
+
 def test_a_well_read_first_line_stays_the_name() -> None:
     # Two readable lines: the first is the name, whatever the second's score.
     result = _extract(_scored(("ROSSI BROTHERS", 0.95), ("RIVERSIDE", 0.99), ("12 HIGH STREET", 1)))

@@ -205,6 +205,20 @@ MERCHANT_MIN_OCR_SCORE = 0.9
 LOGO_OCR_SCORE = 0.75
 
 
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _cjk_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return len(_CJK_RE.findall(text)) / len(letters) if letters else 0.0
+
+
+def _latin_rest(rows: Sequence[Row], candidate: _NameCandidate) -> bool:
+    """Whether nine in ten of the letters outside the candidate's rows are not CJK."""
+    text = "".join(row.text for i, row in enumerate(rows) if i not in candidate.rows)
+    return _cjk_share(text) < 0.1
+
+
 def _ocr_score(rows: Sequence[Row], candidate: _NameCandidate) -> float:
     return min(cell.score for i in candidate.rows for cell in rows[i].cells)
 
@@ -213,6 +227,9 @@ def choose_merchant(rows: Sequence[Row]) -> tuple[str | None, float, int | None]
     candidates = _name_candidates(rows)
     # Printed shop names are capitalised; an all-lower-case line is a note or a customer name.
     candidates = [c for c in candidates if c.tier or not c.text.islower()] or candidates
+    # Noise read as CJK characters: a receipt whose other text is in Latin letters has no CJK
+    # name.
+    candidates = [c for c in candidates if _cjk_share(c.text) < 0.5 or not _latin_rest(rows, c)]
     if not candidates:
         return None, 0.0, None
     top = candidates[:4]
