@@ -856,6 +856,39 @@ def test_leader_dots_before_an_amount(printed: str, expected: list[str]) -> None
     assert [str(a.value) for a in find_amounts(printed)] == expected
 
 
+def test_amounts_printed_a_row_below_their_labels_give_a_doubtful_total() -> None:
+    # The amounts column slipped a row: TAX holds the subtotal, TOTAL the tax, and the total
+    # stands alone below; subtotal + tax = that amount, but the layout is no sure reading.
+    result = _extract(
+        _receipt(
+            "RIVER CAFE",
+            ("SOUP", "40.00"),
+            ("NOODLES", "60.00"),
+            "SUBTOTAL",
+            ("TAX", "100.00"),
+            ("TOTAL", "8.00"),
+            "108.00",
+            "THANK YOU",
+        )
+    )
+    assert result.total == Decimal("108.00")
+    assert result.confidence["total"] < 0.9
+
+
+def test_a_total_with_a_cash_amount_below_it_stays() -> None:
+    # The lone amount below the total is the cash tendered, not tax + total.
+    result = _extract(
+        _receipt(
+            "RIVER CAFE",
+            ("SOUP", "4.00"),
+            ("TAX", "0.40"),
+            ("TOTAL", "4.40"),
+            "10.00",
+        )
+    )
+    assert result.total == Decimal("4.40")
+
+
 def test_total_label_misread_by_the_ocr() -> None:
     result = _extract(
         _receipt(
