@@ -714,6 +714,44 @@ def test_a_cjk_name_stays_on_a_receipt_printed_in_cjk() -> None:
     assert result.merchant.name == "美味小吃店"
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["ROSSI HERMANOS S.L.", "ROSSI HERMANOS S,L,", "ROSSI B.V.", "ROSSI S.R.L.", "ROSSI OY"],
+)
+def test_dotted_and_nordic_legal_forms_end_a_name(name: str) -> None:
+    # The legal form makes the line the name, over a tagline above it; the OCR may read the
+    # dots of "S.L." as commas, and the name's cleaning drops the last one.
+    result = _extract(_scored(("FINEST PIZZA", 0.99), (name, 0.99), ("12 HIGH STREET", 1)))
+    assert result.merchant.name == name.rstrip(".,")
+    assert result.confidence["merchant"] >= 0.8
+
+
+def test_a_legal_name_under_the_address_names_a_trading_name_that_tells_nothing() -> None:
+    result = _extract(
+        _scored(
+            ("GRAN FONDA", 0.99),
+            ("CALLE MAYOR 12", 0.99),
+            ("28013 MADRID", 0.99),
+            ("FONDA MADRILENA S.L.", 0.99),
+            ("TEL 915 555 123", 0.99),
+        )
+    )
+    assert result.merchant.name == "FONDA MADRILENA S.L"
+    assert result.confidence["merchant"] < 0.5  # which of the two a person calls it: ask
+
+
+def test_a_trading_name_with_a_trade_word_stays_over_a_legal_name_below() -> None:
+    result = _extract(
+        _scored(
+            ("GRAN FONDA CAFE", 0.99),
+            ("CALLE MAYOR 12", 0.99),
+            ("28013 MADRID", 0.99),
+            ("FONDA MADRILENA S.L.", 0.99),
+        )
+    )
+    assert result.merchant.name == "GRAN FONDA CAFE"
+
+
 def test_a_well_read_first_line_stays_the_name() -> None:
     # Two readable lines: the first is the name, whatever the second's score.
     result = _extract(_scored(("ROSSI BROTHERS", 0.95), ("RIVERSIDE", 0.99), ("12 HIGH STREET", 1)))

@@ -10,11 +10,24 @@ from core.reading.extraction.rules.dates import DAY_MONTH_RE, NUMERIC_DATE_RE
 from core.reading.extraction.rules.labels import is_compact
 from core.reading.extraction.rules.rows import Row
 
+
+def _initials(*letters: str) -> str:
+    """A form printed as dotted initials ("S.A.", "B.V."): the OCR reads a dot as a comma
+    ("S,L,") and the name's cleaning drops the last one."""
+    return r"\s?".join(rf"{letter}[.,]" for letter in letters[:-1]) + rf"\s?{letters[-1]}[.,]?"
+
+
 _LEGAL_FORMS = (
-    r"SDN\.?\s*B[A-Z]{2}\.?|BHD\.?|S/B|LTD\.?|LIMITED|LLC|L\.L\.C\.|INC\.?|CORP\.?|CORPORATION|"
-    r"CO\.?|COMPANY|GMBH|AG|KG|OHG|E\.K\.|S\.A\.|S\.L\.|SRL|S\.R\.L\.|S\.P\.A\.|SAS|SARL|"
-    r"B\.V\.|N\.V\.|PLC|PTY\.?|PTE\.?|ENTERPRISES?|TRADING"
+    r"SDN\.?\s*B[A-Z]{2}\.?|BHD\.?|S/B|LTD\.?|LIMITED|LLC|INC\.?|CORP\.?|CORPORATION|"
+    r"CO\.?|COMPANY|GMBH|AG|KG|OHG|SRL|SAS|SARL|PLC|PTY\.?|PTE\.?|ENTERPRISES?|TRADING|"
+    + "|".join(
+        _initials(*form)
+        for form in ("LLC", "EK", "SA", "SL", "SRL", "SPA", "BV", "NV", "SAS", "SRO", "KK", "PC")
+    )
 )
+# Forms too short to tell from a word inside a line, so counted only where a name ends: Nordic
+# (OY, AB, A/S, ApS), Portuguese and Brazilian (LDA, LTDA), Hungarian, Indian, Belgian, Dutch.
+_END_ONLY_FORMS = r"OYJ?|AB|A/S|APS|LDA|LTDA|KFT|ZRT|PVT|LLP|SNC|EURL|BVBA|VOF"
 _BUSINESS_WORDS = (
     r"RESTAURANTS?|RESTORAN|RESTAURANTE|RISTORANTE|CAFE|CAFÉ|BISTRO|HARDWARE|MARKET|MART|"
     r"STORES?|SUPERMARKET|STATIONERY|PHARMACY|BAKERY|HOTEL|BAR|GRILL|KITCHEN|PIZZERIA|"
@@ -22,7 +35,9 @@ _BUSINESS_WORDS = (
     r"FOOD|FOODS|PUB|DELI|BOUTIQUE|SALON|STATION"
 )
 _LEGAL_SUFFIX_RE = re.compile(r"(?<![A-Z])(?:" + _LEGAL_FORMS + r")(?![A-Z])")
-_LEGAL_END_RE = re.compile(r"(?:(?<![A-Z])(?:" + _LEGAL_FORMS + r")|SDN\.?\s*BHD\.?)\W*$")
+_LEGAL_END_RE = re.compile(
+    r"(?:(?<![A-Z])(?:" + _LEGAL_FORMS + "|" + _END_ONLY_FORMS + r")|SDN\.?\s*BHD\.?)\W*$"
+)
 _BUSINESS_END_RE = re.compile(r"(?<![A-Z])(?:" + _BUSINESS_WORDS + r")\W*$")
 _GENERIC_WORD_RE = re.compile(
     r"(?<![A-Z])(?:" + _LEGAL_FORMS + "|" + _BUSINESS_WORDS + r"|AND|THE|OF)(?![A-Z])|&"
@@ -191,6 +206,18 @@ def _name_candidates(rows: Sequence[Row], limit: int = 10) -> list[_NameCandidat
     return candidates
 
 
+def _legal_name_below(rows: Sequence[Row], after: int, limit: int = 8) -> _NameCandidate | None:
+    """A name-like row ending with a legal form, below the top block and above the items."""
+    for index in range(after + 1, min(limit, len(rows))):
+        row = rows[index]
+        if row.amounts:
+            return None
+        text = _clean_name(row.text)
+        if _is_name_like(row) and _name_tier(text) == 2:
+            return _NameCandidate(text, (index,), 2)
+    return None
+
+
 def _should_join(first: str, second: str) -> bool:
     a, b = _clean_name(first).upper(), _clean_name(second).upper()
     if len(a) + len(b) > 70:
@@ -233,6 +260,10 @@ def choose_merchant(rows: Sequence[Row]) -> tuple[str | None, float, int | None]
     if not candidates:
         return None, 0.0, None
     top = candidates[:4]
+    if max(c.tier for c in top) == 0 and (legal := _legal_name_below(rows, top[-1].rows[-1])):
+        # "<TRADE NAME>" / address / "<COMPANY> S.L.": the company's legal name, printed under
+        # the address of a trading name that tells nothing, names the merchant; less surely.
+        return legal.text[:200], 0.45, legal.rows[-1]
     # A logo the OCR cannot read comes out as a short, badly scored word above the printed
     # name ("YVO" over "WENDY'S"): of the same tier, a line read well comes first.
     best = max(top, key=lambda c: (c.tier, _ocr_score(rows, c) >= LOGO_OCR_SCORE, -c.rows[0]))
