@@ -752,6 +752,21 @@ def test_a_trading_name_with_a_trade_word_stays_over_a_legal_name_below() -> Non
     assert result.merchant.name == "GRAN FONDA CAFE"
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("CORNER MART - #512", "CORNER MART - #512"),  # which store of a chain: kept
+        ("CORNER MART (512345-X)", "CORNER MART"),  # a company number: dropped
+        ("CORNER MART 5123456", "CORNER MART"),
+    ],
+)
+def test_a_store_number_stays_in_the_name_and_a_registration_number_does_not(
+    line: str, expected: str
+) -> None:
+    result = _extract(_scored((line, 0.99), ("12 HIGH STREET", 1)))
+    assert result.merchant.name == expected
+
+
 def test_a_well_read_first_line_stays_the_name() -> None:
     # Two readable lines: the first is the name, whatever the second's score.
     result = _extract(_scored(("ROSSI BROTHERS", 0.95), ("RIVERSIDE", 0.99), ("12 HIGH STREET", 1)))

@@ -136,12 +136,22 @@ def _is_contact(upper: str) -> bool:
     return bool(_CONTACT_RE.search(upper))
 
 
+_STORE_NUMBER_RE = re.compile(r"\s*\d{1,5}\s*")
+
+
+def _registration_or_store_number(match: re.Match[str]) -> str:
+    """Nothing for a registration number after a name ("(519537-X)"), but a store's number
+    ("#4144") stays: it tells which of a chain's stores, and no registry numbers with "#"."""
+    after_hash = match.string[: match.start()].endswith("#")
+    return match.group() if after_hash and _STORE_NUMBER_RE.fullmatch(match.group()) else ""
+
+
 def _clean_name(text: str) -> str:
     name = re.sub(r"(?<=\d)·", "-", text.strip())  # "(519537·X)": the OCR's hyphen after a digit
     reg = _REG_LABEL_RE.search(name.upper())
     if reg and reg.start() > 0:
         name = name[: reg.start()]  # "ADVANCO COMPANY Company Reg. No"
-    name = _TRAILING_REG_RE.sub("", name)
+    name = _TRAILING_REG_RE.sub(_registration_or_store_number, name)
     name = _ZERO_IN_WORD_RE.sub(lambda m: m.group().replace("0", "O"), name)  # "AEON C0." (OCR)
     name = _SDN_BHD_RE.sub(r"SDN\1BHD", name)  # "SDN BND", "San Bhd": OCR slips on the suffix
     name = re.sub(r"(?<![A-Za-z])S/[D8]$", "S/B", name)  # Malaysia's "S/B" (Sdn Bhd), misread
