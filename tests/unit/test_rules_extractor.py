@@ -755,7 +755,7 @@ def test_a_trading_name_with_a_trade_word_stays_over_a_legal_name_below() -> Non
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("CORNER MART - #512", "CORNER MART - #512"),  # which store of a chain: kept
+        ("CORNER MART - #5120", "CORNER MART - #5120"),  # which store of a chain: kept
         ("CORNER MART (512345-X)", "CORNER MART"),  # a company number: dropped
         ("CORNER MART 5123456", "CORNER MART"),
     ],
