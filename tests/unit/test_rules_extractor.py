@@ -716,7 +716,14 @@ def test_a_cjk_name_stays_on_a_receipt_printed_in_cjk() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["ROSSI HERMANOS S.L.", "ROSSI HERMANOS S,L,", "ROSSI B.V.", "ROSSI S.R.L.", "ROSSI OY"],
+    [
+        "ROSSI HERMANOS S.L.",
+        "ROSSI HERMANOS S,L,",
+        "ROSSI B.V.",
+        "ROSSI S.R.L.",
+        "ROSSI OY",
+        "RossiHermanosS,L,",  # the spaces dropped, as some OCR output does
+    ],
 )
 def test_dotted_and_nordic_legal_forms_end_a_name(name: str) -> None:
     # The legal form makes the line the name, over a tagline above it; the OCR may read the

@@ -25,6 +25,13 @@ _LEGAL_FORMS = (
         for form in ("LLC", "EK", "SA", "SL", "SRL", "SPA", "BV", "NV", "SAS", "SRO", "KK", "PC")
     )
 )
+# Text whose spaces the OCR dropped ("ROSSIHERMANOSS,L,"): only the dotted forms, whose dots
+# set them apart, are found at the end of a word.
+_COMPACT_LEGAL_END_RE = re.compile(
+    r"(?:"
+    + "|".join(_initials(*form) for form in ("LLC", "SA", "SL", "SRL", "SPA", "BV", "NV", "SAS"))
+    + r")\W*$"
+)
 # Forms too short to tell from a word inside a line, so counted only where a name ends: Nordic
 # (OY, AB, A/S, ApS), Portuguese and Brazilian (LDA, LTDA), Hungarian, Indian, Belgian, Dutch.
 _END_ONLY_FORMS = r"OYJ?|AB|A/S|APS|LDA|LTDA|KFT|ZRT|PVT|LLP|SNC|EURL|BVBA|VOF"
@@ -107,7 +114,7 @@ def _name_tier(name: str) -> int:
     upper = name.upper()
     if not _ALPHA_WORD_RE.search(_GENERIC_WORD_RE.sub(" ", upper)):
         return 0  # only generic words, e.g. "BISTRO & CAFE": a tagline, not a name
-    if _LEGAL_END_RE.search(upper):
+    if _LEGAL_END_RE.search(upper) or (is_compact(upper) and _COMPACT_LEGAL_END_RE.search(upper)):
         return 2
     return 1 if _BUSINESS_END_RE.search(upper) else 0
 
