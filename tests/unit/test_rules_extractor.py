@@ -949,6 +949,28 @@ def test_a_total_with_a_cash_amount_below_it_stays() -> None:
     assert result.total == Decimal("4.40")
 
 
+def test_a_whole_number_after_the_total_label_is_a_doubtful_total() -> None:
+    # Prices printed without cents, but one item line read with them: the total's row holds
+    # only a whole number, a better answer than the largest amount with cents.
+    result = _extract(
+        _receipt(
+            "RIVER SALON",
+            ("HAIRCUT", "2.50"),
+            ("SHAVE", "80"),
+            ("COLOUR", "1900"),
+            ("GRAND TOTAL", "2545"),
+            "THANK YOU",
+        )
+    )
+    assert result.total == Decimal("2545.00")
+    assert result.confidence["total"] < 0.6
+
+
+def test_a_whole_number_after_a_count_is_no_total() -> None:
+    result = _extract(_receipt("RIVER SALON", ("HAIRCUT", "2.50"), ("TOTAL ITEMS", "3")))
+    assert result.total == Decimal("2.50")
+
+
 def test_total_label_misread_by_the_ocr() -> None:
     result = _extract(
         _receipt(

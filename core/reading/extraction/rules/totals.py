@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.reading.extraction.rules.labels import Field
+from core.reading.extraction.rules.labels import Field, whole_totals
 from core.reading.extraction.rules.rows import Row
 
 _TOLERANCE = Decimal("0.02")
@@ -14,6 +14,8 @@ _TOLERANCE = Decimal("0.02")
 # amount after a rounding line, a payment, a sum): which figure a person means is then a guess
 # the review in chat should see, however well the arithmetic agrees with the one chosen.
 CONTESTED = 0.85
+# A total read as a whole number after a TOTAL label, no amount with cents labelled as a total.
+WHOLE_TOTAL = 0.5
 
 
 @dataclass(slots=True)
@@ -171,6 +173,10 @@ def _choose_total(
         return best[1], best[2]
     if change_based is not None:
         return change_based, 0.6
+    if whole := whole_totals(rows):
+        # No amount with cents after a TOTAL, but a whole number is: doubtful (the OCR may
+        # have dropped a decimal point), yet a better guess than the largest amount.
+        return max(whole, key=lambda f: (f.rank, f.row)).value, WHOLE_TOTAL
     return _largest_amount(rows, fields)
 
 
