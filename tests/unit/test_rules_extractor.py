@@ -677,6 +677,109 @@ def test_a_merchant_name_the_ocr_was_unsure_of_is_marked_for_review() -> None:
     assert sure.confidence["merchant"] >= 0.7 > unsure.confidence["merchant"]
 
 
+def _scored(*rows: tuple[str, float]) -> OcrResult:
+    """One box a row, each with the OCR's recognition score, then a date and a total."""
+    lines = [
+        OcrLine(text, (20, 40 + 30 * i, 400, 58 + 30 * i), score)
+        for i, (text, score) in enumerate(rows)
+    ]
+    top = 40 + 30 * len(rows)
+    lines += [
+        OcrLine("DATE: 14/02/2023", (20, top, 300, top + 18)),
+        OcrLine("TOTAL", (20, top + 30, 100, top + 48)),
+        OcrLine("5.00", (300, top + 30, 360, top + 48)),
+    ]
+    return OcrResult(lines, "test")
+
+
+def test_a_badly_read_logo_line_above_the_name_is_passed_over_and_doubted() -> None:
+    # A logo read as a short word with a low score sits above the printed name.
+    logo = _extract(_scored(("YVO", 0.55), ("ROSSI BROTHERS", 0.99), ("12 HIGH STREET", 0.99)))
+    plain = _extract(_scored(("ROSSI BROTHERS", 0.99), ("12 HIGH STREET", 0.99)))
+    assert logo.merchant.name == plain.merchant.name == "ROSSI BROTHERS"
+    assert logo.confidence["merchant"] < plain.confidence["merchant"]
+
+
+def test_cjk_noise_is_no_name_on_a_receipt_printed_in_latin_letters() -> None:
+    result = _extract(
+        _scored(("国国国国国国", 0.9), ("ROSSI BROTHERS", 0.99), ("12 HIGH STREET", 1))
+    )
+    assert result.merchant.name == "ROSSI BROTHERS"
+
+
+def test_a_cjk_name_stays_on_a_receipt_printed_in_cjk() -> None:
+    result = _extract(
+        _plain("美味小吃店", "台北市中山路一号", "日期 14/02/2023", "合计 5.00", "谢谢光临欢迎再来")
+    )
+    assert result.merchant.name == "美味小吃店"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ROSSI HERMANOS S.L.",
+        "ROSSI HERMANOS S,L,",
+        "ROSSI B.V.",
+        "ROSSI S.R.L.",
+        "ROSSI OY",
+        "RossiHermanosS,L,",  # the spaces dropped, as some OCR output does
+    ],
+)
+def test_dotted_and_nordic_legal_forms_end_a_name(name: str) -> None:
+    # The legal form makes the line the name, over a tagline above it; the OCR may read the
+    # dots of "S.L." as commas, and the name's cleaning drops the last one.
+    result = _extract(_scored(("FINEST PIZZA", 0.99), (name, 0.99), ("12 HIGH STREET", 1)))
+    assert result.merchant.name == name.rstrip(".,")
+    assert result.confidence["merchant"] >= 0.8
+
+
+def test_a_legal_name_under_the_address_names_a_trading_name_that_tells_nothing() -> None:
+    result = _extract(
+        _scored(
+            ("GRAN FONDA", 0.99),
+            ("CALLE MAYOR 12", 0.99),
+            ("28013 MADRID", 0.99),
+            ("FONDA MADRILENA S.L.", 0.99),
+            ("TEL 915 555 123", 0.99),
+        )
+    )
+    assert result.merchant.name == "FONDA MADRILENA S.L"
+    assert result.confidence["merchant"] < 0.5  # which of the two a person calls it: ask
+
+
+def test_a_trading_name_with_a_trade_word_stays_over_a_legal_name_below() -> None:
+    result = _extract(
+        _scored(
+            ("GRAN FONDA CAFE", 0.99),
+            ("CALLE MAYOR 12", 0.99),
+            ("28013 MADRID", 0.99),
+            ("FONDA MADRILENA S.L.", 0.99),
+        )
+    )
+    assert result.merchant.name == "GRAN FONDA CAFE"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("CORNER MART - #5120", "CORNER MART - #5120"),  # which store of a chain: kept
+        ("CORNER MART (512345-X)", "CORNER MART"),  # a company number: dropped
+        ("CORNER MART 5123456", "CORNER MART"),
+    ],
+)
+def test_a_store_number_stays_in_the_name_and_a_registration_number_does_not(
+    line: str, expected: str
+) -> None:
+    result = _extract(_scored((line, 0.99), ("12 HIGH STREET", 1)))
+    assert result.merchant.name == expected
+
+
+def test_a_well_read_first_line_stays_the_name() -> None:
+    # Two readable lines: the first is the name, whatever the second's score.
+    result = _extract(_scored(("ROSSI BROTHERS", 0.95), ("RIVERSIDE", 0.99), ("12 HIGH STREET", 1)))
+    assert result.merchant.name == "ROSSI BROTHERS"
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
@@ -811,6 +914,61 @@ def test_a_first_item_that_prints_a_date_is_an_item() -> None:
 )
 def test_leader_dots_before_an_amount(printed: str, expected: list[str]) -> None:
     assert [str(a.value) for a in find_amounts(printed)] == expected
+
+
+def test_amounts_printed_a_row_below_their_labels_give_a_doubtful_total() -> None:
+    # The amounts column slipped a row: TAX holds the subtotal, TOTAL the tax, and the total
+    # stands alone below; subtotal + tax = that amount, but the layout is no sure reading.
+    result = _extract(
+        _receipt(
+            "RIVER CAFE",
+            ("SOUP", "40.00"),
+            ("NOODLES", "60.00"),
+            "SUBTOTAL",
+            ("TAX", "100.00"),
+            ("TOTAL", "8.00"),
+            "108.00",
+            "THANK YOU",
+        )
+    )
+    assert result.total == Decimal("108.00")
+    assert result.confidence["total"] < 0.9
+
+
+def test_a_total_with_a_cash_amount_below_it_stays() -> None:
+    # The lone amount below the total is the cash tendered, not tax + total.
+    result = _extract(
+        _receipt(
+            "RIVER CAFE",
+            ("SOUP", "4.00"),
+            ("TAX", "0.40"),
+            ("TOTAL", "4.40"),
+            "10.00",
+        )
+    )
+    assert result.total == Decimal("4.40")
+
+
+def test_a_whole_number_after_the_total_label_is_a_doubtful_total() -> None:
+    # Prices printed without cents, but one item line read with them: the total's row holds
+    # only a whole number, a better answer than the largest amount with cents.
+    result = _extract(
+        _receipt(
+            "RIVER SALON",
+            ("HAIRCUT", "2.50"),
+            ("SHAVE", "80"),
+            ("COLOUR", "1900"),
+            ("GRAND TOTAL", "2545"),
+            "THANK YOU",
+        )
+    )
+    assert result.total == Decimal("2545.00")
+    assert result.confidence["total"] < 0.6
+
+
+def test_a_whole_number_after_a_count_is_no_total() -> None:
+    result = _extract(_receipt("RIVER SALON", ("HAIRCUT", "2.50"), ("TOTAL ITEMS", "3")))
+    assert result.total == Decimal("2.50")
 
 
 def test_total_label_misread_by_the_ocr() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.reading.extraction.rules.amounts import find_integer_amounts
 from core.reading.extraction.rules.rows import Row
 
 _NB = r"(?<![A-Z])"  # no letter before
@@ -238,3 +239,20 @@ def _is_bare_amount(row: Row) -> bool:
         return False
     rest = row.upper[: row.amounts[0].start] + row.upper[row.amounts[0].end :]
     return len(LETTERS_RE.findall(rest)) <= 3
+
+
+def whole_totals(rows: Sequence[Row]) -> list[Field]:
+    """Rows labelled as the total that end with a whole number and print no amount with cents
+    ("GRAND TOTAL 2545"): what a receipt printing whole amounts states as its total."""
+    found: list[Field] = []
+    for index, row in enumerate(rows):
+        if row.amounts or is_header_row(row):
+            continue
+        labels = [lb for lb in _find_labels(row.upper) if lb.kind != "ignore"]
+        if not labels or labels[-1].kind != "total":
+            continue
+        rest = row.upper[labels[-1].end :]
+        numbers = find_integer_amounts(rest)
+        if len(numbers) == 1 and not LETTERS_RE.search(rest) and numbers[0].value > 0:
+            found.append(Field("total", labels[-1].rank, numbers[0].value, index, True))
+    return found

@@ -10,11 +10,31 @@ from core.reading.extraction.rules.dates import DAY_MONTH_RE, NUMERIC_DATE_RE
 from core.reading.extraction.rules.labels import is_compact
 from core.reading.extraction.rules.rows import Row
 
+
+def _initials(*letters: str) -> str:
+    """A form printed as dotted initials ("S.A.", "B.V."): the OCR reads a dot as a comma
+    ("S,L,") and the name's cleaning drops the last one."""
+    return r"\s?".join(rf"{letter}[.,]" for letter in letters[:-1]) + rf"\s?{letters[-1]}[.,]?"
+
+
 _LEGAL_FORMS = (
-    r"SDN\.?\s*B[A-Z]{2}\.?|BHD\.?|S/B|LTD\.?|LIMITED|LLC|L\.L\.C\.|INC\.?|CORP\.?|CORPORATION|"
-    r"CO\.?|COMPANY|GMBH|AG|KG|OHG|E\.K\.|S\.A\.|S\.L\.|SRL|S\.R\.L\.|S\.P\.A\.|SAS|SARL|"
-    r"B\.V\.|N\.V\.|PLC|PTY\.?|PTE\.?|ENTERPRISES?|TRADING"
+    r"SDN\.?\s*B[A-Z]{2}\.?|BHD\.?|S/B|LTD\.?|LIMITED|LLC|INC\.?|CORP\.?|CORPORATION|"
+    r"CO\.?|COMPANY|GMBH|AG|KG|OHG|SRL|SAS|SARL|PLC|PTY\.?|PTE\.?|ENTERPRISES?|TRADING|"
+    + "|".join(
+        _initials(*form)
+        for form in ("LLC", "EK", "SA", "SL", "SRL", "SPA", "BV", "NV", "SAS", "SRO", "KK", "PC")
+    )
 )
+# Text whose spaces the OCR dropped ("ROSSIHERMANOSS,L,"): only the dotted forms, whose dots
+# set them apart, are found at the end of a word.
+_COMPACT_LEGAL_END_RE = re.compile(
+    r"(?:"
+    + "|".join(_initials(*form) for form in ("LLC", "SA", "SL", "SRL", "SPA", "BV", "NV", "SAS"))
+    + r")\W*$"
+)
+# Forms too short to tell from a word inside a line, so counted only where a name ends: Nordic
+# (OY, AB, A/S, ApS), Portuguese and Brazilian (LDA, LTDA), Hungarian, Indian, Belgian, Dutch.
+_END_ONLY_FORMS = r"OYJ?|AB|A/S|APS|LDA|LTDA|KFT|ZRT|PVT|LLP|SNC|EURL|BVBA|VOF"
 _BUSINESS_WORDS = (
     r"RESTAURANTS?|RESTORAN|RESTAURANTE|RISTORANTE|CAFE|CAFÉ|BISTRO|HARDWARE|MARKET|MART|"
     r"STORES?|SUPERMARKET|STATIONERY|PHARMACY|BAKERY|HOTEL|BAR|GRILL|KITCHEN|PIZZERIA|"
@@ -22,7 +42,9 @@ _BUSINESS_WORDS = (
     r"FOOD|FOODS|PUB|DELI|BOUTIQUE|SALON|STATION"
 )
 _LEGAL_SUFFIX_RE = re.compile(r"(?<![A-Z])(?:" + _LEGAL_FORMS + r")(?![A-Z])")
-_LEGAL_END_RE = re.compile(r"(?:(?<![A-Z])(?:" + _LEGAL_FORMS + r")|SDN\.?\s*BHD\.?)\W*$")
+_LEGAL_END_RE = re.compile(
+    r"(?:(?<![A-Z])(?:" + _LEGAL_FORMS + "|" + _END_ONLY_FORMS + r")|SDN\.?\s*BHD\.?)\W*$"
+)
 _BUSINESS_END_RE = re.compile(r"(?<![A-Z])(?:" + _BUSINESS_WORDS + r")\W*$")
 _GENERIC_WORD_RE = re.compile(
     r"(?<![A-Z])(?:" + _LEGAL_FORMS + "|" + _BUSINESS_WORDS + r"|AND|THE|OF)(?![A-Z])|&"
@@ -92,7 +114,7 @@ def _name_tier(name: str) -> int:
     upper = name.upper()
     if not _ALPHA_WORD_RE.search(_GENERIC_WORD_RE.sub(" ", upper)):
         return 0  # only generic words, e.g. "BISTRO & CAFE": a tagline, not a name
-    if _LEGAL_END_RE.search(upper):
+    if _LEGAL_END_RE.search(upper) or (is_compact(upper) and _COMPACT_LEGAL_END_RE.search(upper)):
         return 2
     return 1 if _BUSINESS_END_RE.search(upper) else 0
 
@@ -121,12 +143,22 @@ def _is_contact(upper: str) -> bool:
     return bool(_CONTACT_RE.search(upper))
 
 
+_STORE_NUMBER_RE = re.compile(r"\s*\d{1,5}\s*")
+
+
+def _registration_or_store_number(match: re.Match[str]) -> str:
+    """Nothing for a registration number after a name ("(519537-X)"), but a store's number
+    ("#4144") stays: it tells which of a chain's stores, and no registry numbers with "#"."""
+    after_hash = match.string[: match.start()].endswith("#")
+    return match.group() if after_hash and _STORE_NUMBER_RE.fullmatch(match.group()) else ""
+
+
 def _clean_name(text: str) -> str:
     name = re.sub(r"(?<=\d)·", "-", text.strip())  # "(519537·X)": the OCR's hyphen after a digit
     reg = _REG_LABEL_RE.search(name.upper())
     if reg and reg.start() > 0:
         name = name[: reg.start()]  # "ADVANCO COMPANY Company Reg. No"
-    name = _TRAILING_REG_RE.sub("", name)
+    name = _TRAILING_REG_RE.sub(_registration_or_store_number, name)
     name = _ZERO_IN_WORD_RE.sub(lambda m: m.group().replace("0", "O"), name)  # "AEON C0." (OCR)
     name = _SDN_BHD_RE.sub(r"SDN\1BHD", name)  # "SDN BND", "San Bhd": OCR slips on the suffix
     name = re.sub(r"(?<![A-Za-z])S/[D8]$", "S/B", name)  # Malaysia's "S/B" (Sdn Bhd), misread
@@ -191,6 +223,18 @@ def _name_candidates(rows: Sequence[Row], limit: int = 10) -> list[_NameCandidat
     return candidates
 
 
+def _legal_name_below(rows: Sequence[Row], after: int, limit: int = 8) -> _NameCandidate | None:
+    """A name-like row ending with a legal form, below the top block and above the items."""
+    for index in range(after + 1, min(limit, len(rows))):
+        row = rows[index]
+        if row.amounts:
+            return None
+        text = _clean_name(row.text)
+        if _is_name_like(row) and _name_tier(text) == 2:
+            return _NameCandidate(text, (index,), 2)
+    return None
+
+
 def _should_join(first: str, second: str) -> bool:
     a, b = _clean_name(first).upper(), _clean_name(second).upper()
     if len(a) + len(b) > 70:
@@ -201,22 +245,53 @@ def _should_join(first: str, second: str) -> bool:
 
 
 MERCHANT_MIN_OCR_SCORE = 0.9
+# Below this recognition score a line at the top is more likely a logo or artwork than text.
+LOGO_OCR_SCORE = 0.75
+
+
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _cjk_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return len(_CJK_RE.findall(text)) / len(letters) if letters else 0.0
+
+
+def _latin_rest(rows: Sequence[Row], candidate: _NameCandidate) -> bool:
+    """Whether nine in ten of the letters outside the candidate's rows are not CJK."""
+    text = "".join(row.text for i, row in enumerate(rows) if i not in candidate.rows)
+    return _cjk_share(text) < 0.1
+
+
+def _ocr_score(rows: Sequence[Row], candidate: _NameCandidate) -> float:
+    return min(cell.score for i in candidate.rows for cell in rows[i].cells)
 
 
 def choose_merchant(rows: Sequence[Row]) -> tuple[str | None, float, int | None]:
     candidates = _name_candidates(rows)
     # Printed shop names are capitalised; an all-lower-case line is a note or a customer name.
     candidates = [c for c in candidates if c.tier or not c.text.islower()] or candidates
+    # Noise read as CJK characters: a receipt whose other text is in Latin letters has no CJK
+    # name.
+    candidates = [c for c in candidates if _cjk_share(c.text) < 0.5 or not _latin_rest(rows, c)]
     if not candidates:
         return None, 0.0, None
     top = candidates[:4]
-    best = max(top, key=lambda c: (c.tier, -c.rows[0]))
+    if max(c.tier for c in top) == 0 and (legal := _legal_name_below(rows, top[-1].rows[-1])):
+        # "<TRADE NAME>" / address / "<COMPANY> S.L.": the company's legal name, printed under
+        # the address of a trading name that tells nothing, names the merchant; less surely.
+        return legal.text[:200], 0.45, legal.rows[-1]
+    # A logo the OCR cannot read comes out as a short, badly scored word above the printed
+    # name ("YVO" over "WENDY'S"): of the same tier, a line read well comes first.
+    best = max(top, key=lambda c: (c.tier, _ocr_score(rows, c) >= LOGO_OCR_SCORE, -c.rows[0]))
     conf = {2: 0.85, 1: 0.7, 0: 0.55}[best.tier]
     if best.rows[0] > 3:
         conf -= 0.15
     # A name the OCR was unsure of is often misspelt: ask the user about it.
-    if min(cell.score for i in best.rows for cell in rows[i].cells) < MERCHANT_MIN_OCR_SCORE:
+    if _ocr_score(rows, best) < MERCHANT_MIN_OCR_SCORE:
         conf -= 0.2
+    if any(c.rows[0] < best.rows[0] and c.tier == best.tier for c in top):
+        conf -= 0.1  # an unreadable line above it may have been the name
     return best.text[:200], round(conf, 2), best.rows[-1]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.reading.extraction.rules.labels import Field
+from core.reading.extraction.rules.labels import Field, whole_totals
 from core.reading.extraction.rules.rows import Row
 
 _TOLERANCE = Decimal("0.02")
@@ -14,6 +14,8 @@ _TOLERANCE = Decimal("0.02")
 # amount after a rounding line, a payment, a sum): which figure a person means is then a guess
 # the review in chat should see, however well the arithmetic agrees with the one chosen.
 CONTESTED = 0.85
+# A total read as a whole number after a TOTAL label, no amount with cents labelled as a total.
+WHOLE_TOTAL = 0.5
 
 
 @dataclass(slots=True)
@@ -171,6 +173,10 @@ def _choose_total(
         return best[1], best[2]
     if change_based is not None:
         return change_based, 0.6
+    if whole := whole_totals(rows):
+        # No amount with cents after a TOTAL, but a whole number is: doubtful (the OCR may
+        # have dropped a decimal point), yet a better guess than the largest amount.
+        return max(whole, key=lambda f: (f.rank, f.row)).value, WHOLE_TOTAL
     return _largest_amount(rows, fields)
 
 
@@ -200,9 +206,41 @@ def _choose_component(
     return best.value, 0.6
 
 
+# A total read from amounts printed one row below their labels: the arithmetic agrees, the
+# layout does not, so a person should check it.
+SHIFTED = 0.75
+
+
+def _shifted_total(
+    fields: Sequence[Field], rows: Sequence[Row], total: Decimal | None
+) -> Decimal | None:
+    """The amount under a "TOTAL" row when the amounts column slipped a row below the labels
+    ("TAX 159.55" / "TOTAL 12.92" / "172.47"): the row above the total's states an amount
+    (read as a tax or subtotal) that, added to the total's, gives the unlabelled amount below."""
+    labelled_rows = {f.row for f in fields}
+    for f in _of_kind(fields, "total"):
+        if f.value != total or not f.same_row or f.rank < 2 or f.row + 1 >= len(rows):
+            continue
+        above = [
+            g.value
+            for g in fields
+            if g.row == f.row - 1 and g.same_row and g.kind in ("tax", "subtotal")
+        ]
+        below = rows[f.row + 1]
+        if not above or f.row + 1 in labelled_rows or len(below.amounts) != 1:
+            continue
+        value = below.amounts[0].value
+        if sum(c.isalpha() for c in below.upper) <= 3 and value == above[-1] + f.value:
+            return value
+    return None
+
+
 def resolve_money(fields: Sequence[Field], rows: Sequence[Row], items_sum: Decimal | None) -> Money:
     money = Money()
     money.total, total_conf = _choose_total(fields, rows, items_sum)
+    shifted = _shifted_total(fields, rows, money.total)
+    if shifted is not None:
+        money.total = shifted
     subtotals = [f for f in _of_kind(fields, "subtotal") if f.value > 0]
     taxes = [f for f in _of_kind(fields, "tax") if f.value >= 0]
     extra = sum((f.value for f in _of_kind(fields, "service")), Decimal(0))
@@ -223,6 +261,8 @@ def resolve_money(fields: Sequence[Field], rows: Sequence[Row], items_sum: Decim
         money.tip = tips[-1]
     if _contested(fields, money.total):
         total_conf = min(total_conf, CONTESTED)
+    if shifted is not None:
+        total_conf = min(total_conf, SHIFTED)
     if money.total is not None:
         money.confidence["total"] = round(total_conf, 2)
     return money
