@@ -146,18 +146,24 @@ async def on_button(update: Update, context: BotContext) -> None:
     try:
         await handler(query, context, receipt_id)
     except (NotFound, Conflict):
-        await query.answer(await _why_not(context, receipt_id, query.from_user.id))
+        chat_id = query.message.chat.id if query.message is not None else None
+        await query.answer(await _why_not(context, receipt_id, query.from_user.id, chat_id))
 
 
-async def _why_not(context: BotContext, receipt_id: uuid.UUID, telegram_user_id: int) -> str:
-    """A button that found no receipt of the presser's: another member's (a group's card: only
-    its sender changes it), or gone."""
+async def _why_not(
+    context: BotContext, receipt_id: uuid.UUID, telegram_user_id: int, chat_id: int | None
+) -> str:
+    """A button that found no receipt of the presser's: another member's card in the group
+    where everyone sees it (only its sender changes it), or, anywhere else, gone: a stranger
+    learns nothing of another user's receipts, not even that one exists."""
 
-    def owner(session: Session) -> int | None:
+    def sender_in_group(session: Session) -> int | None:
         row = ReceiptRepository(session).get(receipt_id)
-        return row.user.telegram_user_id if row is not None else None
+        if row is None or chat_id is None or chat_id >= 0 or row.telegram_chat_id != chat_id:
+            return None
+        return row.user.telegram_user_id
 
-    sender = await context.services.in_session(owner)
+    sender = await context.services.in_session(sender_in_group)
     if sender is not None and sender != telegram_user_id:
         return texts.NOT_YOURS
     return texts.RECEIPT_GONE
