@@ -176,11 +176,7 @@ async def _confirm(query: CallbackQuery, context: BotContext, receipt_id: uuid.U
         lambda s, uid: context.services.receipts.confirm(s, receipt_id=receipt_id, user_id=uid),
     )
     await query.answer(texts.CONFIRMED)
-    await _edit(
-        query,
-        receipt_card(receipt),
-        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-    )
+    await _show_card(query, context, receipt)
 
 
 async def _ask_delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -196,11 +192,7 @@ async def _ask_delete(query: CallbackQuery, context: BotContext, receipt_id: uui
 async def _keep(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
     receipt = await _owned(query, context, receipt_id)
     await query.answer(texts.KEPT)
-    await _edit(
-        query,
-        receipt_card(receipt),
-        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-    )
+    await _show_card(query, context, receipt)
 
 
 async def _delete(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -226,6 +218,12 @@ async def _owned(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUI
         context,
         lambda s, uid: context.services.receipts.view(s, receipt_id=receipt_id, user_id=uid),
     )
+
+
+async def _show_card(query: CallbackQuery, context: BotContext, receipt: ReceiptView) -> None:
+    """The pressed message becomes the receipt's card, with its buttons."""
+    markup = keyboards.card(receipt, key=context.callback_key, app_url=context.app_url)
+    await _edit(query, receipt_card(receipt), markup)
 
 
 async def _edit(query: CallbackQuery, text: str, markup: object) -> None:
@@ -273,11 +271,7 @@ async def _fix(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID)
 async def _back(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
     receipt = await _owned(query, context, receipt_id)
     await query.answer()
-    await _edit(
-        query,
-        receipt_card(receipt),
-        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-    )
+    await _show_card(query, context, receipt)
 
 
 def _ask(field: str) -> Action:
@@ -392,11 +386,7 @@ def _quick(field: str, raw: str) -> Action:
         label = texts.FIELD_LABELS[field]
         value = edit.shown_value(receipt, field)
         await query.answer(texts.QUICK_CORRECTED.format(label=label, value=value))
-        await _edit(
-            query,
-            receipt_card(receipt),
-            keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-        )
+        await _show_card(query, context, receipt)
         if question is not None:
             await edit.close_prompt(context, question, receipt)
 
@@ -412,11 +402,7 @@ async def _keep_both(query: CallbackQuery, context: BotContext, receipt_id: uuid
         ),
     )
     await query.answer(texts.KEPT_BOTH)
-    await _edit(
-        query,
-        receipt_card(receipt),
-        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-    )
+    await _show_card(query, context, receipt)
 
 
 async def _pick_category(query: CallbackQuery, context: BotContext, receipt_id: uuid.UUID) -> None:
@@ -474,11 +460,7 @@ def _set_category(action: str) -> Action:
             await _edit(query, receipt_card(receipt), markup)
             return
         await query.answer(texts.CATEGORY_SET.format(category=name))
-        await _edit(
-            query,
-            receipt_card(receipt),
-            keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-        )
+        await _show_card(query, context, receipt)
         if question is not None:
             await edit.close_prompt(context, question, receipt)
 
@@ -526,11 +508,7 @@ async def _ledger_change(
         else texts.SPLIT_NOW.get(receipt.split or "equal", "")
     )
     await query.answer(note)
-    await _edit(
-        query,
-        receipt_card(receipt),
-        keyboards.card(receipt, key=context.callback_key, app_url=context.app_url),
-    )
+    await _show_card(query, context, receipt)
     await send_warnings(context, receipt_id)  # new shares may take a sharer past a budget
 
 

@@ -25,6 +25,16 @@ from core.receipts.views import ReceiptView
 logger = logging.getLogger(__name__)
 
 
+async def _view(context: BotContext, receipt_id: Any) -> ReceiptView | None:
+    """The receipt as it is now (None: gone)."""
+
+    def load(session: Session) -> ReceiptView | None:
+        receipt = ReceiptRepository(session).get(receipt_id)
+        return ReceiptView.of(receipt) if receipt is not None else None
+
+    return await context.services.in_session(load)
+
+
 def _lock(context: BotContext, receipt_id: Any) -> asyncio.Lock:
     """The receipt's lock (``bot/waiting.py``): a progress note, the result and the queue's
     refresh (handled concurrently) never edit the status message at once."""
@@ -45,11 +55,7 @@ async def _show_result(update: ReceiptProcessed, context: BotContext) -> None:
     not sent again, and one that cannot be delivered (the bot blocked, the chat gone) is not
     tried again. Any other failure leaves it unmarked, for the sweeper to send."""
 
-    def load(session: Session) -> ReceiptView | None:
-        receipt = ReceiptRepository(session).get(update.receipt_id)
-        return ReceiptView.of(receipt) if receipt is not None else None
-
-    receipt = await context.services.in_session(load)
+    receipt = await _view(context, update.receipt_id)
     if receipt is None or receipt.telegram_chat_id is None:
         return
     if receipt.notified_at is not None:
@@ -109,15 +115,11 @@ async def _mark_notified(
 
 
 async def on_progress(update: ReceiptProgress, context: BotContext) -> None:
-    def load(session: Session) -> ReceiptView | None:
-        receipt = ReceiptRepository(session).get(update.receipt_id)
-        return ReceiptView.of(receipt) if receipt is not None else None
-
     text = texts.STAGES.get(update.stage)
     watch = queue_watch(context.bot_data)
     watch.stop(update.receipt_id)  # it has left the queue
     async with _lock(context, update.receipt_id):
-        receipt = await context.services.in_session(load)  # read under the lock: still not done?
+        receipt = await _view(context, update.receipt_id)  # read under the lock: still not done?
         if receipt is None or text is None or receipt.status.is_final or receipt.ledger_removed:
             return
         if receipt.telegram_chat_id is not None:  # "typing…" while it is read
@@ -141,12 +143,7 @@ async def on_changed(update: ReceiptChanged, context: BotContext) -> None:
     """The receipt's card shows it as it now is (or as deleted); one not shown yet is left to
     its result (``on_processed``)."""
 
-    def load(session: Session) -> ReceiptView | None:
-        receipt = ReceiptRepository(session).get(update.receipt_id)
-        return ReceiptView.of(receipt) if receipt is not None else None
-
     async with _lock(context, update.receipt_id):
-        receipt = await context.services.in_session(load)
         if update.media_group_id is not None:  # one message for the whole album
             await update_album(
                 context, chat_id=update.chat_id, media_group_id=update.media_group_id
@@ -154,6 +151,7 @@ async def on_changed(update: ReceiptChanged, context: BotContext) -> None:
             return
         if update.message_id is None:
             return
+        receipt = await _view(context, update.receipt_id)
         if receipt is None:
             text, markup = texts.DELETED.format(short_id=update.receipt_id.hex[:8]), None
         elif receipt.notified_at is None:

@@ -240,7 +240,7 @@ def delete_receipt(
 
 
 def _card_follows(
-    container: ContainerDep, background: BackgroundTasks, receipt: Receipt, user: User
+    container: Container, background: BackgroundTasks, receipt: Receipt, user: User
 ) -> None:
     """The receipt's message in the chat (the card) shows the change, once committed."""
     if receipt.telegram_chat_id is None:
