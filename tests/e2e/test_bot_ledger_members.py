@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bench.load import unique_jpeg
-from core.db.models import Ledger, LedgerMember, Receipt, User
+from bot import texts
+from core.db.models import Ledger, LedgerMember, Receipt, TelegramUpdate, User
 from devstack.stack import LocalStack
 from devstack.telegram import FakeTelegram
 from tests.e2e.conftest import SAMPLE, post_update
@@ -56,6 +57,20 @@ def post(stack: LocalStack, update: dict[str, Any]) -> None:
     assert post_update(stack, update).status_code == 200
 
 
+def post_and_wait_handled(stack: LocalStack, update: dict[str, Any]) -> None:
+    """Post ``update`` and wait until the bot marked it handled (every handler of it returned),
+    so that what it did not send, it will not send."""
+    post(stack, update)
+    assert stack.container is not None
+
+    def handled() -> bool:
+        with stack.container.session_factory() as s:  # type: ignore[union-attr]
+            row = s.get(TelegramUpdate, update["update_id"])
+            return row is not None and row.handled_at is not None
+
+    wait_until(handled, timeout=30, what=f"update {update['update_id']} handled")
+
+
 def cards(fake: FakeTelegram, chat: int) -> list[int]:
     return [i for i, t in fake.messages(chat).items() if t.startswith("🧾")]
 
@@ -67,9 +82,20 @@ def buttons(fake: FakeTelegram, chat: int, message_id: int) -> dict[str, str]:
 
 def press(
     stack: LocalStack, fake: FakeTelegram, *, chat: int, user: int, card: int, label: str
-) -> None:
+) -> str:
+    """Press the button; the callback query's id (to find its answer)."""
     data = buttons(fake, chat, card)[label]
-    post(stack, fake.callback_query_update(chat_id=chat, user_id=user, message_id=card, data=data))
+    update = fake.callback_query_update(chat_id=chat, user_id=user, message_id=card, data=data)
+    post(stack, update)
+    return str(update["callback_query"]["id"])
+
+
+def answered(fake: FakeTelegram, query_id: str) -> str | None:
+    """The text the bot answered a callback query with (None: not answered yet)."""
+    for call in fake.calls_for("answerCallbackQuery"):
+        if call.params.get("callback_query_id") == query_id:
+            return str(call.params.get("text", ""))
+    return None
 
 
 def wait_until(condition: Any, *, timeout: float, what: str) -> None:
@@ -114,12 +140,10 @@ def test_a_member_leaves_the_bot_is_removed_and_comes_back(
 
     # WHEN Cal leaves the group: Telegram's service message, to every bot in it
     sent = len(fake.calls)
-    post(stack, fake.left_member_update(chat_id=group, user_id=CAL, first_name="cal"))
-    wait_until(
-        lambda: ledger_members_left(stack, group) == {CAL},
-        timeout=30,
-        what="Cal marked left",
+    post_and_wait_handled(
+        stack, fake.left_member_update(chat_id=group, user_id=CAL, first_name="cal")
     )
+    assert ledger_members_left(stack, group) == {CAL}
     # THEN nothing is said in the group about it
     assert not [c for c in fake.calls[sent:] if c.params.get("chat_id") == group]
 
@@ -174,11 +198,11 @@ def test_a_member_leaves_the_bot_is_removed_and_comes_back(
 
     # WHEN the bot is an admin there and Ana removes Ben: a chat_member update
     sent = len(fake.calls)
-    post(
+    post_and_wait_handled(
         stack, fake.chat_member_update(chat_id=group, user_id=BEN, by_user_id=ANA, status="kicked")
     )
     # THEN Ben is marked left too, silently
-    wait_until(lambda: ledger_members_left(stack, group) == {BEN, CAL}, timeout=30, what="Ben left")
+    assert ledger_members_left(stack, group) == {BEN, CAL}
     assert not [c for c in fake.calls[sent:] if c.params.get("chat_id") == group]
 
     # WHEN the group is upgraded to a supergroup (a new chat id), THEN the ledger goes with it
@@ -226,8 +250,11 @@ def test_shares_chosen_member_by_member_warn_each_sharer_privately(
     fake.wait_for(lambda f: "@eve ×1" in buttons(f, group, card), timeout=30)
     press(stack, fake, chat=group, user=DAN, card=card, label="@eve ×1")
     fake.wait_for(lambda f: "@eve ×2" in buttons(f, group, card), timeout=30)
-    # (Eve's own press changes nothing: the receipt is Dan's)
-    press(stack, fake, chat=group, user=EVE, card=card, label="@eve ×2")
+    # (Eve's own press changes nothing: the receipt is Dan's, and she is told so)
+    eves = press(stack, fake, chat=group, user=EVE, card=card, label="@eve ×2")
+    fake.wait_for(lambda f: answered(f, eves) is not None, timeout=30)
+    assert answered(fake, eves) == texts.NOT_YOURS
+    assert "@eve ×2" in buttons(fake, group, card)
     press(stack, fake, chat=group, user=DAN, card=card, label="@eve ×2")
     fake.wait_for(lambda f: "@eve ×3" in buttons(f, group, card), timeout=30)
 
@@ -254,3 +281,4 @@ def test_shares_chosen_member_by_member_warn_each_sharer_privately(
     fake.wait_for(lambda f: "⚖️ By shares" in buttons(f, group, card), timeout=30)
     press(stack, fake, chat=group, user=DAN, card=card, label="⚖️ By shares")
     fake.wait_for(lambda f: "➗ Split equally" in buttons(f, group, card), timeout=30)
+    assert "👥 @dan EUR 0.63 · @eve EUR 0.63 · @fay EUR 0.63" in fake.messages(group)[card]

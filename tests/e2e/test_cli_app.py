@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -16,7 +13,7 @@ import httpx
 import pytest
 
 from core.clients.init_data import InvalidInitData, dev_bot_token, validate
-from devstack.stack import REPO, free_port
+from devstack.stack import Child, free_port
 from receiptsnap.cli import main
 
 pytestmark = pytest.mark.e2e
@@ -24,46 +21,27 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
-    """`receiptsnap local` in a child process: its app URL (from what it printed) and output."""
-    port = free_port()
-    db = tmp_path_factory.mktemp("local") / "local.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ENVIRONMENT"))}
-    env["PYTHONPATH"] = str(REPO)
-    child = subprocess.Popen(  # noqa: S603 - our own CLI
-        [
-            sys.executable,
-            "-m",
-            "receiptsnap.cli",
+    """`receiptsnap local` in a child process (its output in a file, never a pipe it could
+    fill): its app URL (from what it printed) and output."""
+    tmp = tmp_path_factory.mktemp("local")
+    with pytest.MonkeyPatch.context() as env:
+        for name in [k for k in os.environ if k.startswith(("TELEGRAM_", "ENVIRONMENT"))]:
+            env.delenv(name)
+        child = Child(
             "local",
-            "--port",
-            str(port),
-            "--database-url",
-            f"sqlite:///{db}",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
+            ["local", "--port", str(free_port()), "--database-url", f"sqlite:///{tmp / 'l.db'}"],
+            {},
+            str(tmp / "local.log"),
+            timeout=90,
+        )
+        child.start(ready=child.logged(b"Mini App: "))
     try:
-        assert child.stdout is not None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = child.stdout.readline()
-            if not line and child.poll() is not None:
-                pytest.fail("receiptsnap local exited:\n" + "".join(lines))
-            lines.append(line)
-            found = re.search(r"Mini App: (\S+)", line)
-            if found:
-                yield found[1], lines
-                break
-        else:
-            pytest.fail("no Mini App URL printed:\n" + "".join(lines))
+        lines = (tmp / "local.log").read_text().splitlines(keepends=True)
+        found = re.search(r"Mini App: (\S+)", "".join(lines))
+        assert found, "".join(lines)
+        yield found[1], lines
     finally:
-        child.terminate()
-        child.wait(timeout=30)
+        child.stop()
 
 
 def test_local_prints_the_app_url_which_serves_the_page(local: tuple[str, list[str]]) -> None:

@@ -29,6 +29,7 @@ from bot.context import ReceiptChanged
 from core.admin.repository import Cursor, InvalidCursor
 from core.contracts import ReceiptStatus
 from core.db.models import Receipt, User
+from core.reading import files
 from core.receipts.corrections import InvalidCorrection
 from core.receipts.repository import ReceiptRepository
 from core.summaries.months import Month
@@ -40,6 +41,9 @@ router = APIRouter(prefix="/receipts", tags=["client: receipts"])
 MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 # The order corrections are applied in: the currency before the total it is read in.
 CORRECTABLE = ("merchant", "date", "currency", "total", "category")
+# The list's thumbnails: files a browser draws in an <img> (a PDF or a HEIC photo gets an icon;
+# its detail still links the file).
+DRAWN = frozenset({files.JPEG, files.PNG, files.WEBP})
 
 
 def public(receipt: Receipt, *, image_url: str | None) -> ClientReceipt:
@@ -55,12 +59,6 @@ def image_link(container: Container, receipt: Receipt) -> str | None:
         key=receipt.raw_key,
         expires_in=container.settings.client_presign_expiry_seconds,
     )
-
-
-def _like(text: str) -> str:
-    """``text`` as a LIKE pattern that matches it anywhere, its own % _ \\ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _fields(r: Receipt) -> dict[str, object]:
@@ -146,12 +144,13 @@ def list_receipts(
     if status is not None:
         conditions.append(Receipt.status == status)
     if q is not None and q.strip():
-        pattern = _like(q.strip().replace("\x00", ""))
+        text = q.strip().replace("\x00", "")
         conditions.append(
             or_(
-                Receipt.merchant_name.ilike(pattern, escape="\\"),
-                Receipt.category.ilike(pattern, escape="\\"),
-                Receipt.caption.ilike(pattern, escape="\\"),
+                *(
+                    column.icontains(text, autoescape=True)
+                    for column in (Receipt.merchant_name, Receipt.category, Receipt.caption)
+                )
             )
         )
     after = None
@@ -169,7 +168,11 @@ def list_receipts(
         rows = rows[:limit]
         nxt = Cursor(created_at=rows[-1].created_at, id=str(rows[-1].id)).encode()
     return ClientReceipts(
-        data=[public(r, image_url=image_link(container, r)) for r in rows], next_cursor=nxt
+        data=[
+            public(r, image_url=image_link(container, r) if r.content_type in DRAWN else None)
+            for r in rows
+        ],
+        next_cursor=nxt,
     )
 
 

@@ -68,7 +68,7 @@ export async function monthView(app, el) {
 }
 
 function thumb(r) {
-  if (r.image_url && !(r.content_type || "").includes("pdf")) {
+  if (r.image_url) {  // the list links only what a browser draws
     return h("img", { class: "thumb", src: r.image_url, alt: "", loading: "lazy" });
   }
   return h("div", { class: "thumb", "aria-hidden": "true" }, (r.content_type || "").includes("pdf") ? "📄" : "🧾");

@@ -101,11 +101,16 @@ class TestList:
         user = setup_user(client)
         done = receipt(client, user)
         waiting = receipt(client, user, status="awaiting_upload", merchant_name=None)
+        pdf = receipt(client, user, content_type="application/pdf")
         r = await client.get("/api/v1/receipts", headers=tma(6001))
         items = {item["id"]: item for item in r.json()["data"]}
         assert "X-Amz-Signature=" in items[str(done)]["image_url"]
         assert items[str(done)]["content_type"] == "image/jpeg"
         assert items[str(waiting)]["image_url"] is None
+        # a browser draws no PDF in an <img>: the list sends none (its detail links the file)
+        assert items[str(pdf)]["image_url"] is None
+        detail = await client.get(f"/api/v1/receipts/{pdf}", headers=tma(6001))
+        assert "X-Amz-Signature=" in detail.json()["image_url"]
 
     async def test_a_forged_cursor_is_422(self, client: httpx.AsyncClient) -> None:
         setup_user(client)
