@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.contracts import ReceiptStatus
 from core.db.models import (
@@ -152,6 +152,7 @@ class LedgerRepository:
         return self.session.scalars(
             select(LedgerMember)
             .where(LedgerMember.ledger_id == ledger_id)
+            .options(selectinload(LedgerMember.user))  # the admin's view names each one
             .order_by(LedgerMember.joined_at, LedgerMember.user_id)
         ).all()
 

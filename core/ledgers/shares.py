@@ -45,3 +45,23 @@ def next_weight(weight: Decimal) -> Decimal:
     """The weight a press on a member's share button gives: one more, up to ``MAX_WEIGHT``,
     then 0 (no share), then 1 again."""
     return Decimal(0) if weight >= MAX_WEIGHT else Decimal(int(weight) + 1)
+
+
+def ledger_amount(
+    currency: str | None,
+    *,
+    total: Decimal | None,
+    total_currency: str | None,
+    home_total: Decimal | None,
+    home_currency: str | None,
+) -> Decimal | None:
+    """A receipt's amount in the ledger's ``currency``: its home-currency amount, else the
+    printed one, when either is in that currency (None otherwise: not split). In SQL:
+    ``repository.in_ledger_currency``."""
+    if currency is None:
+        return None
+    if home_currency == currency:
+        return home_total
+    if total_currency == currency:
+        return total
+    return None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import object_session
 from core.contracts import ReceiptStatus
 from core.db.models import LineItemRow, Receipt
 from core.ledgers.repository import LedgerRepository, display_name
-from core.ledgers.shares import split_amount
+from core.ledgers.shares import ledger_amount, split_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +147,13 @@ def _shares(receipt: Receipt) -> tuple[ShareView, ...]:
     # In the order the members joined (the card's, the CSV's)
     weights = {uid: found[uid] for uid in [*users, *found] if uid in found}
     currency = receipt.ledger.currency if receipt.ledger is not None else None
-    amount = None
-    if currency is not None and receipt.home_currency == currency:
-        amount = receipt.home_total
-    elif currency is not None and receipt.currency == currency:
-        amount = receipt.total
+    amount = ledger_amount(
+        currency,
+        total=receipt.total,
+        total_currency=receipt.currency,
+        home_total=receipt.home_total,
+        home_currency=receipt.home_currency,
+    )
     parts = split_amount(amount, weights, currency) if amount is not None and currency else {}
     return tuple(
         ShareView(

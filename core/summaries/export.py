@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from core.contracts import ReceiptStatus
 from core.db.models import Ledger, Receipt
 from core.ledgers.repository import LedgerRepository, display_name
-from core.ledgers.shares import split_amount
+from core.ledgers.shares import ledger_amount, split_amount
 from core.summaries.months import Period
 from core.summaries.repository import SummaryRepository, cents, exported, in_ledger_period
 
@@ -104,11 +104,13 @@ def export_ledger_csv(
     receipts = SummaryRepository(session).stream_receipts(where=where, batch=batch)
     for n, r in enumerate(receipts, 1):
         sent = r.created_at.astimezone(tz)
-        amount: Decimal | None = None
-        if currency is not None and r.home_currency == currency:
-            amount = r.home_total
-        elif currency is not None and r.currency == currency:
-            amount = r.total
+        amount = ledger_amount(
+            currency,
+            total=r.total,
+            total_currency=r.currency,
+            home_total=r.home_total,
+            home_currency=r.home_currency,
+        )
         parts = dict(shares.get(r.id, []))
         amounts = split_amount(amount, parts, currency) if amount is not None and currency else {}
         shown = "; ".join(
