@@ -3,6 +3,7 @@ on the other) must be the same on every run, and cover every receipt exactly onc
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from bench import extraction
@@ -15,7 +16,7 @@ def _cases(ids: list[str]) -> list[extraction.Case]:
             id=i,
             image=Path(f"{i}.jpg"),
             lines=OcrResult([], "dataset"),
-            total=None,
+            totals=set(),
             dates=set(),
             merchants=set(),
         )
@@ -49,3 +50,15 @@ class TestHalfSplit:
     def test_halves_are_about_even(self) -> None:
         a = len(extraction.split(_cases(IDS), "A"))
         assert 70 <= a <= 130  # 200 ids: a hash split this uneven would be broken
+
+
+class TestTotalsAsPrinted:
+    def test_three_digits_after_a_separator_read_both_ways_never_rounded(self) -> None:
+        # WildReceipt's "197.285" (rupiah, a dot between thousands) was scored as 197.28.
+        assert extraction.parse_amounts("197.285") == {Decimal("197285"), Decimal("197.285")}
+        assert extraction.parse_amounts("1,800") == {Decimal("1800"), Decimal("1.800")}
+
+    def test_an_amount_with_cents_reads_one_way(self) -> None:
+        assert extraction.parse_amounts("RM 1,234.50") == {Decimal("1234.50")}
+        assert extraction.parse_amounts("12,50") == {Decimal("12.50")}
+        assert extraction.parse_amounts("") == set()

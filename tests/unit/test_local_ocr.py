@@ -91,6 +91,12 @@ def test_a_page_shrunk_to_the_size_limit_keeps_at_least_one_pixel_each_way() -> 
     assert _fit(Image.new("RGB", (3000, 1500)), 2000).size == (2000, 1000)
 
 
+def test_a_thumbnail_sized_page_is_enlarged_to_the_smallest_side_read() -> None:
+    assert _fit(Image.new("RGB", (250, 125)), 2000, 640).size == (640, 320)
+    assert _fit(Image.new("RGB", (640, 300)), 2000, 640).size == (640, 300)
+    assert _fit(Image.new("RGB", (250, 125)), 2000).size == (250, 125)
+
+
 class _FakeRapidOcr:
     """Stands for rapidocr.RapidOCR: a detector session that records the shapes it is given."""
 
@@ -145,7 +151,7 @@ def test_a_failed_warm_up_is_tried_again_and_the_engine_then_gets_its_padding(
     fake_rapidocr: type[_FakeRapidOcr],
 ) -> None:
     fake_rapidocr.failing_warm_ups = 1
-    ocr = LocalOcr(det_step=128)
+    ocr = LocalOcr(det_step=128, min_side=0)  # the page as it is: 300 x 200
     with pytest.raises(RuntimeError):
         ocr.warm_up()
     ocr.warm_up()
@@ -214,7 +220,7 @@ def test_a_page_lying_sideways_is_turned_upright_and_read_again(
     score: float, quarter_turns: int
 ) -> None:
     engine = _SidewaysEngine(score)
-    ocr = LocalOcr()
+    ocr = LocalOcr(min_side=0)  # the page's own size, not enlarged
     ocr._engine = engine  # the models are not loaded: the fake stands for them
     page = Image.new("RGB", (400, 300), "white")
     page.paste((0, 0, 0), (0, 0, 100, 75))  # a mark that shows which way it was turned

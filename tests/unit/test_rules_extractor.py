@@ -191,6 +191,16 @@ class TestTotal:
         assert result.total == Decimal("12.50")
         assert result.confidence["total"] <= 0.3
 
+    def test_a_receipt_on_which_nothing_costs_anything_totals_zero_doubtfully(self) -> None:
+        # A trade-in: every amount, the total's included, is 0.00.
+        result = _extract(_receipt("GAME STORE", ("PURCHASE SUBTOTAL", "0.00"), ("TOTAL", "0.00")))
+        assert result.total == Decimal("0.00")
+        assert result.confidence["total"] < 0.7
+
+    def test_a_zero_total_row_does_not_hide_a_positive_amount(self) -> None:
+        result = _extract(_receipt("SOME STORE", ("ITEM A", "3.00"), ("TOTAL DISCOUNT", "0.00")))
+        assert result.total == Decimal("3.00")
+
     def test_multilingual_keywords(self) -> None:
         german = _extract(
             _receipt(

@@ -266,7 +266,9 @@ def _close(a: Decimal, b: Decimal) -> bool:
 def _amount_problems(answer: ToolReceipt, printed: set[Decimal]) -> list[Problem]:
     problems: list[Problem] = []
     total, subtotal = answer.total, answer.subtotal
-    if total is not None and total <= 0:
+    # Zero only where nothing printed costs anything ("TOTAL 0.00" on a trade-in), as the
+    # rules read it (totals._zero_total): elsewhere a 0 is a guess, or an injected instruction.
+    if total is not None and (total < 0 or (total == 0 and (not printed or max(printed) > 0))):
         problems.append(Problem("total_not_positive", f"total {total} must be positive"))
     if total is not None and printed and abs(total) not in printed:
         problems.append(

@@ -177,11 +177,23 @@ def _choose_total(
         # No amount with cents after a TOTAL, but a whole number is: doubtful (the OCR may
         # have dropped a decimal point), yet a better guess than the largest amount.
         return max(whole, key=lambda f: (f.rank, f.row)).value, WHOLE_TOTAL
-    return _largest_amount(rows, fields)
+    return _largest_amount(rows, fields) or _zero_total(fields)
 
 
-def _largest_amount(rows: Sequence[Row], fields: Sequence[Field]) -> tuple[Decimal | None, float]:
-    """Fallback: the largest amount that is not a cash tendered / change figure."""
+# A receipt on which nothing costs anything: true, but rare enough that a person should check.
+ZERO_TOTAL = 0.6
+
+
+def _zero_total(fields: Sequence[Field]) -> tuple[Decimal | None, float]:
+    """0 when a row labelled as the total states 0.00 and no amount on the receipt is positive
+    (a trade-in, a voucher, an exchange: "TOTAL 0.00"); else nothing."""
+    if any(f.value == 0 and f.rank >= 2 and f.same_row for f in _of_kind(fields, "total")):
+        return Decimal(0), ZERO_TOTAL
+    return None, 0.0
+
+
+def _largest_amount(rows: Sequence[Row], fields: Sequence[Field]) -> tuple[Decimal, float] | None:
+    """Fallback: the largest positive amount that is not a cash tendered / change figure."""
     excluded = {(f.row, f.value) for f in fields if f.kind in ("cash", "change")}
     values = [
         a.value
@@ -190,7 +202,7 @@ def _largest_amount(rows: Sequence[Row], fields: Sequence[Field]) -> tuple[Decim
         if a.value > 0 and (i, a.value) not in excluded
     ]
     if not values:
-        return None, 0.0
+        return None
     return max(values), 0.3
 
 
