@@ -33,7 +33,9 @@ def content_security_policy(store: S3Store, bucket: str) -> str:
     """What the page may load and where it may send: its own files and API, Telegram's script,
     and the raw bucket's origin as boto3 signs its links (the photos, the upload's POST); inline
     styles (the bars' widths), never inline scripts. The origin is taken from a link signed
-    here (no request is made), so it is right for AWS's endpoints and a local emulator alike."""
+    here (no request is made), so it is right for AWS's endpoints and a local emulator alike.
+    Framed only by Telegram's web client (its apps open the page in a web view, not a frame),
+    so no other site can lay the page under its own (clickjacking)."""
     signed = [
         store.presign_get(bucket=bucket, key="csp", expires_in=60),
         store.presign_post(
@@ -45,7 +47,7 @@ def content_security_policy(store: S3Store, bucket: str) -> str:
         "default-src 'none'; script-src 'self' https://telegram.org; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src 'self' data: blob: {s3}; connect-src 'self' {s3}; "
-        "base-uri 'none'; object-src 'none'"
+        "base-uri 'none'; object-src 'none'; frame-ancestors https://web.telegram.org"
     )
 
 

@@ -322,6 +322,7 @@ def test_the_page_may_load_only_its_own_telegrams_and_the_buckets(stack: LocalSt
         rules = dict(rule.strip().split(" ", 1) for rule in policy.split(";"))
         assert rules["script-src"] == "'self' https://telegram.org"
         assert rules["default-src"] == "'none'"
+        assert rules["frame-ancestors"] == "https://web.telegram.org"  # no other site frames it
         assert moto in rules["img-src"] and moto in rules["connect-src"]
 
 
