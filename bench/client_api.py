@@ -41,7 +41,8 @@ import httpx
 from sqlalchemy import func, select
 from summary import add_database_argument, fill, pct, scratch_database
 
-from api.routes.webapp import WEBAPP_DIR, dev_init_data_for
+from api.routes.webapp import WEBAPP_DIR
+from core.clients.init_data import dev_init_data_for
 from core.db.models import Receipt
 from devstack.stack import LocalStack, fake_telegram_options
 from devstack.telegram import FakeTelegram

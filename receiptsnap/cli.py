@@ -361,7 +361,7 @@ def cmd_app_link(args: argparse.Namespace) -> int:
     if not BaseAppSettings().is_development:
         print("refusing: app-link is for ENVIRONMENT=development only", file=sys.stderr)
         return 2
-    from api.routes.webapp import dev_init_data_for
+    from core.clients.init_data import dev_init_data_for
     from core.settings import ApiSettings
 
     settings = ApiSettings()

@@ -8,8 +8,6 @@ when ENVIRONMENT=development, so outside it the path does not exist (404), whate
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -21,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import ContainerDep
 from core.aws.clients import AwsError
 from core.aws.s3 import S3Store
-from core.clients.init_data import dev_bot_token, sign
+from core.clients.init_data import dev_init_data_for
 from core.errors import Unavailable
 from core.settings import ApiSettings
 
@@ -96,18 +94,6 @@ def dev_init_data(
         {"init_data": dev_init_data_for(user or settings.mini_app_dev_user_id, bot_token=token)},
         headers={"Cache-Control": "no-store"},
     )
-
-
-def dev_init_data_for(user_id: int, *, bot_token: str, first_name: str = "Dev") -> str:
-    """initData for ``user_id`` in a private chat as Telegram's, but signed with the dev key
-    (``dev_bot_token``): a development API accepts it, no other (api/deps.py), even one with
-    the same bot token. For the page's ?dev and ``receiptsnap app-link``."""
-    fields = {
-        "user": json.dumps({"id": user_id, "first_name": first_name}, separators=(",", ":")),
-        "auth_date": str(int(datetime.now(UTC).timestamp())),
-        "chat_type": "private",
-    }
-    return sign(fields, bot_token=dev_bot_token(bot_token))
 
 
 def install(app: FastAPI, settings: ApiSettings) -> None:

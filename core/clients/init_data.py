@@ -102,3 +102,16 @@ def validate(
         language_code=text("language_code", 16),
         auth_date=auth_date,
     )
+
+
+def dev_init_data_for(user_id: int, *, bot_token: str, first_name: str = "Dev") -> str:
+    """initData for ``user_id`` in a private chat as Telegram's, but signed with the dev key
+    (``dev_bot_token``): a development API accepts it, no other (api/deps.py), even one with
+    the same bot token. For the Mini App's ?dev (api/routes/webapp.py) and
+    ``receiptsnap app-link``."""
+    fields = {
+        "user": json.dumps({"id": user_id, "first_name": first_name}, separators=(",", ":")),
+        "auth_date": str(int(datetime.now(UTC).timestamp())),
+        "chat_type": "private",
+    }
+    return sign(fields, bot_token=dev_bot_token(bot_token))

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from api.app import create_app
-from api.routes.webapp import dev_init_data_for
 from core.clients import tokens
+from core.clients.init_data import dev_init_data_for
 from core.db.models import ClientToken, User
 from core.settings import ApiSettings
 from tests.integration.client.conftest import (
