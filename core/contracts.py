@@ -228,6 +228,11 @@ class Engines(_Contract):
     fallback: str | None = Field(default=None, max_length=300)
 
 
+def thumbnail_key(receipt_id: object) -> str:
+    """Where the processor stores a receipt's thumbnail, in the processed bucket."""
+    return f"thumbnails/{receipt_id}.jpg"
+
+
 class ProcessingResult(_Contract):
     """The processor's answer: the callback body and the processed JSON in S3."""
 
@@ -241,6 +246,9 @@ class ProcessingResult(_Contract):
     timings: Timings = Field(default_factory=Timings)
     cost: CostUnits = Field(default_factory=CostUnits)
     processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # A small JPEG of the first page is stored at ``thumbnail_key(receipt_id)`` in the processed
+    # bucket (not for a file read where it lies, e.g. a JPEG Textract reads from S3).
+    thumbnail: bool = False
 
     @field_validator("processed_at")
     @classmethod

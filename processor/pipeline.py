@@ -33,10 +33,11 @@ from core.contracts import (
     ReceiptExtraction,
     ReceiptStatus,
     Timings,
+    thumbnail_key,
 )
 from core.errors import PermanentProcessingError, TransientProcessingError
 from core.reading import files
-from core.reading.documents import PROBE_BYTES, load_document, probe
+from core.reading.documents import PROBE_BYTES, load_document, probe, thumbnail_jpeg
 from core.reading.extraction.base import Extractor, TokenUsage, run_extractor
 from core.reading.ocr.base import (
     Document,
@@ -133,10 +134,12 @@ class Pipeline:
         pages = 0
         usage = TokenUsage()
         stage_times: dict[str, float] = {}
+        thumbnail = False
         try:
             t0 = time.perf_counter()
             document = self._document(job)
             pages = document.pages
+            thumbnail = self._keep_thumbnail(job, document)
             stage_times["fetch"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
@@ -173,6 +176,7 @@ class Pipeline:
                 engines=engines,
                 timings=Timings(**stage_times, total=time.perf_counter() - started),
                 cost=_cost(pages, usage),
+                thumbnail=thumbnail,
             )
         logger.info(
             "job.done receipt_id=%s ocr=%s extractor=%s pages=%d input_tokens=%d "
@@ -193,7 +197,26 @@ class Pipeline:
             engines=engines,
             timings=Timings(**stage_times, total=time.perf_counter() - started),
             cost=_cost(pages, usage),
+            thumbnail=thumbnail,
         )
+
+    def _keep_thumbnail(self, job: ProcessingJob, document: Document) -> bool:
+        """A small JPEG of the first page beside the result (the Mini App's list draws it, not
+        the file); False when there is no decoded page (a file read where it lies) or it could
+        not be stored: the list then shows the file itself, or an icon."""
+        if not document.images:
+            return False
+        try:
+            self.store.put(
+                bucket=self.settings.processed_bucket,
+                key=thumbnail_key(job.receipt_id),
+                body=thumbnail_jpeg(document.images[0]),
+                content_type="image/jpeg",
+            )
+        except AwsError as exc:  # a convenience: the receipt is read all the same
+            logger.warning("thumbnail.write_failed receipt_id=%s error=%s", job.receipt_id, exc)
+            return False
+        return True
 
     def _progress(
         self, job: ProcessingJob, stage: ProgressStage, *, claim: str | None = None

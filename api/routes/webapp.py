@@ -27,11 +27,12 @@ WEBAPP_DIR = Path(__file__).resolve().parents[1] / "webapp"
 PREFIX = "/app"
 
 
-def content_security_policy(store: S3Store, bucket: str) -> str:
+def content_security_policy(store: S3Store, bucket: str, thumbnails_bucket: str) -> str:
     """What the page may load and where it may send: its own files and API, Telegram's script,
-    and the raw bucket's origin as boto3 signs its links (the photos, the upload's POST); inline
-    styles (the bars' widths), never inline scripts. The origin is taken from a link signed
-    here (no request is made), so it is right for AWS's endpoints and a local emulator alike.
+    the raw bucket's origin as boto3 signs its links (the photos, the upload's POST) and the
+    processed bucket's (the list's thumbnails); inline styles (the bars' widths), never inline
+    scripts. Each origin is taken from a link signed here (no request is made), so it is right
+    for AWS's endpoints (a host per bucket) and a local emulator alike.
     Framed only by Telegram's web client (its apps open the page in a web view, not a frame),
     so no other site can lay the page under its own (clickjacking)."""
     signed = [
@@ -40,13 +41,19 @@ def content_security_policy(store: S3Store, bucket: str) -> str:
             bucket=bucket, key="csp", content_type="image/jpeg", max_bytes=1, expires_in=60
         )[0],
     ]
-    s3 = " ".join(sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, signed)}))
+    thumbnail = store.presign_get(bucket=thumbnails_bucket, key="csp", expires_in=60)
+    s3 = _origins(signed)
+    images = _origins([*signed, thumbnail])
     return (
         "default-src 'none'; script-src 'self' https://telegram.org; "
         "style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob: {s3}; connect-src 'self' {s3}; "
+        f"img-src 'self' data: blob: {images}; connect-src 'self' {s3}; "
         "base-uri 'none'; object-src 'none'; frame-ancestors https://web.telegram.org"
     )
+
+
+def _origins(links: list[str]) -> str:
+    return " ".join(sorted({f"{u.scheme}://{u.netloc}" for u in map(urlsplit, links)}))
 
 
 class AppFiles(StaticFiles):
@@ -65,8 +72,9 @@ class AppFiles(StaticFiles):
         if self.policy is None:
             container = getattr(scope["app"].state, "container", None)
             if container is not None:
+                settings = container.settings
                 self.policy = content_security_policy(
-                    container.store, container.settings.raw_bucket
+                    container.store, settings.raw_bucket, settings.processed_bucket
                 )
         if self.policy is not None:
             response.headers["Content-Security-Policy"] = self.policy

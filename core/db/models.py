@@ -138,6 +138,7 @@ class Receipt(Base):
     raw_bucket: Mapped[str] = mapped_column(String(63))
     raw_key: Mapped[str] = mapped_column(String(512), unique=True)
     processed_key: Mapped[str | None] = mapped_column(String(512))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(512))  # in the processed bucket
 
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     status_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -298,6 +298,22 @@ def render_scale(sizes: list[tuple[float, float]], *, max_pixels: int) -> float:
     )
 
 
+THUMBNAIL_SIDE = 320  # px, the long side: twice the list's 160 px, for sharp phone screens
+
+
+def thumbnail_jpeg(image: object, *, side: int = THUMBNAIL_SIDE) -> bytes:
+    """A small JPEG of a page (a ``Document`` image; the first, for the Mini App's list): a few
+    kilobytes where the file is megabytes, and drawn by every browser whatever the file was
+    (HEIC, a PDF)."""
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"a page is a PIL image, not {type(image).__name__}")
+    small = _rgb(image).copy()
+    small.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.convert("RGB").save(out, format="JPEG", quality=80, optimize=True)
+    return out.getvalue()
+
+
 def _rgb(img: Image.Image) -> Image.Image:
     return img if img.mode in ("RGB", "L") else img.convert("RGB")
 

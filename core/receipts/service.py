@@ -29,6 +29,7 @@ from core.contracts import (
     ProcessingResult,
     ProgressVerdict,
     ReceiptStatus,
+    thumbnail_key,
 )
 from core.db.models import Ledger, LineItemRow, ProcessingAttempt, Receipt, User
 from core.errors import Conflict, InvalidUpload, NotFound, RateLimited
@@ -338,6 +339,7 @@ class ReceiptService:
         if not applied:
             return ApplyOutcome(receipt=receipt, applied=False)
         receipt.processed_key = f"processed/{receipt.id}.json"
+        receipt.thumbnail_key = thumbnail_key(receipt.id) if result.thumbnail else None
         receipt.completed_at = datetime.now(UTC)
         if result.status == ReceiptStatus.FAILED:
             assert result.error is not None
@@ -628,10 +630,14 @@ def _users_category(session: Session, *, user_id: int, name: str) -> str:
 def receipt_objects(
     receipt_id: uuid.UUID, *, raw_bucket: str, raw_key: str, processed_bucket: str
 ) -> StoredObjects:
-    """Every S3 object of one receipt: the file, the processed JSON, the OCR cache entries
-    (``ocr-cache/<id>.<engine>.json``, one per engine that read it)."""
+    """Every S3 object of one receipt: the file, the processed JSON, its thumbnail, the OCR
+    cache entries (``ocr-cache/<id>.<engine>.json``, one per engine that read it)."""
     return StoredObjects(
-        keys=((raw_bucket, raw_key), (processed_bucket, f"processed/{receipt_id}.json")),
+        keys=(
+            (raw_bucket, raw_key),
+            (processed_bucket, f"processed/{receipt_id}.json"),
+            (processed_bucket, thumbnail_key(receipt_id)),
+        ),
         prefixes=((processed_bucket, f"ocr-cache/{receipt_id}."),),
     )
 

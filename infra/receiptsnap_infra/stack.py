@@ -57,7 +57,7 @@ HOST_DIR = Path(__file__).resolve().parents[1] / "host"
 METRICS_NAMESPACE = "ReceiptSnap"
 CALLBACK_PORT = 8080
 RAW_PREFIX = "users/"
-PROCESSED_PREFIXES = ("processed/", "ocr-cache/")
+PROCESSED_PREFIXES = ("processed/", "ocr-cache/", "thumbnails/")
 DB_SECRET_ROTATION_DAYS = 30
 # Characters left out of the database password, at creation and at every rotation (CDK's default
 # set, written out so that both use the same one).
@@ -687,8 +687,9 @@ class ReceiptSnapStack(Stack):
             ),
             iam.PolicyStatement(
                 sid="ProcessedReadDelete",
-                # DeleteObjectVersion: a deleted receipt's processed JSON and OCR cache entries
-                # are erased with every noncurrent version and delete marker.
+                # GetObject: the Mini App's thumbnails are presigned with this role.
+                # DeleteObjectVersion: a deleted receipt's processed JSON, thumbnail and OCR
+                # cache entries are erased with every noncurrent version and delete marker.
                 actions=["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
                 resources=processed_objects,
             ),
@@ -1094,8 +1095,9 @@ class ReceiptSnapStack(Stack):
             ),
             iam.PolicyStatement(
                 sid="WriteProcessed",
-                # GetObject: an at-least-once repeat reads the stored result; DeleteObject: the
-                # OCR cache entry is dropped once the result is stored.
+                # PutObject: results, OCR cache entries, thumbnails. GetObject: an at-least-once
+                # repeat reads the stored result; DeleteObject: the OCR cache entry is dropped
+                # once the result is stored.
                 actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                 resources=[self.processed.arn_for_objects(f"{p}*") for p in PROCESSED_PREFIXES],
             ),

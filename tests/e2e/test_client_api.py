@@ -5,6 +5,7 @@ comes in the chat. Chats 90xx."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from PIL import Image
 
 from bot import texts
 from core.clients.init_data import sign
@@ -101,6 +103,13 @@ def test_a_mini_app_upload_goes_straight_to_s3_and_is_read(
     assert receipt["total"] == "9.00" and receipt["status"] == "done"
     image = httpx.get(receipt["image_url"], timeout=10)
     assert image.status_code == 200 and image.content == body
+    # The list draws the worker's small JPEG of it, not the file.
+    listed = httpx.get(f"{api}/api/v1/receipts", headers=h, timeout=10).json()["data"]
+    (item,) = [r for r in listed if r["id"] == rid]
+    thumbnail = httpx.get(item["image_url"], timeout=10)
+    assert thumbnail.status_code == 200
+    assert max(Image.open(io.BytesIO(thumbnail.content)).size) == 320
+    assert len(thumbnail.content) < len(body) / 10
     fake.wait_for(lambda f: final_card(f, CHAT) is not None, timeout=30)  # the card in the chat
 
     month = (receipt["purchase_date"] or receipt["created_at"])[:7]

@@ -197,6 +197,12 @@ def test_upload_correct_and_delete_in_the_browser(
 
     tab(page, "receipts")
     page.get_by_test_id("receipt").first.wait_for()
+    # the list draws the worker's thumbnail (the policy lets the processed bucket's origin in)
+    thumb = page.locator("img.thumb").first
+    assert f"/thumbnails/{receipt_id}.jpg?" in (thumb.get_attribute("src") or "")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
     shot(page, "receipts")
     page.get_by_test_id("receipt").first.click()
     page.locator("[data-field=merchant] input").wait_for()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from botocore.exceptions import ClientError
 from PIL import Image
 
 from core.aws.clients import AwsClients
@@ -24,10 +25,11 @@ from core.contracts import (
     ProcessingResult,
     ProgressVerdict,
     ReceiptStatus,
+    thumbnail_key,
 )
 from core.errors import TransientProcessingError
 from core.reading.extraction.rules.extractor import RulesExtractor
-from core.reading.ocr.base import Document, OcrResult
+from core.reading.ocr.base import Document, FileFacts, OcrResult
 from core.settings import ProcessorSettings
 from processor.handler import make_handler
 from processor.pipeline import Pipeline, processed_key
@@ -124,6 +126,50 @@ class TestPipeline:
         )
         assert ProcessingResult.model_validate_json(stored) == result
         assert sink.results == [result]
+
+    def test_a_small_jpeg_of_the_first_page_is_kept_beside_the_result(
+        self, processor_settings: ProcessorSettings, store: S3Store
+    ) -> None:
+        data = jpeg_bytes((1500, 2000))
+        job = upload(store, processor_settings, data, "image/jpeg")
+
+        result = make_pipeline(processor_settings, store, FakeOcr(RECEIPT_LINES), RecordingSink())
+        done = result.process(job)
+
+        assert done is not None and done.thumbnail
+        body = store.get(
+            bucket=processor_settings.processed_bucket, key=thumbnail_key(job.receipt_id)
+        )
+        small = Image.open(io.BytesIO(body))
+        assert (small.format, small.size) == ("JPEG", (240, 320))  # the long side 320 px
+        assert len(body) < len(data) / 10
+
+    def test_a_file_read_where_it_lies_has_no_thumbnail_and_a_failed_write_none_either(
+        self, processor_settings: ProcessorSettings, store: S3Store
+    ) -> None:
+        class InPlaceOcr(FakeOcr):  # as Textract reads a stored JPEG: nothing is decoded
+            def takes_as_is(self, facts: FileFacts) -> bool:
+                return True
+
+        job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+        result = make_pipeline(
+            processor_settings, store, InPlaceOcr(RECEIPT_LINES), RecordingSink()
+        )
+        done = result.process(job)
+        assert done is not None and done.status == ReceiptStatus.DONE and not done.thumbnail
+
+        class NoThumbnails(S3Store):
+            def put(self, *, bucket: str, key: str, body: bytes, content_type: str) -> None:
+                if key.startswith("thumbnails/"):
+                    raise ClientError({"Error": {"Code": "AccessDenied"}}, "PutObject")
+                super().put(bucket=bucket, key=key, body=body, content_type=content_type)
+
+        refusing = NoThumbnails(AwsClients(processor_settings))
+        job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+        done = make_pipeline(
+            processor_settings, refusing, FakeOcr(RECEIPT_LINES), RecordingSink()
+        ).process(job)
+        assert done is not None and done.status == ReceiptStatus.DONE and not done.thumbnail
 
     def test_repeat_delivery_only_repeats_the_callback(
         self, processor_settings: ProcessorSettings, store: S3Store

@@ -41,8 +41,8 @@ router = APIRouter(prefix="/receipts", tags=["client: receipts"])
 MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
 # The order corrections are applied in: the currency before the total it is read in.
 CORRECTABLE = ("merchant", "date", "currency", "total", "category")
-# The list's thumbnails: files a browser draws in an <img> (a PDF or a HEIC photo gets an icon;
-# its detail still links the file).
+# Without a thumbnail of its own, the list shows the file when a browser draws it in an <img>
+# (a PDF or a HEIC photo gets an icon; its detail still links the file).
 DRAWN = frozenset({files.JPEG, files.PNG, files.WEBP})
 
 
@@ -59,6 +59,18 @@ def image_link(container: Container, receipt: Receipt) -> str | None:
         key=receipt.raw_key,
         expires_in=container.settings.client_presign_expiry_seconds,
     )
+
+
+def thumbnail_link(container: Container, receipt: Receipt) -> str | None:
+    """The list's picture: the processor's small JPEG of the first page (kilobytes), else the
+    file itself when a browser draws it, else nothing (an icon)."""
+    if receipt.thumbnail_key is not None:
+        return container.store.presign_get(
+            bucket=container.settings.processed_bucket,
+            key=receipt.thumbnail_key,
+            expires_in=container.settings.client_presign_expiry_seconds,
+        )
+    return image_link(container, receipt) if receipt.content_type in DRAWN else None
 
 
 def _fields(r: Receipt) -> dict[str, object]:
@@ -168,10 +180,7 @@ def list_receipts(
         rows = rows[:limit]
         nxt = Cursor(created_at=rows[-1].created_at, id=str(rows[-1].id)).encode()
     return ClientReceipts(
-        data=[
-            public(r, image_url=image_link(container, r) if r.content_type in DRAWN else None)
-            for r in rows
-        ],
+        data=[public(r, image_url=thumbnail_link(container, r)) for r in rows],
         next_cursor=nxt,
     )
 

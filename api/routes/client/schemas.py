@@ -71,7 +71,9 @@ class ClientReceipt(BaseModel):
     error_message: str | None = Field(description="why it failed, for the user")
     content_type: str
     image_url: str | None = Field(
-        description="a short-lived presigned link to the file (the list's thumbnail)"
+        description="a short-lived presigned link to the list's picture: a small JPEG of the "
+        "first page, or the file itself (receipts read before thumbnails; none for a PDF or "
+        "HEIC without one)"
     )
 
 

@@ -199,10 +199,11 @@ class TestHostRole:
         statements = statements_of(template, "HostRole")
         erase = [s for s in statements if "s3:DeleteObjectVersion" in as_list(s["Action"])]
         resources_ = [json.dumps(r) for s in erase for r in as_list(s["Resource"])]
-        assert len(resources_) == 3
+        assert len(resources_) == 4
         assert any("RawBucket" in r and "/users/*" in r for r in resources_)
         assert any("ProcessedBucket" in r and "/processed/*" in r for r in resources_)
         assert any("ProcessedBucket" in r and "/ocr-cache/*" in r for r in resources_)
+        assert any("ProcessedBucket" in r and "/thumbnails/*" in r for r in resources_)
         (listing,) = [s for s in statements if "s3:ListBucketVersions" in as_list(s["Action"])]
         assert listing["Action"] == "s3:ListBucketVersions"
         buckets = [json.dumps(r) for r in as_list(listing["Resource"])]

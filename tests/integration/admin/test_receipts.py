@@ -202,6 +202,8 @@ class TestDelete:
                 body=body,
                 content_type=json_type,
             )
+        thumbnail = f"thumbnails/{rid}.jpg"
+        store.put(bucket=s.processed_bucket, key=thumbnail, body=b"x", content_type="image/jpeg")
         cache = f"ocr-cache/{rid}.textract.json"
         store.put(bucket=s.processed_bucket, key=cache, body=b"{}", content_type=json_type)
         store.delete(bucket=s.processed_bucket, key=cache)  # the processor's delete: a marker
@@ -220,12 +222,14 @@ class TestDelete:
         assert response.json() == {
             "id": str(rid),
             "deleted": True,
-            "objects_deleted": 6,  # 1 raw + 3 processed + 1 OCR cache + its delete marker
+            # 1 raw + 3 processed + 1 thumbnail + 1 OCR cache + its delete marker
+            "objects_deleted": 7,
             "objects_pending": False,
         }
         assert store.versions(bucket=s.raw_bucket, prefix=key) == []
         assert store.versions(bucket=s.processed_bucket, prefix=f"processed/{rid}") == []
         assert store.versions(bucket=s.processed_bucket, prefix=f"ocr-cache/{rid}") == []
+        assert store.versions(bucket=s.processed_bucket, prefix=thumbnail) == []
         assert len(store.versions(bucket=s.processed_bucket, prefix=f"processed/{other}")) == 1
 
     async def test_objects_s3_refused_are_pending(

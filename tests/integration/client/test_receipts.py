@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import select
 
-from core.contracts import ProcessingJob
+from core.contracts import ProcessingJob, thumbnail_key
 from core.db.models import Receipt, ReceiptRetry
 from tests.integration.client.conftest import container, make_receipt, make_user, tma
 
@@ -111,6 +111,20 @@ class TestList:
         assert items[str(pdf)]["image_url"] is None
         detail = await client.get(f"/api/v1/receipts/{pdf}", headers=tma(6001))
         assert "X-Amz-Signature=" in detail.json()["image_url"]
+
+    async def test_the_list_draws_the_processors_thumbnail_and_the_detail_the_file(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        c = container(client)
+        user = setup_user(client)
+        pdf = receipt(client, user, content_type="application/pdf")
+        with c.session_factory.begin() as session:
+            session.get(Receipt, pdf).thumbnail_key = thumbnail_key(pdf)  # type: ignore[union-attr]
+        r = await client.get("/api/v1/receipts", headers=tma(6001))
+        (item,) = r.json()["data"]
+        assert f"/{c.settings.processed_bucket}/thumbnails/{pdf}.jpg?" in item["image_url"]
+        detail = (await client.get(f"/api/v1/receipts/{pdf}", headers=tma(6001))).json()
+        assert f"/{c.settings.raw_bucket}/users/" in detail["image_url"]  # the file itself
 
     async def test_a_forged_cursor_is_422(self, client: httpx.AsyncClient) -> None:
         setup_user(client)
