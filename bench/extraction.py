@@ -78,6 +78,7 @@ BASELINE_OCR: dict[str, Any] = {
     "rec_min_width": 160,
     "det_side": 960,
     "min_side": 0,
+    "latin_first": False,
 }
 MONTHS = {
     m: i

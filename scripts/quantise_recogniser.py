@@ -64,7 +64,7 @@ def line_inputs(half: str, receipts: int) -> list[Any]:
     sets' order."""
     import numpy as np
 
-    ocr = LocalOcr(threads=1)
+    ocr = LocalOcr(threads=1, latin_first=False)  # the whole model, as the wheel ships it
     ocr.warm_up()
     rec = ocr._engine.text_rec
     # Record below the padding, then pad as LocalOcr does: the shapes the product infers.

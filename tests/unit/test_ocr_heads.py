@@ -1,0 +1,129 @@
+"""The recogniser's Latin head first, its whole head for the lines it is unsure of
+(core/reading/ocr/heads.py): the decoding is rapidocr's, unsure and sparse lines go to the whole
+layer, and with the real model a Latin receipt reads as before while a Chinese line is read by
+the whole layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
+
+from core.reading.ocr import heads
+from core.reading.ocr.base import Document
+from core.reading.ocr.local import LocalOcr
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sroie" / "img"
+
+
+def test_the_cut_layer_keeps_the_blank_latin_characters_and_the_space() -> None:
+    characters = ["blank", "A", "é", "中", "€", "。", "（", "ß", " "]
+    kept = heads.kept_classes(characters)
+    assert [characters[i] for i in kept] == ["blank", "A", "é", "€", "ß", " "]
+
+
+def test_decoding_is_rapidocrs() -> None:
+    characters = ["a", "b", "c"]
+    decoder = CTCLabelDecode(character=list(characters))  # adds the blank and the space
+    rng = np.random.default_rng(17)
+    for _ in range(50):
+        logits = rng.normal(size=(1, 30, len(decoder.character))) * 3
+        probabilities = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+        ((text, score),), _ = decoder(probabilities)
+        assert heads._ctc(probabilities[0], decoder.character) == (text, score)
+
+
+class _Decoder:
+    """Stands for rapidocr's CTCLabelDecode on the whole layer's output."""
+
+    character: ClassVar[list[str]] = ["blank", "A", "B", "中", " "]
+
+    def __call__(self, preds: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        return [("WHOLE", 0.99)] * len(preds), []
+
+
+def _latin_first() -> heads.LatinFirst:
+    lf = heads.LatinFirst.__new__(heads.LatinFirst)  # no model: the layers are stood for
+    lf._decoder = _Decoder()
+    lf.kept = heads.kept_classes(_Decoder.character)
+    lf.kept_characters = [_Decoder.character[i] for i in lf.kept]
+    lf.reread = lf.lines = 0
+    lf.whole = lambda features: np.zeros((len(features), 1, 5))  # type: ignore[method-assign]
+    return lf
+
+
+def _line(frames: int, path: list[int], prob: float) -> np.ndarray:
+    """Probabilities over (blank, A, B, space) for a line whose best class per frame is
+    ``path`` (then blanks), at ``prob``."""
+    out = np.full((frames, 4), (1 - prob) / 3)
+    for t in range(frames):
+        out[t, path[t] if t < len(path) else 0] = prob
+    return out
+
+
+def test_lines_read_surely_stay_and_unsure_or_sparse_ones_go_to_the_whole_layer() -> None:
+    lf = _latin_first()
+    sure = _line(32, [1, 0, 2, 0, 3, 0, 1, 2], 0.98)  # "AB AB": 5 characters in 32 frames
+    unsure = _line(32, [1, 0, 2, 0, 1, 2, 1, 2], 0.6)
+    sparse = _line(32, [1], 0.99)  # one character on a line 32 frames (256 px) long
+    batch = np.stack([sure, unsure, sparse])
+    lines, words = lf.decode((batch, np.zeros((3, 32, 120))))
+    assert [text for text, _ in lines] == ["AB AB", "WHOLE", "WHOLE"]
+    assert (lf.reread, lf.lines, words) == (2, 3, [])
+
+
+def test_word_boxes_are_asked_of_the_whole_layer() -> None:
+    lf = _latin_first()
+    batch = np.stack([_line(16, [1, 0, 2, 0, 1, 2, 1, 2], 0.98)] * 2)
+    lines, _ = lf.decode((batch, np.zeros((2, 16, 120))), True)
+    assert lines == [("WHOLE", 0.99)] * 2 and lf.reread == 2
+
+
+def _page(*texts: str) -> Document:
+    image = Image.new("RGB", (700, 60 * len(texts) + 40), "white")
+    draw = ImageDraw.Draw(image)
+    for n, text in enumerate(texts):
+        draw.text((20, 20 + 60 * n), text, fill="black", font_size=30)
+    return Document(content_type="image/png", images=[image])
+
+
+@pytest.fixture(scope="module")
+def readers() -> tuple[LocalOcr, LocalOcr]:
+    both = LocalOcr(latin_first=True), LocalOcr(latin_first=False)
+    for reader in both:
+        reader.warm_up()
+    return both
+
+
+def test_a_latin_page_reads_as_the_whole_layer_reads_it(
+    readers: tuple[LocalOcr, LocalOcr],
+) -> None:
+    latin_first, whole = readers
+    page = _page(
+        "CORNER SHOP SDN BHD", "Nasi Lemak x2    9.00", "TOTAL RM 12.50", "Café 25/12/2018"
+    )
+    got = [line.text for line in latin_first.read(page).lines]
+    assert got == [line.text for line in whole.read(page).lines]
+    assert "TOTAL RM 12.50" in got
+    assert latin_first.latin_heads is not None and latin_first.latin_heads.lines >= 4
+
+
+def test_a_line_printed_in_chinese_is_read_by_the_whole_layer(
+    readers: tuple[LocalOcr, LocalOcr],
+) -> None:
+    scan = DATA / "X51005442383.jpg"  # SROIE (shared/data/README.md): an item line in Chinese
+    if not scan.exists():
+        pytest.skip(f"SROIE sample not found at {scan} (shared/data is not on this machine)")
+    latin_first, whole = readers
+    crop = Image.open(scan).convert("RGB").crop((320, 570, 560, 605))  # "干炒海鲜河粉"
+    page = Document(content_type="image/jpeg", images=[crop])
+    assert latin_first.latin_heads is not None
+    before = latin_first.latin_heads.reread
+    read = [line.text for line in latin_first.read(page).lines]
+    assert read == [line.text for line in whole.read(page).lines]
+    assert latin_first.latin_heads.reread > before
+    assert any("\u4e00" <= c <= "\u9fff" for text in read for c in text), read
