@@ -38,7 +38,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.rec_compare import ctc_decode, latin_keep, normalise, sliced_openvino
+from bench.rec_compare import ctc_decode, normalise, sliced_openvino
+from core.reading.ocr import heads
 from core.reading.ocr.local import LocalOcr
 
 
@@ -50,7 +51,7 @@ class FastRecogniser:
 
         chars = ["blank", *Path(chars_file).read_text(encoding="utf-8").splitlines(), " "]
         if latin:
-            net, chars = sliced_openvino(Path(model), chars, latin_keep)
+            net, chars = sliced_openvino(Path(model), chars, heads.latin)
         else:
             net = ov.Core().read_model(model)
         core = ov.Core()

@@ -8,7 +8,7 @@ CROPS.pkl comes from bench/rec_crops.py. Variants (the first is the reference; d
   ours          PP-OCRv6 small as LocalOcr runs it: OpenVINO, one thread, height 48, at least
                 160 px wide, widths padded to multiples of 32 (``_PaddedShape``)
   latin         the same model with its output head sliced to the characters of Latin-script
-                receipts (``latin_keep``): the last MatMul's weights, its bias and the
+                receipts (``latin``): the last MatMul's weights, its bias and the
                 character list cut identically, in memory (OpenVINO's API), blank and space kept
   onnx:PATH[:engine=ov|ort][:dict=FILE][:width=N][:height=N][:latin=1]
                 any PP-OCR-style CTC recogniser file: its character list from the model's
@@ -37,16 +37,22 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.reading.ocr.heads import latin
+
+# The recogniser rapidocr's wheel ships (its default: no download), or another ONNX file.
 OURS = Path(
     os.environ.get(
         "RAPIDOCR_REC",
-        "/work/main/.venv/lib/python3.11/site-packages/rapidocr/models/PP-OCRv6_rec_small.onnx",
+        str(Path(find_spec("rapidocr").origin).parent / "models" / "PP-OCRv6_rec_small.onnx"),  # type: ignore[arg-type, union-attr]
     )
 )
 
@@ -54,23 +60,6 @@ OURS = Path(
 # of those probabilities (another confidence, for a cascade's threshold).
 Read = tuple[str, float, float]
 Recognise = Callable[[np.ndarray], Read]
-
-
-def latin_keep(char: str) -> bool:
-    """Characters a Latin-script receipt needs: ASCII printable, Latin-1 supplement, Latin
-    Extended-A (and Romanian's comma-below letters), general punctuation, currency signs, and
-    a few letter-like symbols (degree Celsius, numero, trade mark)."""
-    if len(char) != 1:
-        return False
-    o = ord(char)
-    return (
-        0x20 <= o <= 0x7E
-        or 0xA0 <= o <= 0x17F
-        or 0x218 <= o <= 0x21B
-        or 0x2010 <= o <= 0x205E
-        or 0x20A0 <= o <= 0x20CF
-        or char in "℃№™"
-    )
 
 
 def ctc_decode(probs: np.ndarray, chars: list[str]) -> Read:
@@ -199,7 +188,7 @@ def make(spec: str) -> Recognise:
     if spec in ("ours", "latin"):
         chars = model_chars(OURS, None)
         if spec == "latin":
-            model, chars = sliced_openvino(OURS, chars, latin_keep)
+            model, chars = sliced_openvino(OURS, chars, latin)
         else:
             import openvino as ov
 
@@ -215,7 +204,7 @@ def make(spec: str) -> Recognise:
         import openvino as ov
 
         if kv.get("latin") == "1":
-            model, chars = sliced_openvino(Path(path), chars, latin_keep)
+            model, chars = sliced_openvino(Path(path), chars, latin)
         else:
             model = ov.Core().read_model(path)
         return openvino_recogniser(model, chars, height=height, min_width=width, step=32)

@@ -5,7 +5,7 @@ characters of Latin-script receipts (issue 17, faster recognition): an OpenVINO 
     python bench/rec_latin.py [--out .receiptsnap/models/PP-OCRv6_rec_small_latin.xml]
 
 The last fully connected layer (120 x 18,710) keeps the CTC blank (0), the characters that
-``bench.rec_compare.latin_keep`` accepts, and the space (last); its bias and the character list
+``core.reading.ocr.heads.latin`` accepts, and the space (last); its bias and the character list
 (the model's ``framework/character``, which rapidocr decodes with) are cut identically.
 Deterministic: the same model gives the same file. No network.
 """
@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.rec_compare import OURS, latin_keep, model_chars, sliced_openvino
+from bench.rec_compare import OURS, model_chars, sliced_openvino
+from core.reading.ocr.heads import latin
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,7 +38,7 @@ def main() -> int:
     import openvino as ov
 
     chars = model_chars(OURS, None)
-    model, kept = sliced_openvino(OURS, chars, latin_keep)
+    model, kept = sliced_openvino(OURS, chars, latin)
     # rapidocr adds the blank and the space itself: the list stored is the characters between.
     model.set_rt_info("\n".join(kept[1:-1]), ["framework", "character"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
