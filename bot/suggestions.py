@@ -17,6 +17,8 @@ _STOP = {
     "be", "been", "do", "does", "did", "to", "of", "in", "on", "at", "for", "with", "and", "or",
     "it", "this", "that", "there", "please", "can", "could", "would", "will",
     "how", "what", "whats",
+    "saya", "kami", "anda", "yang", "pada", "untuk", "di", "kat", "dan", "atau", "ini", "itu",
+    "apa", "apakah", "tolong", "sila",
 }  # fmt: skip
 # Words of the same meaning, to one ("spent" is "spend").
 _SAME = {
@@ -29,6 +31,10 @@ _SAME = {
     "receipts": "receipt", "number": "many", "count": "many", "times": "many",
     "previous": "last", "past": "last", "years": "year",
     "q1": "quarter", "q2": "quarter", "q3": "quarter", "q4": "quarter", "months": "month",
+    "berbelanja": "belanja", "perbelanjaan": "belanja", "habis": "belanja",
+    "habiskan": "belanja", "jumlah": "belanja", "bayar": "belanja",
+    "termahal": "terbesar", "tertinggi": "terbesar", "mahal": "terbesar",
+    "beli": "pembelian", "bilangan": "berapa",
 }  # fmt: skip
 _QUESTION_STARTS = {
     "how", "what", "which", "when", "where", "who", "why", "whats", "show", "tell", "list",

@@ -20,11 +20,11 @@ HELP = (
     "<b>Apa yang saya buat</b>\n"
     "• Hantar gambar resit atau fail PDF/imej: saya balas dengan ringkasannya.\n"
     "• Fail sehingga {max_mb} MB; PDF sehingga {max_pages} halaman.\n\n"
-    "<b>Tanya dengan ayat biasa (dalam bahasa Inggeris buat masa ini)</b>\n"
-    "• “How much did I spend on coffee in October?”\n"
-    "• “Biggest purchase last month”\n"
-    "• “How many receipts this month?”\n"
-    "• “How much did I spend in March 2018?”\n"
+    "<b>Tanya dengan ayat biasa (bahasa Melayu atau Inggeris)</b>\n"
+    "• “Berapa saya belanja untuk kopi pada bulan Oktober?”\n"
+    "• “Pembelian terbesar bulan lepas”\n"
+    "• “Berapa resit bulan ini?”\n"
+    "• “Berapa saya belanja pada Mac 2018?”\n"
     "Satu bulan, suku tahun (Q1) atau tahun pada satu masa: jumlah perbelanjaan, pembelian "
     "terbesar atau bilangan resit, untuk semua, satu kategori atau satu kedai.\n\n"
     "<b>Arahan</b>\n"
@@ -458,18 +458,18 @@ UNKNOWN_COMMAND = (
 )
 UNKNOWN_COMMAND_SUGGESTION = " Maksud anda /{command}?"
 
-# Questions are read in English only: the examples stay as the reader reads them.
+# Questions the rules read (core/questions/service.py), in Malay.
 EXAMPLE_QUESTIONS = (
-    "How much did I spend this month?",
-    "How much did I spend on coffee in October?",
-    "How much at Tesco last month?",
-    "How much did I spend in March 2018?",
-    "How much did I spend last year?",
-    "Total for groceries this year",
-    "Biggest purchase last month",
-    "What was my biggest purchase in Q1?",
-    "How many receipts this month?",
-    "How many receipts did I send in 2025?",
+    "Berapa saya belanja bulan ini?",
+    "Berapa saya belanja untuk kopi pada bulan Oktober?",
+    "Berapa saya belanja di Tesco bulan lepas?",
+    "Berapa saya belanja pada Mac 2018?",
+    "Berapa saya belanja tahun lepas?",
+    "Jumlah untuk barangan dapur tahun ini",
+    "Pembelian terbesar bulan lepas",
+    "Apakah pembelian terbesar saya pada Q1?",
+    "Berapa resit bulan ini?",
+    "Berapa resit yang saya hantar pada 2025?",
 )
 QUESTION_NOT_READ = (
     "Saya belum dapat menjawab soalan itu. Soalan terdekat yang boleh saya jawab: “{example}”\n"

@@ -9,6 +9,7 @@ asks a model. ``core.reading.engines.build_question_reader`` picks one from sett
     "biggest purchase last month"                  -> biggest, period (a month)
     "how many receipts in Q1 2018"                 -> count, period 2018-Q1
     "how much did I spend last year"               -> total, period 2025
+    "berapa saya belanja di Tesco bulan lepas?"    -> total, term "tesco", last month
 
 Periods are read as everywhere else (``core.summaries.months``): a month, a quarter or a year.
 """
@@ -36,11 +37,19 @@ from core.summaries.service import biggest_per_currency, largest_first
 MAX_QUESTION_CHARS = 200
 MAX_CATEGORIES = 40
 
-_TOTAL = re.compile(r"\b(how much|total|spent|spend|spending)\b")
-_BIGGEST = re.compile(r"\b(biggest|largest|most expensive|highest)\b")
-_COUNT = re.compile(r"\bhow many\b")
+# English and Malay ("berapa saya belanja untuk kopi pada bulan Oktober?").
+_TOTAL = re.compile(
+    r"\b(how much|total|spent|spend|spending|berapa|jumlah|belanja|berbelanja|perbelanjaan|"
+    r"habis|habiskan)\b"
+)
+_BIGGEST = re.compile(
+    r"\b(biggest|largest|most expensive|highest|terbesar|termahal|tertinggi|paling mahal|"
+    r"paling besar)\b"
+)
+_COUNT = re.compile(r"\bhow many\b|\b(?:berapa|bilangan)\b.*\bresit\b")
 _TERM = re.compile(
-    r"\b(?:on|at|for)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)(?=\s+(?:in|during|this|last)\b|[?.!]*$)"
+    r"\b(?:on|at|for|untuk|bagi|di|kat)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)"
+    r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|ini|lepas|lalu)\b|[?.!]*$)"
 )
 PERIOD_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
 
@@ -103,7 +112,7 @@ class QuestionReader(Protocol):
 
 
 class RulesQuestionReader:
-    """The common English forms, by regular expressions (no network, no cost)."""
+    """The common English and Malay forms, by regular expressions (no network, no cost)."""
 
     name = "rules"
 

@@ -122,6 +122,10 @@ def test_a_malay_users_summary_is_in_malay(stack: LocalStack, fake: FakeTelegram
         "Belum ada resit untuk Januari 1999."
     )
     assert say(stack, fake, MALAY, "/summary suatu hari") == ms.SUMMARY_BAD_MONTH
+    # a question in Malay, read by the rules and answered in Malay
+    answer = say(stack, fake, MALAY, "Berapa saya belanja pada Disember 2018?")
+    assert answer.startswith("Disember 2018") and "RM9.00" in answer, answer
+    assert "dalam 1 resit" in answer, answer
 
 
 def test_an_english_user_is_answered_as_before(stack: LocalStack, fake: FakeTelegram) -> None:

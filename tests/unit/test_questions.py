@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import ModuleType
 
 import pytest
 
 from bot import texts
+from bot.locales import ms
 from core.questions.service import Question, parse_question
 from core.summaries.months import Month, Quarter, Year
 
@@ -44,6 +46,18 @@ TODAY = date(2026, 11, 25)
         ("how much at Mac Donalds last month", "total", "mac donalds", "2026-10"),
         ("how much may I spend?", "total", None, "2026-11"),  # "may I" is not May
         ("how much in may", "total", None, "2026-05"),
+        # Malay, as the bot's other language
+        ("Berapa saya belanja untuk kopi pada bulan Oktober?", "total", "kopi", "2026-10"),
+        ("berapa banyak saya belanja di Tesco bulan lepas?", "total", "tesco", "2026-10"),
+        ("Jumlah perbelanjaan untuk makanan tahun ini", "total", "makanan", "2026"),
+        ("berapa saya habiskan kat mamak bulan ini", "total", "mamak", "2026-11"),
+        ("jumlah bagi barangan dapur tahun lepas", "total", "barangan dapur", "2025"),
+        ("Berapa saya belanja pada Mac 2018?", "total", None, "2018-03"),
+        ("Pembelian terbesar bulan lepas", "biggest", None, "2026-10"),
+        ("Apakah pembelian paling mahal saya pada suku tahun lepas?", "biggest", None, "2026-Q3"),
+        ("Berapa resit bulan ini?", "count", None, "2026-11"),
+        ("Berapa banyak resit pada Q1 2018", "count", None, "2018-Q1"),
+        ("bilangan resit pada 2025", "count", None, "2025"),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
@@ -52,7 +66,9 @@ def test_common_forms(text: str, metric: str, term: str | None, period: str) -> 
     assert (q.metric, q.term, q.period) == (metric, term, period)
 
 
-@pytest.mark.parametrize("text", ["hello", "what's the weather?", "x" * 300, "total in 1999-01"])
+@pytest.mark.parametrize(
+    "text", ["hello", "what's the weather?", "x" * 300, "total in 1999-01", "apa khabar?"]
+)
 def test_anything_else_is_not_a_question(text: str) -> None:
     assert parse_question(text, today=TODAY) is None
 
@@ -83,6 +99,15 @@ def test_the_examples_in_help_are_answered_without_a_model() -> None:
         assert parse_question(text, today=TODAY) is not None, text
 
 
-def test_every_suggested_question_is_one_the_rules_read() -> None:
-    for text in texts.EXAMPLE_QUESTIONS:
+@pytest.mark.parametrize("locale", [texts, ms], ids=["en", "ms"])
+def test_every_suggested_question_is_one_the_rules_read(locale: ModuleType) -> None:
+    for text in locale.EXAMPLE_QUESTIONS:
         assert parse_question(text, today=TODAY) is not None, text
+
+
+def test_the_malay_examples_in_help_are_malay_questions_the_rules_read() -> None:
+    examples = re.findall(r"• “([^”]+)”", ms.HELP)
+    assert len(examples) >= 3
+    for text in examples:
+        assert parse_question(text, today=TODAY) is not None, text
+        assert not re.search(r"\b(how|spend|purchase)\b", text.lower()), text
