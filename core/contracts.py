@@ -247,7 +247,7 @@ class ProcessingResult(_Contract):
     cost: CostUnits = Field(default_factory=CostUnits)
     processed_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     # A small JPEG of the first page is stored at ``thumbnail_key(receipt_id)`` in the processed
-    # bucket (not for a file read where it lies, e.g. a JPEG Textract reads from S3).
+    # bucket (not for a PDF an engine reads where it lies, which is never rendered).
     thumbnail: bool = False
 
     @field_validator("processed_at")

@@ -1,8 +1,9 @@
 """fetch -> OCR -> extract -> validate -> processed JSON -> callback; idempotent per receipt.
 
 An OCR engine that reads files where they are stored (Textract) gets JPEG/PNG photos without the
-processor downloading them: only their first bytes are read, to check type and pixel size. PDFs
-are downloaded to count pages and read the text layer, but not rendered for such an engine.
+processor downloading them for it: only their first bytes are read, to check type and pixel size
+(the photo is fetched afterwards only for its thumbnail: ``_keep_thumbnail``). PDFs are
+downloaded to count pages and read the text layer, but not rendered for such an engine.
 A paid OCR result is kept until the receipt's result is written, so a retry (say, after the
 model was throttled) does not pay for the same pages twice.
 """
@@ -37,7 +38,13 @@ from core.contracts import (
 )
 from core.errors import PermanentProcessingError, TransientProcessingError
 from core.reading import files
-from core.reading.documents import PROBE_BYTES, load_document, probe, thumbnail_jpeg
+from core.reading.documents import (
+    PROBE_BYTES,
+    THUMBNAIL_SIDE,
+    load_document,
+    probe,
+    thumbnail_jpeg,
+)
 from core.reading.extraction.base import Extractor, TokenUsage, run_extractor
 from core.reading.ocr.base import (
     Document,
@@ -72,6 +79,11 @@ class _Stopped(Exception):
     def __init__(self, verdict: ProgressVerdict) -> None:
         super().__init__(verdict.value)
         self.verdict = verdict
+
+
+# A photo read in place is fetched for its thumbnail when a JPEG (decoded at 1/8 of its scale)
+# or at most this large (other images are decoded whole).
+THUMBNAIL_FETCH_BYTES = 2 * 1024 * 1024
 
 
 def processed_key(receipt_id: object) -> str:
@@ -202,21 +214,43 @@ class Pipeline:
 
     def _keep_thumbnail(self, job: ProcessingJob, document: Document) -> bool:
         """A small JPEG of the first page beside the result (the Mini App's list draws it, not
-        the file); False when there is no decoded page (a file read where it lies) or it could
-        not be stored: the list then shows the file itself, or an icon."""
-        if not document.images:
-            return False
+        the file). A photo the OCR reads where it lies (Textract) is fetched and decoded small
+        for it (a JPEG at 1/8 of its scale); a PDF read where it lies has none. False when there
+        is none or it could not be stored: the list then shows the file itself, or an icon."""
         try:
+            page = document.images[0] if document.images else self._small_page(job, document)
+            if page is None:
+                return False
             self.store.put(
                 bucket=self.settings.processed_bucket,
                 key=thumbnail_key(job.receipt_id),
-                body=thumbnail_jpeg(document.images[0]),
+                body=thumbnail_jpeg(page),
                 content_type="image/jpeg",
             )
-        except AwsError as exc:  # a convenience: the receipt is read all the same
-            logger.warning("thumbnail.write_failed receipt_id=%s error=%s", job.receipt_id, exc)
+        except (*AwsError, ObjectNotFound, PermanentProcessingError) as exc:
+            # a convenience: the receipt is read all the same
+            logger.warning("thumbnail.failed receipt_id=%s error=%s", job.receipt_id, exc)
             return False
         return True
+
+    def _small_page(self, job: ProcessingJob, document: Document) -> object | None:
+        """The stored photo decoded at about the thumbnail's size: a JPEG at a reduced scale
+        (cheap whatever its size), another image only when small (a PNG is decoded whole);
+        None for a PDF or a large PNG/WebP (the list then draws the file itself)."""
+        small_enough = (
+            document.source is not None
+        ) and document.source.size <= THUMBNAIL_FETCH_BYTES
+        if document.content_type == files.PDF or not (
+            document.content_type == files.JPEG or small_enough
+        ):
+            return None
+        small = load_document(
+            self._fetch(job),
+            max_pixels=self.settings.max_image_pixels,
+            max_pages=1,
+            max_side=THUMBNAIL_SIDE,
+        )
+        return small.images[0] if small.images else None
 
     def _progress(
         self, job: ProcessingJob, stage: ProgressStage, *, claim: str | None = None

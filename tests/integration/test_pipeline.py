@@ -144,20 +144,36 @@ class TestPipeline:
         assert (small.format, small.size) == ("JPEG", (240, 320))  # the long side 320 px
         assert len(body) < len(data) / 10
 
-    def test_a_file_read_where_it_lies_has_no_thumbnail_and_a_failed_write_none_either(
+    def test_a_photo_read_where_it_lies_is_fetched_for_its_thumbnail_a_pdf_is_not(
         self, processor_settings: ProcessorSettings, store: S3Store
     ) -> None:
-        class InPlaceOcr(FakeOcr):  # as Textract reads a stored JPEG: nothing is decoded
+        class InPlaceOcr(FakeOcr):  # as Textract reads a stored file: nothing is decoded
             def takes_as_is(self, facts: FileFacts) -> bool:
                 return True
 
-        job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
-        result = make_pipeline(
-            processor_settings, store, InPlaceOcr(RECEIPT_LINES), RecordingSink()
-        )
-        done = result.process(job)
-        assert done is not None and done.status == ReceiptStatus.DONE and not done.thumbnail
+            def read(self, document: Document) -> OcrResult:
+                assert not document.images  # the OCR itself still gets no pixels
+                return super().read(document)
 
+        photo = upload(store, processor_settings, jpeg_bytes((1200, 1600)), "image/jpeg")
+        done = make_pipeline(
+            processor_settings, store, InPlaceOcr(RECEIPT_LINES), RecordingSink()
+        ).process(photo)
+        assert done is not None and done.status == ReceiptStatus.DONE and done.thumbnail
+        body = store.get(
+            bucket=processor_settings.processed_bucket, key=thumbnail_key(photo.receipt_id)
+        )
+        assert Image.open(io.BytesIO(body)).size == (240, 320)
+
+        scan = upload(store, processor_settings, text_pdf(RECEIPT_LINES), "application/pdf")
+        done = make_pipeline(
+            processor_settings, store, InPlaceOcr(RECEIPT_LINES), RecordingSink()
+        ).process(scan)
+        assert done is not None and not done.thumbnail  # a PDF read in place is not rendered
+
+    def test_a_thumbnail_that_cannot_be_stored_leaves_the_receipt_read(
+        self, processor_settings: ProcessorSettings
+    ) -> None:
         class NoThumbnails(S3Store):
             def put(self, *, bucket: str, key: str, body: bytes, content_type: str) -> None:
                 if key.startswith("thumbnails/"):
@@ -165,7 +181,7 @@ class TestPipeline:
                 super().put(bucket=bucket, key=key, body=body, content_type=content_type)
 
         refusing = NoThumbnails(AwsClients(processor_settings))
-        job = upload(store, processor_settings, jpeg_bytes(), "image/jpeg")
+        job = upload(refusing, processor_settings, jpeg_bytes(), "image/jpeg")
         done = make_pipeline(
             processor_settings, refusing, FakeOcr(RECEIPT_LINES), RecordingSink()
         ).process(job)

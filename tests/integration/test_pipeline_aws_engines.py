@@ -22,7 +22,7 @@ from PIL import Image
 from core.aws.clients import AwsClients
 from core.aws.s3 import S3Store
 from core.aws.sqs import JobQueue
-from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus
+from core.contracts import ErrorCode, ProcessingJob, ProcessingResult, ReceiptStatus, thumbnail_key
 from core.reading.documents import PROBE_BYTES
 from core.reading.engines import build_extractor, build_ocr
 from core.reading.extraction.bedrock import TOOL_NAME
@@ -165,7 +165,13 @@ class TestProductionEngines:
         )
 
         assert response == {"batchItemFailures": []}
-        assert raw_reads == [PROBE_BYTES]  # only the header was read, never the whole photo
+        # Textract reads the photo where it lies: the worker reads its header, then the photo
+        # once more only for its thumbnail (a JPEG decoded at 1/8 of its scale).
+        assert raw_reads == [PROBE_BYTES, None]
+        thumbnail = rig.store.get(
+            bucket=rig.settings.processed_bucket, key=thumbnail_key(job.receipt_id)
+        )
+        assert max(Image.open(io.BytesIO(thumbnail)).size) == 320
         [result] = rig.sink.results
         assert result.status == ReceiptStatus.DONE and result.extraction is not None
         ex = result.extraction
