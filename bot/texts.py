@@ -30,7 +30,8 @@ HELP = (
     "/delete ID – delete a receipt and its photo\n"
     "/summary [period] – totals, categories, merchants and a chart; a period is a month "
     "(march 2018, last month), a quarter (Q1 2018) or a year (2018, last year)\n"
-    "/export [period|all] [zip] – your receipts as CSV (zip: the original files too)\n"
+    "/export [period|all] [zip] – your receipts as CSV (zip: the original files too); "
+    "/export groups [period|all] – the ledgers of your groups\n"
     "/budget [category amount | month] – monthly budgets and warnings\n"
     "/categories – your spending categories: add, rename, remove\n"
     "/settings – your currency (every amount in it too) and time zone\n"
@@ -364,6 +365,8 @@ EXPORT_ZIP_BUSY = (
 EXPORT_EMPTY = "Nothing to export for {what}."
 EXPORT_ALL = "all your receipts"
 EXPORT_NO_ONE = "you"  # EXPORT_EMPTY's {what} for someone who never sent a receipt
+EXPORT_ALL_LEDGER = "all its receipts"  # /export groups all: each ledger's
+EXPORT_LEDGER_CAPTION = "{title}, {what}: the group's receipts with payer and shares, as CSV."
 EXPORT_CAPTION = (
     "{what}: receipts and line items as CSV (UTF-8, ISO dates; totals as printed and in your "
     "currency, with the ECB rate)."

@@ -231,6 +231,49 @@ async def export_in_group(message: Message, context: BotContext, arg: str) -> No
     )
 
 
+async def export_ledgers_privately(message: Message, context: BotContext, arg: str) -> None:
+    """/export groups [period|all] in a private chat: the CSV of each ledger the sender is or
+    was a member of (the newest ``PRIVATE_LEDGERS``), the bot still in its group or not, so a
+    removed group's ledger is never out of its members' reach."""
+
+    def run(session: Session) -> tuple[str, list[tuple[str, str, bytes]]] | None:
+        user = register(session, message)
+        found = LedgerRepository(session).of_member(user.id)
+        if not found:
+            return None
+        files = []
+        what = ""
+        for n, (ledger, _member) in enumerate(found[:PRIVATE_LEDGERS], 1):
+            context.services.receipts.catch_up_ledger(session, ledger=ledger)
+            period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
+            what = texts.EXPORT_ALL_LEDGER if period is None else period_text(period)
+            name = "all" if period is None else period.label.replace(" ", "-").lower()
+            data = "".join(export_ledger_csv(session, ledger=ledger, period=period))
+            if data.count("\n") > 1:  # more than the header line
+                files.append(
+                    (ledger.title or str(ledger.telegram_chat_id), f"{n}-{name}", data.encode())
+                )
+        return what, files
+
+    try:
+        found = await context.services.in_session(run)
+    except BadMonth:
+        await message.reply_text(texts.SUMMARY_BAD_MONTH)
+        return
+    if found is None:
+        await message.reply_text(texts.BALANCE_NO_LEDGERS)
+        return
+    what, files = found
+    if not files:
+        await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
+        return
+    for title, name, data in files:
+        await message.reply_document(
+            InputFile(data, filename=f"ledger-{name}.csv"),
+            caption=texts.EXPORT_LEDGER_CAPTION.format(title=title, what=what),
+        )
+
+
 def balance_text(session: Session, context: BotContext, ledger: Ledger) -> str:
     """Who owes whom in ``ledger``, as /balance says it."""
     context.services.receipts.catch_up_ledger(session, ledger=ledger)

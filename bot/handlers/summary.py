@@ -23,7 +23,12 @@ from bot.context import BotContext
 from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
 from bot.formats import day_text, money, period_text
 from bot.handlers.budgets import status_lines
-from bot.handlers.ledgers import export_in_group, in_group, summary_in_group
+from bot.handlers.ledgers import (
+    export_in_group,
+    export_ledgers_privately,
+    in_group,
+    summary_in_group,
+)
 from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
@@ -105,12 +110,19 @@ async def summary(update: Update, context: BotContext) -> None:
         )
 
 
+# "/export groups": in a private chat, the ledgers' CSV of the groups one is or was in.
+LEDGER_WORDS = ("group", "groups", "ledger", "ledgers", "kumpulan")
+
+
 async def export(update: Update, context: BotContext) -> None:
     message, tg_user = update.effective_message, update.effective_user
     assert message is not None and tg_user is not None
     words = [w.lower() for w in context.args or []]
     if in_group(message):  # the ledger's CSV (no originals: they are each sender's files)
         await export_in_group(message, context, " ".join(words))
+        return
+    if words and words[0] in LEDGER_WORDS:  # /export groups [period|all]: their ledgers' CSV
+        await export_ledgers_privately(message, context, " ".join(words[1:]))
         return
     with_files = any(w in ("zip", "files", "originals") for w in words)
     arg = " ".join(w for w in words if w not in ("zip", "files", "originals"))

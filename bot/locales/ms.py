@@ -33,7 +33,8 @@ HELP = (
     "/delete ID – padam resit dan gambarnya\n"
     "/summary [tempoh] – jumlah, kategori, kedai dan carta; tempoh ialah bulan "
     "(mac 2018, bulan lepas), suku tahun (Q1 2018) atau tahun (2018, tahun lepas)\n"
-    "/export [tempoh|all] [zip] – resit anda sebagai CSV (zip: berserta fail asal)\n"
+    "/export [tempoh|all] [zip] – resit anda sebagai CSV (zip: berserta fail asal); "
+    "/export groups [tempoh|all] – lejar kumpulan anda\n"
     "/budget [kategori jumlah | bulan] – bajet bulanan dan amaran\n"
     "/categories – kategori perbelanjaan anda: tambah, tukar nama, buang\n"
     "/settings – mata wang anda (setiap jumlah juga dalamnya) dan zon waktu\n"
@@ -366,6 +367,8 @@ EXPORT_ZIP_BUSY = (
 EXPORT_EMPTY = "Tiada apa-apa untuk dieksport bagi {what}."
 EXPORT_ALL = "semua resit anda"
 EXPORT_NO_ONE = "anda"
+EXPORT_ALL_LEDGER = "semua resitnya"
+EXPORT_LEDGER_CAPTION = "{title}, {what}: resit kumpulan dengan pembayar dan bahagian, sebagai CSV."
 EXPORT_CAPTION = (
     "{what}: resit dan butirannya sebagai CSV (UTF-8, tarikh ISO; jumlah seperti yang dicetak "
     "dan dalam mata wang anda, dengan kadar ECB)."

@@ -8,6 +8,8 @@ Every receipt is the sample (MYR 9.00, 25 December 2018) in a EUR ledger: EUR 1.
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from typing import Any
 
@@ -188,6 +190,16 @@ def test_a_member_leaves_the_bot_is_removed_and_comes_back(
     assert "• @ana owes @ben EUR 0.63\n• @cal owes @ben EUR 0.63" in mine
     ana = "\n".join(say(stack, fake, chat=ANA, user=ANA, text="/balance"))
     assert "I was removed from this group" in ana and "You have left" not in ana
+    # AND Cal exports the removed group's ledger in his private chat: its three receipts
+    documents = len(fake.calls_for("sendDocument", CAL))
+    post(stack, _as(fake.text_update(chat_id=CAL, user_id=CAL, text="/export groups all"), CAL))
+    fake.wait_for(lambda f: len(f.calls_for("sendDocument", CAL)) == documents + 1, timeout=30)
+    sent_csv = fake.calls_for("sendDocument", CAL)[-1]
+    ((name, data),) = sent_csv.files.values()
+    assert name.startswith("ledger-") and name.endswith("-all.csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert len({r["receipt_id"] for r in rows}) == 3, rows[:2]
+    assert str(sent_csv.params.get("caption", "")).startswith(f"Chat {group}, all its receipts")
 
     # WHEN the bot is added back, THEN the group's ledger answers there again, all of it kept
     post(stack, fake.my_chat_member_update(chat_id=group, by_user_id=ANA, status="member"))
