@@ -204,6 +204,11 @@ def test_upload_correct_and_delete_in_the_browser(
         "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
     )
     shot(page, "receipts")
+    # the status filter: nothing failed; every status again lists it
+    page.get_by_test_id("status-filter").select_option("failed")
+    page.get_by_text("No receipts found.").wait_for()
+    page.get_by_test_id("status-filter").select_option("")
+    page.get_by_test_id("receipt").first.wait_for()
     page.get_by_test_id("receipt").first.click()
     page.locator("[data-field=merchant] input").wait_for()
     assert tg(page, "BackButton.visible")

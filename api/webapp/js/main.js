@@ -34,7 +34,7 @@ const app = {
   me: null,
   month: /^\d{4}-\d{2}$/.test(params.get("month") ?? "") ? params.get("month") : thisMonth(),
   maxBytes: 20 * 1024 * 1024,
-  list: { q: "", month: "" },
+  list: { q: "", month: "", status: "" },
   tab: "month",
   stack: [], // receipt ids opened over the tab (Telegram's BackButton goes back)
 

@@ -5,6 +5,9 @@ import { fill, h, money, monthName, shiftMonth, thisMonth } from "./dom.js";
 import { confirmDialog } from "./tg.js";
 
 const DOUBT = 0.6; // below it the bot marks a field ❓ (docs/api.md)
+// The list's status filter (the API's ?status=): failed ones to try again, those still on the way.
+const STATUSES = [["", "Every status"], ["done", "Read"], ["failed", "Failed"],
+  ["queued", "In the queue"], ["processing", "Being read"], ["awaiting_upload", "Not uploaded"]];
 const TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp",
   heic: "image/heic", heif: "image/heic", pdf: "application/pdf" };
 
@@ -95,11 +98,14 @@ export async function receiptsView(app, el) {
     "aria-label": "search", enterkeyhint: "search",
   });
   const month = h("input", { type: "month", value: state.month, "aria-label": "month", max: thisMonth() });
+  const status = h("select", { "aria-label": "status", "data-testid": "status-filter" },
+    STATUSES.map(([value, label]) => h("option", { value, selected: state.status === value }, label)));
   let cursor = null;
   async function load(reset) {
     const params = new URLSearchParams({ limit: "30" });
     if (state.q) params.set("q", state.q);
     if (state.month) params.set("month", state.month);
+    if (state.status) params.set("status", state.status);
     if (!reset && cursor) params.set("cursor", cursor);
     const page = await app.api.get(`/receipts?${params}`);
     if (reset) list.replaceChildren();
@@ -114,10 +120,12 @@ export async function receiptsView(app, el) {
     timer = setTimeout(() => { state.q = search.value.trim(); load(true).catch(app.fail); }, 250);
   });
   month.addEventListener("change", () => { state.month = month.value; load(true).catch(app.fail); });
+  status.addEventListener("change", () => { state.status = status.value; load(true).catch(app.fail); });
   more.addEventListener("click", () => load(false).catch(app.fail));
   fill(el,
     h("h1", {}, "Receipts"),
     h("div", { class: "row", style: "margin-bottom:10px" }, h("div", { class: "grow" }, search), h("div", { style: "width:140px" }, month)),
+    h("div", { class: "row", style: "margin-bottom:10px" }, h("div", { class: "grow" }, status)),
     list, h("div", { class: "center" }, more));
   await load(true);
 }
