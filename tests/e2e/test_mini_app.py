@@ -106,10 +106,13 @@ def stack(fake: FakeTelegram, database_url: str) -> Iterator[LocalStack]:
         yield s
 
 
-def init_data(fake: FakeTelegram, user: int) -> str:
+def init_data(fake: FakeTelegram, user: int, language: str | None = None) -> str:
     """initData as Telegram signs it for the bot (the real check, not the development key)."""
+    person: dict[str, Any] = {"id": user, "first_name": "Ana"}
+    if language is not None:
+        person["language_code"] = language
     fields = {
-        "user": json.dumps({"id": user, "first_name": "Ana"}, separators=(",", ":")),
+        "user": json.dumps(person, separators=(",", ":")),
         "auth_date": str(int(time.time())),
         "chat_type": "private",
     }
@@ -245,6 +248,28 @@ def test_upload_correct_and_delete_in_the_browser(
     gone = httpx.get(f"{api}/api/v1/receipts/{receipt_id}", headers=h, timeout=10)
     assert gone.status_code == 404
 
+    page.context.close()
+
+
+def test_a_malay_user_reads_the_page_in_malay(
+    browser: Any, stack: LocalStack, fake: FakeTelegram
+) -> None:
+    """Telegram's language_code picks the page's words, as it picks the bot's (ms -> Malay)."""
+    page = open_page(browser, f"{stack.api_url}/app/", tma=init_data(fake, 9209, "ms-MY"))
+    page.get_by_test_id("month-total").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "ms"
+    labels = page.eval_on_selector_all("#tabs button", "bs => bs.map(b => b.textContent)")
+    assert labels == ["📊Bulan", "🧾Resit", "➕Tambah", "⬇️Eksport"]
+    assert page.get_by_text("Belum ada resit bulan ini.").is_visible()
+    assert tg(page, "MainButton.text") == "Tambah resit"
+    tab(page, "receipts")
+    page.get_by_text("Tiada resit dijumpai.").wait_for()
+    assert page.get_by_test_id("status-filter").locator("option").first.inner_text() == (
+        "Semua status"
+    )
+    tab(page, "add")
+    page.get_by_text("📷 Ambil gambar").wait_for()
+    shot(page, "add-malay")
     page.context.close()
 
 

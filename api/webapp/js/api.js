@@ -1,4 +1,5 @@
 // The client API (/api/v1, docs/api.md): every call carries Authorization: tma <initData>.
+import { t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, code, detail) {
@@ -19,7 +20,7 @@ export function makeApi(initData) {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, "network", "the server cannot be reached; try again");
+      throw new ApiError(0, "network", t("the server cannot be reached; try again"));
     }
     if (!response.ok) {
       let error = {};

@@ -1,4 +1,5 @@
 // Charts drawn in the page as SVG (no library): bars per category and per day.
+import { t } from "./i18n.js";
 import { h, s, money } from "./dom.js";
 
 export function categoryBars(rows, currency) {
@@ -20,7 +21,7 @@ export function dayBars(rows, month) {
   const width = 320, height = 110, top = 6, bottom = 16, step = width / days;
   const svg = s("svg", {
     viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img",
-    "aria-label": "spending per day",
+    "aria-label": t("spending per day"),
   });
   totals.forEach((value, i) => {
     const barHeight = ((height - top - bottom) * value) / max;

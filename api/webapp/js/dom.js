@@ -1,4 +1,6 @@
 // Elements built with text nodes only: what the API returns is never parsed as HTML.
+import { locale } from "./i18n.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -26,7 +28,7 @@ export function money(amount, currency) {
   if (amount === null || amount === undefined) return "—";
   const value = Number(amount);
   try {
-    return new Intl.NumberFormat(undefined, {
+    return new Intl.NumberFormat(locale, {
       style: currency ? "currency" : "decimal", currency: currency || undefined,
       minimumFractionDigits: 2, maximumFractionDigits: 2,
     }).format(value);
@@ -37,7 +39,7 @@ export function money(amount, currency) {
 
 export function monthName(iso) {
   const [y, m] = iso.split("-").map(Number);
-  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(undefined, {
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString(locale, {
     month: "long", year: "numeric", timeZone: "UTC",
   });
 }

@@ -1,6 +1,7 @@
 // The Mini App: authenticated by Telegram's initData, pages rendered from the client API.
 import { ApiError, makeApi } from "./api.js";
 import { fill, h, thisMonth } from "./dom.js";
+import { languageOf, setLanguage, t } from "./i18n.js";
 import { applyTheme, applyViewport, initData as signedInitData, setBack, setMain, tg } from "./tg.js";
 import { addView, exportView, monthView, receiptView, receiptsView } from "./views.js";
 
@@ -15,8 +16,8 @@ function outside(reason) {
   document.body.dataset.page = "outside";
   fill(view, h("div", { class: "outside", "data-testid": "outside" },
     h("div", { class: "big", "aria-hidden": "true" }, "🧾"),
-    h("h1", {}, "Open this from Telegram"),
-    h("p", { class: "hint" }, "ReceiptSnap opens inside Telegram: tap the menu button or “Open” in your chat with the bot."),
+    h("h1", {}, t("Open this from Telegram")),
+    h("p", { class: "hint" }, t("ReceiptSnap opens inside Telegram: tap the menu button or “Open” in your chat with the bot.")),
     reason ? h("p", { class: "hint", style: "font-size:12px" }, reason) : null));
 }
 
@@ -45,7 +46,7 @@ const app = {
       b.setAttribute("aria-current", !top && b.dataset.tab === this.tab ? "page" : "false");
     }
     setBack(top ? () => this.back() : null);
-    setMain(!top && (this.tab === "month" || this.tab === "receipts") ? "Add a receipt" : null,
+    setMain(!top && (this.tab === "month" || this.tab === "receipts") ? t("Add a receipt") : null,
       () => this.show("add"));
     const el = h("div");
     fill(view, el);
@@ -71,6 +72,7 @@ const app = {
 };
 
 async function boot() {
+  setLanguage(navigator.language);  // until the user's own (initData) is known
   applyTheme();
   applyViewport();
   tg.onEvent("themeChanged", applyTheme);
@@ -78,6 +80,8 @@ async function boot() {
   let initData = signedInitData();
   if (!initData && params.has("dev")) initData = await devInitData();
   if (!initData) { outside(); tg.ready(); return; }
+  setLanguage(languageOf(initData));
+  for (const b of tabs.querySelectorAll("button")) b.lastChild.textContent = t(b.lastChild.textContent);
   app.api = makeApi(initData);
   try {
     app.me = await app.api.get("/me");
