@@ -367,6 +367,9 @@ EXPORT_ALL = "all your receipts"
 EXPORT_NO_ONE = "you"  # EXPORT_EMPTY's {what} for someone who never sent a receipt
 EXPORT_ALL_LEDGER = "all its receipts"  # /export groups all: each ledger's
 EXPORT_LEDGER_CAPTION = "{title}, {what}: the group's receipts with payer and shares, as CSV."
+EXPORT_LEDGER_UNTIL_LEFT = " (Until you left the group.)"
+EXPORT_LEDGERS_EMPTY = "Nothing to export in your groups' ledgers for that period."
+EXPORT_MORE_LEDGERS = "And {n} older ledger(s): ask /export in their group."
 EXPORT_CAPTION = (
     "{what}: receipts and line items as CSV (UTF-8, ISO dates; totals as printed and in your "
     "currency, with the ECB rate)."

@@ -151,7 +151,6 @@ class Pipeline:
             t0 = time.perf_counter()
             document = self._document(job)
             pages = document.pages
-            thumbnail = self._keep_thumbnail(job, document)
             stage_times["fetch"] = time.perf_counter() - t0
 
             t0 = time.perf_counter()
@@ -161,6 +160,8 @@ class Pipeline:
                 raise TransientProcessingError("another run is reading this receipt")
             if verdict == ProgressVerdict.STALE:
                 raise _Stopped(verdict)
+            # Only for a receipt still to be read: a deleted one's photo is never copied anew.
+            thumbnail = self._keep_thumbnail(job, document)
             ocr = self._read(job, document)
             pages = ocr.pages
             engines = Engines(ocr=ocr.engine)
@@ -227,9 +228,10 @@ class Pipeline:
                 body=thumbnail_jpeg(page),
                 content_type="image/jpeg",
             )
-        except (*AwsError, ObjectNotFound, PermanentProcessingError) as exc:
-            # a convenience: the receipt is read all the same
-            logger.warning("thumbnail.failed receipt_id=%s error=%s", job.receipt_id, exc)
+        except Exception as exc:  # a convenience: the receipt is read all the same
+            logger.warning(
+                "thumbnail.failed receipt_id=%s error=%s", job.receipt_id, exc, exc_info=True
+            )
             return False
         return True
 

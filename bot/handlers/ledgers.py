@@ -234,26 +234,30 @@ async def export_in_group(message: Message, context: BotContext, arg: str) -> No
 async def export_ledgers_privately(message: Message, context: BotContext, arg: str) -> None:
     """/export groups [period|all] in a private chat: the CSV of each ledger the sender is or
     was a member of (the newest ``PRIVATE_LEDGERS``), the bot still in its group or not, so a
-    removed group's ledger is never out of its members' reach."""
+    removed group's ledger is never out of its members' reach. One who has left gets the
+    receipts sent until they left, not those sent after."""
 
-    def run(session: Session) -> tuple[str, list[tuple[str, str, bytes]]] | None:
+    def run(session: Session) -> tuple[list[tuple[str, str, bytes]], int] | None:
         user = register(session, message)
         found = LedgerRepository(session).of_member(user.id)
         if not found:
             return None
         files = []
-        what = ""
-        for n, (ledger, _member) in enumerate(found[:PRIVATE_LEDGERS], 1):
+        for n, (ledger, member) in enumerate(found[:PRIVATE_LEDGERS], 1):
             context.services.receipts.catch_up_ledger(session, ledger=ledger)
             period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
             what = texts.EXPORT_ALL_LEDGER if period is None else period_text(period)
             name = "all" if period is None else period.label.replace(" ", "-").lower()
-            data = "".join(export_ledger_csv(session, ledger=ledger, period=period))
+            data = "".join(
+                export_ledger_csv(session, ledger=ledger, period=period, sent_until=member.left_at)
+            )
             if data.count("\n") > 1:  # more than the header line
-                files.append(
-                    (ledger.title or str(ledger.telegram_chat_id), f"{n}-{name}", data.encode())
-                )
-        return what, files
+                title = ledger.title or str(ledger.telegram_chat_id)
+                caption = texts.EXPORT_LEDGER_CAPTION.format(title=title, what=what)
+                if member.left_at is not None:
+                    caption += texts.EXPORT_LEDGER_UNTIL_LEFT
+                files.append((caption, f"{n}-{name}", data.encode()))
+        return files, max(0, len(found) - PRIVATE_LEDGERS)
 
     try:
         found = await context.services.in_session(run)
@@ -263,15 +267,15 @@ async def export_ledgers_privately(message: Message, context: BotContext, arg: s
     if found is None:
         await message.reply_text(texts.BALANCE_NO_LEDGERS)
         return
-    what, files = found
+    files, more = found
     if not files:
-        await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
-        return
-    for title, name, data in files:
+        await message.reply_text(texts.EXPORT_LEDGERS_EMPTY)
+    for caption, name, data in files:
         await message.reply_document(
-            InputFile(data, filename=f"ledger-{name}.csv"),
-            caption=texts.EXPORT_LEDGER_CAPTION.format(title=title, what=what),
+            InputFile(data, filename=f"ledger-{name}.csv"), caption=caption
         )
+    if more:
+        await message.reply_text(texts.EXPORT_MORE_LEDGERS.format(n=more))
 
 
 def balance_text(session: Session, context: BotContext, ledger: Ledger) -> str:

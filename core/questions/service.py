@@ -38,18 +38,20 @@ MAX_QUESTION_CHARS = 200
 MAX_CATEGORIES = 40
 
 # English and Malay ("berapa saya belanja untuk kopi pada bulan Oktober?").
+# "berapa" alone is any "how much/many" ("berapa umur awak?"): a question about spending names it.
 _TOTAL = re.compile(
-    r"\b(how much|total|spent|spend|spending|berapa|jumlah|belanja|berbelanja|perbelanjaan|"
-    r"habis|habiskan)\b"
+    r"\b(how much|total|spent|spend|spending|jumlah|belanja|berbelanja|perbelanjaan|"
+    r"habiskan|dibelanjakan)\b"
 )
 _BIGGEST = re.compile(
     r"\b(biggest|largest|most expensive|highest|terbesar|termahal|tertinggi|paling mahal|"
     r"paling besar)\b"
 )
-_COUNT = re.compile(r"\bhow many\b|\b(?:berapa|bilangan)\b.*\bresit\b")
+_COUNT = re.compile(r"\bhow many\b|\b(?:berapa|bilangan|jumlah)\b.*\bresit\b")
 _TERM = re.compile(
     r"\b(?:on|at|for|untuk|bagi|di|kat)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)"
-    r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|ini|lepas|lalu)\b|[?.!]*$)"
+    r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
+    r"lepas|lalu)\b|[?.!]*$)"
 )
 PERIOD_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
 
@@ -149,6 +151,8 @@ def parse_question(text: str, *, today: date) -> Question | None:
         q = " ".join(f"{q[: found.start]} {q[found.end :]}".split()).replace(" ?", "?")
     term_match = _TERM.search(q)
     term = term_match.group(1).strip() if term_match else None
+    if term and term.startswith("kategori "):  # "bagi kategori makanan": the category's name
+        term = term.removeprefix("kategori ").strip()
     try:
         return Question(metric=metric, term=term, period=period.iso)
     except (ValidationError, BadMonth):  # a year no receipt can have (1999)

@@ -84,15 +84,23 @@ LEDGER_COLUMNS = [
 
 
 def export_ledger_csv(
-    session: Session, *, ledger: Ledger, period: Period | None, batch: int = 2000
+    session: Session,
+    *,
+    ledger: Ledger,
+    period: Period | None,
+    batch: int = 2000,
+    sent_until: datetime | None = None,
 ) -> Iterator[str]:
-    """A group ledger's receipts as CSV lines, with payer and shares."""
+    """A group ledger's receipts as CSV lines, with payer and shares; ``sent_until``: only those
+    sent by then (for a member who has left: what they saw while in the group)."""
     tz = ZoneInfo(ledger.timezone or "UTC")
     where = (
         and_(Receipt.ledger_id == ledger.id, Receipt.status == ReceiptStatus.DONE.value)
         if period is None
         else in_ledger_period(ledger.id, period, tz)
     )
+    if sent_until is not None:
+        where = and_(where, Receipt.created_at <= sent_until)
     repo = LedgerRepository(session)
     # Names without the @ of a username: a cell starting with @ would be guarded as a formula.
     names = {u.id: display_name(u).lstrip("@") for u in repo.members(ledger.id, current=False)}

@@ -190,16 +190,24 @@ def test_a_member_leaves_the_bot_is_removed_and_comes_back(
     assert "• @ana owes @ben EUR 0.63\n• @cal owes @ben EUR 0.63" in mine
     ana = "\n".join(say(stack, fake, chat=ANA, user=ANA, text="/balance"))
     assert "I was removed from this group" in ana and "You have left" not in ana
-    # AND Cal exports the removed group's ledger in his private chat: its three receipts
-    documents = len(fake.calls_for("sendDocument", CAL))
-    post(stack, _as(fake.text_update(chat_id=CAL, user_id=CAL, text="/export groups all"), CAL))
-    fake.wait_for(lambda f: len(f.calls_for("sendDocument", CAL)) == documents + 1, timeout=30)
-    sent_csv = fake.calls_for("sendDocument", CAL)[-1]
-    ((name, data),) = sent_csv.files.values()
-    assert name.startswith("ledger-") and name.endswith("-all.csv")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-    assert len({r["receipt_id"] for r in rows}) == 3, rows[:2]
-    assert str(sent_csv.params.get("caption", "")).startswith(f"Chat {group}, all its receipts")
+    # AND the removed group's ledger is exported in private chats: all of it to Ana, a member;
+    # to Cal, who left, what was sent until he left (Ana's first receipt), and said so
+    for user, count in ((ANA, 3), (CAL, 1)):
+        documents = len(fake.calls_for("sendDocument", user))
+        update = fake.text_update(chat_id=user, user_id=user, text="/export groups all")
+        post(stack, _as(update, user))
+        fake.wait_for(
+            lambda f, u=user, d=documents: len(f.calls_for("sendDocument", u)) == d + 1,
+            timeout=30,
+        )
+        sent_csv = fake.calls_for("sendDocument", user)[-1]
+        ((name, data),) = sent_csv.files.values()
+        assert name.startswith("ledger-") and name.endswith("-all.csv")
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        assert len({r["receipt_id"] for r in rows}) == count, (user, rows)
+        caption = str(sent_csv.params.get("caption", ""))
+        assert caption.startswith(f"Chat {group}, all its receipts")
+        assert caption.endswith(texts.EXPORT_LEDGER_UNTIL_LEFT) == (user == CAL)
 
     # WHEN the bot is added back, THEN the group's ledger answers there again, all of it kept
     post(stack, fake.my_chat_member_update(chat_id=group, by_user_id=ANA, status="member"))

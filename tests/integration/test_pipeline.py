@@ -511,3 +511,7 @@ class TestClaims:
         assert not store.exists(
             bucket=processor_settings.processed_bucket, key=f"processed/{job.receipt_id}.json"
         )
+        # nor a thumbnail: a receipt deleted meanwhile leaves no copy of its photo behind
+        assert not store.exists(
+            bucket=processor_settings.processed_bucket, key=thumbnail_key(job.receipt_id)
+        )

@@ -58,6 +58,8 @@ TODAY = date(2026, 11, 25)
         ("Berapa resit bulan ini?", "count", None, "2026-11"),
         ("Berapa banyak resit pada Q1 2018", "count", None, "2018-Q1"),
         ("bilangan resit pada 2025", "count", None, "2025"),
+        ("jumlah resit saya tahun ini", "count", None, "2026"),
+        ("jumlah bagi kategori makanan bulan ini", "total", "makanan", "2026-11"),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
@@ -67,7 +69,17 @@ def test_common_forms(text: str, metric: str, term: str | None, period: str) -> 
 
 
 @pytest.mark.parametrize(
-    "text", ["hello", "what's the weather?", "x" * 300, "total in 1999-01", "apa khabar?"]
+    "text",
+    [
+        "hello",
+        "what's the weather?",
+        "x" * 300,
+        "total in 1999-01",
+        "apa khabar?",
+        "berapa umur awak?",  # "how old are you": berapa alone is no question about spending
+        "berapa harga kopi?",
+        "dah habis makan",
+    ],
 )
 def test_anything_else_is_not_a_question(text: str) -> None:
     assert parse_question(text, today=TODAY) is None

@@ -96,7 +96,8 @@ class LatinFirst:
         head = ov.Model([whole], [given], "whole_head")
 
         core = ov.Core()
-        core.set_property("CPU", {"INFERENCE_NUM_THREADS": str(threads)})
+        if threads >= 1:
+            core.set_property("CPU", {"INFERENCE_NUM_THREADS": str(threads)})
         self._cut = core.compile_model(cut, "CPU").create_infer_request()
         self._head = core.compile_model(head, "CPU").create_infer_request()
         self.reread = 0  # lines read again by the whole layer (for benches and tests)

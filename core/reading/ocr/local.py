@@ -124,8 +124,8 @@ class LocalOcr:
         if rec is not None and self._latin_first:
             try:
                 self.latin_heads = heads.install(rec, threads=self._threads)
-            except ValueError as exc:  # a recogniser file of another shape: read it whole
-                logger.warning("ocr.latin_first_unavailable error=%s", exc)
+            except Exception as exc:  # a recogniser of another shape, or not compiled: whole
+                logger.warning("ocr.latin_first_unavailable error=%s", exc, exc_info=True)
         if rec is not None and self._width_step > 1:
             rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
         return engine
