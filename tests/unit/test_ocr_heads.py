@@ -70,16 +70,18 @@ def test_lines_read_surely_stay_and_unsure_or_sparse_ones_go_to_the_whole_layer(
     sure = _line(32, [1, 0, 2, 0, 3, 0, 1, 2], 0.98)  # "AB AB": 5 characters in 32 frames
     unsure = _line(32, [1, 0, 2, 0, 1, 2, 1, 2], 0.6)
     sparse = _line(32, [1], 0.99)  # one character on a line 32 frames (256 px) long
-    batch = np.stack([sure, unsure, sparse])
-    lines, words = lf.decode((batch, np.zeros((3, 32, 120))))
-    assert [text for text, _ in lines] == ["AB AB", "WHOLE", "WHOLE"]
-    assert (lf.reread, lf.lines, words) == (2, 3, [])
+    hidden = sure  # read surely by the cut layer, but a frame's best kept logit is low
+    batch = np.stack([sure, unsure, sparse, hidden])
+    floors = np.array([20.0, 20.0, 20.0, heads.LOGIT_FLOOR - 1])
+    lines, words = lf.decode((batch, floors, np.zeros((4, 32, 120))))
+    assert [text for text, _ in lines] == ["AB AB", "WHOLE", "WHOLE", "WHOLE"]
+    assert (lf.reread, lf.lines, words) == (3, 4, [])
 
 
 def test_word_boxes_are_asked_of_the_whole_layer() -> None:
     lf = _latin_first()
     batch = np.stack([_line(16, [1, 0, 2, 0, 1, 2, 1, 2], 0.98)] * 2)
-    lines, _ = lf.decode((batch, np.zeros((2, 16, 120))), True)
+    lines, _ = lf.decode((batch, np.full(2, 20.0), np.zeros((2, 16, 120))), True)
     assert lines == [("WHOLE", 0.99)] * 2 and lf.reread == 2
 
 
@@ -127,3 +129,22 @@ def test_a_line_printed_in_chinese_is_read_by_the_whole_layer(
     assert read == [line.text for line in whole.read(page).lines]
     assert latin_first.latin_heads.reread > before
     assert any("\u4e00" <= c <= "\u9fff" for text in read for c in text), read
+
+
+def test_a_line_of_chinese_and_latin_keeps_its_chinese(
+    readers: tuple[LocalOcr, LocalOcr],
+) -> None:
+    """The cut layer alone reads " Fried Noodle 8.00" at 0.99 (its softmax over Latin classes
+    hides the Chinese): the frames' low logits send the line to the whole layer."""
+    scan = DATA / "X51005442383.jpg"
+    if not scan.exists():
+        pytest.skip(f"SROIE sample not found at {scan} (shared/data is not on this machine)")
+    latin_first, whole = readers
+    line = Image.new("RGB", (520, 60), "white")
+    line.paste(Image.open(scan).convert("RGB").crop((335, 596, 470, 619)), (20, 18))  # 干炒海鲜河粉
+    ImageDraw.Draw(line).text((156, 17), "Fried Noodle 8.00", fill="black", font_size=22)
+    page = Document(content_type="image/png", images=[line])
+    read = [ln.text for ln in latin_first.read(page).lines]
+    assert read == [ln.text for ln in whole.read(page).lines]
+    assert any("\u4e00" <= c <= "\u9fff" for text in read for c in text), read
+    assert any("Fried Noodle 8.00" in text for text in read), read

@@ -84,7 +84,7 @@ class LocalOcr:
             + f"-ws{width_step}-ds{det_step}"
             + "-turn"  # sideways pages turned upright (issue 17)
             + (f"-min{min_side}" if min_side else "")
-            + ("-latin1st" if latin_first else "")
+            + (f"-latin1st{heads.LOGIT_FLOOR:g}" if latin_first else "")
             + (f"-rec-{Path(rec_model).stem}" if rec_model else "")
         )
         self._engine: Any = None
