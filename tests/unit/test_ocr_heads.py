@@ -148,3 +148,18 @@ def test_a_line_of_chinese_and_latin_keeps_its_chinese(
     assert read == [ln.text for ln in whole.read(page).lines]
     assert any("\u4e00" <= c <= "\u9fff" for text in read for c in text), read
     assert any("Fried Noodle 8.00" in text for text in read), read
+
+
+def test_a_recogniser_the_latin_layer_cannot_be_built_on_is_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> heads.LatinFirst:
+        raise RuntimeError("no MatMul + Add at its end")
+
+    monkeypatch.setattr(heads, "install", refuse)
+    reader = LocalOcr()
+    assert "-latin1st" in reader.tag
+    reader.warm_up()
+    assert reader.latin_heads is None and "-latin1st" not in reader.tag  # caches say so
+    read = reader.read(_page("TOTAL RM 12.50")).lines
+    assert [line.text for line in read] == ["TOTAL RM 12.50"]

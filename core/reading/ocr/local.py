@@ -126,6 +126,7 @@ class LocalOcr:
                 self.latin_heads = heads.install(rec, threads=self._threads)
             except Exception as exc:  # a recogniser of another shape, or not compiled: whole
                 logger.warning("ocr.latin_first_unavailable error=%s", exc, exc_info=True)
+                self.tag = self.tag.replace(f"-latin1st{heads.LOGIT_FLOOR:g}", "")  # read whole
         if rec is not None and self._width_step > 1:
             rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
         return engine
