@@ -94,7 +94,8 @@ def main() -> int:
 
     frames: dict[str, list[float]] = {"blank": [], "kept": [], "lacking": []}
     lines = []  # (holds a lacking character, flagged by score/sparseness, lowest best kept logit)
-    kept_characters = [characters[i] for i in kept]
+    decoder = rec.postprocess_op  # rapidocr's CTCLabelDecode, and one over the kept classes
+    latin_decoder = type(decoder)(character=[characters[i] for i in kept[1:-1]])
     for batch in recorder.batches:
         request.infer([batch])
         features = np.array(request.get_output_tensor(1).data)
@@ -107,13 +108,15 @@ def main() -> int:
                 kind = "blank" if cls == 0 else "kept" if cls in kept_set else "lacking"
                 frames[kind].append(float(floor[t]))
             shifted = np.exp(kept_logits - kept_logits.max(axis=1, keepdims=True))
-            text, score = heads._ctc(shifted / shifted.sum(axis=1, keepdims=True), kept_characters)
+            ((text, score),), _ = latin_decoder(
+                (shifted / shifted.sum(axis=1, keepdims=True))[None]
+            )
             unsure = score < heads.SURE or len(text) < len(best) * heads.MIN_CHARS_PER_FRAME
             lacking = any(c != 0 and c not in kept_set for c in best)
             lines.append((lacking, unsure, float(floor.min())))
             if args.misses and lacking and not unsure and floor.min() >= heads.LOGIT_FLOOR:
                 whole = np.exp(logits - logits.max(axis=1, keepdims=True))
-                read, _ = heads._ctc(whole / whole.sum(axis=1, keepdims=True), characters)
+                ((read, _),), _ = decoder((whole / whole.sum(axis=1, keepdims=True))[None])
                 print(f"  kept by the cut layer: {read!r} -> {text!r}")
 
     print(f"{len(paths)} images, {len(lines)} lines")

@@ -1,7 +1,6 @@
 """The recogniser's Latin head first, its whole head for the lines it is unsure of
-(core/reading/ocr/heads.py): the decoding is rapidocr's, unsure and sparse lines go to the whole
-layer, and with the real model a Latin receipt reads as before while a Chinese line is read by
-the whole layer."""
+(core/reading/ocr/heads.py): unsure and sparse lines go to the whole layer, and with the real
+model a Latin receipt reads as before while a Chinese line is read by the whole layer."""
 
 from __future__ import annotations
 
@@ -26,17 +25,6 @@ def test_the_cut_layer_keeps_the_blank_latin_characters_and_the_space() -> None:
     assert [characters[i] for i in kept] == ["blank", "A", "é", "€", "ß", " "]
 
 
-def test_decoding_is_rapidocrs() -> None:
-    characters = ["a", "b", "c"]
-    decoder = CTCLabelDecode(character=list(characters))  # adds the blank and the space
-    rng = np.random.default_rng(17)
-    for _ in range(50):
-        logits = rng.normal(size=(1, 30, len(decoder.character))) * 3
-        probabilities = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
-        ((text, score),), _ = decoder(probabilities)
-        assert heads._ctc(probabilities[0], decoder.character) == (text, score)
-
-
 class _Decoder:
     """Stands for rapidocr's CTCLabelDecode on the whole layer's output."""
 
@@ -50,7 +38,7 @@ def _latin_first() -> heads.LatinFirst:
     lf = heads.LatinFirst.__new__(heads.LatinFirst)  # no model: the layers are stood for
     lf._decoder = _Decoder()
     lf.kept = heads.kept_classes(_Decoder.character)
-    lf.kept_characters = [_Decoder.character[i] for i in lf.kept]
+    lf._latin_decoder = CTCLabelDecode(character=["A", "B"])  # blank, A, B, space
     lf.reread = lf.lines = 0
     lf.whole = lambda features: np.zeros((len(features), 1, 5))  # type: ignore[method-assign]
     return lf

@@ -78,7 +78,9 @@ class LatinFirst:
         characters: list[str] = list(decoder.character)
         self._decoder = decoder  # rapidocr's CTCLabelDecode, for the whole layer's lines
         self.kept = kept_classes(characters)
-        self.kept_characters = [characters[i] for i in self.kept]
+        # The same decoder over the kept classes (it puts the blank first and the space last
+        # itself), so both layers' lines are decoded by rapidocr's own code.
+        self._latin_decoder = type(decoder)(character=[characters[i] for i in self.kept[1:-1]])
         cut = model.clone()
         matmul = [op for op in cut.get_ordered_ops() if op.get_type_name() == "MatMul"][-1]
         weight_node = matmul.input_value(1).get_node()
@@ -122,9 +124,9 @@ class LatinFirst:
         overwrites them)."""
         self._cut.infer([batch])
         probabilities = np.array(self._cut.get_output_tensor(0).data)
-        floors = self._cut.get_output_tensor(1).data.max(axis=2).min(axis=1)
+        floors = self._cut.get_output_tensor(1).data.max(axis=2).min(axis=1)  # a new array
         features = np.array(self._cut.get_output_tensor(2).data)
-        return probabilities, np.array(floors), features
+        return probabilities, floors, features
 
     def whole(self, features: np.ndarray) -> np.ndarray:
         """The whole layer's probabilities (N x T x 18,710) for the features of N lines."""
@@ -145,28 +147,14 @@ class LatinFirst:
         if return_word_box:
             self.reread += len(probabilities)
             return self._decoder(self.whole(features), True, **kwargs)  # type: ignore[no-any-return]
-        results: list[tuple[str, float]] = []
+        results: list[tuple[str, float]] = self._latin_decoder(probabilities)[0]
         frames = probabilities.shape[1]
-        for row in range(len(probabilities)):
-            text, score = _ctc(probabilities[row], self.kept_characters)
+        for row, (text, score) in enumerate(results):
             unsure = score < SURE or floors[row] < LOGIT_FLOOR
             if unsure or len(text) < frames * MIN_CHARS_PER_FRAME:
                 self.reread += 1
-                (text, score), *_ = self._decoder(self.whole(features[row : row + 1]))[0]
-            results.append((text, score))
+                results[row] = self._decoder(self.whole(features[row : row + 1]))[0][0]
         return results, []
-
-
-def _ctc(probabilities: np.ndarray, characters: list[str]) -> tuple[str, float]:
-    """Greedy CTC decoding of one line (T x classes) as rapidocr's ``CTCLabelDecode`` does."""
-    index = probabilities.argmax(axis=1)
-    best = probabilities.max(axis=1)
-    keep = np.ones(len(index), dtype=bool)
-    keep[1:] = index[1:] != index[:-1]
-    keep &= index != 0
-    confidences = [round(float(c), 5) for c in best[keep]] or [0.0]
-    text = "".join(characters[i] for i in index[keep])
-    return text, round(float(np.mean(confidences)), 5)
 
 
 def install(recogniser: Any, *, threads: int = 1) -> LatinFirst:
