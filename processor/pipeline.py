@@ -146,7 +146,7 @@ class Pipeline:
         pages = 0
         usage = TokenUsage()
         stage_times: dict[str, float] = {}
-        thumbnail = False
+        read: Document | None = None  # the file, once the API said it is still to be read
         try:
             t0 = time.perf_counter()
             document = self._document(job)
@@ -160,8 +160,7 @@ class Pipeline:
                 raise TransientProcessingError("another run is reading this receipt")
             if verdict == ProgressVerdict.STALE:
                 raise _Stopped(verdict)
-            # Only for a receipt still to be read: a deleted one's photo is never copied anew.
-            thumbnail = self._keep_thumbnail(job, document)
+            read = document
             ocr = self._read(job, document)
             pages = ocr.pages
             engines = Engines(ocr=ocr.engine)
@@ -181,6 +180,7 @@ class Pipeline:
             stage_times["extraction"] = time.perf_counter() - t0
         except PermanentProcessingError as exc:
             logger.info("job.failed receipt_id=%s code=%s", job.receipt_id, exc.code)
+            thumbnail = read is not None and self._keep_thumbnail(job, read)
             return ProcessingResult(
                 receipt_id=job.receipt_id,
                 attempt=job.attempt,
@@ -202,6 +202,9 @@ class Pipeline:
             usage.output_tokens,
             time.perf_counter() - started,
         )
+        # After the reading, off the path to the user's result; never for a receipt the API
+        # said not to read (a deleted one's photo is not copied anew).
+        thumbnail = self._keep_thumbnail(job, document)
         return ProcessingResult(
             receipt_id=job.receipt_id,
             attempt=job.attempt,
@@ -239,20 +242,17 @@ class Pipeline:
         """The stored photo decoded at about the thumbnail's size: a JPEG at a reduced scale
         (cheap whatever its size), another image only when small (a PNG is decoded whole);
         None for a PDF or a large PNG/WebP (the list then draws the file itself)."""
-        small_enough = (
-            document.source is not None
-        ) and document.source.size <= THUMBNAIL_FETCH_BYTES
-        if document.content_type == files.PDF or not (
-            document.content_type == files.JPEG or small_enough
-        ):
+        size = document.source.size if document.source is not None else None
+        small = size is not None and size <= THUMBNAIL_FETCH_BYTES
+        if document.content_type == files.PDF or not (document.content_type == files.JPEG or small):
             return None
-        small = load_document(
+        decoded = load_document(
             self._fetch(job),
             max_pixels=self.settings.max_image_pixels,
             max_pages=1,
             max_side=THUMBNAIL_SIDE,
         )
-        return small.images[0] if small.images else None
+        return decoded.images[0] if decoded.images else None
 
     def _progress(
         self, job: ProcessingJob, stage: ProgressStage, *, claim: str | None = None

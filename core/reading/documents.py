@@ -307,10 +307,10 @@ def thumbnail_jpeg(image: object, *, side: int = THUMBNAIL_SIDE) -> bytes:
     (HEIC, a PDF)."""
     if not isinstance(image, Image.Image):
         raise TypeError(f"a page is a PIL image, not {type(image).__name__}")
-    small = _rgb(image).copy()
+    small = image.convert("RGB")  # a copy, whatever its mode: thumbnail() shrinks in place
     small.thumbnail((side, side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    small.convert("RGB").save(out, format="JPEG", quality=80, optimize=True)
+    small.save(out, format="JPEG", quality=80, optimize=True)
     return out.getvalue()
 
 

@@ -407,6 +407,7 @@ class TestPipeline:
         blank = make_pipeline(processor_settings, store, FakeOcr([]), RecordingSink())
         r1 = blank.process(upload(store, processor_settings, jpeg_bytes(), "image/jpeg"))
         assert r1.error is not None and r1.error.code == ErrorCode.UNREADABLE
+        assert r1.thumbnail  # a failed receipt in the list shows what was sent, to try again
 
         prose = make_pipeline(
             processor_settings,
