@@ -204,6 +204,29 @@ async def summary_in_group(message: Message, context: BotContext, arg: str) -> N
         )
 
 
+def _ledger_csv(
+    session: Session,
+    context: BotContext,
+    ledger: Ledger,
+    arg: str,
+    *,
+    everything: str,
+    sent_until: datetime | None = None,
+) -> tuple[str, str, bytes]:
+    """The ledger's CSV for ``arg`` (a period, or "all": then ``everything`` names it): what it
+    covers, the file's name part and its bytes (``sent_until``: receipts sent by then only)."""
+    context.services.receipts.catch_up_ledger(session, ledger=ledger)
+    period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
+    what = everything if period is None else period_text(period)
+    name = "all" if period is None else period.label.replace(" ", "-").lower()
+    data = "".join(export_ledger_csv(session, ledger=ledger, period=period, sent_until=sent_until))
+    return what, name, data.encode("utf-8")
+
+
+def _has_rows(data: bytes) -> bool:
+    return data.count(b"\n") > 1  # more than the header line
+
+
 async def export_in_group(message: Message, context: BotContext, arg: str) -> None:
     """/export [period|all] in a group: the ledger's receipts as CSV, with payer and shares."""
 
@@ -211,18 +234,13 @@ async def export_in_group(message: Message, context: BotContext, arg: str) -> No
         ledger = LedgerRepository(session).of_chat(message.chat_id)
         if ledger is None:
             return None
-        context.services.receipts.catch_up_ledger(session, ledger=ledger)
-        period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
-        what = texts.EXPORT_ALL if period is None else period_text(period)
-        name = "all" if period is None else period.label.replace(" ", "-").lower()
-        data = "".join(export_ledger_csv(session, ledger=ledger, period=period))
-        return what, name, data.encode("utf-8")
+        return _ledger_csv(session, context, ledger, arg, everything=texts.EXPORT_ALL)
 
     found = await _of_ledger(message, context, run)
     if found is None:
         return
     what, name, data = found
-    if data.count(b"\n") <= 1:  # the header line only
+    if not _has_rows(data):
         await message.reply_text(texts.EXPORT_EMPTY.format(what=what))
         return
     await message.reply_document(
@@ -244,19 +262,20 @@ async def export_ledgers_privately(message: Message, context: BotContext, arg: s
             return None
         files = []
         for n, (ledger, member) in enumerate(found[:PRIVATE_LEDGERS], 1):
-            context.services.receipts.catch_up_ledger(session, ledger=ledger)
-            period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
-            what = texts.EXPORT_ALL_LEDGER if period is None else period_text(period)
-            name = "all" if period is None else period.label.replace(" ", "-").lower()
-            data = "".join(
-                export_ledger_csv(session, ledger=ledger, period=period, sent_until=member.left_at)
+            what, name, data = _ledger_csv(
+                session,
+                context,
+                ledger,
+                arg,
+                everything=texts.EXPORT_ALL_LEDGER,
+                sent_until=member.left_at,
             )
-            if data.count("\n") > 1:  # more than the header line
+            if _has_rows(data):
                 title = ledger.title or str(ledger.telegram_chat_id)
                 caption = texts.EXPORT_LEDGER_CAPTION.format(title=title, what=what)
                 if member.left_at is not None:
                     caption += texts.EXPORT_LEDGER_UNTIL_LEFT
-                files.append((caption, f"{n}-{name}", data.encode()))
+                files.append((caption, f"{n}-{name}", data))
         return files, max(0, len(found) - PRIVATE_LEDGERS)
 
     try:
