@@ -14,8 +14,9 @@ from babel.dates import format_date, get_quarter_names
 from babel.numbers import format_currency, format_decimal
 
 from bot import i18n
+from bot.i18n import texts
 from core.money import minor_units
-from core.summaries.months import Month, Period, Quarter
+from core.summaries.months import Asked, Day, Month, Quarter, Week
 
 TWO_PLACES = "#,##0.00"
 
@@ -64,8 +65,11 @@ def month_text(value: date) -> str:
     return f"{value:%b}" if locale is None else format_date(value, "LLL", locale=locale)
 
 
-def period_text(value: Period) -> str:
-    """A month ("October 2026", "Oktober 2026"), a quarter ("Q1 2026", "S1 2026") or a year."""
+def period_text(value: Asked) -> str:
+    """A month ("October 2026", "Oktober 2026"), a quarter ("Q1 2026", "S1 2026"), a year, a
+    week ("the week of 2026-11-30", "minggu 30 Nov 2026") or a day (as ``day_text``)."""
+    if isinstance(value, Day):
+        return day_text(value.day)
     locale = _locale()
     if locale is None:
         return value.label
@@ -73,4 +77,12 @@ def period_text(value: Period) -> str:
         return format_date(value.first, "LLLL y", locale=locale)
     if isinstance(value, Quarter):
         return f"{get_quarter_names('abbreviated', locale=locale)[value.quarter]} {value.year}"
+    if isinstance(value, Week):
+        return texts.WEEK_OF.format(day=day_text(value.first))
     return str(value.year)
+
+
+def period_when(value: Asked) -> str:
+    """The period with its preposition, as a sentence ends: "in October 2026", "on 2026-12-07"."""
+    template = texts.ON_DAY if isinstance(value, Day) else texts.IN_PERIOD
+    return template.format(period=period_text(value))

@@ -22,8 +22,9 @@ HELP = (
     "• “Biggest purchase last month”\n"
     "• “How many receipts this month?”\n"
     "• “How much did I spend in March 2018?”\n"
-    "One month, quarter (Q1) or year at a time: the total, the biggest purchase or the number "
-    "of receipts, for everything, one category or one merchant.\n\n"
+    "• “How much did I spend this week?”\n"
+    "One day (today, yesterday), week, month, quarter (Q1) or year at a time: the total, the "
+    "biggest purchase or the number of receipts, for everything, one category or one merchant.\n\n"
     "<b>Commands</b>\n"
     "/recent – your latest receipts\n"
     "/receipt ID – one receipt again\n"
@@ -225,15 +226,17 @@ ANSWER_TOTAL = "{month}{what}: {amounts} in {receipts}."
 # After a total in several currencies: all of it in the home currency (/settings currency).
 ANSWER_HOME_TOTAL = " In all: {total}."
 ANSWER_NOT_CONVERTED = " Not in that, no ECB rate (or no currency): {amounts}."
-ANSWER_NONE = "I found no receipts{what} in {month}."
-ANSWER_BIGGEST = "Your biggest purchase{what} in {month}: {purchase}."
-ANSWER_BIGGEST_PER_CURRENCY = (
-    "Your biggest purchase{what} in {month}, in each currency: {purchases}."
-)
-ANSWER_COUNT = "You have {receipts}{what} in {month}."
+ANSWER_NONE = "I found no receipts{what} {when}."
+ANSWER_BIGGEST = "Your biggest purchase{what} {when}: {purchase}."
+ANSWER_BIGGEST_PER_CURRENCY = "Your biggest purchase{what} {when}, in each currency: {purchases}."
+ANSWER_COUNT = "You have {receipts}{what} {when}."
 ANSWER_ABOUT = " on {term}"  # the {what} of the answers above: the category or merchant asked
 ANSWER_TOTAL_ABOUT = ", {term}"  # ANSWER_TOTAL's {what}
 ANSWER_ON_DAY = " on {day}"
+# {when} above: the period asked about (bot/formats.py period_when, period_text).
+IN_PERIOD = "in {period}"
+ON_DAY = "on {period}"
+WEEK_OF = "the week of {day}"
 ANSWER_UNKNOWN_MERCHANT = "unknown merchant"
 
 # Summaries and exports
@@ -464,6 +467,8 @@ UNKNOWN_COMMAND_SUGGESTION = " Did you mean /{command}?"
 # Text that is not a question I can read: the closest I can answer, or what I do with text
 EXAMPLE_QUESTIONS = (
     "How much did I spend this month?",
+    "How much did I spend this week?",
+    "How much did I spend today?",
     "How much did I spend on coffee in October?",
     "How much at Tesco last month?",
     "How much did I spend in March 2018?",
@@ -472,12 +477,13 @@ EXAMPLE_QUESTIONS = (
     "Biggest purchase last month",
     "What was my biggest purchase in Q1?",
     "How many receipts this month?",
+    "How many receipts last week?",
     "How many receipts did I send in 2025?",
 )
 QUESTION_NOT_READ = (
     "I can't answer that one yet. The closest question I can answer: “{example}”\n"
-    "One month, quarter or year at a time: the total, the biggest purchase or the number of "
-    "receipts, for everything, one category or one merchant. /help shows more."
+    "One day, week, month, quarter or year at a time: the total, the biggest purchase or the "
+    "number of receipts, for everything, one category or one merchant. /help shows more."
 )
 SMALL_TALK = (
     "{greeting}I read receipts: send me a photo of one, or a PDF, and I'll keep it. With text "

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.context import BotContext
-from bot.formats import day_text, money, period_text, receipts
+from bot.formats import day_text, money, period_text, period_when, receipts
 from bot.i18n import texts
 from bot.suggestions import not_understood
 from core.fx.service import home_currency_of
 from core.questions.service import Question, answer, question_categories
 from core.summaries.labels import NO_CURRENCY
+from core.summaries.months import Day
 from core.summaries.service import BiggestPurchase
 from core.users.repository import UserRepository
 
@@ -70,36 +71,40 @@ async def reply(context: BotContext, telegram_user_id: int, raw: str) -> str:
     return await services.in_session(run)
 
 
-def _purchase(big: BiggestPurchase) -> str:
-    when = texts.ANSWER_ON_DAY.format(day=day_text(big.day)) if big.day else ""
+def _purchase(big: BiggestPurchase, *, day: bool = True) -> str:
+    when = texts.ANSWER_ON_DAY.format(day=day_text(big.day)) if big.day and day else ""
     amount = money(big.total, None if big.currency == NO_CURRENCY else big.currency)
     return f"{big.merchant or texts.ANSWER_UNKNOWN_MERCHANT}, {amount}{when}"
 
 
 def render_answer(question: Question, result: dict[str, Any]) -> str:
-    month = period_text(result["period"])
+    period = result["period"]
+    when = period_when(period)
+    one_day = isinstance(period, Day)  # its biggest purchase needs no day of its own
     what = texts.ANSWER_ABOUT.format(term=question.term) if question.term else ""
     if question.metric == "biggest":
         biggest: list[BiggestPurchase] = result["biggest"]
         if not biggest:
-            return texts.ANSWER_NONE.format(what=what, month=month)
+            return texts.ANSWER_NONE.format(what=what, when=when)
         if len(biggest) == 1:
-            return texts.ANSWER_BIGGEST.format(
-                what=what, month=month, purchase=_purchase(biggest[0])
-            )
+            purchase = _purchase(biggest[0], day=not one_day)
+            return texts.ANSWER_BIGGEST.format(what=what, when=when, purchase=purchase)
         # One per currency: amounts of different currencies are not compared.
         return texts.ANSWER_BIGGEST_PER_CURRENCY.format(
-            what=what, month=month, purchases="; ".join(_purchase(b) for b in biggest)
+            what=what,
+            when=when,
+            purchases="; ".join(_purchase(b, day=not one_day) for b in biggest),
         )
     if not result["count"]:
-        return texts.ANSWER_NONE.format(what=what, month=month)
+        return texts.ANSWER_NONE.format(what=what, when=when)
     if question.metric == "count":
-        return texts.ANSWER_COUNT.format(receipts=receipts(result["count"]), what=what, month=month)
+        return texts.ANSWER_COUNT.format(receipts=receipts(result["count"]), what=what, when=when)
     amounts = ", ".join(
         money(t, None if c == NO_CURRENCY else c) for c, t in sorted(result["totals"].items())
     )
+    month = period_text(period)
     text = texts.ANSWER_TOTAL.format(
-        month=month,
+        month=month[:1].upper() + month[1:],  # "The week of 2026-11-30, coffee: ..."
         what=texts.ANSWER_TOTAL_ABOUT.format(term=question.term) if question.term else "",
         amounts=amounts,
         receipts=receipts(result["count"]),

@@ -25,8 +25,10 @@ HELP = (
     "• “Pembelian terbesar bulan lepas”\n"
     "• “Berapa resit bulan ini?”\n"
     "• “Berapa saya belanja pada Mac 2018?”\n"
-    "Satu bulan, suku tahun (Q1) atau tahun pada satu masa: jumlah perbelanjaan, pembelian "
-    "terbesar atau bilangan resit, untuk semua, satu kategori atau satu kedai.\n\n"
+    "• “Berapa saya belanja minggu ini?”\n"
+    "Satu hari (hari ini, semalam), minggu, bulan, suku tahun (Q1) atau tahun pada satu masa: "
+    "jumlah perbelanjaan, pembelian terbesar atau bilangan resit, untuk semua, satu kategori atau "
+    "satu kedai.\n\n"
     "<b>Arahan</b>\n"
     "/recent – resit terbaru anda\n"
     "/receipt ID – satu resit sekali lagi\n"
@@ -222,15 +224,18 @@ NOW_IMPOSSIBLE_PARTS = {
 
 # Questions in plain words
 ANSWER_TOTAL = "{month}{what}: {amounts} dalam {receipts}."
-ANSWER_NONE = "Saya tidak menjumpai resit{what} pada {month}."
-ANSWER_BIGGEST = "Pembelian terbesar anda{what} pada {month}: {purchase}."
+ANSWER_NONE = "Saya tidak menjumpai resit{what} {when}."
+ANSWER_BIGGEST = "Pembelian terbesar anda{what} {when}: {purchase}."
 ANSWER_BIGGEST_PER_CURRENCY = (
-    "Pembelian terbesar anda{what} pada {month}, bagi setiap mata wang: {purchases}."
+    "Pembelian terbesar anda{what} {when}, bagi setiap mata wang: {purchases}."
 )
-ANSWER_COUNT = "Anda ada {receipts}{what} pada {month}."
+ANSWER_COUNT = "Anda ada {receipts}{what} {when}."
 ANSWER_ABOUT = " untuk {term}"
 ANSWER_TOTAL_ABOUT = ", {term}"
 ANSWER_ON_DAY = " pada {day}"
+IN_PERIOD = "pada {period}"
+ON_DAY = "pada {period}"
+WEEK_OF = "minggu {day}"
 ANSWER_UNKNOWN_MERCHANT = "kedai tidak diketahui"
 
 # Summaries and exports
@@ -467,6 +472,8 @@ UNKNOWN_COMMAND_SUGGESTION = " Maksud anda /{command}?"
 # Questions the rules read (core/questions/service.py), in Malay.
 EXAMPLE_QUESTIONS = (
     "Berapa saya belanja bulan ini?",
+    "Berapa saya belanja minggu ini?",
+    "Berapa saya belanja hari ini?",
     "Berapa saya belanja untuk kopi pada bulan Oktober?",
     "Berapa saya belanja di Tesco bulan lepas?",
     "Berapa saya belanja pada Mac 2018?",
@@ -475,12 +482,14 @@ EXAMPLE_QUESTIONS = (
     "Pembelian terbesar bulan lepas",
     "Apakah pembelian terbesar saya pada Q1?",
     "Berapa resit bulan ini?",
+    "Berapa resit minggu lepas?",
     "Berapa resit yang saya hantar pada 2025?",
 )
 QUESTION_NOT_READ = (
     "Saya belum dapat menjawab soalan itu. Soalan terdekat yang boleh saya jawab: “{example}”\n"
-    "Satu bulan, suku tahun atau tahun pada satu masa: jumlah perbelanjaan, pembelian terbesar "
-    "atau bilangan resit, untuk semua, satu kategori atau satu kedai. /help menunjukkan lagi."
+    "Satu hari, minggu, bulan, suku tahun atau tahun pada satu masa: jumlah perbelanjaan, "
+    "pembelian terbesar atau bilangan resit, untuk semua, satu kategori atau satu kedai. /help "
+    "menunjukkan lagi."
 )
 SMALL_TALK = (
     "{greeting}Saya membaca resit: hantar gambar resit, atau PDF, dan saya akan menyimpannya. "

@@ -10,8 +10,11 @@ asks a model. ``core.reading.engines.build_question_reader`` picks one from sett
     "how many receipts in Q1 2018"                 -> count, period 2018-Q1
     "how much did I spend last year"               -> total, period 2025
     "berapa saya belanja di Tesco bulan lepas?"    -> total, term "tesco", last month
+    "how much did I spend yesterday?"              -> total, the day before today
+    "berapa resit minggu lepas?"                   -> count, last week (Monday to Sunday)
 
-Periods are read as everywhere else (``core.summaries.months``): a month, a quarter or a year.
+Periods are read as everywhere else (``core.summaries.months``): a month, a quarter or a year,
+and in questions also a week or a day.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from core.categories.service import MAX_NAME_LENGTH, list_categories
 from core.questions.repository import QuestionRepository, mentions
-from core.summaries.months import BadMonth, Period, find_period, from_iso, this_month
+from core.summaries.months import Asked, BadMonth, find_period, from_iso, this_month
 from core.summaries.repository import SummaryRepository, in_period
 from core.summaries.service import biggest_per_currency, largest_first
 
@@ -53,12 +56,12 @@ _TERM = re.compile(
     r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
     r"lepas|lalu)\b|[?.!]*$)"
 )
-PERIOD_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4])?$"
+PERIOD_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4]|-W(?:0[1-9]|[1-4]\d|5[0-3])|-\d{2}-\d{2})?$"
 
 
 class Question(BaseModel):
-    """What to compute: a metric over one period (a month, a quarter or a year) of the asker's
-    receipts, optionally only those whose category or merchant contains ``term``."""
+    """What to compute: a metric over one period (a month, a quarter, a year, a week or a day) of
+    the asker's receipts, optionally only those whose category or merchant contains ``term``."""
 
     metric: Literal["total", "biggest", "count"] = Field(
         description="total spent, the biggest single purchase, or the number of receipts"
@@ -70,7 +73,10 @@ class Question(BaseModel):
     )
     period: str = Field(
         pattern=PERIOD_PATTERN,
-        description="the period asked about: YYYY-MM (a month), YYYY-Qn (a quarter), YYYY (a year)",
+        description=(
+            "the period asked about: YYYY-MM (a month), YYYY-Qn (a quarter), YYYY (a year), "
+            "YYYY-Www (an ISO week, Monday to Sunday), YYYY-MM-DD (a day)"
+        ),
     )
 
     @field_validator("term")
@@ -87,7 +93,7 @@ class Question(BaseModel):
         return value
 
     @property
-    def span(self) -> Period:
+    def span(self) -> Asked:
         """The period as the summaries take it."""
         return from_iso(self.period)
 

@@ -5,13 +5,17 @@
   before this month), ``bulan lepas``;
 - a quarter: ``Q1``, ``Q1 2018``, ``2018-Q1``, ``first quarter``, ``this quarter``,
   ``last quarter``;
-- a year: ``2018``, ``this year``, ``last year``, ``tahun ini``.
+- a year: ``2018``, ``this year``, ``last year``, ``tahun ini``;
+- in questions only (``find_period``): a week, Monday to Sunday (``this week``, ``last week``,
+  ``minggu lepas``) and a day (``today``, ``yesterday``, ``hari ini``, ``semalam``). Commands keep
+  to months, quarters and years (a summary's chart and comparison are per month).
 
 "This" and "last" are counted from ``today``: the user's date in their time zone. A month or
 quarter named without a year is the most recent one that is not after today ("december" in
 November: last December). ``parse_period`` reads a whole argument (a command's);
-``find_periods`` finds the periods inside a sentence (a question); ``parse_month`` is for what is
-only monthly (budgets): a quarter or a year there is ``NotAMonth``.
+``find_periods`` finds the periods inside a sentence (a question, weeks and days too);
+``parse_month`` is for what is only monthly (budgets): a quarter or a year there is
+``NotAMonth``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import calendar
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -173,6 +177,76 @@ class Year:
 Period = Month | Quarter | Year
 
 
+@dataclass(frozen=True, slots=True)
+class Week:
+    """An ISO week: Monday to Sunday, numbered in its Thursday's year (``2026-W01`` starts on
+    29 December 2025)."""
+
+    kind: ClassVar[Literal["week"]] = "week"
+
+    year: int
+    week: int  # 1-53
+
+    @property
+    def first(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def last(self) -> date:
+        return self.first + timedelta(days=6)
+
+    @property
+    def previous(self) -> Week:
+        return week_of(self.first - timedelta(days=7))
+
+    @property
+    def label(self) -> str:
+        return f"the week of {self.first.isoformat()}"
+
+    @property
+    def iso(self) -> str:
+        return f"{self.year:04d}-W{self.week:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    kind: ClassVar[Literal["day"]] = "day"
+
+    day: date
+
+    @property
+    def first(self) -> date:
+        return self.day
+
+    @property
+    def last(self) -> date:
+        return self.day
+
+    @property
+    def previous(self) -> Day:
+        return Day(self.day - timedelta(days=1))
+
+    @property
+    def year(self) -> int:
+        return self.day.year
+
+    @property
+    def label(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+
+Asked = Period | Week | Day  # what a question may be about
+
+
+def week_of(day: date) -> Week:
+    year, week, _ = day.isocalendar()
+    return Week(year, week)
+
+
 def this_month(today: date) -> Month:
     return Month(today.year, today.month)
 
@@ -181,8 +255,16 @@ def this_quarter(today: date) -> Quarter:
     return Quarter(today.year, (today.month - 1) // 3 + 1)
 
 
-def from_iso(text: str) -> Period:
-    """``2018-03``, ``2018-Q1`` or ``2018`` (``Period.iso``) back to the period."""
+def from_iso(text: str) -> Asked:
+    """``2018-03``, ``2018-Q1``, ``2018``, ``2018-W09`` or ``2018-03-02`` (``.iso``) back to the
+    period."""
+    try:
+        if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+            return week_of(date.fromisocalendar(int(m[1]), int(m[2]), 1))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return Day(date.fromisoformat(text))
+    except ValueError:  # week 53 of a year of 52, 2018-02-30
+        raise BadMonth(text) from None
     if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
         year, month = int(m[1]), int(m[2])
         if 1 <= month <= 12:
@@ -311,13 +393,34 @@ _RULES = [
     _Rule(r"(?P<month>\d{1,2})", _recent_month, in_sentences=False),
 ]
 _WHOLE = [(re.compile(rule.pattern), rule.build) for rule in _RULES]
-_IN_SENTENCE = [
+
+
+def _relative_week(m: re.Match[str], today: date) -> Asked:
+    week = week_of(today)
+    return week.previous if m["last"] is not None else week
+
+
+def _relative_day(m: re.Match[str], today: date) -> Asked:
+    return Day(today - timedelta(days=1)) if m["yesterday"] else Day(today)
+
+
+# Found in questions only: a command's period is a month, a quarter or a year.
+_QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
+    (rf"{THIS_OR_LAST}\s+week", _relative_week),
+    (rf"minggu\s+{MALAY_THIS_OR_LAST}", _relative_week),
+    (r"(?P<today>today|hari ini)|(?P<yesterday>yesterday|semalam)", _relative_day),
+]
+_IN_SENTENCE: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Asked]]] = [
     (
-        re.compile(rf"(?<![\w/.'-])(?:(?P<prep>{PREPOSITIONS})\s+)?(?:{rule.pattern})(?![\w/-])"),
-        rule,
+        re.compile(
+            rf"(?<![\w/.'-])(?:(?P<prep>{PREPOSITIONS})\s+(?:the\s+)?)?(?:{pattern})(?![\w/-])"
+        ),
+        build,
     )
-    for rule in _RULES
-    if rule.in_sentences
+    for pattern, build in [
+        *((rule.pattern, rule.build) for rule in _RULES if rule.in_sentences),
+        *_QUESTION_ONLY,
+    ]
 ]
 
 THIS_MONTH_WORDS = ("", "this month", "now", "current month", "bulan ini")
@@ -358,21 +461,21 @@ def parse_month(text: str | None, *, today: date) -> Month:
 class Found:
     """A period named inside a sentence, where (``start``, ``end``, its preposition included)."""
 
-    period: Period
+    period: Asked
     start: int
     end: int
 
 
 def find_periods(sentence: str, *, today: date) -> Iterator[Found]:
     """Every period named in ``sentence`` (lower case), overlapping ones included."""
-    for pattern, _rule in _IN_SENTENCE:
+    for pattern, build in _IN_SENTENCE:
         for m in pattern.finditer(sentence):
             name = m.groupdict().get("name")
-            bare = _rule.build is _recent_month
+            bare = build is _recent_month
             if bare and name in AMBIGUOUS_MONTHS and m["prep"] is None:
                 continue
             try:
-                period = _rule.build(m, today)
+                period = build(m, today)
             except BadMonth:
                 continue
             if FIRST_YEAR <= period.year <= LAST_YEAR:

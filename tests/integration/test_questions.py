@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import i18n
 from bot.handlers.questions import render_answer
 from core.aws.clients import AwsClients
 from core.categories.service import add_category
@@ -210,3 +211,36 @@ def test_a_question_about_another_year_a_quarter_or_a_year_is_answered_for_it(
     with session_factory() as s:
         result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
     assert result["period"] == Year(2018) and result["totals"] == {"EUR": Decimal("42.00")}
+
+
+def test_a_question_about_a_week_or_a_day_is_answered_for_it(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    """ "This week" is Monday to Sunday around the asker's today (25 November 2026, a Wednesday),
+    "last week" the one before, "yesterday" one day; in English and in Malay."""
+    asker, _ = users
+    with session_factory.begin() as s:
+        add(s, asker, total="7.00", merchant="Bakery", category="food", day=date(2026, 11, 22))
+        add(s, asker, total="2.50", merchant="Kiosk", category="coffee", day=date(2026, 11, 23))
+        add(s, asker, total="1.10", merchant="Kiosk", category="coffee", day=date(2026, 11, 24))
+    rules = RulesQuestionReader()
+
+    def ask(text: str, language: str = "en") -> str:
+        reading = rules.read(text, today=TODAY)
+        assert reading.question is not None, text
+        with session_factory() as s, i18n.speaking(language):
+            result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
+            return render_answer(reading.question, result)
+
+    # this week: the 23rd, 24th and today's 9.99; the Sunday before is last week's
+    assert ask("How much did I spend this week?") == (
+        "The week of 2026-11-23: EUR 13.59 in 3 receipts."
+    )
+    assert ask("how much last week") == "The week of 2026-11-16: EUR 7.00 in 1 receipt."
+    assert ask("how many receipts yesterday") == "You have 1 receipt on 2026-11-24."
+    assert ask("biggest purchase today") == (
+        "Your biggest purchase on 2026-11-25: Kaffeehaus Sperl, EUR 9.99."
+    )
+    assert ask("how much on food today") == "I found no receipts on food on 2026-11-25."
+    assert ask("Berapa resit minggu lepas?", "ms") == "Anda ada 1 resit pada minggu 16 Nov 2026."
+    assert ask("berapa saya belanja semalam", "ms") == "24 Nov 2026: €1.10 dalam 1 resit."

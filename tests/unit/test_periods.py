@@ -7,16 +7,20 @@ from datetime import date
 import pytest
 
 from core.summaries.months import (
+    Asked,
     BadMonth,
+    Day,
     Month,
     NotAMonth,
     Period,
     Quarter,
+    Week,
     Year,
     find_period,
     from_iso,
     parse_month,
     parse_period,
+    week_of,
 )
 
 TODAY = date(2026, 11, 25)
@@ -138,9 +142,59 @@ def test_a_period_is_a_range_of_days(
         ("how much may i spend", None),
         ("how much in mac", Month(2026, 3)),
         ("receipts of 2018", Year(2018)),
-        ("receipts on 2025-12-03", None),  # a day is no period
+        ("receipts on 2025-12-03", None),  # a day by its date is not read (yet)
+        ("how much this week", Week(2026, 48)),
+        ("how much last week", Week(2026, 47)),
+        ("how much on weekly things", None),
+        ("how much today", Day(TODAY)),
+        ("how much yesterday", Day(date(2026, 11, 24))),
+        ("berapa minggu lepas", Week(2026, 47)),
+        ("berapa hari ini", Day(TODAY)),
+        ("berapa semalam", Day(date(2026, 11, 24))),
     ],
 )
-def test_a_period_inside_a_sentence(sentence: str, expected: Period | None) -> None:
+def test_a_period_inside_a_sentence(sentence: str, expected: Asked | None) -> None:
     found = find_period(sentence, today=TODAY)
     assert (found.period if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("period", "first", "last", "previous", "label", "iso"),
+    [
+        (Week(2026, 48), date(2026, 11, 23), date(2026, 11, 29), Week(2026, 47),
+         "the week of 2026-11-23", "2026-W48"),
+        # ISO weeks belong to their Thursday's year: 2026 has 53, its first starts in 2025
+        (Week(2026, 1), date(2025, 12, 29), date(2026, 1, 4), Week(2025, 52),
+         "the week of 2025-12-29", "2026-W01"),
+        (Week(2027, 1), date(2027, 1, 4), date(2027, 1, 10), Week(2026, 53),
+         "the week of 2027-01-04", "2027-W01"),
+        (Day(date(2026, 3, 1)), date(2026, 3, 1), date(2026, 3, 1), Day(date(2026, 2, 28)),
+         "2026-03-01", "2026-03-01"),
+    ],
+)  # fmt: skip
+def test_a_week_or_a_day_is_a_range_of_days(
+    period: Week | Day, first: date, last: date, previous: Asked, label: str, iso: str
+) -> None:
+    assert (period.first, period.last, period.previous) == (first, last, previous)
+    assert (period.label, period.iso) == (label, iso)
+    assert from_iso(period.iso) == period
+
+
+def test_this_and_last_week_at_the_turn_of_the_year() -> None:
+    """1 January 2027 is a Friday of 2026's week 53; the Monday after starts 2027's first."""
+    assert week_of(date(2027, 1, 1)) == Week(2026, 53)
+    found = find_period("how much last week", today=date(2027, 1, 4))
+    assert found is not None and found.period == Week(2026, 53)
+
+
+@pytest.mark.parametrize("text", ["2025-W53", "2026-W00", "2026-02-30", "2026-13-01"])
+def test_a_week_or_a_day_that_does_not_exist(text: str) -> None:
+    with pytest.raises(BadMonth):
+        from_iso(text)
+
+
+@pytest.mark.parametrize("text", ["this week", "last week", "today", "yesterday", "minggu lepas"])
+def test_commands_keep_to_months_quarters_and_years(text: str) -> None:
+    """A summary's chart and comparison are per month: a week is a question's period only."""
+    with pytest.raises(BadMonth):
+        parse_period(text, today=TODAY)

@@ -9,7 +9,7 @@ import pytest
 from bot import texts
 from bot.locales import ms
 from core.questions.service import Question, parse_question
-from core.summaries.months import Month, Quarter, Year
+from core.summaries.months import Day, Month, Quarter, Week, Year
 
 TODAY = date(2026, 11, 25)
 
@@ -60,6 +60,17 @@ TODAY = date(2026, 11, 25)
         ("bilangan resit pada 2025", "count", None, "2025"),
         ("jumlah resit saya tahun ini", "count", None, "2026"),
         ("jumlah bagi kategori makanan bulan ini", "total", "makanan", "2026-11"),
+        # Weeks (Monday to Sunday; 25 November 2026 is a Wednesday of week 48) and days
+        ("How much did I spend this week?", "total", None, "2026-W48"),
+        ("how much did i spend last week on coffee", "total", "coffee", "2026-W47"),
+        ("how much on weekly groceries last week", "total", "weekly groceries", "2026-W47"),
+        ("biggest purchase today", "biggest", None, "2026-11-25"),
+        ("How much did I spend yesterday at Tesco?", "total", "tesco", "2026-11-24"),
+        ("how many receipts for the past week", "count", None, "2026-W47"),
+        ("Berapa saya belanja minggu lepas?", "total", None, "2026-W47"),
+        ("pembelian terbesar minggu ini", "biggest", None, "2026-W48"),
+        ("berapa resit hari ini", "count", None, "2026-11-25"),
+        ("berapa saya belanja untuk kopi semalam", "total", "kopi", "2026-11-24"),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
@@ -99,7 +110,9 @@ def test_the_question_names_its_period() -> None:
     assert Question(metric="total", period="2018-03").span == Month(2018, 3)
     assert Question(metric="total", period="2018-Q1").span == Quarter(2018, 1)
     assert Question(metric="total", period="2018").span == Year(2018)
-    for bad in ("2018-13", "2018-Q5", "1999", "18-03"):
+    assert Question(metric="total", period="2026-W53").span == Week(2026, 53)
+    assert Question(metric="total", period="2026-11-24").span == Day(date(2026, 11, 24))
+    for bad in ("2018-13", "2018-Q5", "1999", "18-03", "2025-W53", "2026-W00", "2026-02-30"):
         with pytest.raises(ValueError, match="period"):
             Question(metric="total", period=bad)
 
