@@ -62,7 +62,7 @@ from core.errors import PermanentProcessingError
 from core.reading.documents import load_document
 from core.reading.extraction.rules.extractor import RulesExtractor
 from core.reading.ocr.base import OcrLine, OcrResult
-from core.reading.ocr.local import LocalOcr
+from core.reading.ocr.local import LocalOcr, inference_precision
 from core.reading.validation import validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -437,6 +437,7 @@ def main() -> int:
         t0 = time.perf_counter()
         ocr.warm_up()
         print(f"OCR models loaded in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+        print(f"OCR inference precision: {inference_precision()}")
 
     halves = ["A", "B", "all"] if args.half == "each" else [args.half]
     header = f"{'data set':<12}{'input':<8}{'half':<5}{'n':>4}  "

@@ -43,7 +43,7 @@ from bench.extraction import BASELINE_OCR, option_value
 from core.errors import PermanentProcessingError
 from core.reading.documents import load_document
 from core.reading.extraction.rules.extractor import RulesExtractor
-from core.reading.ocr.local import LocalOcr
+from core.reading.ocr.local import LocalOcr, inference_precision
 from core.reading.validation import validate
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -116,6 +116,7 @@ def main() -> int:
         base_ocr.warm_up()
         new_ocr.warm_up()
         print(f"OCR models loaded in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+        print(f"OCR inference precision: {inference_precision()}")
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
         everything = images + pair * 3  # the pair thrice: one image, timings are noisy
         for n, (kind, path) in enumerate(everything):

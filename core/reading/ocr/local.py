@@ -242,6 +242,17 @@ class _PaddedShape:
         return getattr(self._session, name)
 
 
+def inference_precision() -> str:
+    """What OpenVINO computes in on this CPU unless told: bf16 where the CPU has it (AVX-512 BF16,
+    AMX), else f32. The two read a few lines differently (a letter of a merchant), so the benches
+    print it beside their figures."""
+    import openvino as ov
+
+    core = ov.Core()
+    precision = core.get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
+    return f"{precision} on {core.get_property('CPU', 'FULL_DEVICE_NAME')}"
+
+
 def _sample_line() -> Any:
     from PIL import Image, ImageDraw
 
