@@ -554,11 +554,13 @@ def _share(member: int) -> Action:
 
         receipt, members, refused = await _owned_change(query, context, change)
         await query.answer(refused or texts.SPLIT_NOW.get(receipt.split or "equal", ""))
-        if refused is not None:
+        if refused == texts.SHARE_LAST:  # nothing changed, and the buttons are as they were
             return
+        # Changed, or the member left since the buttons were drawn: the buttons as they are now.
         markup = keyboards.shares(receipt, members, key=context.callback_key)
         await _edit(query, receipt_card(receipt), markup)
-        await send_warnings(context, receipt_id)
+        if refused is None:
+            await send_warnings(context, receipt_id)
 
     return press
 

@@ -302,3 +302,21 @@ def test_shares_chosen_member_by_member_warn_each_sharer_privately(
     press(stack, fake, chat=group, user=DAN, card=card, label="⚖️ By shares")
     fake.wait_for(lambda f: "➗ Split equally" in buttons(f, group, card), timeout=30)
     assert "👥 @dan EUR 0.63 · @eve EUR 0.63 · @fay EUR 0.63" in fake.messages(group)[card]
+
+    # WHEN Dan takes Fay's share away (×1 to ×4, then none), Fay leaves the group while the card
+    # still shows her button, and Dan presses it
+    press(stack, fake, chat=group, user=DAN, card=card, label="🧮 Shares…")
+    for weight in (1, 2, 3, 4):
+        fake.wait_for(lambda f, w=weight: f"@fay ×{w}" in buttons(f, group, card), timeout=30)
+        press(stack, fake, chat=group, user=DAN, card=card, label=f"@fay ×{weight}")
+    fay_none = texts.BTN_SHARE_NONE.format(name="@fay")
+    fake.wait_for(lambda f: fay_none in buttons(f, group, card), timeout=30)
+    post_and_wait_handled(
+        stack, fake.left_member_update(chat_id=group, user_id=FAY, first_name="fay")
+    )
+    stale = press(stack, fake, chat=group, user=DAN, card=card, label=fay_none)
+    # THEN he is told she is gone, and the buttons are drawn again without her
+    fake.wait_for(lambda f: answered(f, stale) is not None, timeout=30)
+    assert answered(fake, stale) == texts.SHARE_NOT_MEMBER
+    fake.wait_for(lambda f: fay_none not in buttons(f, group, card), timeout=30)
+    assert {"@dan ×1", "@eve ×1"} <= set(buttons(fake, group, card))
