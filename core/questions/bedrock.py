@@ -60,7 +60,8 @@ day. No period or "this month": the current month. "Last month": the month befor
 quarter named with a year: that one ("March 2018": 2018-03). Without a year: the most recent \
 such month or quarter that is not after today. "Last March": the most recent March before the \
 current month. "This year" / "last year": the current year / the one before. "This week" / \
-"last week": the week of today / the one before. "Today" / "yesterday": that day. Month names \
+"last week": the week of today / the one before. "Today" / "yesterday": that day. A day named \
+without a year ("3 December"): the most recent such day that is not after today. Month names \
 may be Malay (Januari, Februari, Mac, April, Mei, Jun, Julai, Ogos, September, Oktober, November, \
 Disember); "minggu ini" / "minggu lepas" are this week / last week, "hari ini" / "semalam" today \
 / yesterday.

@@ -7,8 +7,10 @@
   ``last quarter``;
 - a year: ``2018``, ``this year``, ``last year``, ``tahun ini``;
 - in questions only (``find_period``): a week, Monday to Sunday (``this week``, ``last week``,
-  ``minggu lepas``) and a day (``today``, ``yesterday``, ``hari ini``, ``semalam``). Commands keep
-  to months, quarters and years (a summary's chart and comparison are per month).
+  ``minggu lepas``) and a day (``today``, ``yesterday``, ``hari ini``, ``semalam``,
+  ``2025-12-03``, ``3 december``, ``dec 3rd, 2025``, ``3hb Disember``; without a year the most
+  recent such day). Commands keep to months, quarters and years (a summary's chart and
+  comparison are per month).
 
 "This" and "last" are counted from ``today``: the user's date in their time zone. A month or
 quarter named without a year is the most recent one that is not after today ("december" in
@@ -404,11 +406,30 @@ def _relative_day(m: re.Match[str], today: date) -> Asked:
     return Day(today - timedelta(days=1)) if m["yesterday"] else Day(today)
 
 
+def _named_day(m: re.Match[str], today: date) -> Asked:
+    """A day by its date; without a year the most recent such day that is not after today."""
+    month, day = _month_number(m), int(m["day"])
+    named = m.groupdict().get("year")
+    for year in [_year(m)] if named else range(today.year, today.year - 8, -1):
+        try:
+            chosen = date(year, month, day)
+        except ValueError:  # 30 February; for 29 February the years before are tried
+            continue
+        if named or chosen <= today:
+            return Day(chosen)
+    raise BadMonth(m[0])
+
+
+DAY_NUMBER = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|hb)?"  # "3rd", Malay "3hb" (haribulan)
+ON = r"(?:on\s+)?(?:the\s+)?"  # "on" names a day only: "on mac" is the shop, "on 3 mac" a day
 # Found in questions only: a command's period is a month, a quarter or a year.
 _QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
     (rf"{THIS_OR_LAST}\s+week", _relative_week),
     (rf"minggu\s+{MALAY_THIS_OR_LAST}", _relative_week),
     (r"(?P<today>today|hari ini)|(?P<yesterday>yesterday|semalam)", _relative_day),
+    (rf"{ON}{YEAR}-(?P<month>\d{{2}})-(?P<day>\d{{2}})", _named_day),  # ISO 8601
+    (rf"{ON}{DAY_NUMBER}(?:\s+of)?\s+{NAME}(?:{_SEP}{YEAR})?", _named_day),  # 3 december 2025
+    (rf"{ON}{NAME}\s+(?:the\s+)?{DAY_NUMBER}(?:\s*,?\s*{YEAR})?", _named_day),  # dec 3rd, 2025
 ]
 _IN_SENTENCE: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Asked]]] = [
     (

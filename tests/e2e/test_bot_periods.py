@@ -99,6 +99,13 @@ def test_a_month_of_another_year_a_quarter_and_a_year(
     assert say(stack, fake, CHAT, "biggest purchase in 2018") == (
         "Your biggest purchase in 2018: Bookshop, EUR 30.00 on 2018-11-02."
     )
+    # A day and a week too: by its date, or counted from the user's today.
+    assert say(stack, fake, CHAT, "how much did I spend on 9 march 2018?") == (
+        "2018-03-09: EUR 12.00 in 1 receipt."
+    )
+    assert say(stack, fake, CHAT, "how many receipts this week?").startswith(
+        "I found no receipts in the week of "
+    )
 
     # /summary takes the same periods; budgets (monthly) come only with a month.
     for arg, head, charts in (("march 2018", "March 2018", 1), ("Q1 2018", "Q1 2018", 2),

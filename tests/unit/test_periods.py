@@ -142,7 +142,16 @@ def test_a_period_is_a_range_of_days(
         ("how much may i spend", None),
         ("how much in mac", Month(2026, 3)),
         ("receipts of 2018", Year(2018)),
-        ("receipts on 2025-12-03", None),  # a day by its date is not read (yet)
+        ("receipts on 2025-12-03", Day(date(2025, 12, 3))),
+        ("how much on 3 december", Day(date(2025, 12, 3))),  # the last 3 December, not the next
+        ("how much on 25 november", Day(TODAY)),
+        ("how much on the 3rd of march 2018", Day(date(2018, 3, 3))),
+        ("how much on dec 3rd, 2025", Day(date(2025, 12, 3))),
+        ("how much in march 18", Day(date(2026, 3, 18))),  # in a sentence, a day
+        ("berapa pada 3hb mac", Day(date(2026, 3, 3))),
+        ("how much on february 30", Month(2026, 2)),  # no such day: the month it names
+        ("how much on 29 february", Day(date(2024, 2, 29))),  # the last one there was
+        ("how much on mac", None),  # the shop
         ("how much this week", Week(2026, 48)),
         ("how much last week", Week(2026, 47)),
         ("how much on weekly things", None),

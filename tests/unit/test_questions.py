@@ -71,6 +71,10 @@ TODAY = date(2026, 11, 25)
         ("pembelian terbesar minggu ini", "biggest", None, "2026-W48"),
         ("berapa resit hari ini", "count", None, "2026-11-25"),
         ("berapa saya belanja untuk kopi semalam", "total", "kopi", "2026-11-24"),
+        ("how much did I spend on coffee on 3 december", "total", "coffee", "2025-12-03"),
+        ("How much at Tesco on 2026-11-20?", "total", "tesco", "2026-11-20"),
+        ("biggest purchase on november 20th", "biggest", None, "2026-11-20"),
+        ("berapa saya belanja pada 20 November", "total", None, "2026-11-20"),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
