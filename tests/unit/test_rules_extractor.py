@@ -335,6 +335,18 @@ def test_labelled_date_beats_other_dates() -> None:
     assert result.confidence["date"] >= 0.6
 
 
+def test_unlabelled_a_date_with_a_time_beats_one_alone() -> None:
+    """A "PAID" stamp's date above the receipt (SROIE X51005361946: "13 MAR 2018", the print
+    "14-03-18 21:49") or an expiry date is not the sale's: the one printed with a time is."""
+    result = _extract(
+        _receipt(
+            "PAID 13 MAR 2018", "SHOP SDN BHD", ("TOTAL", "5.00"), "14-03-18 21:49 SH03 T1 R0004"
+        )
+    )
+    assert result.purchase_date == date(2018, 3, 14)
+    assert result.confidence["date"] < 0.9  # two dates: doubtful all the same
+
+
 def test_ambiguous_numeric_date_is_day_first_unless_the_receipt_is_in_dollars() -> None:
     malaysian = _extract(_receipt("KEDAI ABC", "DATE 03/04/2019", ("TOTAL", "RM 5.00")))
     american = _extract(_receipt("DINER", "DATE 03/04/2019", ("TOTAL", "$5.00")))

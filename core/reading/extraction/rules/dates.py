@@ -68,6 +68,7 @@ class DateHit:
     row: int
     labelled: bool
     ambiguous: bool
+    timed: bool = False  # a time of day on the same row: the sale's timestamp
 
 
 def _year(text: str) -> int:
@@ -134,10 +135,11 @@ def find_dates(
     for index, row in enumerate(rows):
         labelled = bool(_DATE_LABEL_RE.search(row.upper))
         prev_label = index > 0 and _is_bare_label(rows[index - 1].upper, _DATE_LABEL_RE)
+        timed = bool(TIME_RE.search(row.upper) or _DOT_TIME_RE.search(row.upper))
         for _pos, value, ambiguous in dates_in_row(
             row.upper, month_first, plausible, labelled or prev_label
         ):
-            hits.append(DateHit(value, index, labelled or prev_label, ambiguous))
+            hits.append(DateHit(value, index, labelled or prev_label, ambiguous, timed))
     return hits
 
 
@@ -190,7 +192,10 @@ def choose_date(hits: Sequence[DateHit]) -> tuple[date | None, float, int | None
     if not hits:
         return None, 0.0, None
     labelled = [h for h in hits if h.labelled]
-    best = labelled[0] if labelled else hits[0]
+    # Unlabelled, a date printed with a time of day is the sale's; one alone may be a stamp
+    # ("PAID 13 MAR"), a due or an expiry date.
+    timed = [h for h in hits if h.timed]
+    best = labelled[0] if labelled else timed[0] if timed else hits[0]
     distinct = {h.value for h in hits}
     conf = 0.9 if labelled else 0.75
     if len(distinct) > 1:
