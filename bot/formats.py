@@ -70,6 +70,8 @@ def period_text(value: Asked) -> str:
     week ("the week of 2026-11-30", "minggu 30 Nov 2026") or a day (as ``day_text``)."""
     if isinstance(value, Day):
         return day_text(value.day)
+    if isinstance(value, Week):
+        return texts.WEEK_OF.format(day=day_text(value.first))
     locale = _locale()
     if locale is None:
         return value.label
@@ -77,8 +79,6 @@ def period_text(value: Asked) -> str:
         return format_date(value.first, "LLLL y", locale=locale)
     if isinstance(value, Quarter):
         return f"{get_quarter_names('abbreviated', locale=locale)[value.quarter]} {value.year}"
-    if isinstance(value, Week):
-        return texts.WEEK_OF.format(day=day_text(value.first))
     return str(value.year)
 
 

@@ -23,7 +23,7 @@ HELP = (
     "• “How many receipts this month?”\n"
     "• “How much did I spend in March 2018?”\n"
     "• “How much did I spend this week?”\n"
-    "One day (today, yesterday, 3 December), week, month, quarter (Q1) or year at a time: the "
+    "One day (today, yesterday, on 3 December), week, month, quarter (Q1) or year at a time: the "
     "total, the biggest purchase or the number of receipts, for everything, one category or one "
     "merchant.\n\n"
     "<b>Commands</b>\n"

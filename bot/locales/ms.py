@@ -235,7 +235,7 @@ ANSWER_TOTAL_ABOUT = ", {term}"
 ANSWER_ON_DAY = " pada {day}"
 IN_PERIOD = "pada {period}"
 ON_DAY = "pada {period}"
-WEEK_OF = "minggu {day}"
+WEEK_OF = "minggu bermula {day}"
 ANSWER_UNKNOWN_MERCHANT = "kedai tidak diketahui"
 
 # Summaries and exports

@@ -33,7 +33,14 @@ from sqlalchemy.orm import Session
 
 from core.categories.service import MAX_NAME_LENGTH, list_categories
 from core.questions.repository import QuestionRepository, mentions
-from core.summaries.months import Asked, BadMonth, find_period, from_iso, this_month
+from core.summaries.months import (
+    UNANSWERED_PERIODS,
+    Asked,
+    BadMonth,
+    find_period,
+    from_iso,
+    this_month,
+)
 from core.summaries.repository import SummaryRepository, in_period
 from core.summaries.service import biggest_per_currency, largest_first
 
@@ -56,7 +63,10 @@ _TERM = re.compile(
     r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
     r"lepas|lalu)\b|[?.!]*$)"
 )
-PERIOD_PATTERN = r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4]|-W(?:0[1-9]|[1-4]\d|5[0-3])|-\d{2}-\d{2})?$"
+PERIOD_PATTERN = (
+    r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4]|-W(?:0[1-9]|[1-4]\d|5[0-3])"
+    r"|-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))?$"
+)
 
 
 class Question(BaseModel):
@@ -151,10 +161,13 @@ def parse_question(text: str, *, today: date) -> Question | None:
         metric = "total"
     else:
         return None
+    if UNANSWERED_PERIODS.search(q):  # "tomorrow", "last weekend": not answered for another
+        return None
     found = find_period(q, today=today)
     period = found.period if found else this_month(today)
-    if found:  # the rest names the term: "on coffee in march 2018?" -> "on coffee?"
-        q = " ".join(f"{q[: found.start]} {q[found.end :]}".split()).replace(" ?", "?")
+    for start, end in found.spans if found else []:
+        # the rest names the term: "on coffee in march 2018?" -> "on coffee?"
+        q = " ".join(f"{q[:start]} {q[end:]}".split()).replace(" ?", "?")
     term_match = _TERM.search(q)
     term = term_match.group(1).strip() if term_match else None
     if term and term.startswith("kategori "):  # "bagi kategori makanan": the category's name

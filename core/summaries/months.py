@@ -8,8 +8,9 @@
 - a year: ``2018``, ``this year``, ``last year``, ``tahun ini``;
 - in questions only (``find_period``): a week, Monday to Sunday (``this week``, ``last week``,
   ``minggu lepas``) and a day (``today``, ``yesterday``, ``hari ini``, ``semalam``,
-  ``2025-12-03``, ``3 december``, ``dec 3rd, 2025``, ``3hb Disember``; without a year the most
-  recent such day). Commands keep to months, quarters and years (a summary's chart and
+  ``2025-12-03``, ``on 3 december``, ``dec 3rd, 2025``, ``pada 3 Disember``: by its month's name
+  with "on" or an ordinal, as "mac 20" may be a shop; without a year the most recent such day,
+  or the year named apart, "on 3 march in 2018"). Commands keep to months, quarters and years (a summary's chart and
   comparison are per month).
 
 "This" and "last" are counted from ``today``: the user's date in their time zone. A month or
@@ -421,20 +422,37 @@ def _named_day(m: re.Match[str], today: date) -> Asked:
 
 
 DAY_NUMBER = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|hb)?"  # "3rd", Malay "3hb" (haribulan)
-ON = r"(?:on\s+)?(?:the\s+)?"  # "on" names a day only: "on mac" is the shop, "on 3 mac" a day
+ORDINAL_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|hb)"
+# A day by its month's name needs "on" ("on 3 mac"; "pada" is a preposition already) or an
+# ordinal ("3rd of march"): "mac 20" or "ss 15 jun" may be a shop's or a place's name.
+ON = r"(?:on|pada)\s+(?:the\s+)?"
+_DAY_MONTH = rf"(?:\s+of)?\s+{NAME}(?:{_SEP}{YEAR})?"  # "3 december 2025", "3rd of march"
+_MONTH_DAY = rf"\s+(?:the\s+)?(?:DAY)(?:\s*,?\s*{YEAR})?"  # "dec 3rd, 2025"
+_MONTH_NUMBER_DAY = _MONTH_DAY.replace("DAY", DAY_NUMBER)
+_MONTH_ORDINAL_DAY = _MONTH_DAY.replace("DAY", ORDINAL_DAY)
 # Found in questions only: a command's period is a month, a quarter or a year.
 _QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
-    (rf"{THIS_OR_LAST}\s+week", _relative_week),
+    (rf"(?:on\s+)?{THIS_OR_LAST}\s+week(?!\s+of\b)", _relative_week),  # not "last week of may"
     (rf"minggu\s+{MALAY_THIS_OR_LAST}", _relative_week),
-    (r"(?P<today>today|hari ini)|(?P<yesterday>yesterday|semalam)", _relative_day),
-    (rf"{ON}{YEAR}-(?P<month>\d{{2}})-(?P<day>\d{{2}})", _named_day),  # ISO 8601
-    (rf"{ON}{DAY_NUMBER}(?:\s+of)?\s+{NAME}(?:{_SEP}{YEAR})?", _named_day),  # 3 december 2025
-    (rf"{ON}{NAME}\s+(?:the\s+)?{DAY_NUMBER}(?:\s*,?\s*{YEAR})?", _named_day),  # dec 3rd, 2025
+    (r"(?:on\s+)?(?:(?P<today>today|hari ini)|(?P<yesterday>yesterday|semalam))", _relative_day),
+    (rf"(?:on\s+)?{YEAR}-(?P<month>\d{{2}})-(?P<day>\d{{2}})", _named_day),  # ISO 8601
+    (rf"{ON}{DAY_NUMBER}{_DAY_MONTH}", _named_day),
+    (rf"(?:the\s+)?{ORDINAL_DAY}{_DAY_MONTH}", _named_day),
+    (rf"{ON}{NAME}{_MONTH_NUMBER_DAY}", _named_day),
+    (rf"{NAME}{_MONTH_ORDINAL_DAY}", _named_day),
 ]
+# Periods we do not answer for: a question naming one is not read, rather than answered for
+# another period.
+_LEADING_PREPOSITION = re.compile(rf"(?:(?:{PREPOSITIONS}|on)\s+)?")
+UNANSWERED_PERIODS = re.compile(
+    r"\b(?:tomorrow|esok|lusa|kelmarin|weekends?|hujung minggu|fortnight|day before|week of|"
+    r"(?:last|past|previous|next)\s+\d+\s+(?:days?|weeks?|months?|years?)|next\s+\w+)\b"
+)
 _IN_SENTENCE: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Asked]]] = [
     (
         re.compile(
-            rf"(?<![\w/.'-])(?:(?P<prep>{PREPOSITIONS})\s+(?:the\s+)?)?(?:{pattern})(?![\w/-])"
+            rf"(?<![\w/.'-])(?:(?P<prep>{PREPOSITIONS})\s+(?P<the>the\s+)?)?(?:{pattern})"
+            r"(?:'s)?(?![\w/-])"  # "today's groceries": the period, then the term
         ),
         build,
     )
@@ -485,6 +503,13 @@ class Found:
     period: Asked
     start: int
     end: int
+    yearless: bool = False  # a day named without its year
+    year: tuple[int, int] | None = None  # where the year it took was named, apart from it
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Where the period is named, last first (to cut them out of the sentence)."""
+        return sorted([(self.start, self.end), *([self.year] if self.year else [])], reverse=True)
 
 
 def find_periods(sentence: str, *, today: date) -> Iterator[Found]:
@@ -493,20 +518,33 @@ def find_periods(sentence: str, *, today: date) -> Iterator[Found]:
         for m in pattern.finditer(sentence):
             name = m.groupdict().get("name")
             bare = build is _recent_month
-            if bare and name in AMBIGUOUS_MONTHS and m["prep"] is None:
-                continue
+            if bare and name in AMBIGUOUS_MONTHS and (m["prep"] is None or m["the"]):
+                continue  # "in mac" is March, "for the mac" the shop
             try:
                 period = build(m, today)
             except BadMonth:
                 continue
             if FIRST_YEAR <= period.year <= LAST_YEAR:
-                yield Found(period, m.start(), m.end())
+                yearless = build is _named_day and not m.groupdict().get("year")
+                start = m.start()
+                lead = _LEADING_PREPOSITION.match(m[0])
+                if m[0].endswith("'s") and lead:  # "on today's groceries": the groceries' "on"
+                    start += lead.end()
+                yield Found(period, start, m.end(), yearless)
 
 
 def find_period(sentence: str, *, today: date) -> Found | None:
-    """The period a sentence asks about: the longest phrase naming one (a tie: the last)."""
-    return max(
-        find_periods(sentence, today=today),
-        key=lambda f: (f.end - f.start, f.start),
-        default=None,
-    )
+    """The period a sentence asks about: the longest phrase naming one (a tie: the last). A day
+    named without a year takes a year named apart ("on 3 march in 2018", "3 dec last year")."""
+    found = list(find_periods(sentence, today=today))
+    best = max(found, key=lambda f: (f.end - f.start, f.start), default=None)
+    if best is None or not best.yearless or not isinstance(best.period, Day):
+        return best
+    for other in found:
+        if isinstance(other.period, Year) and (other.end <= best.start or other.start >= best.end):
+            try:
+                day = best.period.day.replace(year=other.period.year)
+            except ValueError:  # 29 February
+                return None
+            return Found(Day(day), best.start, best.end, year=(other.start, other.end))
+    return best

@@ -243,5 +243,8 @@ def test_a_question_about_a_week_or_a_day_is_answered_for_it(
     )
     assert ask("how much on food today") == "I found no receipts on food on 2026-11-25."
     assert ask("how much on 22 november") == "2026-11-22: EUR 7.00 in 1 receipt."
-    assert ask("Berapa resit minggu lepas?", "ms") == "Anda ada 1 resit pada minggu 16 Nov 2026."
+    assert (
+        ask("Berapa resit minggu lepas?", "ms")
+        == "Anda ada 1 resit pada minggu bermula 16 Nov 2026."
+    )
     assert ask("berapa saya belanja semalam", "ms") == "24 Nov 2026: €1.10 dalam 1 resit."

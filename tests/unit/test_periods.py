@@ -147,7 +147,15 @@ def test_a_period_is_a_range_of_days(
         ("how much on 25 november", Day(TODAY)),
         ("how much on the 3rd of march 2018", Day(date(2018, 3, 3))),
         ("how much on dec 3rd, 2025", Day(date(2025, 12, 3))),
-        ("how much in march 18", Day(date(2026, 3, 18))),  # in a sentence, a day
+        ("how much in march 18", Month(2026, 3)),  # a day needs "on" or an ordinal
+        ("how much in march 18th", Day(date(2026, 3, 18))),
+        ("how much at mac 20", None),  # a shop's name, not 20 March
+        ("how much at ss 15 jun 2026", Month(2026, 6)),  # Subang's SS 15 in June
+        ("how much for the mac", None),  # "in mac" is March, "for the mac" the shop
+        ("how much in the last week of december", Month(2025, 12)),
+        ("how much on 3 march in 2018", Day(date(2018, 3, 3))),  # the year named apart
+        ("how much in 2018 on 3 march", Day(date(2018, 3, 3))),
+        ("how much on yesterday", Day(date(2026, 11, 24))),
         ("berapa pada 3hb mac", Day(date(2026, 3, 3))),
         ("how much on february 30", Month(2026, 2)),  # no such day: the month it names
         ("how much on 29 february", Day(date(2024, 2, 29))),  # the last one there was

@@ -75,6 +75,13 @@ TODAY = date(2026, 11, 25)
         ("How much at Tesco on 2026-11-20?", "total", "tesco", "2026-11-20"),
         ("biggest purchase on november 20th", "biggest", None, "2026-11-20"),
         ("berapa saya belanja pada 20 November", "total", None, "2026-11-20"),
+        # the period, then the term; a year named apart from its day
+        ("how much did i spend on today's groceries?", "total", "groceries", "2026-11-25"),
+        ("how much on this week's groceries", "total", "groceries", "2026-W48"),
+        ("how much on coffee on yesterday?", "total", "coffee", "2026-11-24"),
+        ("how much on coffee on 3 march in 2018", "total", "coffee", "2018-03-03"),
+        ("how much at mac 20?", "total", "mac 20", "2026-11"),
+        ("how much did I spend for the mac?", "total", "the mac", "2026-11"),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
@@ -94,6 +101,12 @@ def test_common_forms(text: str, metric: str, term: str | None, period: str) -> 
         "berapa umur awak?",  # "how old are you": berapa alone is no question about spending
         "berapa harga kopi?",
         "dah habis makan",
+        # periods not answered: not read, rather than answered for this month
+        "how much did I spend last weekend?",
+        "how much will I spend tomorrow",
+        "how much in the last 7 days",
+        "berapa saya belanja esok",
+        "how much in the week of 3 december",
     ],
 )
 def test_anything_else_is_not_a_question(text: str) -> None:
