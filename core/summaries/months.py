@@ -10,8 +10,8 @@
   ``minggu lepas``) and a day (``today``, ``yesterday``, ``hari ini``, ``semalam``,
   ``2025-12-03``, ``on 3 december``, ``dec 3rd, 2025``, ``pada 3 Disember``: by its month's name
   with "on" or an ordinal, as "mac 20" may be a shop; without a year the most recent such day,
-  or the year named apart, "on 3 march in 2018"). Commands keep to months, quarters and years (a summary's chart and
-  comparison are per month).
+  or the year named apart, "on 3 march in 2018"). Commands keep to months, quarters and years
+  (a summary's chart and comparison are per month).
 
 "This" and "last" are counted from ``today``: the user's date in their time zone. A month or
 quarter named without a year is the most recent one that is not after today ("december" in
