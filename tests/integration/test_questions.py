@@ -55,6 +55,17 @@ def add(
     return r
 
 
+def asked(
+    session_factory: sessionmaker[Session], asker: User, text: str, *, language: str = "en"
+) -> str:
+    """The bot's answer to ``text`` as the rules read it, in ``language``."""
+    question = RulesQuestionReader().read(text, today=TODAY).question
+    assert question is not None, text
+    with session_factory() as s, i18n.speaking(language):
+        result = answer(s, question, user_id=asker.id, timezone=asker.timezone)
+        return render_answer(question, result)
+
+
 @pytest.fixture
 def users(session_factory: sessionmaker[Session]) -> tuple[User, User]:
     with session_factory.begin() as s:
@@ -183,11 +194,7 @@ def test_a_question_about_another_year_a_quarter_or_a_year_is_answered_for_it(
     rules = RulesQuestionReader()
 
     def ask(text: str) -> str:
-        reading = rules.read(text, today=TODAY)
-        assert reading.question is not None, text
-        with session_factory() as s:
-            result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
-        return render_answer(reading.question, result)
+        return asked(session_factory, asker, text)
 
     assert ask("How much did I spend in March 2018?") == "March 2018: EUR 12.00 in 1 receipt."
     assert ask("how much did I spend last March?") == "March 2026: EUR 50.00 in 1 receipt."
@@ -223,14 +230,9 @@ def test_a_question_about_a_week_or_a_day_is_answered_for_it(
         add(s, asker, total="7.00", merchant="Bakery", category="food", day=date(2026, 11, 22))
         add(s, asker, total="2.50", merchant="Kiosk", category="coffee", day=date(2026, 11, 23))
         add(s, asker, total="1.10", merchant="Kiosk", category="coffee", day=date(2026, 11, 24))
-    rules = RulesQuestionReader()
 
     def ask(text: str, language: str = "en") -> str:
-        reading = rules.read(text, today=TODAY)
-        assert reading.question is not None, text
-        with session_factory() as s, i18n.speaking(language):
-            result = answer(s, reading.question, user_id=asker.id, timezone=asker.timezone)
-            return render_answer(reading.question, result)
+        return asked(session_factory, asker, text, language=language)
 
     # this week: the 23rd, 24th and today's 9.99; the Sunday before is last week's
     assert ask("How much did I spend this week?") == (
