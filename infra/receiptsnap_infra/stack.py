@@ -720,26 +720,8 @@ class ReceiptSnapStack(Stack):
                     self.db.secret.secret_arn,  # type: ignore[union-attr]
                 ],
             ),
-            iam.PolicyStatement(
-                sid="UseDataKeyThroughServices",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[self.key.key_arn],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": [
-                            f"s3.{Aws.REGION}.amazonaws.com",
-                            f"sqs.{Aws.REGION}.amazonaws.com",
-                            f"secretsmanager.{Aws.REGION}.amazonaws.com",
-                        ]
-                    }
-                },
-            ),
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{g.log_group_arn}" for g in self.host_logs.values()]
-                + [f"{g.log_group_arn}:log-stream:*" for g in self.host_logs.values()],
-            ),
+            self._data_key_statement("s3", "sqs", "secretsmanager"),
+            self._write_logs_statement(*self.host_logs.values()),
             iam.PolicyStatement(
                 sid="ReadHostSettings",
                 actions=["ssm:GetParameter"],
@@ -1058,6 +1040,30 @@ class ReceiptSnapStack(Stack):
             ]
         return [f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"]
 
+    def _data_key_statement(self, *services: str) -> iam.PolicyStatement:
+        """Decrypt and data keys of the stack's key, only through these services (never
+        directly)."""
+        return iam.PolicyStatement(
+            sid="UseDataKeyThroughServices",
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[self.key.key_arn],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": [f"{name}.{Aws.REGION}.amazonaws.com" for name in services]
+                }
+            },
+        )
+
+    @staticmethod
+    def _write_logs_statement(*groups: logs.LogGroup) -> iam.PolicyStatement:
+        """Streams and events in these log groups only."""
+        return iam.PolicyStatement(
+            sid="WriteOwnLogs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[g.log_group_arn for g in groups]
+            + [f"{g.log_group_arn}:log-stream:*" for g in groups],
+        )
+
     def _bedrock_lifecycle_statement(self, sid: str) -> iam.PolicyStatement:
         """Read-only, for the lifecycle check at start (core/aws/models.py): GetInferenceProfile
         on the profile, GetFoundationModel on the model(s) behind it."""
@@ -1125,26 +1131,8 @@ class ReceiptSnapStack(Stack):
                 actions=["secretsmanager:GetSecretValue"],
                 resources=[self.secrets["callback"].secret_arn],
             ),
-            iam.PolicyStatement(
-                sid="UseDataKeyThroughServices",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[self.key.key_arn],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": [
-                            f"s3.{region}.amazonaws.com",
-                            f"sqs.{region}.amazonaws.com",
-                            f"secretsmanager.{region}.amazonaws.com",
-                            f"lambda.{region}.amazonaws.com",
-                        ]
-                    }
-                },
-            ),
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:log-stream:*"],
-            ),
+            self._data_key_statement("s3", "sqs", "secretsmanager", "lambda"),
+            self._write_logs_statement(log_group),
             iam.PolicyStatement(
                 sid="VpcNetworkInterfaces",
                 # What Lambda needs to attach the function to the VPC, scoped to its subnets,
