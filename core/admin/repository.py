@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, false, func, or_, select
+from sqlalchemy import Select, delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +25,7 @@ from core.db.models import (
     RevokedAdminToken,
     User,
 )
+from core.db.paging import after_row
 from core.errors import ReceiptSnapError
 
 
@@ -159,12 +160,8 @@ class AdminLedgerQueries:
         if after is not None:
             if not after.id.isdigit():
                 raise InvalidCursor("the cursor is not one this API gave out")
-            after_id = int(after.id)
             stmt = stmt.where(
-                or_(
-                    Ledger.created_at < after.created_at,
-                    and_(Ledger.created_at == after.created_at, Ledger.id < after_id),
-                )
+                after_row(Ledger.created_at, Ledger.id, (after.created_at, int(after.id)))
             )
         rows = [
             (ledger, int(n))
@@ -221,10 +218,7 @@ class AdminReceiptQueries:
             except ValueError as exc:
                 raise InvalidCursor("the cursor is not one this API gave out") from exc
             stmt = stmt.where(
-                or_(
-                    Receipt.created_at < after.created_at,
-                    and_(Receipt.created_at == after.created_at, Receipt.id < after_id),
-                )
+                after_row(Receipt.created_at, Receipt.id, (after.created_at, after_id))
             )
         rows = self.session.scalars(
             stmt.order_by(Receipt.created_at.desc(), Receipt.id.desc()).limit(limit + 1)

@@ -23,6 +23,7 @@ from core.db.models import (
     ReceiptRetry,
     User,
 )
+from core.db.paging import after_row
 
 
 class ReceiptRepository:
@@ -188,13 +189,7 @@ class ReceiptRepository:
         if where is not None:
             stmt = stmt.where(where)
         if after is not None:
-            created_at, last_id = after
-            stmt = stmt.where(
-                or_(
-                    Receipt.created_at < created_at,
-                    and_(Receipt.created_at == created_at, Receipt.id < last_id),
-                )
-            )
+            stmt = stmt.where(after_row(Receipt.created_at, Receipt.id, after))
         return self.session.scalars(
             stmt.order_by(Receipt.created_at.desc(), Receipt.id.desc()).limit(limit + 1)
         ).all()
