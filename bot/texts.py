@@ -23,9 +23,10 @@ HELP = (
     "• “How many receipts this month?”\n"
     "• “How much did I spend in March 2018?”\n"
     "• “How much did I spend this week?”\n"
+    "• “Show my receipts from Tesco last month”\n"
     "One day (today, yesterday, on 3 December), week, month, quarter (Q1) or year at a time: the "
-    "total, the biggest purchase or the number of receipts, for everything, one category or one "
-    "merchant.\n\n"
+    "total, the biggest purchase, the number of receipts or the receipts themselves, for "
+    "everything, one category or one merchant.\n\n"
     "<b>Commands</b>\n"
     "/recent – your latest receipts\n"
     "/receipt ID – one receipt again\n"
@@ -227,10 +228,10 @@ ANSWER_TOTAL = "{month}{what}: {amounts} in {receipts}."
 # After a total in several currencies: all of it in the home currency (/settings currency).
 ANSWER_HOME_TOTAL = " In all: {total}."
 ANSWER_NOT_CONVERTED = " Not in that, no ECB rate (or no currency): {amounts}."
-ANSWER_NONE = "I found no receipts{what} {when}."
-ANSWER_BIGGEST = "Your biggest purchase{what} {when}: {purchase}."
-ANSWER_BIGGEST_PER_CURRENCY = "Your biggest purchase{what} {when}, in each currency: {purchases}."
-ANSWER_COUNT = "You have {receipts}{what} {when}."
+ANSWER_NONE = "I found no receipts{what}{when}."
+ANSWER_BIGGEST = "Your biggest purchase{what}{when}: {purchase}."
+ANSWER_BIGGEST_PER_CURRENCY = "Your biggest purchase{what}{when}, in each currency: {purchases}."
+ANSWER_COUNT = "You have {receipts}{what}{when}."
 ANSWER_ABOUT = " on {term}"  # the {what} of the answers above: the category or merchant asked
 ANSWER_TOTAL_ABOUT = ", {term}"  # ANSWER_TOTAL's {what}
 ANSWER_ON_DAY = " on {day}"
@@ -239,6 +240,10 @@ IN_PERIOD = "in {period}"
 ON_DAY = "on {period}"
 WEEK_OF = "the week of {day}"
 ANSWER_UNKNOWN_MERCHANT = "unknown merchant"
+ANSWER_LIST = "Your receipts{what}{when}: {receipts}, the latest first."
+ANSWER_LIST_ABOUT = " for {term}"  # ANSWER_LIST's {what}
+ANSWER_LIST_MORE = "…and {n} more (/export has them all)."
+ANSWER_LIST_HINT = "To see one: /receipt {short_id}"
 
 # Summaries and exports
 # "{receipts}" everywhere: the count with its noun (bot/formats.py receipts: 1 receipt, 2 receipts).
@@ -479,12 +484,15 @@ EXAMPLE_QUESTIONS = (
     "What was my biggest purchase in Q1?",
     "How many receipts this month?",
     "How many receipts last week?",
+    "Show my receipts from Tesco last month",
+    "Find my IKEA receipt from March",
     "How many receipts did I send in 2025?",
 )
 QUESTION_NOT_READ = (
     "I can't answer that one yet. The closest question I can answer: “{example}”\n"
-    "One day, week, month, quarter or year at a time: the total, the biggest purchase or the "
-    "number of receipts, for everything, one category or one merchant. /help shows more."
+    "One day, week, month, quarter or year at a time: the total, the biggest purchase, the "
+    "number of receipts or the receipts themselves, for everything, one category or one "
+    "merchant. /help shows more."
 )
 SMALL_TALK = (
     "{greeting}I read receipts: send me a photo of one, or a PDF, and I'll keep it. With text "

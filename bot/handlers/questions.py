@@ -23,6 +23,7 @@ from core.fx.service import home_currency_of
 from core.questions.service import Question, answer, question_categories
 from core.summaries.labels import NO_CURRENCY
 from core.summaries.months import Day
+from core.summaries.repository import Listed
 from core.summaries.service import BiggestPurchase
 from core.users.repository import UserRepository
 
@@ -79,9 +80,11 @@ def _purchase(big: BiggestPurchase, *, day: bool = True) -> str:
 
 def render_answer(question: Question, result: dict[str, Any]) -> str:
     period = result["period"]
-    when = period_when(period)
+    when = f" {period_when(period)}" if period is not None else ""  # a list of any time: none
     one_day = isinstance(period, Day)  # its biggest purchase needs no day of its own
     what = texts.ANSWER_ABOUT.format(term=question.term) if question.term else ""
+    if question.metric == "list":
+        return _receipt_list(question, result, when)
     if question.metric == "biggest":
         biggest: list[BiggestPurchase] = result["biggest"]
         if not biggest:
@@ -110,6 +113,23 @@ def render_answer(question: Question, result: dict[str, Any]) -> str:
         receipts=receipts(result["count"]),
     )
     return text + _in_home_currency(result)
+
+
+def _receipt_list(question: Question, result: dict[str, Any], when: str) -> str:
+    """The latest receipts asked for, one a line with the id /receipt takes (plain text)."""
+    what = texts.ANSWER_LIST_ABOUT.format(term=question.term) if question.term else ""
+    listed: list[Listed] = result["receipts"]
+    if not listed:
+        return texts.ANSWER_NONE.format(what=what, when=when)
+    lines = [texts.ANSWER_LIST.format(what=what, when=when, receipts=receipts(result["count"]))]
+    for r in listed:
+        amount = money(r.total, r.currency)
+        merchant = r.merchant or texts.ANSWER_UNKNOWN_MERCHANT
+        lines.append(f"• {day_text(r.day)} {merchant}, {amount} · {r.short_id}")
+    if result["count"] > len(listed):
+        lines.append(texts.ANSWER_LIST_MORE.format(n=result["count"] - len(listed)))
+    lines.append(texts.ANSWER_LIST_HINT.format(short_id=listed[0].short_id))
+    return "\n".join(lines)
 
 
 def _in_home_currency(result: dict[str, Any]) -> str:

@@ -26,9 +26,10 @@ HELP = (
     "• “Berapa resit bulan ini?”\n"
     "• “Berapa saya belanja pada Mac 2018?”\n"
     "• “Berapa saya belanja minggu ini?”\n"
+    "• “Tunjukkan resit saya di Tesco bulan lepas”\n"
     "Satu hari (hari ini, semalam, 3 Disember), minggu, bulan, suku tahun (Q1) atau tahun pada "
-    "satu masa: jumlah perbelanjaan, pembelian terbesar atau bilangan resit, untuk semua, satu "
-    "kategori atau satu kedai.\n\n"
+    "satu masa: jumlah perbelanjaan, pembelian terbesar, bilangan resit atau resit itu sendiri, "
+    "untuk semua, satu kategori atau satu kedai.\n\n"
     "<b>Arahan</b>\n"
     "/recent – resit terbaru anda\n"
     "/receipt ID – satu resit sekali lagi\n"
@@ -224,12 +225,12 @@ NOW_IMPOSSIBLE_PARTS = {
 
 # Questions in plain words
 ANSWER_TOTAL = "{month}{what}: {amounts} dalam {receipts}."
-ANSWER_NONE = "Saya tidak menjumpai resit{what} {when}."
-ANSWER_BIGGEST = "Pembelian terbesar anda{what} {when}: {purchase}."
+ANSWER_NONE = "Saya tidak menjumpai resit{what}{when}."
+ANSWER_BIGGEST = "Pembelian terbesar anda{what}{when}: {purchase}."
 ANSWER_BIGGEST_PER_CURRENCY = (
-    "Pembelian terbesar anda{what} {when}, bagi setiap mata wang: {purchases}."
+    "Pembelian terbesar anda{what}{when}, bagi setiap mata wang: {purchases}."
 )
-ANSWER_COUNT = "Anda ada {receipts}{what} {when}."
+ANSWER_COUNT = "Anda ada {receipts}{what}{when}."
 ANSWER_ABOUT = " untuk {term}"
 ANSWER_TOTAL_ABOUT = ", {term}"
 ANSWER_ON_DAY = " pada {day}"
@@ -237,6 +238,10 @@ IN_PERIOD = "pada {period}"
 ON_DAY = "pada {period}"
 WEEK_OF = "minggu bermula {day}"
 ANSWER_UNKNOWN_MERCHANT = "kedai tidak diketahui"
+ANSWER_LIST = "Resit anda{what}{when}: {receipts}, yang terkini dahulu."
+ANSWER_LIST_ABOUT = " untuk {term}"
+ANSWER_LIST_MORE = "…dan {n} lagi (/export mengandungi semuanya)."
+ANSWER_LIST_HINT = "Untuk melihat satu: /receipt {short_id}"
 
 # Summaries and exports
 RECEIPTS = ("{n} resit", "{n} resit")
@@ -483,13 +488,15 @@ EXAMPLE_QUESTIONS = (
     "Apakah pembelian terbesar saya pada Q1?",
     "Berapa resit bulan ini?",
     "Berapa resit minggu lepas?",
+    "Tunjukkan resit saya di Tesco bulan lepas",
+    "Cari resit saya dari IKEA pada bulan Mac",
     "Berapa resit yang saya hantar pada 2025?",
 )
 QUESTION_NOT_READ = (
     "Saya belum dapat menjawab soalan itu. Soalan terdekat yang boleh saya jawab: “{example}”\n"
     "Satu hari, minggu, bulan, suku tahun atau tahun pada satu masa: jumlah perbelanjaan, "
-    "pembelian terbesar atau bilangan resit, untuk semua, satu kategori atau satu kedai. /help "
-    "menunjukkan lagi."
+    "pembelian terbesar, bilangan resit atau resit itu sendiri, untuk semua, satu kategori atau "
+    "satu kedai. /help menunjukkan lagi."
 )
 SMALL_TALK = (
     "{greeting}Saya membaca resit: hantar gambar resit, atau PDF, dan saya akan menyimpannya. "

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
@@ -41,10 +41,11 @@ from core.summaries.months import (
     from_iso,
     this_month,
 )
-from core.summaries.repository import SummaryRepository, in_period
+from core.summaries.repository import SummaryRepository, exported, in_period
 from core.summaries.service import biggest_per_currency, largest_first
 
 MAX_QUESTION_CHARS = 200
+LIST_LIMIT = 10  # receipts a "show my receipts" answer lists, the latest first
 MAX_CATEGORIES = 40
 
 # English and Malay ("berapa saya belanja untuk kopi pada bulan Oktober?").
@@ -58,8 +59,19 @@ _BIGGEST = re.compile(
     r"paling besar)\b"
 )
 _COUNT = re.compile(r"\bhow many\b|\b(?:berapa|bilangan|jumlah)\b.*\bresit\b")
+# The receipts themselves ("show my receipts from tesco", "tunjukkan resit minggu lepas"), when
+# the words ask for receipts or name a shop or category; not "show me the money".
+_LIST = re.compile(
+    r"\b(?:show|list|find|display|senarai(?:kan)?|tunjuk(?:kan)?|cari)\b|"
+    r"\bwhich\s+(?:receipts?|purchases)\b"
+)
+_RECEIPTS = re.compile(r"\b(?:receipts?|purchases|bills?|resit|pembelian)\b")
+# "find my ikea receipt": the words between "my"/"the" and "receipt" name the shop.
+_TERM_BEFORE_RECEIPT = re.compile(
+    r"\b(?:my|the)\s+([a-z0-9][a-z0-9 &'.-]{1,40}?)\s+(?:receipts?|bills?)\b"
+)
 _TERM = re.compile(
-    r"\b(?:on|at|for|untuk|bagi|di|kat)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)"
+    r"\b(?:on|at|for|from|untuk|bagi|di|kat|dari)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)"
     r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
     r"lepas|lalu)\b|[?.!]*$)"
 )
@@ -73,19 +85,25 @@ class Question(BaseModel):
     """What to compute: a metric over one period (a month, a quarter, a year, a week or a day) of
     the asker's receipts, optionally only those whose category or merchant contains ``term``."""
 
-    metric: Literal["total", "biggest", "count"] = Field(
-        description="total spent, the biggest single purchase, or the number of receipts"
+    metric: Literal["total", "biggest", "count", "list"] = Field(
+        description=(
+            "total spent, the biggest single purchase, the number of receipts, or the receipts "
+            "themselves (the latest ones)"
+        )
     )
     term: str | None = Field(
         default=None,
         max_length=MAX_NAME_LENGTH,  # any of the user's category names
         description="a category or merchant the question is limited to, lowercase; null for all",
     )
-    period: str = Field(
+    period: str | None = Field(
+        default=None,
+        validate_default=True,  # None is only for a list
         pattern=PERIOD_PATTERN,
         description=(
             "the period asked about: YYYY-MM (a month), YYYY-Qn (a quarter), YYYY (a year), "
-            "YYYY-Www (an ISO week, Monday to Sunday), YYYY-MM-DD (a day)"
+            "YYYY-Www (an ISO week, Monday to Sunday), YYYY-MM-DD (a day); null only for a list "
+            "of receipts of any time"
         ),
     )
 
@@ -97,15 +115,19 @@ class Question(BaseModel):
 
     @field_validator("period")
     @classmethod
-    def _real_period(cls, value: str) -> str:
+    def _real_period(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            if info.data.get("metric") != "list":  # validated before the period
+                raise ValueError("a total, a biggest purchase or a count is of a period")
+            return None
         if not 2000 <= from_iso(value).year <= 2100:
             raise ValueError(f"{value} is not a period of receipts")
         return value
 
     @property
-    def span(self) -> Asked:
-        """The period as the summaries take it."""
-        return from_iso(self.period)
+    def span(self) -> Asked | None:
+        """The period as the summaries take it (None: a list of receipts of any time)."""
+        return None if self.period is None else from_iso(self.period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,26 +176,31 @@ def parse_question(text: str, *, today: date) -> Question | None:
     if len(q) > MAX_QUESTION_CHARS:
         return None
     if _BIGGEST.search(q):
-        metric: Literal["total", "biggest", "count"] = "biggest"
+        metric: Literal["total", "biggest", "count", "list"] = "biggest"
     elif _COUNT.search(q):
         metric = "count"
     elif _TOTAL.search(q):
         metric = "total"
+    elif _LIST.search(q):
+        metric = "list"
     else:
         return None
     if UNANSWERED_PERIODS.search(q):  # "tomorrow", "last weekend": not answered for another
         return None
     found = find_period(q, today=today)
-    period = found.period if found else this_month(today)
+    # A list without a period is of any time ("find my ikea receipt"); the rest: this month.
+    period = found.period if found else None if metric == "list" else this_month(today)
     for start, end in found.spans if found else []:
         # the rest names the term: "on coffee in march 2018?" -> "on coffee?"
         q = " ".join(f"{q[:start]} {q[end:]}".split()).replace(" ?", "?")
-    term_match = _TERM.search(q)
+    term_match = _TERM.search(q) or (_TERM_BEFORE_RECEIPT.search(q) if metric == "list" else None)
     term = term_match.group(1).strip() if term_match else None
+    if metric == "list" and term is None and not _RECEIPTS.search(q):
+        return None  # "show me the money": no receipts asked for
     if term and term.startswith("kategori "):  # "bagi kategori makanan": the category's name
         term = term.removeprefix("kategori ").strip()
     try:
-        return Question(metric=metric, term=term, period=period.iso)
+        return Question(metric=metric, term=term, period=period.iso if period else None)
     except (ValidationError, BadMonth):  # a year no receipt can have (1999)
         return None
 
@@ -189,12 +216,19 @@ def answer(
     """The numbers for ``question``, from this user's receipts only; a total also in ``home``
     (the ledger's home currency, core/fx) with what is left out of it."""
     period = question.span
-    where = in_period(user_id, period, ZoneInfo(timezone or "UTC"))
+    zone = ZoneInfo(timezone or "UTC")
+    where = exported(user_id, None, zone) if period is None else in_period(user_id, period, zone)
     if question.term:
         where = and_(where, mentions(question.term))
     repo = SummaryRepository(session)
     rows = repo.per_currency(where=where)
     totals = {c: Decimal("0.00") if t is None else t for c, t, _ in rows}
+    if question.metric == "list":
+        return {
+            "period": period,
+            "receipts": repo.newest(where=where, limit=LIST_LIMIT),
+            "count": sum(int(n) for _, _, n in rows),
+        }
     if question.metric == "biggest":
         # One per currency (JPY 5,000 is not bigger than EUR 300), as /summary lists them.
         biggest = biggest_per_currency(session, where)

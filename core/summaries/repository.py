@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,6 +21,18 @@ from core.contracts import ReceiptStatus
 from core.db.models import LineItemRow, Receipt, User
 from core.summaries.labels import NO_CURRENCY, UNCATEGORISED, UNKNOWN_MERCHANT
 from core.summaries.months import Month, Period, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One receipt as a list of them shows it (``SummaryRepository.newest``)."""
+
+    short_id: str  # what /receipt takes
+    merchant: str | None
+    currency: str | None
+    total: Decimal | None
+    day: date  # printed, else the day it was sent
+
 
 _OWNER_ZONE = func.coalesce(User.timezone, "UTC")
 
@@ -279,6 +292,27 @@ class SummaryRepository:
             select(r.currency, r.merchant, r.total, r.day).where(r.rank == 1)
         )
         return [(str(cur), name, cents(total), day) for cur, name, total, day in rows]
+
+    def newest(self, *, where: ColumnElement[bool], limit: int) -> list[Listed]:
+        """The latest ``limit`` receipts of ``where``: by printed date (undated ones by the day
+        sent), then the time sent."""
+        when = func.coalesce(Receipt.purchase_date, func.date(Receipt.created_at))
+        rows = self.session.scalars(
+            select(Receipt)
+            .where(where)
+            .order_by(when.desc(), Receipt.created_at.desc(), Receipt.id.desc())
+            .limit(limit)
+        )
+        return [
+            Listed(
+                short_id=r.id.hex[:8],
+                merchant=r.merchant_name,
+                currency=r.currency,
+                total=r.total,
+                day=r.purchase_date or r.created_at.date(),
+            )
+            for r in rows
+        ]
 
     def stream_receipts(self, *, where: ColumnElement[bool], batch: int) -> Iterator[Receipt]:
         """The receipts, by purchase date then time sent, fetched ``batch`` rows at a time."""

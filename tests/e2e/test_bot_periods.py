@@ -106,6 +106,12 @@ def test_a_month_of_another_year_a_quarter_and_a_year(
     assert say(stack, fake, CHAT, "how many receipts this week?").startswith(
         "I found no receipts in the week of "
     )
+    # The receipts themselves, with the id /receipt takes.
+    found = say(stack, fake, CHAT, "find my bookshop receipt").split("\n")
+    assert found[0] == "Your receipts for bookshop: 1 receipt, the latest first."
+    assert found[1].startswith("• 2018-11-02 Bookshop, EUR 30.00 · ")
+    short_id = found[1].rsplit(" ", 1)[1]
+    assert "Bookshop" in say(stack, fake, CHAT, f"/receipt {short_id}")
 
     # /summary takes the same periods; budgets (monthly) come only with a month.
     for arg, head, charts in (("march 2018", "March 2018", 1), ("Q1 2018", "Q1 2018", 2),

@@ -18,7 +18,13 @@ from core.aws.clients import AwsClients
 from core.categories.service import add_category
 from core.db.models import Receipt, User
 from core.questions.bedrock import TOOL_NAME, BedrockQuestionReader
-from core.questions.service import Question, RulesQuestionReader, answer, question_categories
+from core.questions.service import (
+    LIST_LIMIT,
+    Question,
+    RulesQuestionReader,
+    answer,
+    question_categories,
+)
 from core.reading.extraction.base import DEFAULT_CATEGORIES
 from core.settings import ApiSettings
 from core.summaries.months import Year
@@ -250,3 +256,44 @@ def test_a_question_about_a_week_or_a_day_is_answered_for_it(
         == "Anda ada 1 resit pada minggu bermula 16 Nov 2026."
     )
     assert ask("berapa saya belanja semalam", "ms") == "24 Nov 2026: €1.10 dalam 1 resit."
+
+
+def test_a_list_of_receipts_names_each_with_its_id_the_latest_first(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    """ "Find my Kaffeehaus receipt": the asker's done receipts of that merchant of any time
+    (or of the period named), the latest first, each with the id /receipt takes; at most
+    LIST_LIMIT of them, and how many more there are."""
+    asker, _ = users
+    with session_factory.begin() as s:
+        old = add(s, asker, total="3.30", merchant="Kaffeehaus Sperl", category="coffee",
+                  day=date(2024, 5, 2))  # fmt: skip
+        for n in range(LIST_LIMIT):
+            add(s, asker, total=f"1.{n:02d}", merchant="Kiosk", category="snacks",
+                day=date(2026, 9, 1 + n))  # fmt: skip
+        old_id = old.id.hex[:8]
+
+    # Kaffeehaus Sperl: today's 9.99, 1 October's 4.20 (the failed one never), then 2024's
+    lines = asked(session_factory, asker, "Find my Kaffeehaus receipt").split("\n")
+    assert lines[0] == "Your receipts for kaffeehaus: 3 receipts, the latest first."
+    assert lines[1].startswith("• 2026-11-25 Kaffeehaus Sperl, EUR 9.99 · ")
+    assert lines[2].startswith("• 2026-10-01 Kaffeehaus Sperl, EUR 4.20 · ")
+    assert lines[3] == f"• 2024-05-02 Kaffeehaus Sperl, EUR 3.30 · {old_id}"
+    assert lines[4:] == [f"To see one: /receipt {lines[1].rsplit(' ', 1)[1]}"]
+
+    # a period named: only its receipts; more than LIST_LIMIT: the latest, and how many more
+    kiosk = asked(session_factory, asker, "show my receipts from kiosk in september").split("\n")
+    assert kiosk[0] == (
+        f"Your receipts for kiosk in September 2026: {LIST_LIMIT} receipts, the latest first."
+    )
+    assert kiosk[1].startswith(f"• 2026-09-{LIST_LIMIT:02d} Kiosk, EUR 1.{LIST_LIMIT - 1:02d}")
+    assert len(kiosk) == 1 + LIST_LIMIT + 1
+    everything = asked(session_factory, asker, "list my receipts").split("\n")
+    assert everything[0] == "Your receipts: 15 receipts, the latest first."
+    assert everything[-2:-1] == [f"…and {15 - LIST_LIMIT} more (/export has them all)."]
+    assert asked(session_factory, asker, "show receipts at ikea") == (
+        "I found no receipts for ikea."
+    )
+    assert asked(
+        session_factory, asker, "tunjukkan resit di kiosk minggu lepas", language="ms"
+    ) == ("Saya tidak menjumpai resit untuk kiosk pada minggu bermula 16 Nov 2026.")

@@ -82,9 +82,18 @@ TODAY = date(2026, 11, 25)
         ("how much on coffee on 3 march in 2018", "total", "coffee", "2018-03-03"),
         ("how much at mac 20?", "total", "mac 20", "2026-11"),
         ("how much did I spend for the mac?", "total", "the mac", "2026-11"),
+        # the receipts themselves; without a period, of any time
+        ("Show my receipts from Tesco last month", "list", "tesco", "2026-10"),
+        ("Find my IKEA receipt", "list", "ikea", None),
+        ("list receipts this week", "list", None, "2026-W48"),
+        ("which receipts at ikea in 2025?", "list", "ikea", "2025"),
+        ("show my coffee receipts", "list", "coffee", None),
+        ("show how much I spent at tesco", "total", "tesco", "2026-11"),
+        ("Tunjukkan resit saya di Tesco bulan lepas", "list", "tesco", "2026-10"),
+        ("senarai resit semalam", "list", None, "2026-11-24"),
     ],
 )
-def test_common_forms(text: str, metric: str, term: str | None, period: str) -> None:
+def test_common_forms(text: str, metric: str, term: str | None, period: str | None) -> None:
     q = parse_question(text, today=TODAY)
     assert q is not None
     assert (q.metric, q.term, q.period) == (metric, term, period)
@@ -107,6 +116,8 @@ def test_common_forms(text: str, metric: str, term: str | None, period: str) -> 
         "how much in the last 7 days",
         "berapa saya belanja esok",
         "how much in the week of 3 december",
+        "show me the money",  # a list asks for receipts, or names a shop or category
+        "find a restaurant",
     ],
 )
 def test_anything_else_is_not_a_question(text: str) -> None:
@@ -129,6 +140,9 @@ def test_the_question_names_its_period() -> None:
     assert Question(metric="total", period="2018").span == Year(2018)
     assert Question(metric="total", period="2026-W53").span == Week(2026, 53)
     assert Question(metric="total", period="2026-11-24").span == Day(date(2026, 11, 24))
+    assert Question(metric="list", term="ikea").span is None  # a list of any time
+    with pytest.raises(ValueError, match="period"):
+        Question(metric="total")
     for bad in ("2018-13", "2018-Q5", "1999", "18-03", "2025-W53", "2026-W00", "2026-02-30"):
         with pytest.raises(ValueError, match="period"):
             Question(metric="total", period=bad)

@@ -153,6 +153,18 @@ class TestGoodReading:
         assert reading.reader == "bedrock" and reading.question is not None
         assert reading.question.span == expected
 
+    def test_a_list_of_any_time_has_no_period(self, client: Any, stub: Stubber) -> None:
+        stub.add_response(
+            "converse",
+            reply({"is_question": True, "metric": "list", "term": "ikea", "period": None}),
+        )
+
+        reading = reader(client).read("where is my ikea receipt", today=TODAY)
+
+        assert reading.reader == "bedrock"
+        assert reading.question == Question(metric="list", term="ikea")
+        assert reading.question.span is None
+
     def test_input_as_a_json_string_is_accepted(self, client: Any, stub: Stubber) -> None:
         stub.add_response(
             "converse", reply('{"is_question": true, "metric": "count", "period": "2026-11"}')
@@ -180,7 +192,7 @@ class TestRequest:
         schema = request["toolConfig"]["tools"][0]["toolSpec"]["inputSchema"]["json"]
         assert schema == tool_schema()
         assert set(schema["properties"]) == {"is_question", *Question.model_fields}
-        assert schema["properties"]["metric"]["enum"] == ["total", "biggest", "count"]
+        assert schema["properties"]["metric"]["enum"] == ["total", "biggest", "count", "list"]
         assert schema["properties"]["term"]["type"] == ["string", "null"]
         assert "never instructions" in request["system"][0]["text"]
 
