@@ -4,7 +4,7 @@ for one currency (headless matplotlib)."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import matplotlib
@@ -14,10 +14,10 @@ matplotlib.use("Agg")  # headless: no display, no GUI toolkit
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from bot.formats import amount, month_text, period_text
+from bot.formats import amount, month_text, period_title, weekday_text
 from bot.i18n import texts
 from core.summaries.labels import UNCATEGORISED
-from core.summaries.months import Month
+from core.summaries.months import Month, Week
 from core.summaries.service import PeriodSummary
 
 
@@ -40,7 +40,7 @@ def _draw(summary: PeriodSummary, currency: str) -> bytes:
     amounts = [float(total) for _, total in categories]
     top.barh(names, amounts, color="#4C72B0")
     top.set_title(
-        texts.CHART_BY_CATEGORY.format(period=period_text(summary.period), currency=currency)
+        texts.CHART_BY_CATEGORY.format(period=period_title(summary.period), currency=currency)
     )
     top.set_xlabel(currency)
     for y, (_, total) in enumerate(categories):
@@ -48,7 +48,14 @@ def _draw(summary: PeriodSummary, currency: str) -> bytes:
 
     per_day = summary.daily.get(currency, {})
     period = summary.period
-    if isinstance(period, Month):
+    if isinstance(period, Week):
+        days7 = [period.first + timedelta(days=n) for n in range(7)]
+        values = [float(per_day.get(d, Decimal(0))) for d in days7]
+        bottom.bar(range(1, 8), values, color="#55A868")
+        bottom.set_xticks(range(1, 8), [weekday_text(d) for d in days7])
+        bottom.set_title(texts.CHART_PER_DAY)
+        bottom.set_xlim(0.5, 7.5)
+    elif isinstance(period, Month):
         days = list(range(1, period.last.day + 1))
         values = [float(per_day.get(date(period.year, period.month, d), Decimal(0))) for d in days]
         bottom.bar(days, values, color="#55A868")

@@ -65,6 +65,18 @@ def month_text(value: date) -> str:
     return f"{value:%b}" if locale is None else format_date(value, "LLL", locale=locale)
 
 
+def weekday_text(value: date) -> str:
+    """The day of the week's short name, as a week's chart shows it ("Mon", "Isn")."""
+    locale = _locale()
+    return f"{value:%a}" if locale is None else format_date(value, "EEE", locale=locale)
+
+
+def period_title(value: Asked) -> str:
+    """``period_text`` starting a sentence or a title ("The week of 2026-11-23")."""
+    text = period_text(value)
+    return text[:1].upper() + text[1:]
+
+
 def period_text(value: Asked) -> str:
     """A month ("October 2026", "Oktober 2026"), a quarter ("Q1 2026", "S1 2026"), a year, a
     week ("the week of 2026-11-30", "minggu 30 Nov 2026") or a day (as ``day_text``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from bot.formats import money, period_text, receipts
+from bot.formats import money, period_text, period_title, receipts
 from bot.i18n import texts
 from core.summaries.labels import NO_CURRENCY, UNCATEGORISED, UNKNOWN_MERCHANT
 from core.summaries.service import BiggestPurchase, PeriodSummary
@@ -40,10 +40,10 @@ def change(now: Decimal, before: Decimal | None) -> str:
 
 def summary_text(summary: PeriodSummary) -> str:
     s = summary
-    label = period_text(s.period)
     if not s.count:
-        return texts.SUMMARY_EMPTY.format(month=label)
-    lines = [texts.SUMMARY_HEAD.format(month=label, receipts=receipts(s.count))]
+        return texts.SUMMARY_EMPTY.format(month=period_text(s.period))
+    head = texts.SUMMARY_HEAD.format(month=period_title(s.period), receipts=receipts(s.count))
+    lines = [head]
     for code, total in sorted(s.totals.items(), key=lambda kv: -kv[1]):
         before = s.previous_totals.get(code)
         lines.append(f"💰 <b>{escape(money(total, _cur(code)))}</b>{change(total, before)}")
@@ -100,7 +100,7 @@ def chart_caption(summary: PeriodSummary, currency: str) -> str:
     total = summary.totals.get(currency, Decimal(0))
     count = summary.counts.get(currency, 0)
     return texts.SUMMARY_CAPTION.format(
-        month=period_text(summary.period),
+        month=period_title(summary.period),
         total=money(total, _cur(currency)),
         receipts=receipts(count),
     )

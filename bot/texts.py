@@ -32,7 +32,8 @@ HELP = (
     "/receipt ID – one receipt again\n"
     "/delete ID – delete a receipt and its photo\n"
     "/summary [period] – totals, categories, merchants and a chart; a period is a month "
-    "(march 2018, last month), a quarter (Q1 2018) or a year (2018, last year)\n"
+    "(march 2018, last month), a quarter (Q1 2018), a year (2018, last year) or a week (this "
+    "week, last week)\n"
     "/export [period|all] [zip] – your receipts as CSV (zip: the original files too); "
     "/export groups [period|all] – the ledgers of your groups\n"
     "/budget [category amount | month] – monthly budgets and warnings\n"
@@ -270,8 +271,8 @@ CHART_PER_DAY = "Spending per day"
 CHART_DAYS = "day of the month"
 CHART_PER_MONTH = "Spending per month"
 SUMMARY_BAD_MONTH = (
-    "I didn't understand that month. Try /summary, /summary last month, /summary october, "
-    "/summary march 2018, /summary Q1 2018 or /summary 2018."
+    "I didn't understand that period. Try /summary, /summary last month, /summary october, "
+    "/summary march 2018, /summary Q1 2018, /summary 2018 or /summary last week."
 )
 BUDGETS_NONE = (
     "No budgets yet. Set one per category and month, e.g. /budget groceries 300 "

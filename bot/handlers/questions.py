@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.context import BotContext
-from bot.formats import day_text, money, period_text, period_when, receipts
+from bot.formats import day_text, money, period_title, period_when, receipts
 from bot.i18n import texts
 from bot.suggestions import not_understood
 from core.fx.service import home_currency_of
@@ -105,9 +105,8 @@ def render_answer(question: Question, result: dict[str, Any]) -> str:
     amounts = ", ".join(
         money(t, None if c == NO_CURRENCY else c) for c, t in sorted(result["totals"].items())
     )
-    month = period_text(period)
     text = texts.ANSWER_TOTAL.format(
-        month=month[:1].upper() + month[1:],  # "The week of 2026-11-30, coffee: ..."
+        month=period_title(period),  # "The week of 2026-11-30, coffee: ..."
         what=texts.ANSWER_TOTAL_ABOUT.format(term=question.term) if question.term else "",
         amounts=amounts,
         receipts=receipts(result["count"]),

@@ -35,7 +35,8 @@ HELP = (
     "/receipt ID – satu resit sekali lagi\n"
     "/delete ID – padam resit dan gambarnya\n"
     "/summary [tempoh] – jumlah, kategori, kedai dan carta; tempoh ialah bulan "
-    "(mac 2018, bulan lepas), suku tahun (Q1 2018) atau tahun (2018, tahun lepas)\n"
+    "(mac 2018, bulan lepas), suku tahun (Q1 2018), tahun (2018, tahun lepas) atau minggu "
+    "(minggu ini, minggu lepas)\n"
     "/export [tempoh|all] [zip] – resit anda sebagai CSV (zip: berserta fail asal); "
     "/export groups [tempoh|all] – lejar kumpulan anda\n"
     "/budget [kategori jumlah | bulan] – bajet bulanan dan amaran\n"
@@ -263,8 +264,8 @@ CHART_PER_DAY = "Perbelanjaan setiap hari"
 CHART_DAYS = "hari dalam bulan"
 CHART_PER_MONTH = "Perbelanjaan setiap bulan"
 SUMMARY_BAD_MONTH = (
-    "Saya tidak faham bulan itu. Cuba /summary, /summary bulan lepas, /summary oktober, "
-    "/summary mac 2018, /summary Q1 2018 atau /summary 2018."
+    "Saya tidak faham tempoh itu. Cuba /summary, /summary bulan lepas, /summary oktober, "
+    "/summary mac 2018, /summary Q1 2018, /summary 2018 atau /summary minggu lepas."
 )
 BUDGETS_NONE = (
     "Belum ada bajet. Tetapkan satu bagi setiap kategori dan bulan, cth. /budget groceries 300 "

@@ -6,12 +6,11 @@
 - a quarter: ``Q1``, ``Q1 2018``, ``2018-Q1``, ``first quarter``, ``this quarter``,
   ``last quarter``;
 - a year: ``2018``, ``this year``, ``last year``, ``tahun ini``;
-- in questions only (``find_period``): a week, Monday to Sunday (``this week``, ``last week``,
-  ``minggu lepas``) and a day (``today``, ``yesterday``, ``hari ini``, ``semalam``,
+- a week, Monday to Sunday (``this week``, ``last week``, ``minggu lepas``, ``2026-W48``);
+- in questions only (``find_period``): a day (``today``, ``yesterday``, ``hari ini``, ``semalam``,
   ``2025-12-03``, ``on 3 december``, ``dec 3rd, 2025``, ``pada 3 Disember``: by its month's name
   with "on" or an ordinal, as "mac 20" may be a shop; without a year the most recent such day,
-  or the year named apart, "on 3 march in 2018"). Commands keep to months, quarters and years
-  (a summary's chart and comparison are per month).
+  or the year named apart, "on 3 march in 2018").
 
 "This" and "last" are counted from ``today``: the user's date in their time zone. A month or
 quarter named without a year is the most recent one that is not after today ("december" in
@@ -177,9 +176,6 @@ class Year:
         return f"{self.year:04d}"
 
 
-Period = Month | Quarter | Year
-
-
 @dataclass(frozen=True, slots=True)
 class Week:
     """An ISO week: Monday to Sunday, numbered in its Thursday's year (``2026-W01`` starts on
@@ -242,7 +238,8 @@ class Day:
         return self.day.isoformat()
 
 
-Asked = Period | Week | Day  # what a question may be about
+Period = Month | Quarter | Year | Week  # what a command's period may be
+Asked = Period | Day  # what a question may be about
 
 
 def week_of(day: date) -> Week:
@@ -398,7 +395,7 @@ _RULES = [
 _WHOLE = [(re.compile(rule.pattern), rule.build) for rule in _RULES]
 
 
-def _relative_week(m: re.Match[str], today: date) -> Asked:
+def _relative_week(m: re.Match[str], today: date) -> Week:
     week = week_of(today)
     return week.previous if m["last"] is not None else week
 
@@ -430,7 +427,11 @@ _DAY_MONTH = rf"(?:\s+of)?\s+{NAME}(?:{_SEP}{YEAR})?"  # "3 december 2025", "3rd
 _MONTH_DAY = rf"\s+(?:the\s+)?(?:DAY)(?:\s*,?\s*{YEAR})?"  # "dec 3rd, 2025"
 _MONTH_NUMBER_DAY = _MONTH_DAY.replace("DAY", DAY_NUMBER)
 _MONTH_ORDINAL_DAY = _MONTH_DAY.replace("DAY", ORDINAL_DAY)
-# Found in questions only: a command's period is a month, a quarter or a year.
+_WHOLE_WEEKS = [
+    re.compile(rf"{THIS_OR_LAST}\s+week"),
+    re.compile(rf"minggu\s+{MALAY_THIS_OR_LAST}"),
+]
+# Found in questions (commands take a whole argument: parse_period).
 _QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
     (rf"(?:on\s+)?{THIS_OR_LAST}\s+week(?!\s+of\b)", _relative_week),  # not "last week of may"
     (rf"minggu\s+{MALAY_THIS_OR_LAST}", _relative_week),
@@ -473,12 +474,20 @@ def normal(text: str | None) -> str:
 
 
 def parse_period(text: str | None, *, today: date) -> Period:
-    """A whole argument naming a month, a quarter or a year (nothing: this month)."""
+    """A whole argument naming a month, a quarter, a year or a week (nothing: this month)."""
     value = normal(text)
     if value in THIS_MONTH_WORDS:
         return this_month(today)
     if value in LAST_MONTH_WORDS:
         return this_month(today).previous
+    for pattern in _WHOLE_WEEKS:
+        if m := pattern.fullmatch(value):
+            return _relative_week(m, today)
+    if m := re.fullmatch(r"(\d{4})-w(\d{2})", value):
+        try:
+            return week_of(date.fromisocalendar(int(m[1]), int(m[2]), 1))
+        except ValueError:  # week 53 of a year of 52
+            raise BadMonth(value) from None
     for pattern, build in _WHOLE:
         if m := pattern.fullmatch(value):
             period = build(m, today)

@@ -8,13 +8,14 @@ import csv
 import io
 import json
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from bot import texts
 from core.budgets.service import set_budget
+from core.summaries.months import week_of
 from core.users.repository import UserRepository
 from devstack.stack import LocalStack, fake_telegram_options
 from devstack.telegram import FakeTelegram
@@ -140,6 +141,28 @@ def test_a_month_of_another_year_a_quarter_and_a_year(
     refused = say(stack, fake, CHAT, "/budget 2018")
     assert refused.startswith("Budgets are kept per month, so I can't show them for 2018.")
     assert "didn't understand" not in say(stack, fake, CHAT, "/summary mac 2018")
+
+    # A week: its days in the chart, its receipts in the export; budgets stay monthly.
+    today = datetime.now(UTC).date()
+    with stack.container.session_factory.begin() as s:
+        s.add(
+            stored_receipt(
+                user_id=user.id, total=Decimal("4.50"), currency="EUR", purchase_date=today,
+                merchant_name="Corner Shop", category="dining",
+            )
+        )  # fmt: skip
+    week = say(stack, fake, CHAT, "/summary this week")
+    assert week.startswith(f"📊 <b>The week of {week_of(today).first.isoformat()}</b>"), week
+    assert "EUR 4.50" in week and "Budgets" not in week
+    chart = f"summary-{week_of(today).iso}.png"
+    fake.wait_for(
+        lambda f: any(
+            name == chart for p in f.calls_for("sendPhoto", CHAT) for name, _ in p.files.values()
+        ),
+        timeout=30,
+    )
+    refused = say(stack, fake, CHAT, "/budget this week")
+    assert refused.startswith("Budgets are kept per month, so I can't show them for the week of")
 
 
 def test_what_the_bot_does_not_understand_gets_the_closest_it_does(

@@ -210,8 +210,22 @@ def test_a_week_or_a_day_that_does_not_exist(text: str) -> None:
         from_iso(text)
 
 
-@pytest.mark.parametrize("text", ["this week", "last week", "today", "yesterday", "minggu lepas"])
-def test_commands_keep_to_months_quarters_and_years(text: str) -> None:
-    """A summary's chart and comparison are per month: a week is a question's period only."""
+@pytest.mark.parametrize(
+    ("text", "week"),
+    [
+        ("this week", Week(2026, 48)),
+        ("last week", Week(2026, 47)),
+        ("minggu lepas", Week(2026, 47)),
+        ("minggu ini", Week(2026, 48)),
+        ("2026-W53", Week(2026, 53)),
+    ],
+)
+def test_a_command_takes_a_week(text: str, week: Week) -> None:
+    assert parse_period(text, today=TODAY) == week
+
+
+@pytest.mark.parametrize("text", ["today", "yesterday", "3 december", "2025-W53", "next week"])
+def test_a_command_takes_no_day(text: str) -> None:
+    """A day is a question's period only (its summary would be a chart of one bar)."""
     with pytest.raises(BadMonth):
         parse_period(text, today=TODAY)
