@@ -123,7 +123,7 @@ def _receipt_list(question: Question, result: dict[str, Any], when: str) -> str:
     lines = [texts.ANSWER_LIST.format(what=what, when=when, receipts=receipts(result["count"]))]
     for r in listed:
         amount = money(r.total, r.currency)
-        merchant = r.merchant or texts.ANSWER_UNKNOWN_MERCHANT
+        merchant = " ".join((r.merchant or texts.ANSWER_UNKNOWN_MERCHANT).split())[:60]
         lines.append(f"• {day_text(r.day)} {merchant}, {amount} · {r.short_id}")
     if result["count"] > len(listed):
         lines.append(texts.ANSWER_LIST_MORE.format(n=result["count"] - len(listed)))

@@ -66,14 +66,30 @@ _LIST = re.compile(
     r"\bwhich\s+(?:receipts?|purchases)\b"
 )
 _RECEIPTS = re.compile(r"\b(?:receipts?|purchases|bills?|resit|pembelian)\b")
-# "find my ikea receipt": the words between "my"/"the" and "receipt" name the shop.
-_TERM_BEFORE_RECEIPT = re.compile(
-    r"\b(?:my|the)\s+([a-z0-9][a-z0-9 &'.-]{1,40}?)\s+(?:receipts?|bills?)\b"
+# What a list cannot do (amounts, ranges, currencies, budgets): not read rather than ignored.
+_LIST_UNREAD = re.compile(
+    r"\b(?:over|above|under|below|more than|less than|between|since|until|till|to|sehingga|"
+    r"hingga|budgets?|bajet|and|dan|usd|eur|myr|sgd|gbp|rm)\b"
+)
+_TERM_END = (
+    r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
+    r"lepas|lalu|saya)\b|[?.!]*$)"
 )
 _TERM = re.compile(
-    r"\b(?:on|at|for|from|untuk|bagi|di|kat|dari)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)"
-    r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
-    r"lepas|lalu)\b|[?.!]*$)"
+    r"\b(?:on|at|for|untuk|bagi|di|kat)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)" + _TERM_END
+)
+# A list's shop or category: also "from tesco", "dari tesco"; "my ikea receipt"; Malay "resit ikea".
+_LIST_TERMS = (
+    re.compile(
+        r"\b(?:on|at|for|from|untuk|bagi|di|kat|dari)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)" + _TERM_END
+    ),
+    re.compile(r"\b(?:my|the)\s+([a-z0-9][a-z0-9 &'.-]{1,40}?)\s+(?:receipts?|bills?)\b"),
+    re.compile(r"\b(?:resit|pembelian)\s+([a-z0-9][a-z0-9 &'.-]{1,40}?)" + _TERM_END),
+)
+# Words that say which receipts, not whose: "my latest receipt", "resit saya".
+_NOT_A_TERM = re.compile(
+    r"^(?:\d+\s*)?(?:(?:the|my|all|every|last|latest|newest|recent|most recent|failed|group|"
+    r"shared|saya|terkini|terbaru)\s*)*$"
 )
 PERIOD_PATTERN = (
     r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4]|-W(?:0[1-9]|[1-4]\d|5[0-3])"
@@ -193,10 +209,16 @@ def parse_question(text: str, *, today: date) -> Question | None:
     for start, end in found.spans if found else []:
         # the rest names the term: "on coffee in march 2018?" -> "on coffee?"
         q = " ".join(f"{q[:start]} {q[end:]}".split()).replace(" ?", "?")
-    term_match = _TERM.search(q) or (_TERM_BEFORE_RECEIPT.search(q) if metric == "list" else None)
-    term = term_match.group(1).strip() if term_match else None
-    if metric == "list" and term is None and not _RECEIPTS.search(q):
-        return None  # "show me the money": no receipts asked for
+    if metric == "list":
+        if _LIST_UNREAD.search(q):  # "show my receipts over 100": not what a list shows
+            return None
+        found_terms = (m.group(1).strip() for p in _LIST_TERMS if (m := p.search(q)))
+        term = next((t for t in found_terms if not _NOT_A_TERM.search(t)), None)
+        if term is None and not _RECEIPTS.search(q):
+            return None  # "show me the money": no receipts asked for
+    else:
+        term_match = _TERM.search(q)
+        term = term_match.group(1).strip() if term_match else None
     if term and term.startswith("kategori "):  # "bagi kategori makanan": the category's name
         term = term.removeprefix("kategori ").strip()
     try:
@@ -226,7 +248,7 @@ def answer(
     if question.metric == "list":
         return {
             "period": period,
-            "receipts": repo.newest(where=where, limit=LIST_LIMIT),
+            "receipts": repo.newest(where=where, limit=LIST_LIMIT, tz=zone),
             "count": sum(int(n) for _, _, n in rows),
         }
     if question.metric == "biggest":

@@ -293,9 +293,10 @@ class SummaryRepository:
         )
         return [(str(cur), name, cents(total), day) for cur, name, total, day in rows]
 
-    def newest(self, *, where: ColumnElement[bool], limit: int) -> list[Listed]:
+    def newest(self, *, where: ColumnElement[bool], limit: int, tz: ZoneInfo) -> list[Listed]:
         """The latest ``limit`` receipts of ``where``: by printed date (undated ones by the day
-        sent), then the time sent."""
+        sent: in ``tz`` as shown, ordered by the database's day, which may differ near
+        midnight), then the time sent."""
         when = func.coalesce(Receipt.purchase_date, func.date(Receipt.created_at))
         rows = self.session.scalars(
             select(Receipt)
@@ -309,7 +310,7 @@ class SummaryRepository:
                 merchant=r.merchant_name,
                 currency=r.currency,
                 total=r.total,
-                day=r.purchase_date or r.created_at.date(),
+                day=r.purchase_date or r.created_at.astimezone(tz).date(),
             )
             for r in rows
         ]

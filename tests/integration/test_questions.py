@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -297,3 +297,24 @@ def test_a_list_of_receipts_names_each_with_its_id_the_latest_first(
     assert asked(
         session_factory, asker, "tunjukkan resit di kiosk minggu lepas", language="ms"
     ) == ("Saya tidak menjumpai resit untuk kiosk pada minggu bermula 16 Nov 2026.")
+
+
+def test_a_listed_receipt_without_a_date_shows_the_day_it_was_sent_where_the_user_is(
+    session_factory: sessionmaker[Session], users: tuple[User, User]
+) -> None:
+    """Sent at 23:30 UTC on the 24th, 00:30 on the 25th in Berlin: the asker's "today" holds
+    it, and the list says the 25th; a merchant name on two lines is shown on one."""
+    asker, _ = users
+    with session_factory.begin() as s:
+        s.add(
+            stored_receipt(
+                user_id=asker.id, total=Decimal("2.00"), currency="EUR", purchase_date=None,
+                merchant_name="Night\nOwl", category="snacks",
+                created_at=datetime(2026, 11, 24, 23, 30, tzinfo=UTC),
+            )
+        )  # fmt: skip
+
+    lines = asked(session_factory, asker, "show receipts at night").split("\n")
+
+    assert lines[0] == "Your receipts for night: 1 receipt, the latest first."
+    assert lines[1].startswith("• 2026-11-25 Night Owl, EUR 2.00 · ")

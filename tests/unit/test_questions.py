@@ -91,6 +91,14 @@ TODAY = date(2026, 11, 25)
         ("show how much I spent at tesco", "total", "tesco", "2026-11"),
         ("Tunjukkan resit saya di Tesco bulan lepas", "list", "tesco", "2026-10"),
         ("senarai resit semalam", "list", None, "2026-11-24"),
+        ("cari resit ikea", "list", "ikea", None),  # Malay: the shop after the noun
+        ("tunjukkan resit kopi saya minggu lepas", "list", "kopi", "2026-W47"),
+        ("show my latest receipt", "list", None, None),  # which receipts, not whose
+        ("show my 10 most recent receipts", "list", None, None),
+        ("show receipts from 7 eleven", "list", "7 eleven", None),
+        # "from" names a shop in a list only: here it is the money's source
+        ("how much from my salary", "total", None, "2026-11"),
+        ("berapa saya belanja dari awal bulan", "total", None, "2026-11"),
     ],
 )
 def test_common_forms(text: str, metric: str, term: str | None, period: str | None) -> None:
@@ -118,6 +126,11 @@ def test_common_forms(text: str, metric: str, term: str | None, period: str | No
         "how much in the week of 3 december",
         "show me the money",  # a list asks for receipts, or names a shop or category
         "find a restaurant",
+        "show my receipts over 100",  # what a list cannot show: amounts, ranges, budgets
+        "show my receipts from march to may",
+        "show my ikea and tesco receipts",
+        "show my budget for coffee",
+        "show receipts in usd",
     ],
 )
 def test_anything_else_is_not_a_question(text: str) -> None:
