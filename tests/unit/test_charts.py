@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
+
+import pytest
+from matplotlib.figure import Figure
 
 from bot.charts import summary_chart
-from core.summaries.months import Month, Quarter, Year
+from core.summaries.months import Month, Quarter, Week, Year
 from core.summaries.service import PeriodSummary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -77,3 +81,30 @@ def test_a_quarter_or_a_year_is_charted_per_month() -> None:
         png = summary_chart(summary, "EUR")
 
         assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
+
+
+def test_a_week_is_charted_per_day_monday_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[Figure] = []
+
+    class Recorded(Figure):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            drawn.append(self)
+
+    monkeypatch.setattr("bot.charts.Figure", Recorded)
+    summary = PeriodSummary(
+        period=Week(2026, 48),  # Monday 23 to Sunday 29 November 2026
+        timezone="UTC",
+        count=2,
+        totals={"EUR": Decimal("12.49")},
+        by_category={"EUR": [("dining", Decimal("12.49"))]},
+        daily={"EUR": {date(2026, 11, 23): Decimal("2.50"), date(2026, 11, 29): Decimal("9.99")}},
+    )
+
+    assert summary_chart(summary, "EUR").startswith(PNG_SIGNATURE)
+
+    per_day = drawn[0].axes[1]
+    assert [t.get_text() for t in per_day.get_xticklabels()] == [
+        "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    ]  # fmt: skip
+    assert [round(bar.get_height(), 2) for bar in per_day.patches] == [2.5, 0, 0, 0, 0, 0, 9.99]
