@@ -5,6 +5,7 @@ model a Latin receipt reads as before while a Chinese line is read by the whole 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -151,3 +152,38 @@ def test_a_recogniser_the_latin_layer_cannot_be_built_on_is_read_whole(
     assert reader.latin_heads is None and "-latin1st" not in reader.tag  # caches say so
     read = reader.read(_page("TOTAL RM 12.50")).lines
     assert [line.text for line in read] == ["TOTAL RM 12.50"]
+
+
+def test_a_session_compiled_again_with_a_bounded_shape_cache_gives_the_same_output() -> None:
+    """rapidocr compiles with OpenVINO's default cache of 5,000 shapes; ``bound`` compiles the
+    same model with ``RUNTIME_CACHE_SHAPES`` and one thread, and leaves other sessions alone."""
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    given = ops.parameter([1, -1], np.float32, name="x")
+    model = ov.Model([ops.multiply(given, ops.constant(np.float32(2)))], [given], "double")
+
+    class Session:
+        def __init__(self) -> None:
+            self.model = model
+            self.session = ov.Core().compile_model(model, "CPU").create_infer_request()
+
+    session = Session()
+    before = session.session
+    heads.bound(session, threads=1)
+
+    assert session.session is not before
+    for width in (3, 40, 7):  # more shapes than one
+        out = session.session.infer([np.ones((1, width), np.float32)])
+        assert np.array_equal(next(iter(out.values())), np.full((1, width), 2, np.float32))
+    assert heads.cpu_config(1) == {
+        "CPU_RUNTIME_CACHE_CAPACITY": str(heads.RUNTIME_CACHE_SHAPES),
+        "INFERENCE_NUM_THREADS": "1",
+    }
+
+    def stand_in(batch: Any) -> Any:
+        return batch
+
+    other = SimpleNamespace(model=None, session=stand_in)
+    heads.bound(other, threads=1)
+    assert other.session is stand_in

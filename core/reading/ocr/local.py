@@ -118,6 +118,8 @@ class LocalOcr:
         # rapidocr loads each model on first use: a line of text loads both.
         engine(_sample_line())
         det = getattr(engine, "text_det", None)
+        if det is not None:
+            heads.bound(det.session, threads=self._threads)
         if det is not None and self._det_step > 1:
             det.session = _PaddedShape(det.session, step=self._det_step, dims=2, crop=True)
         rec = getattr(engine, "text_rec", None)
@@ -127,6 +129,8 @@ class LocalOcr:
             except Exception as exc:  # a recogniser of another shape, or not compiled: whole
                 logger.warning("ocr.latin_first_unavailable error=%s", exc, exc_info=True)
                 self.tag = self.tag.replace(f"-latin1st{heads.LOGIT_FLOOR:g}", "")  # read whole
+        if rec is not None and self.latin_heads is None:  # the whole recogniser, as loaded
+            heads.bound(rec.session, threads=self._threads)
         if rec is not None and self._width_step > 1:
             rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
         return engine
