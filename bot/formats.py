@@ -16,7 +16,7 @@ from babel.numbers import format_currency, format_decimal
 from bot import i18n
 from bot.i18n import texts
 from core.money import minor_units
-from core.summaries.months import Asked, Day, Month, Quarter, Week
+from core.summaries.months import Asked, Day, Month, Period, Quarter, Week
 
 TWO_PLACES = "#,##0.00"
 
@@ -73,8 +73,7 @@ def weekday_text(value: date) -> str:
 
 def period_title(value: Asked) -> str:
     """``period_text`` starting a sentence or a title ("The week of 2026-11-23")."""
-    text = period_text(value)
-    return text[:1].upper() + text[1:]
+    return capitalised(period_text(value))
 
 
 def period_text(value: Asked) -> str:
@@ -92,6 +91,16 @@ def period_text(value: Asked) -> str:
     if isinstance(value, Quarter):
         return f"{get_quarter_names('abbreviated', locale=locale)[value.quarter]} {value.year}"
     return str(value.year)
+
+
+def capitalised(text: str) -> str:
+    """``text`` starting a sentence: "The week of 2026-11-23", "All your receipts"."""
+    return text[:1].upper() + text[1:]
+
+
+def file_part(value: Period) -> str:
+    """A period in a file's name: "march-2018", "q1-2018", "2018", "2026-W48"."""
+    return value.iso if isinstance(value, Week) else value.label.replace(" ", "-").lower()
 
 
 def period_when(value: Asked) -> str:

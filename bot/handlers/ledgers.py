@@ -47,7 +47,7 @@ from telegram.ext import (
 
 from bot.charts import summary_chart
 from bot.context import BotContext
-from bot.formats import money, period_text, receipts
+from bot.formats import capitalised, file_part, money, period_text, receipts
 from bot.i18n import texts
 from bot.render import message_parts
 from bot.summary_text import chart_caption, summary_text
@@ -218,7 +218,7 @@ def _ledger_csv(
     context.services.receipts.catch_up_ledger(session, ledger=ledger)
     period = None if arg == "all" else parse_period(arg, today=_today(ledger).date())
     what = everything if period is None else period_text(period)
-    name = "all" if period is None else period.label.replace(" ", "-").lower()
+    name = "all" if period is None else file_part(period)
     data = "".join(export_ledger_csv(session, ledger=ledger, period=period, sent_until=sent_until))
     return what, name, data.encode("utf-8")
 
@@ -245,7 +245,7 @@ async def export_in_group(message: Message, context: BotContext, arg: str) -> No
         return
     await message.reply_document(
         InputFile(data, filename=f"ledger-{name}.csv"),
-        caption=texts.EXPORT_CAPTION.format(what=what),
+        caption=texts.EXPORT_CAPTION.format(what=capitalised(what)),
     )
 
 

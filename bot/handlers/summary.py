@@ -21,7 +21,7 @@ from bot import keyboards
 from bot.charts import summary_chart
 from bot.context import BotContext
 from bot.exports import SPOOL_BYTES, Refused, ZipExports, build_zip
-from bot.formats import day_text, money, period_text
+from bot.formats import capitalised, day_text, file_part, money, period_text
 from bot.handlers.budgets import status_lines
 from bot.handlers.ledgers import (
     export_in_group,
@@ -165,7 +165,7 @@ async def _export(
         period: Period | None = None if arg == "all" else parse_period(arg, today=_today(tz).date())
         context.services.receipts.catch_up(session, user=user)  # home amounts behind, if any
         what = texts.EXPORT_ALL if period is None else period_text(period)
-        name = "all" if period is None else period.label.replace(" ", "-").lower()
+        name = "all" if period is None else file_part(period)
         receipts = _spool(export_receipts_csv(session, user_id=user.id, period=period, timezone=tz))
         items = _spool(export_items_csv(session, user_id=user.id, period=period, timezone=tz))
         originals = (
@@ -193,7 +193,7 @@ async def _export(
         # itself needs the bytes (PTB builds the multipart body in memory; bots may send 50 MB).
         await message.reply_document(
             InputFile(receipts.read(), filename=f"receipts-{suffix}.csv"),
-            caption=texts.EXPORT_CAPTION.format(what=what),
+            caption=texts.EXPORT_CAPTION.format(what=capitalised(what)),
         )
         await message.reply_document(InputFile(items.read(), filename=f"line-items-{suffix}.csv"))
     finally:
@@ -223,7 +223,7 @@ async def _send_originals(
             return
         await message.reply_document(
             InputFile(archive.file.read(), filename=f"receipts-{suffix}.zip"),
-            caption=texts.EXPORT_ZIP_CAPTION.format(what=what, count=archive.count),
+            caption=texts.EXPORT_ZIP_CAPTION.format(what=capitalised(what), count=archive.count),
         )
     if archive.left_out is not None:
         await message.reply_text(

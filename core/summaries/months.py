@@ -485,9 +485,12 @@ def parse_period(text: str | None, *, today: date) -> Period:
             return _relative_week(m, today)
     if m := re.fullmatch(r"(\d{4})-w(\d{2})", value):
         try:
-            return week_of(date.fromisocalendar(int(m[1]), int(m[2]), 1))
+            week = week_of(date.fromisocalendar(int(m[1]), int(m[2]), 1))
         except ValueError:  # week 53 of a year of 52
             raise BadMonth(value) from None
+        if not FIRST_YEAR <= week.year <= LAST_YEAR:
+            raise BadMonth(value)
+        return week
     for pattern, build in _WHOLE:
         if m := pattern.fullmatch(value):
             period = build(m, today)

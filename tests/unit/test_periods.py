@@ -224,7 +224,9 @@ def test_a_command_takes_a_week(text: str, week: Week) -> None:
     assert parse_period(text, today=TODAY) == week
 
 
-@pytest.mark.parametrize("text", ["today", "yesterday", "3 december", "2025-W53", "next week"])
+@pytest.mark.parametrize(
+    "text", ["today", "yesterday", "3 december", "2025-W53", "next week", "0001-W01", "9999-W52"]
+)
 def test_a_command_takes_no_day(text: str) -> None:
     """A day is a question's period only (its summary would be a chart of one bar)."""
     with pytest.raises(BadMonth):

@@ -119,7 +119,7 @@ class LocalOcr:
         engine(_sample_line())
         det = getattr(engine, "text_det", None)
         if det is not None:
-            heads.bound(det.session, threads=self._threads)
+            _bound(det.session, threads=self._threads)
         if det is not None and self._det_step > 1:
             det.session = _PaddedShape(det.session, step=self._det_step, dims=2, crop=True)
         rec = getattr(engine, "text_rec", None)
@@ -130,7 +130,7 @@ class LocalOcr:
                 logger.warning("ocr.latin_first_unavailable error=%s", exc, exc_info=True)
                 self.tag = self.tag.replace(f"-latin1st{heads.LOGIT_FLOOR:g}", "")  # read whole
         if rec is not None and self.latin_heads is None:  # the whole recogniser, as loaded
-            heads.bound(rec.session, threads=self._threads)
+            _bound(rec.session, threads=self._threads)
         if rec is not None and self._width_step > 1:
             rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
         return engine
@@ -244,6 +244,14 @@ class _PaddedShape:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
+
+
+def _bound(session: Any, *, threads: int) -> None:
+    """``heads.bound``, or rapidocr's own compiled model when OpenVINO refuses the setting."""
+    try:
+        heads.bound(session, threads=threads)
+    except Exception as exc:
+        logger.warning("ocr.shape_cache_unbounded error=%s", exc, exc_info=True)
 
 
 def inference_precision() -> str:
