@@ -300,7 +300,7 @@ ORDINALS = {
 }
 _SEP = r"\s*[,/-]?\s*(?:of\s+)?"  # "march 2018", "march, 2018", "mar-2018", "march of 2018"
 # Words that may come before a period in a sentence ("in march", "for Q1", "pada Mac").
-PREPOSITIONS = r"(?:in|during|for|over|of|since|from|pada|bulan|dalam)"
+PREPOSITIONS = r"(?:in|during|for|over|of|from|pada|bulan|dalam)"
 
 Build = Callable[[re.Match[str], date], Period]
 
@@ -447,6 +447,7 @@ _QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
 _LEADING_PREPOSITION = re.compile(rf"(?:(?:{PREPOSITIONS}|on)\s+)?")
 UNANSWERED_PERIODS = re.compile(
     r"\b(?:tomorrow|esok|lusa|kelmarin|weekends?|hujung minggu|fortnight|day before|week of|"
+    r"since|sejak|between|"  # ranges: "since march" is not March alone
     r"(?:last|past|previous|next)\s+\d+\s+(?:days?|weeks?|months?|years?)|next\s+\w+)\b"
 )
 _IN_SENTENCE: list[tuple[re.Pattern[str], Callable[[re.Match[str], date], Asked]]] = [

@@ -124,6 +124,9 @@ def test_common_forms(text: str, metric: str, term: str | None, period: str | No
         "how much in the last 7 days",
         "berapa saya belanja esok",
         "how much in the week of 3 december",
+        "how much have I spent since march?",  # a range, not March alone
+        "berapa saya belanja sejak januari",
+        "how much between march and may",
         "show me the money",  # a list asks for receipts, or names a shop or category
         "find a restaurant",
         "show my receipts over 100",  # what a list cannot show: amounts, ranges, budgets
