@@ -75,14 +75,11 @@ _TERM_END = (
     r"(?=\s+(?:in|during|this|last|pada|dalam|semasa|bulan|tahun|suku|minggu|hari|semalam|ini|"
     r"lepas|lalu|saya)\b|[?.!]*$)"
 )
-_TERM = re.compile(
-    r"\b(?:on|at|for|untuk|bagi|di|kat)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)" + _TERM_END
-)
+_TERM_WORDS = r"([a-z0-9][a-z0-9 &'.-]{1,49}?)" + _TERM_END
+_TERM = re.compile(r"\b(?:on|at|for|untuk|bagi|di|kat)\s+" + _TERM_WORDS)
 # A list's shop or category: also "from tesco", "dari tesco"; "my ikea receipt"; Malay "resit ikea".
 _LIST_TERMS = (
-    re.compile(
-        r"\b(?:on|at|for|from|untuk|bagi|di|kat|dari)\s+([a-z0-9][a-z0-9 &'.-]{1,49}?)" + _TERM_END
-    ),
+    re.compile(r"\b(?:on|at|for|from|untuk|bagi|di|kat|dari)\s+" + _TERM_WORDS),
     re.compile(r"\b(?:my|the)\s+([a-z0-9][a-z0-9 &'.-]{1,40}?)\s+(?:receipts?|bills?)\b"),
     re.compile(r"\b(?:resit|pembelian)\s+([a-z0-9][a-z0-9 &'.-]{1,40}?)" + _TERM_END),
 )

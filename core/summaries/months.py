@@ -222,16 +222,8 @@ class Day:
         return self.day
 
     @property
-    def previous(self) -> Day:
-        return Day(self.day - timedelta(days=1))
-
-    @property
     def year(self) -> int:
         return self.day.year
-
-    @property
-    def label(self) -> str:
-        return self.day.isoformat()
 
     @property
     def iso(self) -> str:
@@ -366,7 +358,22 @@ class _Rule:
     in_sentences: bool = True  # also found inside a sentence (not only as a whole argument)
 
 
+def _relative_week(m: re.Match[str], today: date) -> Week:
+    week = week_of(today)
+    return week.previous if m["last"] is not None else week
+
+
+def _iso_week(m: re.Match[str], _today: date) -> Week:
+    try:
+        return week_of(date.fromisocalendar(_year(m), int(m["week"]), 1))
+    except ValueError:  # week 53 of a year of 52
+        raise BadMonth(m[0]) from None
+
+
 _RULES = [
+    _Rule(rf"(?:on\s+)?{THIS_OR_LAST}\s+week(?!\s+of\b)", _relative_week),  # not "week of may"
+    _Rule(rf"minggu\s+{MALAY_THIS_OR_LAST}", _relative_week),
+    _Rule(rf"{YEAR}-w(?P<week>\d{{2}})", _iso_week),  # 2026-W48, lower-cased
     _Rule(rf"{THIS_OR_LAST}\s+(?P<unit>month|quarter|year)", _relative),
     _Rule(rf"(?P<unit>bulan|suku tahun|tahun)\s+{MALAY_THIS_OR_LAST}", _relative),
     _Rule(rf"{THIS_OR_LAST}\s+{NAME}", _named_month_relative),
@@ -393,11 +400,6 @@ _RULES = [
     _Rule(r"(?P<month>\d{1,2})", _recent_month, in_sentences=False),
 ]
 _WHOLE = [(re.compile(rule.pattern), rule.build) for rule in _RULES]
-
-
-def _relative_week(m: re.Match[str], today: date) -> Week:
-    week = week_of(today)
-    return week.previous if m["last"] is not None else week
 
 
 def _relative_day(m: re.Match[str], today: date) -> Asked:
@@ -427,14 +429,8 @@ _DAY_MONTH = rf"(?:\s+of)?\s+{NAME}(?:{_SEP}{YEAR})?"  # "3 december 2025", "3rd
 _MONTH_DAY = rf"\s+(?:the\s+)?(?:DAY)(?:\s*,?\s*{YEAR})?"  # "dec 3rd, 2025"
 _MONTH_NUMBER_DAY = _MONTH_DAY.replace("DAY", DAY_NUMBER)
 _MONTH_ORDINAL_DAY = _MONTH_DAY.replace("DAY", ORDINAL_DAY)
-_WHOLE_WEEKS = [
-    re.compile(rf"{THIS_OR_LAST}\s+week"),
-    re.compile(rf"minggu\s+{MALAY_THIS_OR_LAST}"),
-]
-# Found in questions (commands take a whole argument: parse_period).
+# Days: found in questions only (a command's summary of one day would be a chart of one bar).
 _QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
-    (rf"(?:on\s+)?{THIS_OR_LAST}\s+week(?!\s+of\b)", _relative_week),  # not "last week of may"
-    (rf"minggu\s+{MALAY_THIS_OR_LAST}", _relative_week),
     (r"(?:on\s+)?(?:(?P<today>today|hari ini)|(?P<yesterday>yesterday|semalam))", _relative_day),
     (rf"(?:on\s+)?{YEAR}-(?P<month>\d{{2}})-(?P<day>\d{{2}})", _named_day),  # ISO 8601
     (rf"{ON}{DAY_NUMBER}{_DAY_MONTH}", _named_day),
@@ -442,9 +438,9 @@ _QUESTION_ONLY: list[tuple[str, Callable[[re.Match[str], date], Asked]]] = [
     (rf"{ON}{NAME}{_MONTH_NUMBER_DAY}", _named_day),
     (rf"{NAME}{_MONTH_ORDINAL_DAY}", _named_day),
 ]
+_LEADING_PREPOSITION = re.compile(rf"(?:(?:{PREPOSITIONS}|on)\s+)?")
 # Periods we do not answer for: a question naming one is not read, rather than answered for
 # another period.
-_LEADING_PREPOSITION = re.compile(rf"(?:(?:{PREPOSITIONS}|on)\s+)?")
 UNANSWERED_PERIODS = re.compile(
     r"\b(?:tomorrow|esok|lusa|kelmarin|weekends?|hujung minggu|fortnight|day before|week of|"
     r"since|sejak|between|"  # ranges: "since march" is not March alone
@@ -481,17 +477,6 @@ def parse_period(text: str | None, *, today: date) -> Period:
         return this_month(today)
     if value in LAST_MONTH_WORDS:
         return this_month(today).previous
-    for pattern in _WHOLE_WEEKS:
-        if m := pattern.fullmatch(value):
-            return _relative_week(m, today)
-    if m := re.fullmatch(r"(\d{4})-w(\d{2})", value):
-        try:
-            week = week_of(date.fromisocalendar(int(m[1]), int(m[2]), 1))
-        except ValueError:  # week 53 of a year of 52
-            raise BadMonth(value) from None
-        if not FIRST_YEAR <= week.year <= LAST_YEAR:
-            raise BadMonth(value)
-        return week
     for pattern, build in _WHOLE:
         if m := pattern.fullmatch(value):
             period = build(m, today)

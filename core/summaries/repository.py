@@ -306,7 +306,7 @@ class SummaryRepository:
         )
         return [
             Listed(
-                short_id=r.id.hex[:8],
+                short_id=r.short_id,
                 merchant=r.merchant_name,
                 currency=r.currency,
                 total=r.total,

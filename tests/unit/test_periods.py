@@ -185,16 +185,21 @@ def test_a_period_inside_a_sentence(sentence: str, expected: Asked | None) -> No
          "the week of 2025-12-29", "2026-W01"),
         (Week(2027, 1), date(2027, 1, 4), date(2027, 1, 10), Week(2026, 53),
          "the week of 2027-01-04", "2027-W01"),
-        (Day(date(2026, 3, 1)), date(2026, 3, 1), date(2026, 3, 1), Day(date(2026, 2, 28)),
-         "2026-03-01", "2026-03-01"),
     ],
 )  # fmt: skip
-def test_a_week_or_a_day_is_a_range_of_days(
-    period: Week | Day, first: date, last: date, previous: Asked, label: str, iso: str
+def test_a_week_is_a_range_of_days(
+    period: Week, first: date, last: date, previous: Week, label: str, iso: str
 ) -> None:
     assert (period.first, period.last, period.previous) == (first, last, previous)
     assert (period.label, period.iso) == (label, iso)
     assert from_iso(period.iso) == period
+    assert parse_period(iso, today=TODAY) == period  # a command takes it too
+
+
+def test_a_day_is_a_range_of_one_day() -> None:
+    day = Day(date(2026, 3, 1))
+    assert (day.first, day.last, day.iso) == (date(2026, 3, 1), date(2026, 3, 1), "2026-03-01")
+    assert from_iso(day.iso) == day
 
 
 def test_this_and_last_week_at_the_turn_of_the_year() -> None:
