@@ -15,7 +15,7 @@ from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
 
 from core.reading.ocr import heads
 from core.reading.ocr.base import Document
-from core.reading.ocr.local import LocalOcr
+from core.reading.ocr.local import LocalOcr, bound
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "sroie" / "img"
 
@@ -170,7 +170,7 @@ def test_a_session_compiled_again_with_a_bounded_shape_cache_gives_the_same_outp
 
     session = Session()
     before = session.session
-    heads.bound(session, threads=1)
+    bound(session, threads=1)
 
     assert session.session is not before
     for width in (3, 40, 7):  # more shapes than one
@@ -185,5 +185,5 @@ def test_a_session_compiled_again_with_a_bounded_shape_cache_gives_the_same_outp
         return batch
 
     other = SimpleNamespace(model=None, session=stand_in)
-    heads.bound(other, threads=1)
+    bound(other, threads=1)
     assert other.session is stand_in

@@ -169,17 +169,6 @@ def cpu_config(threads: int) -> dict[str, str]:
     return config
 
 
-def bound(session: Any, *, threads: int) -> None:
-    """Compile a rapidocr OpenVINO session's model again with ``cpu_config`` (rapidocr passes
-    no shape cache setting); the request it made goes. Another kind of session is left as is."""
-    import openvino as ov
-
-    if not isinstance(getattr(session, "model", None), ov.Model):
-        return
-    compiled = ov.Core().compile_model(session.model, "CPU", cpu_config(threads))
-    session.session = compiled.create_infer_request()
-
-
 def install(recogniser: Any, *, threads: int = 1) -> LatinFirst:
     """Put a ``LatinFirst`` in a loaded rapidocr ``TextRecognizer`` (its OpenVINO session's model
     and its decoder's character list); returns it."""

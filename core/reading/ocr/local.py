@@ -119,7 +119,7 @@ class LocalOcr:
         engine(_sample_line())
         det = getattr(engine, "text_det", None)
         if det is not None:
-            _bound(det.session, threads=self._threads)
+            bound(det.session, threads=self._threads)
         if det is not None and self._det_step > 1:
             det.session = _PaddedShape(det.session, step=self._det_step, dims=2, crop=True)
         rec = getattr(engine, "text_rec", None)
@@ -130,7 +130,7 @@ class LocalOcr:
                 logger.warning("ocr.latin_first_unavailable error=%s", exc, exc_info=True)
                 self.tag = self.tag.replace(f"-latin1st{heads.LOGIT_FLOOR:g}", "")  # read whole
         if rec is not None and self.latin_heads is None:  # the whole recogniser, as loaded
-            _bound(rec.session, threads=self._threads)
+            bound(rec.session, threads=self._threads)
         if rec is not None and self._width_step > 1:
             rec.session = _PaddedShape(rec.session, step=self._width_step, dims=1, crop=False)
         return engine
@@ -246,12 +246,20 @@ class _PaddedShape:
         return getattr(self._session, name)
 
 
-def _bound(session: Any, *, threads: int) -> None:
-    """``heads.bound``, or rapidocr's own compiled model when OpenVINO refuses the setting."""
+def bound(session: Any, *, threads: int) -> None:
+    """Compile a rapidocr OpenVINO session's model again with ``heads.cpu_config`` (rapidocr
+    passes no shape cache setting); the request it made goes. Another kind of session, or
+    OpenVINO refusing the setting, leaves rapidocr's own."""
+    import openvino as ov
+
+    if not isinstance(getattr(session, "model", None), ov.Model):
+        return
     try:
-        heads.bound(session, threads=threads)
+        compiled = ov.Core().compile_model(session.model, "CPU", heads.cpu_config(threads))
     except Exception as exc:
         logger.warning("ocr.shape_cache_unbounded error=%s", exc, exc_info=True)
+        return
+    session.session = compiled.create_infer_request()
 
 
 def inference_precision() -> str:
